@@ -1,0 +1,1 @@
+"""The stack definition: which infrastructure and services make up a platform."""
