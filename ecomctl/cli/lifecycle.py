@@ -1,0 +1,227 @@
+"""`up`, `down`, `status`, `logs`, `doctor`: the stack's lifecycle, like docker compose's verbs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ecomctl import operations
+from ecomctl.cli.context import state
+from ecomctl.cli.terminal import Output
+from ecomctl.runtime.base import ComponentStatus
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+_COLOURS = ["cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta",
+            "bright_green", "bright_yellow", "bright_blue"]
+
+
+def register(app: typer.Typer) -> None:
+    for command in (up, down, status, logs, doctor):
+        app.command(command.__name__)(command)
+
+
+def _names(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def up(
+    ctx: typer.Context,
+    runtime: Annotated[
+        str, typer.Option("--runtime", help="local, docker, or auto (docker when an engine answers).")
+    ] = "auto",
+    only: Annotated[
+        str | None, typer.Option("--only", help="Comma-separated components (their dependencies come too).")
+    ] = None,
+    port_offset: Annotated[
+        int, typer.Option("--port-offset", help="Add N to every port of the stack.", min=0, max=50000)
+    ] = 0,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Install missing components without asking.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Start the stack (idempotent): install what is missing, start, wait until ready.
+
+    Examples:
+
+      ecomctl up
+
+      ecomctl up --only kafka,postgres --port-offset 100
+
+      ecomctl up --runtime local --yes --json
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    tgt = cli.target(create=True)
+    if tgt.workspace.created:
+        output.info(f"created workspace {tgt.workspace.root}")
+    allow_install = yes or _ask_install(output)
+    names = operations.plan.select_names(tgt.stack, _names(only))
+    with output.live_components(f"ecomctl up — {tgt.stack.name}", names) as board:
+        runtime_used, statuses = operations.up(
+            tgt=tgt,
+            runtime=runtime,  # type: ignore[arg-type]
+            only=names,
+            port_offset=port_offset,
+            allow_install=allow_install,
+            on_event=board.event,
+        )
+    shown = [s for s in statuses if s.name in names]
+    if json_out:
+        output.json(_status_json(runtime_used, tgt, shown))
+        return
+    output.success(f"{len(shown)} component(s) ready ({runtime_used} runtime, workspace {tgt.workspace.root})")
+    _status_table(output, shown)
+
+
+def _ask_install(output: Output) -> bool:
+    """Interactive users are asked once; scripts and CI must say --yes."""
+    if not output.out.is_terminal:
+        return False
+    return typer.confirm("Install missing components if needed?", default=True)
+
+
+def down(
+    ctx: typer.Context,
+    volumes: Annotated[bool, typer.Option("--volumes", "-v", help="Also delete every component's data.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Stop everything `up` started in this workspace (and nothing else).
+
+    Examples:
+
+      ecomctl down
+
+      ecomctl down --volumes
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    tgt = cli.target()
+    runtime_used, stopped = operations.down(tgt=tgt, volumes=volumes, on_event=lambda e: None)
+    if json_out:
+        output.json({"runtime": runtime_used, "stopped": stopped, "volumes_deleted": volumes})
+        return
+    output.success(f"stopped {len(stopped)} component(s)" + (" and deleted their data" if volumes else ""))
+
+
+def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
+    """Health, ports, pids, uptime and memory of every component.
+
+    Exit code 0 when every component is ready, 1 otherwise.
+
+    Examples:
+
+      ecomctl status
+
+      ecomctl status --json | jq '.components[] | {name, state}'
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    tgt = cli.target()
+    runtime_used, statuses = operations.status(tgt=tgt)
+    if json_out:
+        output.json(_status_json(runtime_used, tgt, statuses))
+    else:
+        output.info(f"workspace {tgt.workspace.root} — {runtime_used} runtime")
+        _status_table(output, statuses)
+    if any(s.state != "ready" for s in statuses):
+        raise typer.Exit(1)
+
+
+def logs(
+    ctx: typer.Context,
+    names: Annotated[list[str] | None, typer.Argument(help="Components (default: all).", show_default=False)] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
+    tail: Annotated[int, typer.Option("--tail", "-n", help="Lines per component to start with (0 = all).")] = 50,
+) -> None:
+    """Logs of the stack, merged and prefixed with component names.
+
+    Examples:
+
+      ecomctl logs
+
+      ecomctl logs kafka postgres -f
+    """
+    cli = state(ctx)
+    output = Output(debug=cli.debug)
+    tgt = cli.target()
+    colours: dict[str, str] = {}
+    for line in operations.logs(tgt=tgt, names=names or [], follow=follow, tail=tail):
+        colour = colours.setdefault(line.component, _COLOURS[len(colours) % len(_COLOURS)])
+        output.line(line.component.ljust(10), line.text, colour)
+
+
+def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
+    """What is installed, what is missing, and how to get it.
+
+    Exit code 0 when everything the stack needs is present, 1 otherwise.
+
+    Examples:
+
+      ecomctl doctor
+
+      ecomctl doctor --json
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    tgt = cli.target()
+    report = operations.presence(tgt=tgt)
+    tools = operations.tool_report()
+    if json_out:
+        output.json({
+            "components": [
+                {
+                    "name": p.name,
+                    "installed": p.installation is not None,
+                    "version": p.installation.version if p.installation else None,
+                    "source": p.installation.source if p.installation else None,
+                    "hint": None if p.installation else p.hint,
+                }
+                for p in report
+            ],
+            "tools": tools,
+        })
+    else:
+        output.table(
+            "components",
+            ["component", "status", "version", "source", "how to get it"],
+            [
+                [p.name, "present" if p.installation else "MISSING",
+                 p.installation.version if p.installation else "",
+                 p.installation.source if p.installation else "",
+                 "" if p.installation else p.hint]
+                for p in report
+            ],
+        )
+        output.table("tools", ["tool", "found"], [[name, where or "MISSING"] for name, where in tools.items()])
+    if any(p.installation is None for p in report):
+        raise typer.Exit(1)
+
+
+def _status_json(runtime: str, tgt: operations.Target, statuses: list[ComponentStatus]) -> dict[str, object]:
+    return {
+        "runtime": runtime,
+        "workspace": str(tgt.workspace.root),
+        "components": [s.to_json() for s in statuses],
+        "total_rss_mb": round(sum(s.rss_mb or 0 for s in statuses), 1),
+    }
+
+
+def _status_table(output: Output, statuses: list[ComponentStatus]) -> None:
+    rows = []
+    for s in statuses:
+        extra = ", ".join(f"{k} {v}" for k, v in s.ports.items())
+        port = f"127.0.0.1:{s.port}" + (f" ({extra})" if extra else "")
+        rows.append([s.name, s.state, port, s.pid or "", _uptime(s.uptime_s),
+                     f"{s.rss_mb:.0f} MB" if s.rss_mb else "", s.detail])
+    output.table(None, ["component", "state", "listens on", "pid", "uptime", "memory", "detail"], rows)
+    total = sum(s.rss_mb or 0 for s in statuses)
+    if total:
+        output.info(f"total memory: {total:.0f} MB")
+
+
+def _uptime(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"

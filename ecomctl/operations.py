@@ -1,0 +1,155 @@
+"""The operations behind the CLI commands, usable as a library.
+
+Each function is keyword-only and returns plain data; the CLI shows it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ecomctl import config, provisioning
+from ecomctl.errors import UsageError, UserError
+from ecomctl.runtime import plan
+from ecomctl.runtime.base import ComponentStatus, EventSink, LogLine, Runtime, UpEvent
+from ecomctl.stack.loader import load_stack
+from ecomctl.stack.model import Stack
+from ecomctl.workspace import Workspace, resolve_workspace
+
+RuntimeName = Literal["auto", "local", "docker"]
+DOCKER_PING_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """The stack and workspace a command acts on."""
+
+    stack: Stack
+    workspace: Workspace
+    stack_file: Path
+
+
+def target(*, workspace: Path | None, stack_file: Path | None, create: bool) -> Target:
+    ws = resolve_workspace(workspace, create=create)
+    chosen_file = stack_file or ws.stack_file
+    stack = load_stack(chosen_file)
+    from ecomctl.stack.loader import default_stack_path
+
+    return Target(stack=stack, workspace=ws, stack_file=chosen_file or default_stack_path())
+
+
+def choose_runtime(requested: RuntimeName, workspace: Workspace) -> str:
+    """`--runtime` wins, then $ECOMCTL_RUNTIME, then what this workspace already runs, then probing."""
+    wanted = requested if requested != "auto" else os.environ.get(config.RUNTIME, "auto")
+    if wanted not in ("auto", "local", "docker"):
+        raise UsageError(f"runtime {wanted!r} is not one of local, docker")
+    if wanted != "auto":
+        return wanted
+    marker = workspace.state_dir / "runtime"
+    if marker.is_file():
+        return marker.read_text().strip()
+    from ecomctl.runtime.docker.engine import docker_engine_available
+
+    return "docker" if docker_engine_available(DOCKER_PING_TIMEOUT_S) else "local"
+
+
+def open_runtime(name: str, tgt: Target, *, installations: dict[str, object] | None = None) -> Runtime:
+    if name == "docker":
+        from ecomctl.runtime.docker.runtime import DockerRuntime
+
+        return DockerRuntime(tgt.stack, tgt.workspace)
+    from ecomctl.runtime.local.runtime import LocalRuntime
+
+    found = installations
+    if found is None:
+        located = provisioning.locate(list(tgt.stack.enabled_infra()), config.cache_dir())
+        found = {name: inst for name, inst in located.items() if inst is not None}
+    return LocalRuntime(tgt.stack, tgt.workspace, found)  # type: ignore[arg-type]
+
+
+def up(
+    *,
+    tgt: Target,
+    runtime: RuntimeName = "auto",
+    only: list[str] | None = None,
+    port_offset: int = 0,
+    allow_install: bool,
+    on_event: EventSink,
+) -> tuple[str, list[ComponentStatus]]:
+    """Bring the stack up; returns the runtime used and the final status."""
+    names = plan.select_names(tgt.stack, only or [])
+    plan.check_offset(tgt.stack, port_offset)
+    runtime_name = choose_runtime(runtime, tgt.workspace)
+    installations = None
+    if runtime_name == "local":
+        installations = _ensure_installed(names, allow_install=allow_install, on_event=on_event)
+    chosen = open_runtime(runtime_name, tgt, installations=installations)  # type: ignore[arg-type]
+    tgt.workspace.ensure()
+    statuses = chosen.up(names, port_offset=port_offset, on_event=on_event)
+    (tgt.workspace.state_dir / "runtime").write_text(runtime_name)
+    return runtime_name, statuses
+
+
+def _ensure_installed(names: list[str], *, allow_install: bool, on_event: EventSink) -> dict[str, object]:
+    cache = config.cache_dir()
+    located = provisioning.locate(names, cache)
+    missing = [name for name, inst in located.items() if inst is None]
+    if missing and not allow_install:
+        raise UserError(
+            f"not installed: {', '.join(missing)}",
+            hint="run `ecomctl infra install`, or `ecomctl up --yes` to install as part of up",
+        )
+    if missing:
+        for name in missing:
+            on_event(UpEvent(name, "install", "installing"))
+        installed = provisioning.install(
+            missing, cache, progress=lambda n, line: on_event(UpEvent(n, "install", line))
+        )
+        located.update(installed)
+    return {name: inst for name, inst in located.items() if inst is not None}
+
+
+def down(*, tgt: Target, volumes: bool, on_event: EventSink) -> tuple[str, list[str]]:
+    runtime_name = choose_runtime("auto", tgt.workspace)
+    stopped = open_runtime(runtime_name, tgt).down(volumes=volumes, on_event=on_event)
+    return runtime_name, stopped
+
+
+def status(*, tgt: Target) -> tuple[str, list[ComponentStatus]]:
+    runtime_name = choose_runtime("auto", tgt.workspace)
+    return runtime_name, open_runtime(runtime_name, tgt).status()
+
+
+def logs(*, tgt: Target, names: list[str], follow: bool, tail: int) -> Iterator[LogLine]:
+    unknown = [n for n in names if n not in tgt.stack.infra and n not in tgt.stack.services]
+    if unknown:
+        raise UsageError(f"unknown component(s) {', '.join(unknown)}")
+    runtime_name = choose_runtime("auto", tgt.workspace)
+    return open_runtime(runtime_name, tgt).logs(names, follow=follow, tail=tail)
+
+
+def install_infra(
+    *, tgt: Target, only: list[str] | None, force: bool, progress: Callable[[str, str], None]
+) -> dict[str, provisioning.Installation]:
+    names = plan.select_names(tgt.stack, only or [])
+    return provisioning.install(names, config.cache_dir(), progress=progress, force=force)
+
+
+def presence(*, tgt: Target) -> list[provisioning.Presence]:
+    return provisioning.presence(list(tgt.stack.infra), config.cache_dir())
+
+
+def tool_report() -> dict[str, str | None]:
+    """The package clients and runtimes provisioning relies on, and where they are."""
+    import shutil
+
+    return {tool: shutil.which(tool) for tool in ("java", "mvn", "go", "apt-get", "pip", "docker")}
+
+
+def render_compose(*, tgt: Target, port_offset: int, output_file: Path | None) -> Path:
+    from ecomctl.runtime.docker.compose import write_compose
+
+    return write_compose(tgt.stack, tgt.workspace, port_offset=port_offset, path=output_file)

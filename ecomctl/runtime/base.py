@@ -1,0 +1,69 @@
+"""The interface both runtimes (local processes, docker compose) implement."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+State = Literal["ready", "starting", "stopped", "failed"]
+Kind = Literal["infra", "service"]
+
+
+@dataclass
+class ComponentStatus:
+    """One row of `ecomctl status`; also the JSON shape of `status --json`."""
+
+    name: str
+    kind: Kind
+    state: State
+    port: int
+    runtime: str
+    ports: dict[str, int] = field(default_factory=dict)
+    pid: int | None = None
+    uptime_s: float | None = None
+    rss_mb: float | None = None
+    version: str | None = None
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class UpEvent:
+    """A step of `up`, reported live: phase is install/prepare/start/wait/ready/skip/failed/stop."""
+
+    component: str
+    phase: str
+    message: str = ""
+
+
+EventSink = Callable[[UpEvent], None]
+
+
+@dataclass(frozen=True)
+class LogLine:
+    component: str
+    text: str
+
+
+class Runtime(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
+    def up(self, names: list[str], *, port_offset: int, on_event: EventSink) -> list[ComponentStatus]:
+        """Start the named components (and what they depend on); idempotent."""
+
+    @abc.abstractmethod
+    def down(self, *, volumes: bool, on_event: EventSink) -> list[str]:
+        """Stop what this runtime started in the workspace; returns the names stopped."""
+
+    @abc.abstractmethod
+    def status(self) -> list[ComponentStatus]:
+        """Health of every component of the stack."""
+
+    @abc.abstractmethod
+    def logs(self, names: list[str], *, follow: bool, tail: int) -> Iterator[LogLine]:
+        """Log lines of the named components (all when empty), merged."""

@@ -1,0 +1,237 @@
+"""The local runtime: every component a supervised process of this machine.
+
+`up` starts components in dependency waves, independent ones in parallel,
+and waits for a real protocol round trip from each before calling it ready.
+Process records (pid + start time) are the only way `down` finds what to stop.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from ecomctl.errors import ComponentFailed, UserError
+from ecomctl.infra.component import ComponentContext, Installation, InfraComponent
+from ecomctl.infra.provision.privileges import wrap_for_user
+from ecomctl.infra.registry import get_component
+from ecomctl.runtime import plan
+from ecomctl.runtime.base import ComponentStatus, EventSink, LogLine, Runtime, UpEvent
+from ecomctl.runtime.local import logs as local_logs
+from ecomctl.runtime.local.processes import start_process, stop_process, tree_rss_mb, uptime_s
+from ecomctl.runtime.local.readiness import probe, wait_ready
+from ecomctl.runtime.local.state import ComponentRecord, RuntimeState, locked
+from ecomctl.runtime.ports import port_holder, port_is_free
+from ecomctl.stack.model import Stack
+from ecomctl.workspace import Workspace
+
+LOG_TAIL_LINES = 15
+
+
+class LocalRuntime(Runtime):
+    name = "local"
+
+    def __init__(
+        self, stack: Stack, workspace: Workspace, installations: dict[str, Installation]
+    ) -> None:
+        self.stack = stack
+        self.workspace = workspace
+        self.installations = installations
+
+    @property
+    def _state_file(self) -> Path:
+        return self.workspace.state_dir / "state.json"
+
+    # ---- up -------------------------------------------------------------------------------
+    def up(self, names: list[str], *, port_offset: int, on_event: EventSink) -> list[ComponentStatus]:
+        plan.check_offset(self.stack, port_offset)
+        self.workspace.ensure()
+        with locked(self.workspace.state_dir):
+            state = RuntimeState.load(self._state_file)
+            offset = self._effective_offset(state, port_offset)
+            to_start = self._not_running(state, names, on_event)
+            contexts = {n: self._context(n, offset) for n in to_start}
+            self._check_ports_free(contexts)
+            state.port_offset = offset
+            started: list[str] = []
+            try:
+                self._start_in_waves(names, contexts, state, started, on_event)
+            except BaseException:
+                # A failed or interrupted `up` leaves nothing half-running behind.
+                for name in reversed(started):
+                    on_event(UpEvent(name, "stop", "stopping (up did not finish)"))
+                    self._stop_one(name, state)
+                raise
+        return self.status()
+
+    def _effective_offset(self, state: RuntimeState, requested: int) -> int:
+        running = [n for n, r in state.components.items() if not r.stopped and r.process.alive()]
+        if running and state.port_offset != requested:
+            raise UserError(
+                f"the stack is running with --port-offset {state.port_offset} "
+                f"({', '.join(running)}); run `ecomctl down` first to change it"
+            )
+        return requested
+
+    def _not_running(self, state: RuntimeState, names: list[str], on_event: EventSink) -> list[str]:
+        to_start = []
+        for name in names:
+            record = state.components.get(name)
+            if record and not record.stopped and record.process.alive():
+                on_event(UpEvent(name, "skip", f"already running (pid {record.pid})"))
+            else:
+                if record and not record.stopped:
+                    on_event(UpEvent(name, "restart", "was not running: restarting"))
+                to_start.append(name)
+        return to_start
+
+    def _context(self, name: str, offset: int) -> ComponentContext:
+        if name not in self.installations:
+            raise ComponentFailed(name, "not installed", hint="run `ecomctl infra install`")
+        return plan.context_for(
+            name, self.stack, self.workspace, port_offset=offset,
+            installation=self.installations[name],
+        )
+
+    def _check_ports_free(self, contexts: dict[str, ComponentContext]) -> None:
+        for name, ctx in contexts.items():
+            for label, port in [("", ctx.port), *((f" ({k})", p) for k, p in ctx.ports.items())]:
+                if not port_is_free(port, ctx.host):
+                    raise UserError(
+                        f"port {port} for {name}{label} is taken by {port_holder(port)}",
+                        hint="stop that process, or start the whole stack elsewhere "
+                        "with --port-offset N",
+                    )
+
+    def _start_in_waves(
+        self,
+        names: list[str],
+        contexts: dict[str, ComponentContext],
+        state: RuntimeState,
+        started: list[str],
+        on_event: EventSink,
+    ) -> None:
+        futures: dict[str, Future[None]] = {}
+        with ThreadPoolExecutor(max_workers=max(1, len(contexts))) as pool:
+            for name in names:  # names are in dependency order
+                if name not in contexts:
+                    continue
+                needs = [futures[d] for d in get_component(name).depends_on if d in futures]
+                futures[name] = pool.submit(
+                    self._start_one, name, contexts[name], needs, state, started, on_event
+                )
+            errors = [f.exception() for f in futures.values() if f.exception() is not None]
+        if errors:
+            raise errors[0]  # type: ignore[misc]
+
+    def _start_one(
+        self,
+        name: str,
+        ctx: ComponentContext,
+        needs: list[Future[None]],
+        state: RuntimeState,
+        started: list[str],
+        on_event: EventSink,
+    ) -> None:
+        for dependency in needs:
+            dependency.result()
+        component = get_component(name)
+        on_event(UpEvent(name, "prepare", "preparing data and config"))
+        ctx.data_dir.mkdir(parents=True, exist_ok=True)
+        ctx.run_dir.mkdir(parents=True, exist_ok=True)
+        component.prepare(ctx)
+        spec = component.process(ctx)
+        argv = wrap_for_user(spec.argv, spec.run_as) if spec.run_as else spec.argv
+        on_event(UpEvent(name, "start", f"starting on {ctx.host}:{ctx.port}"))
+        record = start_process(spec, ctx.log_file, argv)
+        state.components[name] = ComponentRecord(
+            pid=record.pid,
+            create_time=record.create_time,
+            port=ctx.port,
+            ports=ctx.ports,
+            version=ctx.installation.version if ctx.installation else None,
+        )
+        started.append(name)
+        state.save(self._state_file)
+        on_event(UpEvent(name, "wait", "waiting for readiness"))
+        wait_ready(component, ctx, record, log_tail=lambda: self._log_tail(name))
+        component.after_ready(ctx)
+        on_event(UpEvent(name, "ready", f"ready on {ctx.host}:{ctx.port}"))
+
+    # ---- down -----------------------------------------------------------------------------
+    def down(self, *, volumes: bool, on_event: EventSink) -> list[str]:
+        with locked(self.workspace.state_dir):
+            state = RuntimeState.load(self._state_file)
+            stopped = []
+            for name in reversed(list(state.components)):
+                on_event(UpEvent(name, "stop", "stopping"))
+                if self._stop_one(name, state):
+                    stopped.append(name)
+            if volumes:
+                for name in state.components or self.stack.infra:
+                    shutil.rmtree(self.workspace.data_dir(name), ignore_errors=True)
+                on_event(UpEvent("*", "volumes", "data deleted"))
+            state.components.clear()
+            state.save(self._state_file)
+        return stopped
+
+    def _stop_one(self, name: str, state: RuntimeState) -> bool:
+        record = state.components.get(name)
+        if record is None:
+            return False
+        try:
+            spec_signal, timeout = _stop_settings(get_component(name))
+        except UserError:
+            spec_signal, timeout = 15, 20.0
+        was_running = stop_process(record.process, stop_signal=spec_signal, timeout_s=timeout)
+        record.stopped = True
+        state.save(self._state_file)
+        return was_running
+
+    # ---- status and logs ------------------------------------------------------------------
+    def status(self) -> list[ComponentStatus]:
+        state = RuntimeState.load(self._state_file)
+        names = list(self.stack.enabled_infra())
+        with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
+            rows = list(pool.map(lambda n: self._status_of(n, state), names))
+        return rows
+
+    def _status_of(self, name: str, state: RuntimeState) -> ComponentStatus:
+        spec = self.stack.infra[name]
+        record = state.components.get(name)
+        base = ComponentStatus(
+            name=name, kind="infra", state="stopped", port=spec.port + state.port_offset,
+            runtime=self.name,
+        )
+        if record is None or record.stopped:
+            return base
+        base.ports, base.port, base.version = record.ports, record.port, record.version
+        if not record.process.alive():
+            base.state, base.detail = "failed", f"process {record.pid} is gone; `ecomctl up` restarts it"
+            return base
+        base.pid, base.uptime_s = record.pid, uptime_s(record.process)
+        base.rss_mb = tree_rss_mb(record.process)
+        installation = self.installations.get(name)
+        ctx = plan.context_for(
+            name, self.stack, self.workspace, port_offset=state.port_offset,
+            installation=installation,
+        )
+        ok, detail = probe(get_component(name), ctx)
+        base.state, base.detail = ("ready", "") if ok else ("starting", detail)
+        return base
+
+    def logs(self, names: list[str], *, follow: bool, tail: int) -> Iterator[LogLine]:
+        chosen = names or [n for n in self.stack.enabled_infra() if self.workspace.log_file(n).exists()]
+        files = {name: self.workspace.log_file(name) for name in chosen}
+        return local_logs.merged(files, follow=follow, tail=tail)
+
+    def _log_tail(self, name: str) -> str:
+        return local_logs.tail_text(self.workspace.log_file(name), LOG_TAIL_LINES)
+
+
+def _stop_settings(component: InfraComponent) -> tuple[int, float]:
+    # The stop signal lives on the ProcessSpec, which needs a context; components
+    # that need another signal than SIGTERM declare it as a class attribute.
+    return getattr(component, "stop_signal", 15), getattr(component, "stop_timeout_s", 20.0)
+
