@@ -114,13 +114,14 @@ def _ensure_installed(names: list[str], *, allow_install: bool, on_event: EventS
 
 def down(*, tgt: Target, volumes: bool, on_event: EventSink) -> tuple[str, list[str]]:
     runtime_name = choose_runtime("auto", tgt.workspace)
-    stopped = open_runtime(runtime_name, tgt).down(volumes=volumes, on_event=on_event)
+    stopped = open_runtime(runtime_name, tgt, installations={}).down(volumes=volumes, on_event=on_event)
     return runtime_name, stopped
 
 
 def status(*, tgt: Target) -> tuple[str, list[ComponentStatus]]:
     runtime_name = choose_runtime("auto", tgt.workspace)
-    return runtime_name, open_runtime(runtime_name, tgt).status()
+    # Readiness probes need no binaries, so status works even before anything is installed.
+    return runtime_name, open_runtime(runtime_name, tgt, installations={}).status()
 
 
 def logs(*, tgt: Target, names: list[str], follow: bool, tail: int) -> Iterator[LogLine]:
@@ -128,7 +129,7 @@ def logs(*, tgt: Target, names: list[str], follow: bool, tail: int) -> Iterator[
     if unknown:
         raise UsageError(f"unknown component(s) {', '.join(unknown)}")
     runtime_name = choose_runtime("auto", tgt.workspace)
-    return open_runtime(runtime_name, tgt).logs(names, follow=follow, tail=tail)
+    return open_runtime(runtime_name, tgt, installations={}).logs(names, follow=follow, tail=tail)
 
 
 def install_infra(

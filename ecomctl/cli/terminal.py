@@ -35,7 +35,7 @@ class Output:
         self.json_mode = json_mode
         self.debug = debug
         self.out = Console(stderr=json_mode, highlight=False, soft_wrap=False)
-        self.err = Console(stderr=True, highlight=False)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     # ---- plain messages -------------------------------------------------------------------
     def info(self, message: str) -> None:
