@@ -45,7 +45,8 @@ def binary_version(binary: Path, *args: str) -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    match = _VERSION.search(done.stdout + done.stderr)
+    # Some servers echo their own path first, which may hold digits of its own.
+    match = _VERSION.search((done.stdout + done.stderr).replace(str(binary), ""))
     return match.group(1) if match else None
 
 

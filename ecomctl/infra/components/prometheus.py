@@ -1,0 +1,161 @@
+"""Prometheus from the Debian package, scraping itself and every enabled service.
+
+The scrape configuration is rebuilt by every `up` (it lives in the run
+directory), so enabling a service in the stack file is enough for its
+`/metrics` to be collected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from ecomctl.errors import ComponentFailed
+from ecomctl.infra.component import (
+    ComponentContext,
+    InfraComponent,
+    Installation,
+    NotReady,
+    ProcessSpec,
+    ProgressFn,
+)
+from ecomctl.infra.components._debian import binary_version, find_binary
+from ecomctl.infra.provision.apt import install_packages, sudo_hint
+from ecomctl.stack.model import Stack
+
+PACKAGES = ("prometheus",)
+DEBIAN_DIRS = (Path("/usr/bin"),)
+DEFAULT_IMAGE = "prom/prometheus"
+CONFIG = "prometheus.yml"
+DOCKER_CONFIG = "prometheus-docker.yml"
+SCRAPE_INTERVAL = "10s"
+RETENTION = "7d"  # a laptop keeps a week of history
+
+
+def scrape_config(
+    stack: Stack, *, self_target: str, service_host: str | None, offset: int
+) -> dict[str, Any]:
+    """The prometheus.yml document.
+
+    `service_host` None means each service is reached by its own name (compose
+    network, container ports); otherwise at that host with the port offset.
+    """
+    jobs: list[dict[str, Any]] = [
+        {"job_name": "prometheus", "static_configs": [{"targets": [self_target]}]}
+    ]
+    for name, service in stack.services.items():
+        if not service.enabled:
+            continue
+        target = (
+            f"{name}:{service.port}"
+            if service_host is None
+            else f"{service_host}:{service.port + offset}"
+        )
+        jobs.append(
+            {
+                "job_name": name,
+                "metrics_path": "/metrics",
+                "static_configs": [{"targets": [target], "labels": {"service": name}}],
+            }
+        )
+    return {
+        "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
+        "scrape_configs": jobs,
+    }
+
+
+def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
+    return [
+        str(server),
+        f"--config.file={ctx.run_dir / CONFIG}",
+        f"--storage.tsdb.path={ctx.data_dir}",
+        f"--storage.tsdb.retention.time={RETENTION}",
+        f"--web.listen-address={ctx.host}:{ctx.port}",
+        "--web.enable-lifecycle",  # lets `up` reload the scrape config without a restart
+    ]
+
+
+class PrometheusComponent(InfraComponent):
+    name = "prometheus"
+    description = "Prometheus (metrics)"
+    default_port = 9090
+    ready_timeout_s = 60.0
+
+    def locate(self, cache_dir: Path) -> Installation | None:
+        found = find_binary(["prometheus"], DEBIAN_DIRS)
+        if found is None:
+            return None
+        version = binary_version(found[0])
+        if version is None:
+            return None
+        return Installation(
+            component=self.name, version=version, source=found[1], paths={"server": str(found[0])}
+        )
+
+    def install(self, cache_dir: Path, progress: ProgressFn) -> Installation:
+        install_packages(self.name, PACKAGES, progress, services=["prometheus"])
+        installation = self.locate(cache_dir)
+        if installation is None:
+            raise ComponentFailed(self.name, "installed prometheus but cannot find it")
+        return installation
+
+    def install_hint(self) -> str:
+        return sudo_hint(PACKAGES)
+
+    def prepare(self, ctx: ComponentContext) -> None:
+        ctx.data_dir.mkdir(parents=True, exist_ok=True)
+        ctx.run_dir.mkdir(parents=True, exist_ok=True)
+        document = scrape_config(
+            ctx.stack,
+            self_target=f"{ctx.host}:{ctx.port}",
+            service_host=ctx.host,
+            offset=ctx.port - ctx.spec.port,
+        )
+        (ctx.run_dir / CONFIG).write_text(yaml.safe_dump(document, sort_keys=False))
+
+    def process(self, ctx: ComponentContext) -> ProcessSpec:
+        assert ctx.installation is not None
+        return ProcessSpec(argv=server_argv(ctx.installation.path("server"), ctx), cwd=ctx.data_dir)
+
+    def check_ready(self, ctx: ComponentContext) -> None:
+        base = f"http://{ctx.host}:{ctx.port}"
+        try:
+            with httpx.Client(base_url=base, timeout=3) as client:
+                client.get("/-/ready").raise_for_status()
+                answer = client.get("/api/v1/query", params={"query": "up"})
+                answer.raise_for_status()
+                if answer.json().get("status") != "success":
+                    raise NotReady(f"query up answered {answer.text[:200]}")
+        except (httpx.HTTPError, ValueError) as exc:
+            raise NotReady(str(exc)) from exc
+
+    def compose_service(self, ctx: ComponentContext) -> dict[str, Any]:
+        config = ctx.run_dir / DOCKER_CONFIG
+        config.parent.mkdir(parents=True, exist_ok=True)
+        document = scrape_config(
+            ctx.stack, self_target="localhost:9090", service_host=None, offset=0
+        )
+        config.write_text(yaml.safe_dump(document, sort_keys=False))
+        return {
+            "image": ctx.spec.image or DEFAULT_IMAGE,
+            "command": [
+                "--config.file=/etc/prometheus/prometheus.yml",
+                "--storage.tsdb.path=/prometheus",
+                f"--storage.tsdb.retention.time={RETENTION}",
+                "--web.enable-lifecycle",
+            ],
+            "ports": [f"127.0.0.1:{ctx.port}:9090"],
+            "volumes": [
+                f"{config}:/etc/prometheus/prometheus.yml:ro",
+                f"{ctx.name}-data:/prometheus",
+            ],
+            "healthcheck": {
+                "test": ["CMD", "wget", "-q", "--spider", "http://localhost:9090/-/ready"],
+                "interval": "5s",
+                "timeout": "3s",
+                "retries": 20,
+            },
+        }
