@@ -79,7 +79,7 @@ def main() -> None:
     except KeyboardInterrupt:
         output.error("interrupted")
         sys.exit(ExitCode.INTERRUPTED)
-    except typer.Abort:
+    except (typer.Abort, _click_abort()):
         output.error("aborted")
         sys.exit(ExitCode.INTERRUPTED)
     except typer.Exit as done:
@@ -106,10 +106,19 @@ def main() -> None:
         sys.exit(ExitCode.FAILED)
 
 
-def _click_errors() -> type[Exception]:
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Typer vendors its own click; catch its usage errors and plain click's alike."""
     import click
 
-    return click.ClickException
+    vendored = getattr(typer, "BadParameter", click.BadParameter).__mro__
+    typer_click = next(c for c in vendored if c.__name__ == "ClickException")
+    return (typer_click, click.ClickException)
+
+
+def _click_abort() -> type[BaseException]:
+    import click
+
+    return click.exceptions.Abort
 
 
 def _indent(text: str) -> str:

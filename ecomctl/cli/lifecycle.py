@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -16,6 +17,12 @@ _COLOURS = ["cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright
             "bright_green", "bright_yellow", "bright_blue"]
 
 
+class RuntimeChoice(str, Enum):
+    auto = "auto"
+    local = "local"
+    docker = "docker"
+
+
 def register(app: typer.Typer) -> None:
     for command in (up, down, status, logs, doctor):
         app.command(command.__name__)(command)
@@ -28,8 +35,8 @@ def _names(value: str | None) -> list[str]:
 def up(
     ctx: typer.Context,
     runtime: Annotated[
-        str, typer.Option("--runtime", help="local, docker, or auto (docker when an engine answers).")
-    ] = "auto",
+        RuntimeChoice, typer.Option("--runtime", help="auto picks docker when an engine answers.")
+    ] = RuntimeChoice.auto,
     only: Annotated[
         str | None, typer.Option("--only", help="Comma-separated components (their dependencies come too).")
     ] = None,
@@ -59,7 +66,7 @@ def up(
     with output.live_components(f"ecomctl up — {tgt.stack.name}", names) as board:
         runtime_used, statuses = operations.up(
             tgt=tgt,
-            runtime=runtime,  # type: ignore[arg-type]
+            runtime=runtime.value,  # type: ignore[arg-type]
             only=names,
             port_offset=port_offset,
             allow_install=allow_install,
