@@ -1,0 +1,94 @@
+"""The real platform for integration tests, brought up once per session by `ecomctl up` itself.
+
+Ports are shifted by ECOMCTL_TEST_PORT_OFFSET (default 20000) so a developer's
+own stack on the default ports keeps running while the tests do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+OFFSET = int(os.environ.get("ECOMCTL_TEST_PORT_OFFSET", "20000"))
+UP_TIMEOUT_S = 900
+
+
+def run_ecomctl(*args: str, timeout: float = 300, check: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from ecomctl.cli.app import main; main()", *args],
+        env=env, capture_output=True, text=True, timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"ecomctl {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result
+
+
+@dataclass(frozen=True)
+class Platform:
+    workspace: Path
+    offset: int
+    components: dict[str, dict[str, Any]]
+
+    def port(self, name: str, key: str | None = None) -> int:
+        component = self.components[name]
+        return int(component["ports"][key] if key else component["port"])
+
+    def ecomctl(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return run_ecomctl("--workspace", str(self.workspace), *args, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    workspace = tmp_path_factory.mktemp("platform")
+    result = run_ecomctl(
+        "--workspace", str(workspace), "up", "--runtime", "local", "--yes", "--json",
+        "--port-offset", str(OFFSET), timeout=UP_TIMEOUT_S,
+    )
+    if result.returncode != 0:
+        run_ecomctl("--workspace", str(workspace), "down")
+        pytest.fail(f"ecomctl up failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    payload = json.loads(result.stdout)
+    components = {c["name"]: c for c in payload["components"]}
+    yield Platform(workspace=workspace, offset=OFFSET, components=components)
+    run_ecomctl("--workspace", str(workspace), "down", "--volumes", check=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(platform: Platform) -> str:
+    """An account that may create databases; tests create randomly named ones."""
+    return f"postgresql://ecomctl:ecomctl@127.0.0.1:{platform.port('postgres')}/postgres"
+
+
+@pytest.fixture(scope="session")
+def mysql_url(platform: Platform) -> str:
+    return f"mysql://ecomctl:ecomctl@127.0.0.1:{platform.port('mysql')}/mysql"
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(platform: Platform) -> str:
+    return f"127.0.0.1:{platform.port('kafka')}"
+
+
+@pytest.fixture(scope="session")
+def mongo_url(platform: Platform) -> str:
+    return f"mongodb://127.0.0.1:{platform.port('mongo')}/"
+
+
+@pytest.fixture(scope="session")
+def redis_url(platform: Platform) -> str:
+    return f"redis://127.0.0.1:{platform.port('redis')}/0"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
