@@ -51,8 +51,9 @@ SERVER_SETTINGS = {
 }
 
 
-def _debian_bin_dirs(root: Path = DEBIAN_ROOT) -> list[Path]:
+def _debian_bin_dirs(root: Path | None = None) -> list[Path]:
     """/usr/lib/postgresql/<major>/bin, newest major first."""
+    root = root or DEBIAN_ROOT
     if not root.is_dir():
         return []
     majors = [p for p in root.iterdir() if re.fullmatch(r"\d+", p.name)]
