@@ -44,6 +44,13 @@ def java_binary(component: str) -> str:
     return found
 
 
+def javac_binary(component: str) -> str | None:
+    """The compiler of the same JDK as `java_binary`, if that Java is a JDK."""
+    java = Path(os.path.realpath(java_binary(component)))
+    javac = java.with_name("javac")
+    return str(javac) if javac.is_file() else None
+
+
 def heap_args(heap_mb: int) -> list[str]:
     return [f"-Xms{heap_mb}m", f"-Xmx{heap_mb}m"]
 
@@ -75,15 +82,17 @@ class MavenJvmComponent(InfraComponent):
             work_dir=home / "mvn",
             progress=progress,
         )
+        paths = {"home": str(home), "lib": str(lib), **self.finish_install(home, progress)}
         installation = Installation(
-            component=self.name,
-            version=self.default_version,
-            source="maven",
-            paths={"home": str(home), "lib": str(lib)},
+            component=self.name, version=self.default_version, source="maven", paths=paths
         )
         write_manifest(home, installation)
         progress(f"{self.name} {self.default_version} installed in {home}")
         return installation
+
+    def finish_install(self, home: Path, progress: ProgressFn) -> dict[str, str]:
+        """A hook run after the jars are copied; returns extra named paths for the manifest."""
+        return {}
 
     def install_hint(self) -> str:
         return f"run `ecomctl infra install {self.name}` ({MVN_HINT})"

