@@ -1,0 +1,197 @@
+"""Renders a stack as a compose file (the compose specification, no `version:` key).
+
+Each infra component contributes its own service (`compose_service`: official
+image, environment, healthcheck, volumes); this module adds what must be the
+same for all of them: profiles, restart policy, ports published on 127.0.0.1
+only, labels that let `status` map containers back to components, top-level
+named volumes and `depends_on: condition: service_healthy`.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ecomctl.errors import ComponentFailed, UsageError
+from ecomctl.infra.registry import get_component
+from ecomctl.runtime.docker.engine import COMPONENT_LABEL, KIND_LABEL, PORT_LABEL
+from ecomctl.runtime.plan import HOST, context_for
+from ecomctl.stack.model import ServiceSpec, Stack
+from ecomctl.workspace import Workspace
+
+INFRA_PROFILE = "infra"
+SERVICES_PROFILE = "services"
+RESTART_POLICY = "unless-stopped"
+COMPOSE_FILE_NAME = "compose.yaml"
+
+Service = dict[str, Any]
+
+
+def compose_path(workspace: Workspace) -> Path:
+    """Where the docker runtime keeps the compose file it drives."""
+    return workspace.state_dir / COMPOSE_FILE_NAME
+
+
+def render_compose(
+    stack: Stack, workspace: Workspace, *, port_offset: int, compose_dir: Path | None = None
+) -> dict[str, Any]:
+    """The compose document; build contexts are relative to `compose_dir` (default: state dir)."""
+    base = compose_dir or workspace.state_dir
+    services: dict[str, Service] = {}
+    for name in stack.enabled_infra():
+        services[name] = _infra_service(name, stack, workspace, port_offset)
+    for name, spec in stack.services.items():
+        if not spec.enabled:
+            continue
+        if name in services:
+            raise UsageError(f"service {name!r} has the name of an infra component; rename it")
+        services[name] = _app_service(name, spec, stack, workspace, port_offset, base)
+    document: dict[str, Any] = {"name": stack.name, "services": services}
+    volumes = _named_volumes(services)
+    if volumes:
+        document["volumes"] = {volume: {} for volume in volumes}
+    return document
+
+
+def write_compose(
+    stack: Stack, workspace: Workspace, *, port_offset: int, path: Path | None = None
+) -> Path:
+    """Render and write the compose file; returns its path (default: `compose_path`)."""
+    target = path or compose_path(workspace)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    document = render_compose(stack, workspace, port_offset=port_offset, compose_dir=target.parent)
+    header = (
+        f"# Rendered by ecomctl from stack {stack.name!r} (port offset {port_offset}).\n"
+        "# Change the stack file and render again rather than editing this file.\n"
+    )
+    target.write_text(header + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def _infra_service(name: str, stack: Stack, workspace: Workspace, port_offset: int) -> Service:
+    component = get_component(name)
+    ctx = context_for(name, stack, workspace, port_offset=port_offset, installation=None)
+    service = copy.deepcopy(component.compose_service(ctx))
+    if ctx.spec.image:
+        service["image"] = ctx.spec.image  # the stack file overrides the component's default image
+    if not service.get("image") and not service.get("build"):
+        raise ComponentFailed(name, "its compose service names no image")
+    if not _has_healthcheck(service):
+        raise ComponentFailed(
+            name, "its compose service has no healthcheck, so compose cannot wait for it"
+        )
+    service.pop("container_name", None)  # compose names containers after the project
+    default_ports = [(ctx.port, component.default_port)] + [
+        (host, component.extra_ports.get(key, host - port_offset))
+        for key, host in ctx.ports.items()
+    ]
+    service["ports"] = _local_ports(service.get("ports"), default_ports)
+    service["restart"] = RESTART_POLICY
+    service["profiles"] = [INFRA_PROFILE]
+    service["labels"] = _labels(service.get("labels"), name, "infra", ctx.port)
+    dependencies = {dep: {"condition": "service_healthy"} for dep in component.depends_on}
+    if dependencies:
+        service["depends_on"] = {**dependencies, **(service.get("depends_on") or {})}
+    return _ordered(service)
+
+
+def _has_healthcheck(service: Service) -> bool:
+    check = service.get("healthcheck")
+    return isinstance(check, dict) and bool(check.get("test")) and not check.get("disable")
+
+
+def _app_service(
+    name: str, spec: ServiceSpec, stack: Stack, workspace: Workspace, port_offset: int, base: Path
+) -> Service:
+    """A generated service: built from `services/<name>` in the workspace, after its infra."""
+    disabled = [u for u in spec.uses if u not in stack.enabled_infra()]
+    if disabled:
+        raise UsageError(f"service {name} uses {', '.join(disabled)}, disabled in the stack")
+    port = spec.port + port_offset
+    context = os.path.relpath(workspace.root / "services" / name, base)
+    ready_url = f"http://127.0.0.1:{spec.port}/health/ready"
+    probe = f"import urllib.request; urllib.request.urlopen('{ready_url}', timeout=3)"
+    service: Service = {
+        "build": {"context": context},
+        "profiles": [SERVICES_PROFILE],
+        "restart": RESTART_POLICY,
+        "ports": _local_ports(None, [(port, spec.port)]),
+        "healthcheck": {
+            "test": ["CMD", "python", "-c", probe],
+            "interval": "5s",
+            "timeout": "5s",
+            "retries": 30,
+            "start_period": "10s",
+        },
+        "labels": _labels(None, name, "service", port),
+    }
+    if spec.uses:
+        service["depends_on"] = {u: {"condition": "service_healthy"} for u in spec.uses}
+    return service
+
+
+def _labels(given: Any, name: str, kind: str, port: int) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    if isinstance(given, dict):
+        labels.update({str(k): str(v) for k, v in given.items()})
+    elif isinstance(given, list):  # compose also allows ["key=value", ...]
+        labels.update(dict(str(item).partition("=")[::2] for item in given))
+    labels.update({COMPONENT_LABEL: name, KIND_LABEL: kind, PORT_LABEL: str(port)})
+    return labels
+
+
+def _local_ports(given: Any, defaults: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Every published port in long syntax, bound to 127.0.0.1 whatever the component said."""
+    entries = given if given else [{"published": h, "target": c} for h, c in defaults]
+    ports = []
+    for entry in entries:
+        published, target, protocol = _parse_port(entry)
+        ports.append(
+            {
+                "target": target,
+                "published": str(published),
+                "host_ip": HOST,
+                "protocol": protocol,
+            }
+        )
+    return ports
+
+
+def _parse_port(entry: Any) -> tuple[int, int, str]:
+    """(published, target, protocol) from '9092', '9092:9092', 'ip:9092:9092/tcp' or a mapping."""
+    if isinstance(entry, dict):
+        target = int(entry["target"])
+        return int(entry.get("published") or target), target, str(entry.get("protocol", "tcp"))
+    text, _, protocol = str(entry).partition("/")
+    parts = text.split(":")
+    target = int(parts[-1])
+    published = int(parts[-2]) if len(parts) >= 2 and parts[-2] else target
+    return published, target, protocol or "tcp"
+
+
+def _named_volumes(services: dict[str, Service]) -> list[str]:
+    """Volume sources that are names, not host paths: they need a top-level declaration."""
+    names: list[str] = []
+    for service in services.values():
+        for volume in service.get("volumes") or []:
+            if isinstance(volume, dict):
+                source = volume.get("source") if volume.get("type", "volume") == "volume" else None
+            else:
+                source, sep, _ = str(volume).partition(":")
+                source = source if sep else None
+            if source and not source.startswith(("/", ".", "~", "$")) and source not in names:
+                names.append(source)
+    return names
+
+
+_KEY_ORDER = ("image", "build", "command", "environment", "ports", "volumes", "healthcheck")
+
+
+def _ordered(service: Service) -> Service:
+    """A stable key order so the rendered file reads the same way for every component."""
+    first = {key: service[key] for key in _KEY_ORDER if key in service}
+    return {**first, **{k: v for k, v in service.items() if k not in first}}
