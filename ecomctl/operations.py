@@ -63,11 +63,10 @@ def open_runtime(name: str, tgt: Target, *, installations: dict[str, object] | N
         return DockerRuntime(tgt.stack, tgt.workspace)
     from ecomctl.runtime.local.runtime import LocalRuntime
 
-    found = installations
-    if found is None:
-        located = provisioning.locate(list(tgt.stack.enabled_infra()), config.cache_dir())
-        found = {name: inst for name, inst in located.items() if inst is not None}
-    return LocalRuntime(tgt.stack, tgt.workspace, found)  # type: ignore[arg-type]
+    return LocalRuntime(
+        tgt.stack, tgt.workspace, dict(installations or {}),  # type: ignore[arg-type]
+        cache_dir=config.cache_dir(),
+    )
 
 
 def up(
@@ -120,8 +119,7 @@ def down(*, tgt: Target, volumes: bool, on_event: EventSink) -> tuple[str, list[
 
 def status(*, tgt: Target) -> tuple[str, list[ComponentStatus]]:
     runtime_name = choose_runtime("auto", tgt.workspace)
-    # Readiness probes need no binaries, so status works even before anything is installed.
-    return runtime_name, open_runtime(runtime_name, tgt, installations={}).status()
+    return runtime_name, open_runtime(runtime_name, tgt).status()
 
 
 def logs(*, tgt: Target, names: list[str], follow: bool, tail: int) -> Iterator[LogLine]:

@@ -218,8 +218,9 @@ def _status_table(output: Output, statuses: list[ComponentStatus]) -> None:
     for s in statuses:
         extra = ", ".join(f"{k} {v}" for k, v in s.ports.items())
         port = f"127.0.0.1:{s.port}" + (f" ({extra})" if extra else "")
+        detail = s.detail if len(s.detail) <= 60 else s.detail[:57] + "..."
         rows.append([s.name, s.state, port, s.pid or "", _uptime(s.uptime_s),
-                     f"{s.rss_mb:.0f} MB" if s.rss_mb else "", s.detail])
+                     f"{s.rss_mb:.0f} MB" if s.rss_mb else "", detail])
     output.table(None, ["component", "state", "listens on", "pid", "uptime", "memory", "detail"], rows)
     total = sum(s.rss_mb or 0 for s in statuses)
     if total:

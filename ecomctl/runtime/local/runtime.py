@@ -8,6 +8,7 @@ Process records (pid + start time) are the only way `down` finds what to stop.
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -33,11 +34,18 @@ class LocalRuntime(Runtime):
     name = "local"
 
     def __init__(
-        self, stack: Stack, workspace: Workspace, installations: dict[str, Installation]
+        self,
+        stack: Stack,
+        workspace: Workspace,
+        installations: dict[str, Installation],
+        *,
+        cache_dir: Path | None = None,
     ) -> None:
         self.stack = stack
         self.workspace = workspace
         self.installations = installations
+        self.cache_dir = cache_dir  # to locate installations lazily, for status of running parts
+        self._state_lock = threading.Lock()  # parallel starts record their pids one at a time
 
     @property
     def _state_file(self) -> Path:
@@ -145,15 +153,16 @@ class LocalRuntime(Runtime):
         argv = wrap_for_user(spec.argv, spec.run_as) if spec.run_as else spec.argv
         on_event(UpEvent(name, "start", f"starting on {ctx.host}:{ctx.port}"))
         record = start_process(spec, ctx.log_file, argv)
-        state.components[name] = ComponentRecord(
-            pid=record.pid,
-            create_time=record.create_time,
-            port=ctx.port,
-            ports=ctx.ports,
-            version=ctx.installation.version if ctx.installation else None,
-        )
-        started.append(name)
-        state.save(self._state_file)
+        with self._state_lock:
+            state.components[name] = ComponentRecord(
+                pid=record.pid,
+                create_time=record.create_time,
+                port=ctx.port,
+                ports=ctx.ports,
+                version=ctx.installation.version if ctx.installation else None,
+            )
+            started.append(name)
+            state.save(self._state_file)
         on_event(UpEvent(name, "wait", "waiting for readiness"))
         wait_ready(component, ctx, record, log_tail=lambda: self._log_tail(name))
         component.after_ready(ctx)
@@ -185,8 +194,9 @@ class LocalRuntime(Runtime):
         except UserError:
             spec_signal, timeout = 15, 20.0
         was_running = stop_process(record.process, stop_signal=spec_signal, timeout_s=timeout)
-        record.stopped = True
-        state.save(self._state_file)
+        with self._state_lock:
+            record.stopped = True
+            state.save(self._state_file)
         return was_running
 
     # ---- status and logs ------------------------------------------------------------------
@@ -212,7 +222,7 @@ class LocalRuntime(Runtime):
             return base
         base.pid, base.uptime_s = record.pid, uptime_s(record.process)
         base.rss_mb = tree_rss_mb(record.process)
-        installation = self.installations.get(name)
+        installation = self._installation(name)
         ctx = plan.context_for(
             name, self.stack, self.workspace, port_offset=state.port_offset,
             installation=installation,
@@ -220,6 +230,13 @@ class LocalRuntime(Runtime):
         ok, detail = probe(get_component(name), ctx)
         base.state, base.detail = ("ready", "") if ok else ("starting", detail)
         return base
+
+    def _installation(self, name: str) -> Installation | None:
+        if name not in self.installations and self.cache_dir is not None:
+            found = get_component(name).locate(self.cache_dir)
+            if found is not None:
+                self.installations[name] = found
+        return self.installations.get(name)
 
     def logs(self, names: list[str], *, follow: bool, tail: int) -> Iterator[LogLine]:
         chosen = names or [n for n in self.stack.enabled_infra() if self.workspace.log_file(n).exists()]

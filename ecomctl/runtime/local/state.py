@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import json
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,7 +64,8 @@ class RuntimeState:
             "port_offset": self.port_offset,
             "components": {name: asdict(rec) for name, rec in self.components.items()},
         }
-        temporary = path.with_suffix(".tmp")
+        # Components start in parallel threads: each save writes its own temporary file.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         temporary.write_text(json.dumps(payload, indent=2))
         os.replace(temporary, path)
 
