@@ -4,8 +4,11 @@ The local server reads no option file (`--no-defaults`), so a system-wide
 /etc/mysql configuration (its socket, port, datadir, bind address) can never
 leak into the stack's instance. Its root account has no password and is
 reachable only from this machine (the server binds 127.0.0.1, the socket sits
-in the run directory); services use the stack's user, which gets every
-privilege on the stack's databases and nothing else.
+in the run directory). The stack's user gets every privilege on every
+database, without GRANT OPTION: like the PostgreSQL role with CREATEDB, it
+can create throwaway databases (migration tests, `ecomctl migrate` on a new
+service), which a per-database grant would forbid. This is a development
+stack bound to loopback; production grants belong to the Kubernetes rendering.
 """
 
 from __future__ import annotations
@@ -196,7 +199,7 @@ class MysqlComponent(InfraComponent):
 def grant_statements(
     user: str, password: str, databases: list[str]
 ) -> list[tuple[str, tuple[str, ...]]]:
-    """Idempotent statements: the user on every host form, all privileges per database.
+    """Idempotent statements: the user on every host form, the databases, the grants.
 
     Values travel as parameters; database names are validated identifiers
     (stack model) and quoted with backticks.
@@ -207,17 +210,14 @@ def grant_statements(
             ("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", (user, host, password))
         )
         statements.append(("ALTER USER %s@%s IDENTIFIED BY %s", (user, host, password)))
+        statements.append(("GRANT ALL PRIVILEGES ON *.* TO %s@%s", (user, host)))
     for database in databases:
         statements.append((f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4", ()))
-        for host in USER_HOSTS:
-            statements.append((f"GRANT ALL PRIVILEGES ON `{database}`.* TO %s@%s", (user, host)))
     return statements
 
 
 def compose_init_sql(user: str, databases: list[str]) -> str:
     """Run once by the image's entrypoint, after it created the user from the environment."""
-    lines = []
-    for database in databases:
-        lines.append(f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4;")
-        lines.append(f"GRANT ALL PRIVILEGES ON `{database}`.* TO '{user}'@'%';")
+    lines = [f"CREATE DATABASE IF NOT EXISTS `{db}` CHARACTER SET utf8mb4;" for db in databases]
+    lines.append(f"GRANT ALL PRIVILEGES ON *.* TO '{user}'@'%';")
     return "\n".join(lines) + "\n"
