@@ -222,7 +222,9 @@ def test_the_default_stack_renders_valid_compose(
 ) -> None:
     """The real components of every infra in stacks/default.yaml, services enabled too."""
     stack = load_stack()
-    services = {name: spec.model_copy(update={"enabled": True}) for name, spec in stack.services.items()}
+    services = {
+        name: spec.model_copy(update={"enabled": True}) for name, spec in stack.services.items()
+    }
     stack = stack.model_copy(update={"services": services})
     document = render_compose(stack, workspace, port_offset=0)
     assert_valid(compose_validator, document)
