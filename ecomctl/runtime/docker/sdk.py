@@ -35,15 +35,24 @@ _OUTPUT_TAIL_LINES = 15
 
 
 class SdkDockerEngine(DockerEngine):
-    def __init__(self, *, timeout_s: float = 10.0, docker_cli: str = "docker") -> None:
+    def __init__(
+        self,
+        *,
+        timeout_s: float = 10.0,
+        docker_cli: str = "docker",
+        client: docker.DockerClient | None = None,
+    ) -> None:
         self._timeout_s = timeout_s
         self._docker_cli = docker_cli
-        self._client: docker.DockerClient | None = None
+        self._client = client  # made from the environment (DOCKER_HOST, ...) on first use
 
     # -- queries through the SDK -------------------------------------------------
 
     def ping(self) -> None:
-        self._sdk()
+        try:
+            self._sdk().ping()
+        except (DockerException, RequestException) as exc:
+            raise EngineUnavailable(_one_line(exc)) from exc
 
     def containers(self, project: str) -> list[ContainerInfo]:
         try:
@@ -58,13 +67,13 @@ class SdkDockerEngine(DockerEngine):
         self, project: str, services: list[str], *, follow: bool, tail: int
     ) -> Iterator[LogRecord]:
         wanted = set(services)
-        chosen = [
-            c
-            for c in self._sdk().containers.list(
+        try:
+            found = self._sdk().containers.list(
                 all=True, filters={"label": f"{PROJECT_LABEL}={project}"}
             )
-            if not wanted or c.labels.get(SERVICE_LABEL) in wanted
-        ]
+        except (DockerException, RequestException) as exc:
+            raise EngineError(_one_line(exc)) from exc
+        chosen = [c for c in found if not wanted or c.labels.get(SERVICE_LABEL) in wanted]
         return _merge_streams(chosen, follow=follow, tail=tail)
 
     # -- compose through the CLI ---------------------------------------------
