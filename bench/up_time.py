@@ -25,13 +25,24 @@ def ecomctl(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1"}
     return subprocess.run(
         [sys.executable, "-c", "from ecomctl.cli.app import main; main()", *args],
-        env=env, capture_output=True, text=True, timeout=900,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
 def timed_up(workspace: Path, offset: int, only: str | None) -> float:
-    args = ["--workspace", str(workspace), "up", "--runtime", "local", "--json",
-            "--port-offset", str(offset)]
+    args = [
+        "--workspace",
+        str(workspace),
+        "up",
+        "--runtime",
+        "local",
+        "--json",
+        "--port-offset",
+        str(offset),
+    ]
     if only:
         args += ["--only", only]
     started = time.perf_counter()
@@ -63,8 +74,10 @@ def main() -> int:
     print(f"  all {len(names)} together {everything:6.2f} s")
     if options.json:
         print(json.dumps({"alone_s": alone, "all_s": everything, "ratio": ratio}))
-    print(f"up_time: ratio={ratio:.2f} target<={TARGET} "
-          f"(all {everything:.1f} s, slowest alone {slowest} {alone[slowest]:.1f} s)")
+    print(
+        f"up_time: ratio={ratio:.2f} target<={TARGET} "
+        f"(all {everything:.1f} s, slowest alone {slowest} {alone[slowest]:.1f} s)"
+    )
     return 0 if ratio <= TARGET else 1
 
 

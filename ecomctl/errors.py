@@ -40,7 +40,9 @@ class UsageError(UserError):
 class ComponentFailed(UserError):
     """A component could not be installed, started or made ready."""
 
-    def __init__(self, component: str, message: str, *, log_tail: str = "", hint: str | None = None) -> None:
+    def __init__(
+        self, component: str, message: str, *, log_tail: str = "", hint: str | None = None
+    ) -> None:
         super().__init__(f"{component}: {message}", hint=hint)
         self.component = component
         self.log_tail = log_tail

@@ -13,6 +13,7 @@ from typing import Literal
 
 from ecomctl import config, provisioning
 from ecomctl.errors import UsageError, UserError
+from ecomctl.infra.component import Installation
 from ecomctl.runtime import plan
 from ecomctl.runtime.base import ComponentStatus, EventSink, LogLine, Runtime, UpEvent
 from ecomctl.stack.loader import load_stack
@@ -42,7 +43,7 @@ def target(*, workspace: Path | None, stack_file: Path | None, create: bool) -> 
 
 
 def choose_runtime(requested: RuntimeName, workspace: Workspace) -> str:
-    """`--runtime` wins, then $ECOMCTL_RUNTIME, then what this workspace already runs, then probing."""
+    """--runtime, then $ECOMCTL_RUNTIME, then what the workspace runs, then a Docker ping."""
     wanted = requested if requested != "auto" else os.environ.get(config.RUNTIME, "auto")
     if wanted not in ("auto", "local", "docker"):
         raise UsageError(f"runtime {wanted!r} is not one of local, docker")
@@ -56,7 +57,9 @@ def choose_runtime(requested: RuntimeName, workspace: Workspace) -> str:
     return "docker" if docker_engine_available(DOCKER_PING_TIMEOUT_S) else "local"
 
 
-def open_runtime(name: str, tgt: Target, *, installations: dict[str, object] | None = None) -> Runtime:
+def open_runtime(
+    name: str, tgt: Target, *, installations: dict[str, object] | None = None
+) -> Runtime:
     if name == "docker":
         from ecomctl.runtime.docker.runtime import DockerRuntime
 
@@ -64,9 +67,16 @@ def open_runtime(name: str, tgt: Target, *, installations: dict[str, object] | N
     from ecomctl.runtime.local.runtime import LocalRuntime
 
     return LocalRuntime(
-        tgt.stack, tgt.workspace, dict(installations or {}),  # type: ignore[arg-type]
+        tgt.stack,
+        tgt.workspace,
+        dict(installations or {}),  # type: ignore[arg-type]
         cache_dir=config.cache_dir(),
     )
+
+
+def component_names(*, tgt: Target, only: list[str]) -> list[str]:
+    """The components a command acts on: `only` (plus dependencies) or all enabled ones."""
+    return plan.select_names(tgt.stack, only)
 
 
 def up(
@@ -85,14 +95,16 @@ def up(
     installations = None
     if runtime_name == "local":
         installations = _ensure_installed(names, allow_install=allow_install, on_event=on_event)
-    chosen = open_runtime(runtime_name, tgt, installations=installations)  # type: ignore[arg-type]
+    chosen = open_runtime(runtime_name, tgt, installations=installations)
     tgt.workspace.ensure()
     statuses = chosen.up(names, port_offset=port_offset, on_event=on_event)
     (tgt.workspace.state_dir / "runtime").write_text(runtime_name)
     return runtime_name, statuses
 
 
-def _ensure_installed(names: list[str], *, allow_install: bool, on_event: EventSink) -> dict[str, object]:
+def _ensure_installed(
+    names: list[str], *, allow_install: bool, on_event: EventSink
+) -> dict[str, object]:
     cache = config.cache_dir()
     located = provisioning.locate(names, cache)
     missing = [name for name, inst in located.items() if inst is None]
@@ -113,7 +125,9 @@ def _ensure_installed(names: list[str], *, allow_install: bool, on_event: EventS
 
 def down(*, tgt: Target, volumes: bool, on_event: EventSink) -> tuple[str, list[str]]:
     runtime_name = choose_runtime("auto", tgt.workspace)
-    stopped = open_runtime(runtime_name, tgt, installations={}).down(volumes=volumes, on_event=on_event)
+    stopped = open_runtime(runtime_name, tgt, installations={}).down(
+        volumes=volumes, on_event=on_event
+    )
     return runtime_name, stopped
 
 
@@ -132,7 +146,7 @@ def logs(*, tgt: Target, names: list[str], follow: bool, tail: int) -> Iterator[
 
 def install_infra(
     *, tgt: Target, only: list[str] | None, force: bool, progress: Callable[[str, str], None]
-) -> dict[str, provisioning.Installation]:
+) -> dict[str, Installation]:
     names = plan.select_names(tgt.stack, only or [])
     return provisioning.install(names, config.cache_dir(), progress=progress, force=force)
 

@@ -66,10 +66,12 @@ def install(
         done: dict[str, Installation] = {}
         for name in lane:
             progress(name, "installing")
+
+            def report(line: str, component: str = name) -> None:
+                progress(component, line)
+
             try:
-                done[name] = get_component(name).install(
-                    cache_dir, lambda line, n=name: progress(n, line)
-                )
+                done[name] = get_component(name).install(cache_dir, report)
             except EcomctlError:
                 raise
             except Exception as exc:  # a provisioning tool failed in a way we did not foresee

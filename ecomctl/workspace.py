@@ -55,7 +55,7 @@ def find_workspace(start: Path) -> Path | None:
 
 
 def resolve_workspace(explicit: Path | None = None, *, create: bool = False) -> Workspace:
-    """Pick the workspace: --workspace, $ECOMCTL_WORKSPACE, a stack file above cwd, ~/ecomctl-workspace."""
+    """--workspace, $ECOMCTL_WORKSPACE, a stack file at or above cwd, else ~/ecomctl-workspace."""
     chosen = explicit or config.env_path(config.WORKSPACE) or find_workspace(Path.cwd())
     root = (chosen or Path.home() / config.DEFAULT_WORKSPACE_NAME).resolve()
     existed = root.exists()

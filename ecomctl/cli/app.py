@@ -1,4 +1,4 @@
-"""The root of the CLI: global options, the command groups, and the one place errors become exit codes."""
+"""The CLI root: global options, command groups, and where errors become exit codes."""
 
 from __future__ import annotations
 
@@ -42,13 +42,23 @@ def root(
     ctx: typer.Context,
     workspace: Annotated[
         Path | None,
-        typer.Option("--workspace", "-w", help="Workspace folder [env: ECOMCTL_WORKSPACE].", show_default=False),
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Workspace folder [env: ECOMCTL_WORKSPACE].",
+            show_default=False,
+        ),
     ] = None,
     stack: Annotated[
         Path | None,
-        typer.Option("--stack", help="Stack file (default: the workspace's ecomctl.yaml, else the built-in stack)."),
+        typer.Option(
+            "--stack",
+            help="Stack file (default: the workspace's ecomctl.yaml, else the built-in stack).",
+        ),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -85,8 +95,8 @@ def main() -> None:
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except _click_errors() as usage:
-        usage.show()
-        sys.exit(usage.exit_code)
+        usage.show()  # type: ignore[attr-defined]
+        sys.exit(usage.exit_code)  # type: ignore[attr-defined]
     except ComponentFailed as failure:
         output.error(str(failure), hint=failure.hint, detail=_indent(failure.log_tail))
         sys.exit(failure.exit_code)
@@ -96,7 +106,7 @@ def main() -> None:
     except EcomctlError as failure:
         output.error(str(failure))
         sys.exit(failure.exit_code)
-    except Exception as bug:  # noqa: BLE001 - the last line of defence for the user
+    except Exception as bug:
         if debug:
             traceback.print_exc()
         output.error(

@@ -17,7 +17,9 @@ class CliState:
     debug: bool
 
     def target(self, *, create: bool = False) -> operations.Target:
-        return operations.target(workspace=self.workspace, stack_file=self.stack_file, create=create)
+        return operations.target(
+            workspace=self.workspace, stack_file=self.stack_file, create=create
+        )
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -20,7 +20,9 @@ def install(
     only: Annotated[str | None, typer.Option("--only", help="Comma-separated components.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Reinstall even what is present.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
 ) -> None:
     """Install every component from package registries (apt, Maven, Go, PyPI) into the cache.
 
@@ -36,22 +38,36 @@ def install(
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)
     tgt = cli.target()
-    names = operations.plan.select_names(tgt.stack, [n.strip() for n in (only or "").split(",") if n.strip()])
-    if not yes and output.out.is_terminal and not typer.confirm(
-        f"Install {', '.join(names)} into {config.cache_dir()} if missing?", default=True
+    names = operations.component_names(tgt=tgt, only=[n.strip() for n in (only or "").split(",") if n.strip()]
+    )
+    if (
+        not yes
+        and output.out.is_terminal
+        and not typer.confirm(
+            f"Install {', '.join(names)} into {config.cache_dir()} if missing?", default=True
+        )
     ):
         raise typer.Abort()
     with output.live_components("ecomctl infra install", names) as board:
         installed = operations.install_infra(
-            tgt=tgt, only=names, force=force,
+            tgt=tgt,
+            only=names,
+            force=force,
             progress=lambda name, line: board.event(UpEvent(name, "install", line)),
         )
         for name, inst in installed.items():
             board.event(UpEvent(name, "ready", f"{inst.version} ({inst.source})"))
     if json_out:
-        output.json({name: {"version": i.version, "source": i.source, "paths": i.paths}
-                     for name, i in installed.items()})
+        output.json(
+            {
+                name: {"version": i.version, "source": i.source, "paths": i.paths}
+                for name, i in installed.items()
+            }
+        )
         return
-    output.table(None, ["component", "version", "source"],
-                 [[name, i.version, i.source] for name, i in installed.items()])
+    output.table(
+        None,
+        ["component", "version", "source"],
+        [[name, i.version, i.source] for name, i in installed.items()],
+    )
     output.success(f"{len(installed)} component(s) installed in {config.cache_dir()}")

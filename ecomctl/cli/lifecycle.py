@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -13,11 +13,21 @@ from ecomctl.cli.terminal import Output
 from ecomctl.runtime.base import ComponentStatus
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-_COLOURS = ["cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta",
-            "bright_green", "bright_yellow", "bright_blue"]
+_COLOURS = [
+    "cyan",
+    "magenta",
+    "green",
+    "yellow",
+    "blue",
+    "bright_cyan",
+    "bright_magenta",
+    "bright_green",
+    "bright_yellow",
+    "bright_blue",
+]
 
 
-class RuntimeChoice(str, Enum):
+class RuntimeChoice(StrEnum):
     auto = "auto"
     local = "local"
     docker = "docker"
@@ -38,12 +48,16 @@ def up(
         RuntimeChoice, typer.Option("--runtime", help="auto picks docker when an engine answers.")
     ] = RuntimeChoice.auto,
     only: Annotated[
-        str | None, typer.Option("--only", help="Comma-separated components (their dependencies come too).")
+        str | None,
+        typer.Option("--only", help="Comma-separated components (their dependencies come too)."),
     ] = None,
     port_offset: Annotated[
-        int, typer.Option("--port-offset", help="Add N to every port of the stack.", min=0, max=50000)
+        int,
+        typer.Option("--port-offset", help="Add N to every port of the stack.", min=0, max=50000),
     ] = 0,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Install missing components without asking.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Install missing components without asking.")
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Start the stack (idempotent): install what is missing, start, wait until ready.
@@ -62,11 +76,11 @@ def up(
     if tgt.workspace.created:
         output.info(f"created workspace {tgt.workspace.root}")
     allow_install = yes or _ask_install(output)
-    names = operations.plan.select_names(tgt.stack, _names(only))
+    names = operations.component_names(tgt=tgt, only=_names(only))
     with output.live_components(f"ecomctl up — {tgt.stack.name}", names) as board:
         runtime_used, statuses = operations.up(
             tgt=tgt,
-            runtime=runtime.value,  # type: ignore[arg-type]
+            runtime=runtime.value,
             only=names,
             port_offset=port_offset,
             allow_install=allow_install,
@@ -76,7 +90,9 @@ def up(
     if json_out:
         output.json(_status_json(runtime_used, tgt, shown))
         return
-    output.success(f"{len(shown)} component(s) ready ({runtime_used} runtime, workspace {tgt.workspace.root})")
+    output.success(
+        f"{len(shown)} component(s) ready ({runtime_used} runtime, workspace {tgt.workspace.root})"
+    )
     _status_table(output, shown)
 
 
@@ -89,7 +105,9 @@ def _ask_install(output: Output) -> bool:
 
 def down(
     ctx: typer.Context,
-    volumes: Annotated[bool, typer.Option("--volumes", "-v", help="Also delete every component's data.")] = False,
+    volumes: Annotated[
+        bool, typer.Option("--volumes", "-v", help="Also delete every component's data.")
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Stop everything `up` started in this workspace (and nothing else).
@@ -107,7 +125,9 @@ def down(
     if json_out:
         output.json({"runtime": runtime_used, "stopped": stopped, "volumes_deleted": volumes})
         return
-    output.success(f"stopped {len(stopped)} component(s)" + (" and deleted their data" if volumes else ""))
+    output.success(
+        f"stopped {len(stopped)} component(s)" + (" and deleted their data" if volumes else "")
+    )
 
 
 def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
@@ -136,9 +156,15 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
 
 def logs(
     ctx: typer.Context,
-    names: Annotated[list[str] | None, typer.Argument(help="Components (default: all).", show_default=False)] = None,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
-    tail: Annotated[int, typer.Option("--tail", "-n", help="Lines per component to start with (0 = all).")] = 50,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Components (default: all).", show_default=False)
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
+    ] = False,
+    tail: Annotated[
+        int, typer.Option("--tail", "-n", help="Lines per component to start with (0 = all).")
+    ] = 50,
 ) -> None:
     """Logs of the stack, merged and prefixed with component names.
 
@@ -174,37 +200,48 @@ def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
     report = operations.presence(tgt=tgt)
     tools = operations.tool_report()
     if json_out:
-        output.json({
-            "components": [
-                {
-                    "name": p.name,
-                    "installed": p.installation is not None,
-                    "version": p.installation.version if p.installation else None,
-                    "source": p.installation.source if p.installation else None,
-                    "hint": None if p.installation else p.hint,
-                }
-                for p in report
-            ],
-            "tools": tools,
-        })
+        output.json(
+            {
+                "components": [
+                    {
+                        "name": p.name,
+                        "installed": p.installation is not None,
+                        "version": p.installation.version if p.installation else None,
+                        "source": p.installation.source if p.installation else None,
+                        "hint": None if p.installation else p.hint,
+                    }
+                    for p in report
+                ],
+                "tools": tools,
+            }
+        )
     else:
         output.table(
             "components",
             ["component", "status", "version", "source", "how to get it"],
             [
-                [p.name, "present" if p.installation else "MISSING",
-                 p.installation.version if p.installation else "",
-                 p.installation.source if p.installation else "",
-                 "" if p.installation else p.hint]
+                [
+                    p.name,
+                    "present" if p.installation else "MISSING",
+                    p.installation.version if p.installation else "",
+                    p.installation.source if p.installation else "",
+                    "" if p.installation else p.hint,
+                ]
                 for p in report
             ],
         )
-        output.table("tools", ["tool", "found"], [[name, where or "MISSING"] for name, where in tools.items()])
+        output.table(
+            "tools",
+            ["tool", "found"],
+            [[name, where or "MISSING"] for name, where in tools.items()],
+        )
     if any(p.installation is None for p in report):
         raise typer.Exit(1)
 
 
-def _status_json(runtime: str, tgt: operations.Target, statuses: list[ComponentStatus]) -> dict[str, object]:
+def _status_json(
+    runtime: str, tgt: operations.Target, statuses: list[ComponentStatus]
+) -> dict[str, object]:
     return {
         "runtime": runtime,
         "workspace": str(tgt.workspace.root),
@@ -219,9 +256,20 @@ def _status_table(output: Output, statuses: list[ComponentStatus]) -> None:
         extra = ", ".join(f"{k} {v}" for k, v in s.ports.items())
         port = f"127.0.0.1:{s.port}" + (f" ({extra})" if extra else "")
         detail = s.detail if len(s.detail) <= 60 else s.detail[:57] + "..."
-        rows.append([s.name, s.state, port, s.pid or "", _uptime(s.uptime_s),
-                     f"{s.rss_mb:.0f} MB" if s.rss_mb else "", detail])
-    output.table(None, ["component", "state", "listens on", "pid", "uptime", "memory", "detail"], rows)
+        rows.append(
+            [
+                s.name,
+                s.state,
+                port,
+                s.pid or "",
+                _uptime(s.uptime_s),
+                f"{s.rss_mb:.0f} MB" if s.rss_mb else "",
+                detail,
+            ]
+        )
+    output.table(
+        None, ["component", "state", "listens on", "pid", "uptime", "memory", "detail"], rows
+    )
     total = sum(s.rss_mb or 0 for s in statuses)
     if total:
         output.info(f"total memory: {total:.0f} MB")

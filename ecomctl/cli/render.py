@@ -18,10 +18,13 @@ app = typer.Typer(help="Render deployment files from the stack.", no_args_is_hel
 def compose(
     ctx: typer.Context,
     output_file: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write (default: <workspace>/compose.yaml).")
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (default: <workspace>/compose.yaml)."),
     ] = None,
     port_offset: Annotated[int, typer.Option("--port-offset", min=0, max=50000)] = 0,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
 ) -> None:
     """Write a docker compose file for the stack (official images, health checks).
 

@@ -59,7 +59,9 @@ class Output:
         sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
         sys.stdout.flush()
 
-    def table(self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def table(
+        self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
         for column in columns:
             table.add_column(column)
@@ -75,7 +77,9 @@ class Output:
     def live_components(self, title: str, names: Sequence[str]) -> Iterator[LiveComponents]:
         board = LiveComponents(title, names)
         if self.out.is_terminal:
-            with Live(board.render(), console=self.out, refresh_per_second=8, transient=False) as live:
+            with Live(
+                board.render(), console=self.out, refresh_per_second=8, transient=False
+            ) as live:
                 board.on_change = lambda: live.update(board.render())
                 yield board
         else:

@@ -53,7 +53,9 @@ class Runtime(abc.ABC):
     name: str
 
     @abc.abstractmethod
-    def up(self, names: list[str], *, port_offset: int, on_event: EventSink) -> list[ComponentStatus]:
+    def up(
+        self, names: list[str], *, port_offset: int, on_event: EventSink
+    ) -> list[ComponentStatus]:
         """Start the named components (and what they depend on); idempotent."""
 
     @abc.abstractmethod

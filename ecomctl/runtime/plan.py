@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ecomctl.errors import UsageError
-from ecomctl.infra.component import ComponentContext, Installation, InfraComponent
+from ecomctl.infra.component import ComponentContext, InfraComponent, Installation
 from ecomctl.infra.registry import get_component
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
@@ -38,7 +39,7 @@ def select_names(stack: Stack, only: list[str]) -> list[str]:
     return _with_dependencies(chosen, enabled)
 
 
-def _with_dependencies(names: list[str], enabled: dict[str, object]) -> list[str]:
+def _with_dependencies(names: list[str], enabled: Mapping[str, object]) -> list[str]:
     ordered: list[str] = []
 
     def visit(name: str, path: tuple[str, ...]) -> None:

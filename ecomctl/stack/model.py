@@ -108,9 +108,7 @@ class Stack(_Strict):
         for service_name, service in self.services.items():
             missing = [u for u in service.uses if u not in self.infra]
             if missing:
-                raise ValueError(
-                    f"service {service_name} uses {', '.join(missing)}, not in infra"
-                )
+                raise ValueError(f"service {service_name} uses {', '.join(missing)}, not in infra")
         return self
 
     def _no_port_used_twice(self) -> None:

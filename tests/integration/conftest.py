@@ -21,14 +21,21 @@ OFFSET = int(os.environ.get("ECOMCTL_TEST_PORT_OFFSET", "20000"))
 UP_TIMEOUT_S = 900
 
 
-def run_ecomctl(*args: str, timeout: float = 300, check: bool = False) -> subprocess.CompletedProcess[str]:
+def run_ecomctl(
+    *args: str, timeout: float = 300, check: bool = False
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160"}
     result = subprocess.run(
         [sys.executable, "-c", "from ecomctl.cli.app import main; main()", *args],
-        env=env, capture_output=True, text=True, timeout=timeout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"ecomctl {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+        raise AssertionError(
+            f"ecomctl {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+        )
     return result
 
 
@@ -50,8 +57,16 @@ class Platform:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     workspace = tmp_path_factory.mktemp("platform")
     result = run_ecomctl(
-        "--workspace", str(workspace), "up", "--runtime", "local", "--yes", "--json",
-        "--port-offset", str(OFFSET), timeout=UP_TIMEOUT_S,
+        "--workspace",
+        str(workspace),
+        "up",
+        "--runtime",
+        "local",
+        "--yes",
+        "--json",
+        "--port-offset",
+        str(OFFSET),
+        timeout=UP_TIMEOUT_S,
     )
     if result.returncode != 0:
         run_ecomctl("--workspace", str(workspace), "down")

@@ -48,13 +48,23 @@ def test_a_taken_port_is_named_and_port_offset_avoids_it(tmp_path: Path) -> None
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", taken))
         squatter.listen()
-        result = run_ecomctl("--workspace", workspace, "up", "--only", "redis", "--yes",
-                             "--port-offset", str(offset))
+        result = run_ecomctl(
+            "--workspace", workspace, "up", "--only", "redis", "--yes", "--port-offset", str(offset)
+        )
         assert result.returncode == 1
         assert f"error: port {taken} for redis is taken by pid {os.getpid()}" in result.stderr
         assert "--port-offset" in result.stderr
-        moved = run_ecomctl("--workspace", workspace, "up", "--only", "redis", "--yes", "--json",
-                            "--port-offset", str(offset + 100))
+        moved = run_ecomctl(
+            "--workspace",
+            workspace,
+            "up",
+            "--only",
+            "redis",
+            "--yes",
+            "--json",
+            "--port-offset",
+            str(offset + 100),
+        )
     assert moved.returncode == 0, moved.stderr
     redis_row = next(c for c in json.loads(moved.stdout)["components"] if c["name"] == "redis")
     assert redis_row["port"] == 6379 + offset + 100 and redis_row["state"] == "ready"
@@ -69,11 +79,22 @@ def test_down_stops_every_process_it_started_and_nothing_else(tmp_path: Path) ->
     workspace = str(tmp_path / "ws")
     bystander = psutil.Popen(["sleep", "60"])  # a process of the same user that down must not touch
     try:
-        up = run_ecomctl("--workspace", workspace, "up", "--only", "redis,postgres", "--yes", "--json",
-                         "--port-offset", "22000")
+        up = run_ecomctl(
+            "--workspace",
+            workspace,
+            "up",
+            "--only",
+            "redis,postgres",
+            "--yes",
+            "--json",
+            "--port-offset",
+            "22000",
+        )
         assert up.returncode == 0, up.stderr
         pids = [c["pid"] for c in json.loads(up.stdout)["components"] if c["pid"]]
-        families = [p for pid in pids for p in [psutil.Process(pid), *psutil.Process(pid).children(True)]]
+        families = [
+            p for pid in pids for p in [psutil.Process(pid), *psutil.Process(pid).children(True)]
+        ]
         assert len(pids) == 2
         down = run_ecomctl("--workspace", workspace, "down", "--volumes")
         assert down.returncode == 0, down.stderr

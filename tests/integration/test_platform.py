@@ -18,7 +18,18 @@ from opensearchpy import OpenSearch
 
 from tests.integration.conftest import Platform
 
-ALL = {"kafka", "postgres", "mysql", "mongo", "redis", "search", "zipkin", "prometheus", "smtp", "stripe"}
+ALL = {
+    "kafka",
+    "postgres",
+    "mysql",
+    "mongo",
+    "redis",
+    "search",
+    "zipkin",
+    "prometheus",
+    "smtp",
+    "stripe",
+}
 
 
 def test_status_json_shows_all_ten_components_ready(platform: Platform) -> None:
@@ -39,11 +50,13 @@ def test_kafka_produce_and_consume_with_a_consumer_group(kafka_bootstrap: str) -
     producer = Producer({"bootstrap.servers": kafka_bootstrap})
     producer.produce("order-created-events", key=key, value=json.dumps({"order": key}))
     assert producer.flush(30) == 0
-    consumer = Consumer({
-        "bootstrap.servers": kafka_bootstrap,
-        "group.id": f"test-{key}",
-        "auto.offset.reset": "earliest",
-    })
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka_bootstrap,
+            "group.id": f"test-{key}",
+            "auto.offset.reset": "earliest",
+        }
+    )
     consumer.subscribe(["order-created-events"])
     try:
         found = None
@@ -76,8 +89,13 @@ def test_postgres_sql_with_the_stack_account(platform: Platform) -> None:
 
 
 def test_mysql_sql_with_the_stack_account(platform: Platform) -> None:
-    conn = pymysql.connect(host="127.0.0.1", port=platform.port("mysql"), user="ecomctl",
-                           password="ecomctl", database="inventory")
+    conn = pymysql.connect(
+        host="127.0.0.1",
+        port=platform.port("mysql"),
+        user="ecomctl",
+        password="ecomctl",
+        database="inventory",
+    )
     try:
         with conn.cursor() as cur:
             table = f"t_{uuid.uuid4().hex[:8]}"
@@ -91,7 +109,9 @@ def test_mysql_sql_with_the_stack_account(platform: Platform) -> None:
 
 
 def test_ferretdb_insert_and_find_with_pymongo(mongo_url: str) -> None:
-    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(mongo_url, serverSelectionTimeoutMS=10000)
+    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+        mongo_url, serverSelectionTimeoutMS=10000
+    )
     try:
         reviews = client["reviews"][f"r_{uuid.uuid4().hex[:8]}"]
         reviews.insert_one({"product_id": 1, "rating": 4})
@@ -119,9 +139,14 @@ def test_opensearch_index_and_search(platform: Platform) -> None:
 def test_zipkin_span_posted_and_read_back(platform: Platform) -> None:
     base = f"http://127.0.0.1:{platform.port('zipkin')}"
     trace_id = uuid.uuid4().hex[:16]
-    span = {"traceId": trace_id, "id": trace_id, "name": "post /api/orders",
-            "timestamp": int(time.time() * 1e6), "duration": 1500,
-            "localEndpoint": {"serviceName": "order"}}
+    span = {
+        "traceId": trace_id,
+        "id": trace_id,
+        "name": "post /api/orders",
+        "timestamp": int(time.time() * 1e6),
+        "duration": 1500,
+        "localEndpoint": {"serviceName": "order"},
+    }
     assert httpx.post(f"{base}/api/v2/spans", json=[span], timeout=10).status_code == 202
     deadline = time.monotonic() + 20
     while True:
@@ -149,7 +174,11 @@ def test_prometheus_scrapes_itself(platform: Platform) -> None:
 def test_mail_sent_over_smtp_is_read_back_from_the_sink(platform: Platform) -> None:
     subject = f"order {uuid.uuid4().hex[:8]} confirmed"
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "shop@example.test", "buyer@example.test", subject
+    message["From"], message["To"], message["Subject"] = (
+        "shop@example.test",
+        "buyer@example.test",
+        subject,
+    )
     message.set_content("Thank you for your order.")
     with smtplib.SMTP("127.0.0.1", platform.port("smtp"), timeout=10) as smtp:
         smtp.send_message(message)
@@ -168,11 +197,20 @@ def test_stripe_emulator_charges_and_declines(platform: Platform) -> None:
     auth = ("sk_test_ecomctl", "")
 
     def charge(card: str) -> httpx.Response:
-        return httpx.post(f"{base}/charges", auth=auth, timeout=10, data={
-            "amount": 1999, "currency": "usd",
-            "source[object]": "card", "source[number]": card,
-            "source[exp_month]": "12", "source[exp_year]": "2030", "source[cvc]": "123",
-        })
+        return httpx.post(
+            f"{base}/charges",
+            auth=auth,
+            timeout=10,
+            data={
+                "amount": 1999,
+                "currency": "usd",
+                "source[object]": "card",
+                "source[number]": card,
+                "source[exp_month]": "12",
+                "source[exp_year]": "2030",
+                "source[cvc]": "123",
+            },
+        )
 
     assert charge("4242424242424242").json()["status"] == "succeeded"
     declined = charge("4000000000000002")

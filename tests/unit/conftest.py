@@ -21,22 +21,30 @@ def free_port() -> int:
 @pytest.fixture
 def fake_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """redis and zipkin become tiny HTTP servers; zipkin depends on redis."""
-    monkeypatch.setitem(registry._IMPLEMENTATIONS, "redis", "tests.unit.fake_components:HttpServerComponent")
-    monkeypatch.setitem(registry._IMPLEMENTATIONS, "zipkin", "tests.unit.fake_components:DependentComponent")
-    monkeypatch.setitem(registry._IMPLEMENTATIONS, "smtp", "tests.unit.fake_components:CrashingComponent")
+    monkeypatch.setitem(
+        registry._IMPLEMENTATIONS, "redis", "tests.unit.fake_components:HttpServerComponent"
+    )
+    monkeypatch.setitem(
+        registry._IMPLEMENTATIONS, "zipkin", "tests.unit.fake_components:DependentComponent"
+    )
+    monkeypatch.setitem(
+        registry._IMPLEMENTATIONS, "smtp", "tests.unit.fake_components:CrashingComponent"
+    )
     yield
 
 
 @pytest.fixture
 def fake_stack() -> Stack:
-    return Stack.model_validate({
-        "name": "unit",
-        "infra": {
-            "redis": {"port": free_port()},
-            "zipkin": {"port": free_port()},
-            "smtp": {"port": free_port(), "enabled": True},
-        },
-    })
+    return Stack.model_validate(
+        {
+            "name": "unit",
+            "infra": {
+                "redis": {"port": free_port()},
+                "zipkin": {"port": free_port()},
+                "smtp": {"port": free_port(), "enabled": True},
+            },
+        }
+    )
 
 
 @pytest.fixture

@@ -43,8 +43,16 @@ class HttpServerComponent(InfraComponent):
 
     def process(self, ctx: ComponentContext) -> ProcessSpec:
         return ProcessSpec(
-            argv=[sys.executable, "-m", "http.server", str(ctx.port), "--bind", ctx.host,
-                  "--directory", str(ctx.data_dir)],
+            argv=[
+                sys.executable,
+                "-m",
+                "http.server",
+                str(ctx.port),
+                "--bind",
+                ctx.host,
+                "--directory",
+                str(ctx.data_dir),
+            ],
         )
 
     def check_ready(self, ctx: ComponentContext) -> None:
@@ -62,4 +70,6 @@ class DependentComponent(HttpServerComponent):
 
 class CrashingComponent(HttpServerComponent):
     def process(self, ctx: ComponentContext) -> ProcessSpec:
-        return ProcessSpec(argv=[sys.executable, "-c", "import sys; print('boom: bad config'); sys.exit(3)"])
+        return ProcessSpec(
+            argv=[sys.executable, "-c", "import sys; print('boom: bad config'); sys.exit(3)"]
+        )

@@ -11,12 +11,24 @@ from pathlib import Path
 import pytest
 
 
-def ecomctl(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", "ECOMCTL_CACHE_DIR": str(cwd / "cache"),
-                "ECOMCTL_RUNTIME": "local", **(env or {})}
+def ecomctl(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "COLUMNS": "120",
+        "ECOMCTL_CACHE_DIR": str(cwd / "cache"),
+        "ECOMCTL_RUNTIME": "local",
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-c", "from ecomctl.cli.app import main; main()", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -33,26 +45,42 @@ def test_a_bad_stack_file_exits_2_with_one_line(tmp_path: Path) -> None:
     result = ecomctl("status", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"error: {tmp_path / 'ecomctl.yaml'}:5: infra.redis.port: Input should be greater than or equal to 1"
+        f"error: {tmp_path / 'ecomctl.yaml'}:5: infra.redis.port: "
+        "Input should be greater than or equal to 1"
     ]
     assert "Traceback" not in result.stderr
 
 
 def test_unknown_only_component_is_a_usage_error(tmp_path: Path) -> None:
-    result = ecomctl("--workspace", str(tmp_path / "ws"), "up", "--only", "kafak", "--yes", cwd=tmp_path)
+    result = ecomctl(
+        "--workspace", str(tmp_path / "ws"), "up", "--only", "kafak", "--yes", cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "--only: unknown component(s) kafak" in result.stderr
 
 
 def test_status_json_of_a_stack_never_started(tmp_path: Path) -> None:
-    (tmp_path / "ecomctl.yaml").write_text("version: 1\nname: x\ninfra:\n  redis:\n    port: 6399\n")
+    (tmp_path / "ecomctl.yaml").write_text(
+        "version: 1\nname: x\ninfra:\n  redis:\n    port: 6399\n"
+    )
     result = ecomctl("status", "--json", cwd=tmp_path)
     assert result.returncode == 1  # not everything is ready
     payload = json.loads(result.stdout)
     assert payload["runtime"] == "local"
     assert payload["components"] == [
-        {"name": "redis", "kind": "infra", "state": "stopped", "port": 6399, "runtime": "local",
-         "ports": {}, "pid": None, "uptime_s": None, "rss_mb": None, "version": None, "detail": ""}
+        {
+            "name": "redis",
+            "kind": "infra",
+            "state": "stopped",
+            "port": 6399,
+            "runtime": "local",
+            "ports": {},
+            "pid": None,
+            "uptime_s": None,
+            "rss_mb": None,
+            "version": None,
+            "detail": "",
+        }
     ]
 
 

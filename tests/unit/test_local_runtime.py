@@ -27,7 +27,9 @@ def states(runtime: LocalRuntime) -> dict[str, str]:
     return {row.name: row.state for row in runtime.status()}
 
 
-def test_up_starts_dependencies_first_and_reports_ready(fake_stack: Stack, workspace: Workspace) -> None:
+def test_up_starts_dependencies_first_and_reports_ready(
+    fake_stack: Stack, workspace: Workspace
+) -> None:
     events: list[UpEvent] = []
     runtime = runtime_for(fake_stack, workspace)
     try:
@@ -60,7 +62,9 @@ def test_up_twice_is_a_no_op_and_down_stops_exactly_what_up_started(
     assert states(runtime)["redis"] == "stopped"
 
 
-def test_a_killed_component_is_failed_and_restarted_by_up(fake_stack: Stack, workspace: Workspace) -> None:
+def test_a_killed_component_is_failed_and_restarted_by_up(
+    fake_stack: Stack, workspace: Workspace
+) -> None:
     runtime = runtime_for(fake_stack, workspace)
     try:
         runtime.up(["redis"], port_offset=0, on_event=lambda e: None)
@@ -85,7 +89,9 @@ def test_a_taken_port_fails_before_anything_starts(fake_stack: Stack, workspace:
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
         runtime = runtime_for(fake_stack, workspace)
-        with pytest.raises(UserError, match=f"port {port} for zipkin is taken by pid {os.getpid()}"):
+        with pytest.raises(
+            UserError, match=f"port {port} for zipkin is taken by pid {os.getpid()}"
+        ):
             runtime.up(["redis", "zipkin"], port_offset=0, on_event=lambda e: None)
         assert states(runtime)["redis"] == "stopped"
 

@@ -6,6 +6,7 @@ never mistaken for ours: `down` stops exactly what `up` started, never by name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -45,10 +46,8 @@ class ProcessRecord:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def start_process(spec: ProcessSpec, log_file: Path, argv: list[str]) -> ProcessRecord:
@@ -94,15 +93,11 @@ def _children(proc: psutil.Process) -> list[psutil.Process]:
 
 
 def _signal_group(pgid: int, sig: int, family: list[psutil.Process]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
     for member in family:  # a child may have left the group with its own setsid
-        try:
+        with contextlib.suppress(psutil.Error):
             member.send_signal(sig)
-        except psutil.Error:
-            pass
 
 
 def tree_rss_mb(record: ProcessRecord) -> float | None:

@@ -22,7 +22,9 @@ def ready_timeout(component: InfraComponent, ctx: ComponentContext) -> float:
     return ctx.spec.ready_timeout_s or component.ready_timeout_s
 
 
-def probe(component: InfraComponent, ctx: ComponentContext, timeout_s: float = PROBE_TIMEOUT_S) -> tuple[bool, str]:
+def probe(
+    component: InfraComponent, ctx: ComponentContext, timeout_s: float = PROBE_TIMEOUT_S
+) -> tuple[bool, str]:
     """One readiness check bounded in time: (ready, why not)."""
     pool = ThreadPoolExecutor(max_workers=1)
     future = pool.submit(component.check_ready, ctx)

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ecomctl.errors import ComponentFailed, UserError
-from ecomctl.infra.component import ComponentContext, Installation, InfraComponent
+from ecomctl.infra.component import ComponentContext, InfraComponent, Installation
 from ecomctl.infra.provision.privileges import wrap_for_user
 from ecomctl.infra.registry import get_component
 from ecomctl.runtime import plan
@@ -52,7 +52,9 @@ class LocalRuntime(Runtime):
         return self.workspace.state_dir / "state.json"
 
     # ---- up -------------------------------------------------------------------------------
-    def up(self, names: list[str], *, port_offset: int, on_event: EventSink) -> list[ComponentStatus]:
+    def up(
+        self, names: list[str], *, port_offset: int, on_event: EventSink
+    ) -> list[ComponentStatus]:
         plan.check_offset(self.stack, port_offset)
         self.workspace.ensure()
         with locked(self.workspace.state_dir):
@@ -98,7 +100,10 @@ class LocalRuntime(Runtime):
         if name not in self.installations:
             raise ComponentFailed(name, "not installed", hint="run `ecomctl infra install`")
         return plan.context_for(
-            name, self.stack, self.workspace, port_offset=offset,
+            name,
+            self.stack,
+            self.workspace,
+            port_offset=offset,
             installation=self.installations[name],
         )
 
@@ -211,20 +216,29 @@ class LocalRuntime(Runtime):
         spec = self.stack.infra[name]
         record = state.components.get(name)
         base = ComponentStatus(
-            name=name, kind="infra", state="stopped", port=spec.port + state.port_offset,
+            name=name,
+            kind="infra",
+            state="stopped",
+            port=spec.port + state.port_offset,
             runtime=self.name,
         )
         if record is None or record.stopped:
             return base
         base.ports, base.port, base.version = record.ports, record.port, record.version
         if not record.process.alive():
-            base.state, base.detail = "failed", f"process {record.pid} is gone; `ecomctl up` restarts it"
+            base.state, base.detail = (
+                "failed",
+                f"process {record.pid} is gone; `ecomctl up` restarts it",
+            )
             return base
         base.pid, base.uptime_s = record.pid, uptime_s(record.process)
         base.rss_mb = tree_rss_mb(record.process)
         installation = self._installation(name)
         ctx = plan.context_for(
-            name, self.stack, self.workspace, port_offset=state.port_offset,
+            name,
+            self.stack,
+            self.workspace,
+            port_offset=state.port_offset,
             installation=installation,
         )
         ok, detail = probe(get_component(name), ctx)
@@ -239,7 +253,9 @@ class LocalRuntime(Runtime):
         return self.installations.get(name)
 
     def logs(self, names: list[str], *, follow: bool, tail: int) -> Iterator[LogLine]:
-        chosen = names or [n for n in self.stack.enabled_infra() if self.workspace.log_file(n).exists()]
+        chosen = names or [
+            n for n in self.stack.enabled_infra() if self.workspace.log_file(n).exists()
+        ]
         files = {name: self.workspace.log_file(name) for name in chosen}
         return local_logs.merged(files, follow=follow, tail=tail)
 
@@ -251,4 +267,3 @@ def _stop_settings(component: InfraComponent) -> tuple[int, float]:
     # The stop signal lives on the ProcessSpec, which needs a context; components
     # that need another signal than SIGTERM declare it as a class attribute.
     return getattr(component, "stop_signal", 15), getattr(component, "stop_timeout_s", 20.0)
-
