@@ -7,6 +7,7 @@ the SDK, which returns structured data instead of text to parse.
 
 from __future__ import annotations
 
+import os
 import queue
 import shutil
 import subprocess
@@ -52,7 +53,7 @@ class SdkDockerEngine(DockerEngine):
         try:
             self._sdk().ping()
         except (DockerException, RequestException) as exc:
-            raise EngineUnavailable(_one_line(exc)) from exc
+            raise EngineUnavailable(_unanswered(exc)) from exc
 
     def containers(self, project: str) -> list[ContainerInfo]:
         try:
@@ -121,7 +122,7 @@ class SdkDockerEngine(DockerEngine):
                 client = docker.from_env(timeout=int(max(1, self._timeout_s)))
                 client.ping()
             except (DockerException, RequestException) as exc:
-                raise EngineUnavailable(_one_line(exc)) from exc
+                raise EngineUnavailable(_unanswered(exc)) from exc
             self._client = client
         return self._client
 
@@ -224,6 +225,30 @@ def _merge_streams(containers: list[Any], *, follow: bool, tail: int) -> Iterato
             running -= 1
         elif isinstance(item, LogRecord):
             yield item
+
+
+def _unanswered(exc: BaseException) -> str:
+    """'no Docker engine answers at unix:///var/run/docker.sock (No such file or directory)'."""
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    return f"no Docker engine answers at {host} ({_root_reason(exc)})"
+
+
+def _root_reason(exc: BaseException) -> str:
+    """The OS-level reason buried in the SDK's wrapped exceptions, when there is one."""
+    pending: list[object] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        if isinstance(current, BaseException):
+            pending += [*current.args, current.__cause__, current.__context__]
+        elif isinstance(current, tuple):
+            pending += list(current)
+    return _one_line(exc)
 
 
 def _one_line(exc: BaseException) -> str:
