@@ -91,6 +91,8 @@ def chown_for_user(path: Path | str, user: str) -> None:
         return
     entry = _user_entry(user)
     root = Path(path)
+    if root.stat().st_uid == entry.pw_uid:
+        return  # given away before; what the server created since is its own already
     for item in [root, *root.rglob("*")]:
         os.lchown(item, entry.pw_uid, entry.pw_gid)
 
