@@ -165,4 +165,6 @@ def tool_report() -> dict[str, str | None]:
 def render_compose(*, tgt: Target, port_offset: int, output_file: Path | None) -> Path:
     from ecomctl.runtime.docker.compose import write_compose
 
-    return write_compose(tgt.stack, tgt.workspace, port_offset=port_offset, path=output_file)
+    # A file the user asked for lands where they will look for it: the workspace root.
+    target_file = output_file or tgt.workspace.root / "compose.yaml"
+    return write_compose(tgt.stack, tgt.workspace, port_offset=port_offset, path=target_file)
