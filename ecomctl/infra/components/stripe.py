@@ -1,0 +1,192 @@
+"""Stripe API emulator: localstripe from PyPI, in its own virtualenv, behind a tiny launcher.
+
+localstripe's own CLI binds every interface (`::`) and keeps its state in
+/tmp/localstripe.pickle, shared by every instance on the machine. So ecomctl
+runs it through a launcher (written into run_dir) that serves the same
+aiohttp app on 127.0.0.1 only and moves the state file into data_dir, so two
+stacks never share or clobber each other's payments.
+
+How it answers (localstripe 1.15.10, checked by the integration tests):
+- any key starting `sk_test_` authenticates (Basic user or Bearer); none gives 401;
+- a card number is accepted when the payment method is created; a charge or a
+  confirmed PaymentIntent with 4242424242424242 succeeds;
+- 4000000000000341 is declined at charge time with HTTP 402
+  `{"error": {"code": "card_declined", ...}}`: use it for the payment-failure saga,
+  as it behaves the same on real Stripe;
+- 4000000000000002 is declined only when it is attached to a customer (402
+  card_declined); charged directly it SUCCEEDS here, unlike on real Stripe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ecomctl.errors import ComponentFailed
+from ecomctl.infra.component import (
+    ComponentContext,
+    InfraComponent,
+    Installation,
+    NotReady,
+    ProcessSpec,
+    ProgressFn,
+)
+from ecomctl.infra.provision.maven import read_manifest, write_manifest
+from ecomctl.infra.provision.pyvenv import VENV_HINT, create_venv, distribution_version
+
+DISTRIBUTION = "localstripe"
+DEFAULT_VERSION = "1.15.10"
+DEFAULT_IMAGE = "adrienverge/localstripe:latest"
+IMAGE_PORT = 8420  # localstripe's own default port, used by its image
+TEST_SECRET_KEY = "sk_test_ecomctl"  # localstripe accepts any sk_test_ key
+CARD_OK = "4242424242424242"
+CARD_DECLINED_AT_CHARGE = "4000000000000341"
+CARD_DECLINED_ON_ATTACH = "4000000000000002"
+LAUNCHER_NAME = "localstripe_launcher.py"
+
+# Runs inside localstripe's venv, so it may import nothing from ecomctl.
+LAUNCHER = '''\
+"""Written by ecomctl: serve localstripe on one address, its state in one file."""
+import argparse
+import logging
+import os
+import pickle
+
+from aiohttp import web
+from localstripe import resources
+from localstripe.server import app
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-file", required=True)
+    args = parser.parse_args()
+    state_file = args.state_file
+
+    def load(store):
+        try:
+            with open(state_file, "rb") as f:
+                saved = pickle.load(f)
+        except FileNotFoundError:
+            return
+        store.clear()
+        dict.update(store, saved)
+
+    def dump(store):
+        partial = state_file + ".partial"
+        with open(partial, "wb") as f:
+            pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, state_file)  # a crash never leaves a torn state file
+
+    resources.Store.try_load_from_disk = load
+    resources.Store.dump_to_disk = dump
+    resources.store.try_load_from_disk()
+    access_log = logging.getLogger("aiohttp.access")
+    access_log.setLevel(logging.INFO)
+    access_log.addHandler(logging.StreamHandler())
+    web.run_app(app, host=args.host, port=args.port, access_log=access_log)
+
+
+main()
+'''
+
+
+def launcher_path(ctx: ComponentContext) -> Path:
+    return ctx.run_dir / LAUNCHER_NAME
+
+
+def state_file(ctx: ComponentContext) -> Path:
+    return ctx.data_dir / "localstripe.pickle"
+
+
+def launcher_argv(python: Path, ctx: ComponentContext) -> list[str]:
+    return [
+        str(python),
+        str(launcher_path(ctx)),
+        f"--host={ctx.host}",
+        f"--port={ctx.port}",
+        f"--state-file={state_file(ctx)}",
+    ]
+
+
+def api_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}"
+
+
+class StripeComponent(InfraComponent):
+    name = "stripe"
+    description = "Stripe API emulator (localstripe)"
+    default_port = 12111
+    ready_timeout_s = 30.0
+
+    def install_home(self, cache_dir: Path) -> Path:
+        return cache_dir / self.name / DEFAULT_VERSION
+
+    def locate(self, cache_dir: Path) -> Installation | None:
+        # A `localstripe` on PATH is not used: its CLI binds every interface.
+        return read_manifest(self.install_home(cache_dir))
+
+    def install(self, cache_dir: Path, progress: ProgressFn) -> Installation:
+        home = self.install_home(cache_dir)
+        venv = home / "venv"
+        python = create_venv(
+            self.name, venv, [f"{DISTRIBUTION}=={DEFAULT_VERSION}"], progress=progress
+        )
+        version = distribution_version(python, DISTRIBUTION)
+        if version != DEFAULT_VERSION:
+            raise ComponentFailed(self.name, f"pip installed {DISTRIBUTION} {version}")
+        installation = Installation(
+            self.name, DEFAULT_VERSION, "pip", {"python": str(python), "venv": str(venv)}
+        )
+        write_manifest(home, installation)
+        progress(f"localstripe {DEFAULT_VERSION} installed in {venv}")
+        return installation
+
+    def install_hint(self) -> str:
+        return f"run `ecomctl infra install stripe` ({VENV_HINT})"
+
+    def prepare(self, ctx: ComponentContext) -> None:
+        ctx.data_dir.mkdir(parents=True, exist_ok=True)
+        ctx.run_dir.mkdir(parents=True, exist_ok=True)
+        launcher_path(ctx).write_text(LAUNCHER)
+
+    def process(self, ctx: ComponentContext) -> ProcessSpec:
+        if ctx.installation is None:
+            raise ComponentFailed(self.name, "not installed", hint=self.install_hint())
+        python = ctx.installation.path("python")
+        return ProcessSpec(
+            argv=launcher_argv(python, ctx),
+            env={"PYTHONUNBUFFERED": "1"},  # the access log reaches the log file as it happens
+            cwd=ctx.data_dir,
+        )
+
+    def check_ready(self, ctx: ComponentContext) -> None:
+        url = f"{api_url(ctx.host, ctx.port)}/v1/customers"
+        try:
+            response = httpx.get(url, params={"limit": "1"}, auth=(TEST_SECRET_KEY, ""), timeout=3)
+        except httpx.HTTPError as exc:
+            raise NotReady(str(exc)) from exc
+        if response.status_code != 200:
+            raise NotReady(f"GET {url} answered {response.status_code}")
+
+    def compose_service(self, ctx: ComponentContext) -> dict[str, Any]:
+        probe = (
+            "import urllib.request as u; u.urlopen(u.Request("
+            f"'http://127.0.0.1:{IMAGE_PORT}/v1/customers', "
+            f"headers={{'Authorization': 'Bearer {TEST_SECRET_KEY}'}}), timeout=3)"
+        )
+        return {
+            "image": ctx.spec.image or DEFAULT_IMAGE,
+            "ports": [f"127.0.0.1:{ctx.port}:{IMAGE_PORT}"],
+            "volumes": [f"{ctx.name}-data:/tmp"],  # the image keeps its state in /tmp
+            "healthcheck": {
+                "test": ["CMD", "python", "-c", probe],
+                "interval": "5s",
+                "timeout": "5s",
+                "retries": 20,
+            },
+        }
