@@ -77,12 +77,30 @@ def stop_process(record: ProcessRecord, *, stop_signal: int, timeout_s: float) -
         return False
     family = [proc, *_children(proc)]
     _signal_group(record.pid, stop_signal, family)
-    _, still_alive = psutil.wait_procs(family, timeout=timeout_s)
+    still_alive = _wait_gone(family, timeout_s)
     if still_alive:
         _signal_group(record.pid, signal.SIGKILL, still_alive)
-        psutil.wait_procs(still_alive, timeout=5)
+        _wait_gone(still_alive, 5)
     _reap(record.pid)
     return True
+
+
+def _running(proc: psutil.Process) -> bool:
+    """Alive and not a zombie: our servers are orphans, and an init that reaps
+    lazily leaves zombies that psutil's own wait would sit on for seconds."""
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _wait_gone(procs: list[psutil.Process], timeout_s: float) -> list[psutil.Process]:
+    deadline = time.monotonic() + timeout_s
+    alive = [p for p in procs if _running(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [p for p in alive if _running(p)]
+    return alive
 
 
 def _children(proc: psutil.Process) -> list[psutil.Process]:

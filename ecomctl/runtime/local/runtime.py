@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ecomctl.errors import ComponentFailed, UserError
-from ecomctl.infra.component import ComponentContext, InfraComponent, Installation
+from ecomctl.infra.component import ComponentContext, Installation
 from ecomctl.infra.provision.privileges import wrap_for_user
 from ecomctl.infra.registry import get_component
 from ecomctl.runtime import plan
@@ -165,6 +165,8 @@ class LocalRuntime(Runtime):
                 port=ctx.port,
                 ports=ctx.ports,
                 version=ctx.installation.version if ctx.installation else None,
+                stop_signal=int(spec.stop_signal),
+                stop_timeout_s=spec.stop_timeout_s,
             )
             started.append(name)
             state.save(self._state_file)
@@ -177,11 +179,13 @@ class LocalRuntime(Runtime):
     def down(self, *, volumes: bool, on_event: EventSink) -> list[str]:
         with locked(self.workspace.state_dir):
             state = RuntimeState.load(self._state_file)
-            stopped = []
-            for name in reversed(list(state.components)):
+            names = list(state.components)
+            for name in names:
                 on_event(UpEvent(name, "stop", "stopping"))
-                if self._stop_one(name, state):
-                    stopped.append(name)
+            # Infra components do not depend on each other at shutdown: stop them all at once.
+            with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
+                was_running = list(pool.map(lambda n: self._stop_one(n, state), names))
+            stopped = [name for name, ran in zip(names, was_running, strict=True) if ran]
             if volumes:
                 for name in state.components or self.stack.infra:
                     shutil.rmtree(self.workspace.data_dir(name), ignore_errors=True)
@@ -194,11 +198,9 @@ class LocalRuntime(Runtime):
         record = state.components.get(name)
         if record is None:
             return False
-        try:
-            spec_signal, timeout = _stop_settings(get_component(name))
-        except UserError:
-            spec_signal, timeout = 15, 20.0
-        was_running = stop_process(record.process, stop_signal=spec_signal, timeout_s=timeout)
+        was_running = stop_process(
+            record.process, stop_signal=record.stop_signal, timeout_s=record.stop_timeout_s
+        )
         with self._state_lock:
             record.stopped = True
             state.save(self._state_file)
@@ -261,9 +263,3 @@ class LocalRuntime(Runtime):
 
     def _log_tail(self, name: str) -> str:
         return local_logs.tail_text(self.workspace.log_file(name), LOG_TAIL_LINES)
-
-
-def _stop_settings(component: InfraComponent) -> tuple[int, float]:
-    # The stop signal lives on the ProcessSpec, which needs a context; components
-    # that need another signal than SIGTERM declare it as a class attribute.
-    return getattr(component, "stop_signal", 15), getattr(component, "stop_timeout_s", 20.0)

@@ -29,6 +29,8 @@ class ComponentRecord:
     kind: str = "infra"
     version: str | None = None
     stopped: bool = False
+    stop_signal: int = 15  # from the component's ProcessSpec: postgres stops fastest on SIGINT
+    stop_timeout_s: float = 20.0
 
     @property
     def process(self) -> ProcessRecord:
