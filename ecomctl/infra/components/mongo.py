@@ -111,12 +111,20 @@ class MongoComponent(InfraComponent):
         home = self.install_home(cache_dir)
         src = home / "src"
         module_source(
-            self.name, MODULE, f"v{DEFAULT_VERSION}", dest=src, cache_dir=cache_dir,
+            self.name,
+            MODULE,
+            f"v{DEFAULT_VERSION}",
+            dest=src,
+            cache_dir=cache_dir,
             progress=progress,
         )
         (src / "build" / "version" / "version.txt").write_text(f"v{DEFAULT_VERSION}\n")
         binary = go_build(
-            self.name, src, PACKAGE, output=home / "bin" / "ferretdb", cache_dir=cache_dir,
+            self.name,
+            src,
+            PACKAGE,
+            output=home / "bin" / "ferretdb",
+            cache_dir=cache_dir,
             progress=progress,
         )
         shutil.rmtree(src, ignore_errors=True)  # the module cache keeps the source

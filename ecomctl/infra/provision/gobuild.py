@@ -96,8 +96,17 @@ def install_argv(go: str, package: str, version: str, ldflags: Sequence[str] = (
 
 def build_argv(go: str, package: str, output: Path, ldflags: Sequence[str] = ()) -> list[str]:
     # -buildvcs=false: the copy may sit inside the user's git repository (a workspace cache).
-    return [go, "build", "-v", "-trimpath", "-buildvcs=false", *ldflags_args(ldflags),
-            "-o", str(output), package]
+    return [
+        go,
+        "build",
+        "-v",
+        "-trimpath",
+        "-buildvcs=false",
+        *ldflags_args(ldflags),
+        "-o",
+        str(output),
+        package,
+    ]
 
 
 def go_install(
@@ -198,9 +207,18 @@ def run_go(
 ) -> None:
     """Run a go command, handing each output line to `progress` as it comes."""
     tail: deque[str] = deque(maxlen=_TAIL_LINES)
-    with subprocess.Popen(
-        argv, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as proc:
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    except OSError as exc:
+        raise ComponentFailed(component, f"cannot run {argv[0]}: {exc.strerror}") from exc
+    with proc:
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.rstrip()

@@ -80,9 +80,13 @@ def _run(component: str, argv: list[str], progress: ProgressFn) -> None:
     tail: deque[str] = deque(maxlen=_TAIL_LINES)
     env = {**os.environ, "PIP_NO_PYTHON_VERSION_WARNING": "1"}
     env.pop("PYTHONPATH", None)  # ecomctl's own path must not leak into the server's venv
-    with subprocess.Popen(
-        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as proc:
+    try:
+        proc = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+    except OSError as exc:
+        raise ComponentFailed(component, f"cannot run {argv[0]}: {exc.strerror}") from exc
+    with proc:
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.rstrip()
