@@ -11,9 +11,10 @@ components never start or kill processes themselves.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 from ecomctl.stack.model import InfraSpec, Stack
 
@@ -32,7 +33,9 @@ class Installation:
     component: str
     version: str
     source: str  # "apt", "maven", "go", "pip", "path" (found on PATH), "env" (e.g. KAFKA_HOME)
-    paths: dict[str, str] = field(default_factory=dict)  # named paths: "bin", "home", "classpath", ...
+    paths: dict[str, str] = field(
+        default_factory=dict
+    )  # named paths: "bin", "home", "classpath", ...
 
     def path(self, key: str) -> Path:
         return Path(self.paths[key])
@@ -72,7 +75,7 @@ class InfraComponent(abc.ABC):
     name: str
     description: str
     default_port: int
-    extra_ports: dict[str, int] = {}
+    extra_ports: ClassVar[dict[str, int]] = {}
     depends_on: tuple[str, ...] = ()
     ready_timeout_s: float = 90.0
 

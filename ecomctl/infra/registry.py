@@ -32,9 +32,7 @@ def get_component(name: str) -> InfraComponent:
     try:
         target = _IMPLEMENTATIONS[name]
     except KeyError:
-        raise UsageError(
-            f"unknown component {name!r}; known: {', '.join(INFRA_NAMES)}"
-        ) from None
+        raise UsageError(f"unknown component {name!r}; known: {', '.join(INFRA_NAMES)}") from None
     module_name, class_name = target.split(":")
     component_class = getattr(importlib.import_module(module_name), class_name)
     component: InfraComponent = component_class()
