@@ -300,15 +300,17 @@ def _undo_locked(s: Session, *, dry_run: bool) -> UndoResult:
         raise UserError("nothing to undo: no versioned migration is applied")
     target = parse_target(s.settings.target, plan.current) if s.settings.target else None
     chosen = [v for v in live if v > target] if target is not None else live[:1]
+    missing = [str(v) for v in chosen if v not in s.resolved.undo]
+    if missing:  # checked up front so a partial undo never happens
+        raise UserError(
+            f"cannot undo version(s) {', '.join(missing)}: no undo script U<version>__*.sql "
+            "in the locations",
+            hint="write the undo script, or restore from a backup",
+        )
     undone: list[AppliedMigration] = []
     sql: list[str] = []
     for version in chosen:
-        script = s.resolved.undo.get(version)
-        if script is None:
-            raise UserError(
-                f"cannot undo version {version}: no undo script U{version}__*.sql in the locations",
-                hint="write the undo script, or restore from a backup",
-            )
+        script = s.resolved.undo[version]
         statements = s.statements(script)
         if dry_run:
             sql.append(f"-- {script.script}")
