@@ -121,7 +121,7 @@ def test_prepare_formats_only_an_unformatted_data_dir(
     KafkaComponent().prepare(ctx)
     assert len(calls) == 1
     assert calls[0][calls[0].index("kafka.tools.StorageTool") + 1] == "format"
-    assert calls[0][calls[0].index("--cluster-id") + 1] == kafka_mod.cluster_id(ctx.data_dir)
+    assert f"--cluster-id={kafka_mod.cluster_id(ctx.data_dir)}" in calls[0]
     assert (ctx.run_dir / "server.properties").is_file()
     assert "SYSTEM_OUT" in (ctx.run_dir / "log4j2.properties").read_text()
 

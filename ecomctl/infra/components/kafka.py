@@ -61,8 +61,8 @@ class KafkaComponent(MavenJvmComponent):
             *self._java_prefix(ctx, heap_mb=256),
             "kafka.tools.StorageTool",
             "format",
-            "--cluster-id",
-            cluster_id(ctx.data_dir),
+            # One argument: an id may start with "-", which argparse would take for an option.
+            f"--cluster-id={cluster_id(ctx.data_dir)}",
             "--config",
             str(ctx.run_dir / "server.properties"),
             "--ignore-formatted",
