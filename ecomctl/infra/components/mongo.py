@@ -15,6 +15,7 @@ compute averages from one `$sum` per `$group`, or in the service.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -109,31 +110,25 @@ class MongoComponent(InfraComponent):
 
     def install(self, cache_dir: Path, progress: ProgressFn) -> Installation:
         home = self.install_home(cache_dir)
-        src = home / "src"
-        module_source(
-            self.name,
-            MODULE,
-            f"v{DEFAULT_VERSION}",
-            dest=src,
-            cache_dir=cache_dir,
-            progress=progress,
-        )
-        (src / "build" / "version" / "version.txt").write_text(f"v{DEFAULT_VERSION}\n")
-        binary = go_build(
-            self.name,
-            src,
-            PACKAGE,
-            output=home / "bin" / "ferretdb",
-            cache_dir=cache_dir,
-            progress=progress,
-        )
-        shutil.rmtree(src, ignore_errors=True)  # the module cache keeps the source
+        binary = home / "bin" / "ferretdb"
+        src = home / f"src-{os.getpid()}"  # private: another install may run at the same time
+        try:
+            self._build(src, binary, cache_dir, progress)
+        finally:
+            shutil.rmtree(src, ignore_errors=True)  # the module cache keeps the source
         if binary_version(binary) != DEFAULT_VERSION:
             raise ComponentFailed(self.name, f"built {binary} does not report {DEFAULT_VERSION}")
         installation = Installation(self.name, DEFAULT_VERSION, "go", {"bin": str(binary)})
         write_manifest(home, installation)
         progress(f"FerretDB {DEFAULT_VERSION} built into {binary}")
         return installation
+
+    def _build(self, src: Path, binary: Path, cache_dir: Path, progress: ProgressFn) -> None:
+        """Build from a copy of the module with the version file its release build generates."""
+        version = f"v{DEFAULT_VERSION}"
+        module_source(self.name, MODULE, version, dest=src, cache_dir=cache_dir, progress=progress)
+        (src / "build" / "version" / "version.txt").write_text(version + "\n")
+        go_build(self.name, src, PACKAGE, output=binary, cache_dir=cache_dir, progress=progress)
 
     def install_hint(self) -> str:
         return (

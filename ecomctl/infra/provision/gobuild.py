@@ -119,17 +119,26 @@ def go_install(
     progress: ProgressFn,
     ldflags: Sequence[str] = (),
 ) -> Path:
-    """Install `package@version` into `bin_dir`; returns the binary."""
+    """Install `package@version` into `bin_dir`; returns the binary.
+
+    `go install` writes into a private staging folder first, then the binary
+    is renamed into place (same reasons as in `go_build`).
+    """
     go = find_go(component)
+    name = package.rstrip("/").rsplit("/", 1)[-1]
+    staging = bin_dir.parent / f".gobin-{os.getpid()}"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    env = {**go_env(cache_dir), "GOBIN": str(bin_dir)}
+    env = {**go_env(cache_dir), "GOBIN": str(staging)}
     progress(f"go install {package}@{version}")
-    argv = install_argv(go, package, version, ldflags)
-    run_go(component, argv, cwd=bin_dir, env=env, progress=progress)
-    binary = bin_dir / package.rstrip("/").rsplit("/", 1)[-1]
-    if not binary.is_file():
-        raise ComponentFailed(component, f"go install finished but {binary} is missing")
-    return binary
+    try:
+        argv = install_argv(go, package, version, ldflags)
+        run_go(component, argv, cwd=bin_dir, env=env, progress=progress)
+        if not (staging / name).is_file():
+            raise ComponentFailed(component, f"go install finished but made no {name} binary")
+        (staging / name).replace(bin_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return bin_dir / name
 
 
 def module_source(
@@ -191,14 +200,20 @@ def go_build(
     progress: ProgressFn,
     ldflags: Sequence[str] = (),
 ) -> Path:
-    """`go build` a package of the module in `src_dir` into `output`."""
+    """`go build` a package of the module in `src_dir` into `output`.
+
+    The binary is built beside `output` and renamed over it, so a concurrent
+    install or a server still running the old binary never sees a torn file.
+    """
     go = find_go(component)
     output.parent.mkdir(parents=True, exist_ok=True)
+    staged = output.with_name(f".{output.name}.{os.getpid()}")
     progress(f"go build {package} (first build takes a minute or two)")
-    argv = build_argv(go, package, output, ldflags)
+    argv = build_argv(go, package, staged, ldflags)
     run_go(component, argv, cwd=src_dir, env=go_env(cache_dir), progress=progress)
-    if not output.is_file():
-        raise ComponentFailed(component, f"go build finished but {output} is missing")
+    if not staged.is_file():
+        raise ComponentFailed(component, f"go build finished but {staged} is missing")
+    staged.replace(output)
     return output
 
 

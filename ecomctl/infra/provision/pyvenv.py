@@ -10,6 +10,7 @@ built in place and only the manifest written after it marks it complete
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -50,14 +51,20 @@ def create_venv(
     progress: ProgressFn,
     base_python: str | None = None,
 ) -> Path:
-    """A fresh venv at `venv_dir` with `requirements` installed; returns its python."""
-    shutil.rmtree(venv_dir, ignore_errors=True)  # a half-built venv from an interrupted install
+    """A fresh venv at `venv_dir` with `requirements` installed; returns its python.
+
+    A lock file beside the venv keeps two installs (`ecomctl infra install`
+    and a test run, say) from building into the same folder at once.
+    """
     venv_dir.parent.mkdir(parents=True, exist_ok=True)
-    progress(f"creating a virtualenv in {venv_dir}")
-    _run(component, venv_argv(venv_dir, base_python), progress)
-    python = venv_python(venv_dir)
-    progress(f"pip install {' '.join(requirements)}")
-    _run(component, pip_install_argv(python, requirements), progress)
+    with (venv_dir.parent / f".{venv_dir.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(venv_dir, ignore_errors=True)  # a half-built venv from an interruption
+        progress(f"creating a virtualenv in {venv_dir}")
+        _run(component, venv_argv(venv_dir, base_python), progress)
+        python = venv_python(venv_dir)
+        progress(f"pip install {' '.join(requirements)}")
+        _run(component, pip_install_argv(python, requirements), progress)
     return python
 
 
