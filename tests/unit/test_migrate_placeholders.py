@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (SQL fixtures read better on one line)
 """Placeholder replacement as Flyway does it (checked against Flyway 12)."""
 
 from __future__ import annotations

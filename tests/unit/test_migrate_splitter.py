@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (SQL fixtures read better on one line)
 """Statement splitting for PostgreSQL and MySQL, with property tests."""
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def pg_statement(draw: st.DrawFn) -> str:
         return f"SELECT $body${body}$body$"
     if kind == "ident":
         return 'SELECT 1 AS "{}"'.format(draw(safe_text).replace('"', '""'))
-    return "SELECT {}".format(draw(st.integers(0, 10**6)))
+    return f"SELECT {draw(st.integers(0, 10**6))}"
 
 
 @st.composite
@@ -92,7 +93,7 @@ def mysql_statement(draw: st.DrawFn) -> str:
         return 'SELECT "{}"'.format(draw(safe_text).replace("\\", "\\\\").replace('"', '""'))
     if kind == "backtick":
         return "SELECT 1 AS `{}`".format(draw(safe_text).replace("`", "``"))
-    return "SELECT {}".format(draw(st.integers(0, 10**6)))
+    return f"SELECT {draw(st.integers(0, 10**6))}"
 
 
 comment = st.sampled_from(["", "-- a; comment\n", "/* b; */ ", "\n\n"])

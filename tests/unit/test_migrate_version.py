@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -54,4 +56,4 @@ def test_order_matches_integer_lists_without_trailing_zeros(a: list[int], b: lis
 @given(st.lists(parts, min_size=1, max_size=20))
 def test_sorting_is_a_total_order(versions: list[list[int]]) -> None:
     parsed = sorted(v(".".join(map(str, p))) for p in versions)
-    assert all(x <= y for x, y in zip(parsed, parsed[1:], strict=False))
+    assert all(x <= y for x, y in itertools.pairwise(parsed))

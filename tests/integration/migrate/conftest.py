@@ -1,5 +1,7 @@
-"""Temporary fixtures for the migrate integration tests.
+"""Fixtures for the migrate integration tests.
 
+`any_db`, `pg_db` and `my_db` (bottom) stay: each gives a test its own random
+database. The server fixtures are TEMPORARY:
 The lead's tests/integration/conftest.py will provide `postgres_url` and
 `mysql_url` for the whole suite; until then these start throwaway servers
 (PostgreSQL on 35432, MariaDB on 33306) under /tmp, or reuse ones already
@@ -19,6 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from migrate_support import new_database
+
+from ecomctl.migrate import DatabaseUrl
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_PORT = int(os.environ.get("ECOMCTL_TEST_PG_PORT", "35432"))
@@ -49,18 +54,43 @@ def _start_postgres(base: Path) -> subprocess.Popen[bytes]:
     shutil.chown(base, "postgres", "postgres")
     run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*run_as, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres",
-         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True,
+        [
+            *run_as,
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
     )
     log = base / "pg.log"
     log.touch()
     shutil.chown(log, "postgres", "postgres")
     proc = subprocess.Popen(
-        [*run_as, str(PG_BIN / "postgres"), "-D", str(data), "-p", str(PG_PORT),
-         "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={base}",
-         "-c", "fsync=off", "-c", "max_connections=200"],
-        stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [
+            *run_as,
+            str(PG_BIN / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(PG_PORT),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={base}",
+            "-c",
+            "fsync=off",
+            "-c",
+            "max_connections=200",
+        ],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     _wait(PG_PORT, proc, log)
     return proc
@@ -69,16 +99,33 @@ def _start_postgres(base: Path) -> subprocess.Popen[bytes]:
 def _start_mariadb(base: Path) -> subprocess.Popen[bytes]:
     data = base / "mydata"
     subprocess.run(
-        ["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
-         "--auth-root-authentication-method=normal", "--skip-test-db"],
-        check=True, capture_output=True,
+        [
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={data}",
+            "--user=root",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ],
+        check=True,
+        capture_output=True,
     )
     log = base / "my.log"
     proc = subprocess.Popen(
-        ["mariadbd", "--no-defaults", "--user=root", f"--datadir={data}",
-         f"--port={MY_PORT}", "--bind-address=127.0.0.1", f"--socket={base}/my.sock",
-         "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin", "--max-connections=300"],
-        stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [
+            "mariadbd",
+            "--no-defaults",
+            "--user=root",
+            f"--datadir={data}",
+            f"--port={MY_PORT}",
+            "--bind-address=127.0.0.1",
+            f"--socket={base}/my.sock",
+            "--innodb-flush-log-at-trx-commit=0",
+            "--skip-log-bin",
+            "--max-connections=300",
+        ],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     _wait(MY_PORT, proc, log)
     return proc
@@ -104,6 +151,23 @@ def mysql_url() -> Iterator[str]:
     if proc is not None:
         proc.terminate()
         proc.wait(30)
+
+
+# ---- per-test databases (keep when the server fixtures move) --------------------------------
+@pytest.fixture(params=["postgresql", "mysql"])
+def any_db(request: pytest.FixtureRequest) -> Iterator[DatabaseUrl]:
+    fixture = "postgres_url" if request.param == "postgresql" else "mysql_url"
+    yield new_database(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def pg_db(postgres_url: str) -> DatabaseUrl:
+    return new_database(postgres_url)
+
+
+@pytest.fixture
+def my_db(mysql_url: str) -> DatabaseUrl:
+    return new_database(mysql_url)
 
 
 if __name__ == "__main__":  # start both servers for development: python conftest.py

@@ -62,20 +62,38 @@ def provision() -> tuple[Path | None, str]:
     (work / "pom.xml").write_text(_POM.format(v=FLYWAY_VERSION), encoding="utf-8")
     done = subprocess.run(
         ["mvn", "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}"],
-        cwd=work, capture_output=True, text=True, timeout=900, check=False,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     if done.returncode != 0:
         return None, f"mvn failed: {(done.stdout + done.stderr)[-500:]}"
     return lib, ""
 
 
-def run(lib: Path, jdbc_url: str, user: str, password: str, locations: list[Path], *args: str,
-        timeout: float = 300) -> dict[str, Any]:
+def run(
+    lib: Path,
+    jdbc_url: str,
+    user: str,
+    password: str,
+    locations: list[Path],
+    *args: str,
+    timeout: float = 300,
+) -> dict[str, Any]:
     """Run Flyway with JSON output; returns the parsed document (with 'error' on failure)."""
     command = [
-        "java", "-cp", f"{lib}/*", "org.flywaydb.commandline.Main", "-outputType=json",
-        f"-url={jdbc_url}", f"-user={user}", f"-password={password}",
-        "-locations=" + ",".join(f"filesystem:{p}" for p in locations), *args,
+        "java",
+        "-cp",
+        f"{lib}/*",
+        "org.flywaydb.commandline.Main",
+        "-outputType=json",
+        f"-url={jdbc_url}",
+        f"-user={user}",
+        f"-password={password}",
+        "-locations=" + ",".join(f"filesystem:{p}" for p in locations),
+        *args,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     try:

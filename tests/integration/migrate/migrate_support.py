@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pymysql
-import pytest
 
 from ecomctl.migrate import DatabaseUrl, MigrateSettings, parse_url
 
@@ -18,13 +16,23 @@ def new_database(admin_url: str) -> DatabaseUrl:
     admin = parse_url(admin_url)
     name = "mig_" + uuid.uuid4().hex[:12]
     if admin.dialect == "postgresql":
-        with psycopg.connect(host=admin.host, port=admin.port, user=admin.user,
-                             password=admin.password or None, dbname=admin.database,
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=admin.host,
+            port=admin.port,
+            user=admin.user,
+            password=admin.password or None,
+            dbname=admin.database,
+            autocommit=True,
+        ) as conn:
             conn.execute(f"CREATE DATABASE {name}".encode())
     else:
-        conn = pymysql.connect(host=admin.host, port=admin.port, user=admin.user,
-                               password=admin.password, autocommit=True)
+        conn = pymysql.connect(
+            host=admin.host,
+            port=admin.port,
+            user=admin.user,
+            password=admin.password,
+            autocommit=True,
+        )
         try:
             conn.cursor().execute(f"CREATE DATABASE {name}")
         finally:
@@ -34,11 +42,17 @@ def new_database(admin_url: str) -> DatabaseUrl:
 
 def rows(url: DatabaseUrl, sql: str) -> list[tuple[object, ...]]:
     if url.dialect == "postgresql":
-        with psycopg.connect(host=url.host, port=url.port, user=url.user,
-                             password=url.password or None, dbname=url.database) as conn:
+        with psycopg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password or None,
+            dbname=url.database,
+        ) as conn:
             return list(conn.execute(sql.encode()).fetchall())
-    conn = pymysql.connect(host=url.host, port=url.port, user=url.user, password=url.password,
-                           database=url.database)
+    conn = pymysql.connect(
+        host=url.host, port=url.port, user=url.user, password=url.password, database=url.database
+    )
     try:
         with conn.cursor() as cursor:
             cursor.execute(sql)
@@ -49,12 +63,23 @@ def rows(url: DatabaseUrl, sql: str) -> list[tuple[object, ...]]:
 
 def execute(url: DatabaseUrl, sql: str) -> None:
     if url.dialect == "postgresql":
-        with psycopg.connect(host=url.host, port=url.port, user=url.user,
-                             password=url.password or None, dbname=url.database) as conn:
+        with psycopg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password or None,
+            dbname=url.database,
+        ) as conn:
             conn.execute(sql.encode())
         return
-    conn = pymysql.connect(host=url.host, port=url.port, user=url.user, password=url.password,
-                           database=url.database, autocommit=True)
+    conn = pymysql.connect(
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        database=url.database,
+        autocommit=True,
+    )
     try:
         conn.cursor().execute(sql)
     finally:
@@ -70,19 +95,3 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 
 def settings(url: DatabaseUrl, folder: Path, **options: object) -> MigrateSettings:
     return MigrateSettings(url=url, locations=(folder,), **options)  # type: ignore[arg-type]
-
-
-@pytest.fixture(params=["postgresql", "mysql"])
-def any_db(request: pytest.FixtureRequest) -> Iterator[DatabaseUrl]:
-    fixture = "postgres_url" if request.param == "postgresql" else "mysql_url"
-    yield new_database(request.getfixturevalue(fixture))
-
-
-@pytest.fixture
-def pg_db(postgres_url: str) -> DatabaseUrl:
-    return new_database(postgres_url)
-
-
-@pytest.fixture
-def my_db(mysql_url: str) -> DatabaseUrl:
-    return new_database(mysql_url)

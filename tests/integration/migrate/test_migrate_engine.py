@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (SQL fixtures read better on one line)
 """Every subcommand against real PostgreSQL and MariaDB."""
 
 from __future__ import annotations
@@ -5,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from migrate_support import any_db, execute, rows, settings, write  # noqa: F401
+from migrate_support import execute, rows, settings, write
 
 from ecomctl.errors import UserError
 from ecomctl.migrate import (
@@ -32,8 +33,11 @@ BASIC = {
 
 
 def history(url: DatabaseUrl) -> list[tuple[object, ...]]:
-    return rows(url, "SELECT installed_rank, version, description, type, script, checksum, success "
-                     "FROM flyway_schema_history ORDER BY installed_rank")
+    return rows(
+        url,
+        "SELECT installed_rank, version, description, type, script, checksum, success "
+        "FROM flyway_schema_history ORDER BY installed_rank",
+    )
 
 
 def test_migrate_info_validate(any_db: DatabaseUrl, tmp_path: Path) -> None:
@@ -107,18 +111,25 @@ def test_out_of_order(any_db: DatabaseUrl, tmp_path: Path) -> None:
 
 
 def test_placeholders_and_repeatable_rerun(any_db: DatabaseUrl, tmp_path: Path) -> None:
-    folder = write(tmp_path, {
-        "V1__t.sql": "CREATE TABLE t (k VARCHAR(40), v VARCHAR(200));\n"
-                     "INSERT INTO t VALUES ('who', '${who}');\n"
-                     "INSERT INTO t VALUES ('table', '${flyway:table}');\n"
-                     "INSERT INTO t VALUES ('file', '${flyway:filename}');\n"
-                     "INSERT INTO t VALUES ('escaped', '$${who}');\n",
-        "R__v.sql": "CREATE OR REPLACE VIEW v AS SELECT '${who}' AS w;\n",
-    })
+    folder = write(
+        tmp_path,
+        {
+            "V1__t.sql": "CREATE TABLE t (k VARCHAR(40), v VARCHAR(200));\n"
+            "INSERT INTO t VALUES ('who', '${who}');\n"
+            "INSERT INTO t VALUES ('table', '${flyway:table}');\n"
+            "INSERT INTO t VALUES ('file', '${flyway:filename}');\n"
+            "INSERT INTO t VALUES ('escaped', '$${who}');\n",
+            "R__v.sql": "CREATE OR REPLACE VIEW v AS SELECT '${who}' AS w;\n",
+        },
+    )
     migrate(settings=settings(any_db, folder, placeholders={"who": "alice"}))
     values = dict(rows(any_db, "SELECT k, v FROM t"))
-    assert values == {"who": "alice", "table": "flyway_schema_history", "file": "V1__t.sql",
-                      "escaped": "$${who}"}
+    assert values == {
+        "who": "alice",
+        "table": "flyway_schema_history",
+        "file": "V1__t.sql",
+        "escaped": "$${who}",
+    }
     again = migrate(settings=settings(any_db, folder, placeholders={"who": "bob"}))
     assert [a.description for a in again.applied] == ["v"]  # new value, new checksum: re-run
     assert rows(any_db, "SELECT w FROM v")[0][0] == "bob"
@@ -130,11 +141,20 @@ def test_placeholders_and_repeatable_rerun(any_db: DatabaseUrl, tmp_path: Path) 
 def test_baseline_and_baseline_on_migrate(any_db: DatabaseUrl, tmp_path: Path) -> None:
     folder = write(tmp_path / "main", BASIC)
     s = settings(any_db, folder)
-    migrate(settings=settings(any_db, write(tmp_path / "pre", {"V1__x.sql": "CREATE TABLE items (id INT, name VARCHAR(50));"}),
-                              table="other_history"))
+    migrate(
+        settings=settings(
+            any_db,
+            write(
+                tmp_path / "pre", {"V1__x.sql": "CREATE TABLE items (id INT, name VARCHAR(50));"}
+            ),
+            table="other_history",
+        )
+    )
     with pytest.raises(UserError, match="non-empty schema"):
         migrate(settings=s)
-    result = migrate(settings=settings(any_db, folder, baseline_on_migrate=True, baseline_version="1.1"))
+    result = migrate(
+        settings=settings(any_db, folder, baseline_on_migrate=True, baseline_version="1.1")
+    )
     assert result.baselined
     assert [a.version for a in result.applied] == ["2", None]
     first = history(any_db)[0]
@@ -186,7 +206,9 @@ def test_repair_realigns_and_marks_missing(any_db: DatabaseUrl, tmp_path: Path) 
     folder = write(tmp_path, BASIC)
     s = settings(any_db, folder)
     migrate(settings=s)
-    (folder / "V1__create_items.sql").write_text("-- reformatted\nCREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50));\n")
+    (folder / "V1__create_items.sql").write_text(
+        "-- reformatted\nCREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50));\n"
+    )
     (folder / "V1_1__seed.sql").unlink()
     result = repair(settings=s)
     assert result.realigned == ["1"] and result.marked_deleted == ["1.1"]
