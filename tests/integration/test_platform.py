@@ -193,26 +193,34 @@ def test_mail_sent_over_smtp_is_read_back_from_the_sink(platform: Platform) -> N
 
 
 def test_stripe_emulator_charges_and_declines(platform: Platform) -> None:
-    base = f"http://127.0.0.1:{platform.port('stripe')}/v1"
-    auth = ("sk_test_ecomctl", "")
+    from ecomctl.infra.components import stripe as stripe_mod
 
-    def charge(card: str) -> httpx.Response:
-        return httpx.post(
-            f"{base}/charges",
-            auth=auth,
-            timeout=10,
+    client = httpx.Client(
+        base_url=stripe_mod.api_url("127.0.0.1", platform.port("stripe")),
+        auth=(stripe_mod.TEST_SECRET_KEY, ""),
+        timeout=10,
+    )
+
+    def pay(card_number: str) -> httpx.Response:
+        card = {
+            "card[number]": card_number,
+            "card[exp_month]": "12",
+            "card[exp_year]": "2034",
+            "card[cvc]": "123",
+        }
+        method = client.post("/v1/payment_methods", data={"type": "card", **card}).json()["id"]
+        return client.post(
+            "/v1/payment_intents",
             data={
-                "amount": 1999,
+                "amount": "1999",
                 "currency": "usd",
-                "source[object]": "card",
-                "source[number]": card,
-                "source[exp_month]": "12",
-                "source[exp_year]": "2030",
-                "source[cvc]": "123",
+                "payment_method": method,
+                "confirm": "true",
             },
         )
 
-    assert charge("4242424242424242").json()["status"] == "succeeded"
-    declined = charge("4000000000000002")
-    assert declined.status_code == 402
-    assert declined.json()["error"]["code"] == "card_declined"
+    with client:
+        assert pay(stripe_mod.CARD_OK).json()["status"] == "succeeded"
+        declined = pay(stripe_mod.CARD_DECLINED_AT_CHARGE)
+        assert declined.status_code == 402
+        assert declined.json()["error"]["code"] == "card_declined"
