@@ -6,7 +6,9 @@ runs (or two go builds) at once only contend for the same lock or cores.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,18 @@ from pathlib import Path
 from ecomctl.errors import ComponentFailed, EcomctlError
 from ecomctl.infra.component import Installation
 from ecomctl.infra.registry import get_component
+
+
+@contextlib.contextmanager
+def _install_lock(cache_dir: Path, name: str) -> Iterator[None]:
+    """One install of a component at a time per cache, across processes."""
+    with (cache_dir / f".{name}.install.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
 
 INSTALL_LANE = {
     "postgres": "apt",
@@ -71,7 +85,10 @@ def install(
                 progress(component, line)
 
             try:
-                done[name] = get_component(name).install(cache_dir, report)
+                with _install_lock(cache_dir, name):
+                    # Another ecomctl may have installed it while we waited for the lock.
+                    ready = None if force else get_component(name).locate(cache_dir)
+                    done[name] = ready or get_component(name).install(cache_dir, report)
             except EcomctlError:
                 raise
             except Exception as exc:  # a provisioning tool failed in a way we did not foresee
