@@ -1,0 +1,177 @@
+"""Generating services from templates, and updating them when templates change.
+
+`generate_service` renders one template into `<workspace>/services/<name>`
+with copier's `run_copy` and commits the result; `update_service` runs
+copier's `run_update`, a three-way merge between the template version the
+service was generated from, the current template and the team's edits.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ecomctl.errors import UsageError, UserError
+from ecomctl.scaffold import git, templates
+from ecomctl.scaffold.snapshot import ANSWERS_FILE, snapshot
+from ecomctl.stack.model import ServiceSpec
+from ecomctl.workspace import Workspace
+
+SERVICES_DIR = "services"
+MIGRATIONS_SUBDIR = Path("db") / "migration"
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+
+
+@dataclass(frozen=True)
+class Generated:
+    name: str
+    kind: str
+    path: Path
+    template_version: str
+
+
+@dataclass(frozen=True)
+class Updated:
+    name: str
+    kind: str
+    path: Path
+    from_version: str
+    to_version: str
+    conflicts: list[str] = field(default_factory=list)
+    kept_local_edits: bool = False  # uncommitted edits were committed before the merge
+
+
+def service_dir(workspace: Workspace, name: str) -> Path:
+    return workspace.root / SERVICES_DIR / name
+
+
+def snapshots_dir(workspace: Workspace) -> Path:
+    return workspace.state_dir / "templates"
+
+
+def generate_service(
+    *, workspace: Workspace, name: str, spec: ServiceSpec, templates_root: Path | None = None
+) -> Generated:
+    """Render `spec.template` into services/<name> and commit it; refuses to overwrite."""
+    if not _NAME.match(name):
+        raise UsageError(f"service name {name!r}: use lower-case letters, digits and -")
+    target = service_dir(workspace, name)
+    if target.exists() and any(target.iterdir()):
+        raise UsageError(
+            f"{target} already exists",
+            hint="use `ecomctl generate update` to bring it up to date with its template",
+        )
+    source = templates.template_dir(spec.template, templates_root)
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    repo = git.ensure_repository(workspace.root, workspace.state_dir)
+    snap = snapshot(spec.template, source, snapshots_dir(workspace))
+    from copier import run_copy
+
+    run_copy(
+        str(snap.path),
+        target,
+        data=_answers(name, spec, source),
+        vcs_ref=snap.version,
+        defaults=True,
+        overwrite=True,
+        quiet=True,
+    )
+    _copy_fallback_migrations(spec.template, target)
+    git.commit(repo, [target], f"ecomctl: generate service {name} from template {spec.template}")
+    return Generated(name, spec.template, target, snap.version)
+
+
+def _answers(name: str, spec: ServiceSpec, source: Path) -> dict[str, Any]:
+    """What ecomctl knows about the service, limited to what the template asks."""
+    known: dict[str, Any] = {
+        "service_name": name,
+        "port": spec.port,
+        "kind": spec.template,
+        "database": spec.database or "",
+        "package": spec.template.replace("-", "_"),
+    }
+    asked = templates.questions(source)
+    return {key: value for key, value in known.items() if key in asked}
+
+
+def _copy_fallback_migrations(kind: str, target: Path) -> None:
+    """Until the SQL moves into the templates, take it from the repository's migrations/."""
+    if (target / MIGRATIONS_SUBDIR).is_dir():
+        return
+    from ecomctl.migrate.locations import builtin_root
+
+    legacy = builtin_root() / kind
+    if legacy.is_dir():
+        shutil.copytree(legacy, target / MIGRATIONS_SUBDIR)
+
+
+def generated_services(workspace: Workspace) -> dict[str, Path]:
+    """Every service folder of the workspace that copier generated (it has an answers file)."""
+    base = workspace.root / SERVICES_DIR
+    if not base.is_dir():
+        return {}
+    return {p.parent.name: p.parent for p in sorted(base.glob(f"*/{ANSWERS_FILE}"))}
+
+
+def update_service(
+    *, workspace: Workspace, name: str, templates_root: Path | None = None
+) -> Updated:
+    target = service_dir(workspace, name)
+    answers = _read_answers(target)
+    kind = Path(str(answers.get("_src_path", ""))).name
+    old_version = str(answers.get("_commit", "?"))
+    source = templates.template_dir(kind, templates_root)
+    repo = git.ensure_repository(workspace.root, workspace.state_dir)
+    kept = _commit_local_edits(workspace, repo, target, name)
+    snap = snapshot(kind, source, snapshots_dir(workspace))
+    from copier import run_update
+    from copier.errors import UserMessageError
+
+    try:
+        run_update(
+            target,
+            vcs_ref=snap.version,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            skip_answered=True,
+            conflict="inline",
+        )
+    except UserMessageError as exc:
+        raise UserError(f"cannot update services/{name}: {exc}") from None
+    conflicts = git.conflicted(repo, target)
+    if not conflicts:
+        message = f"ecomctl: update service {name} to template {kind} {snap.version}"
+        git.commit(repo, [target], message)
+    return Updated(name, kind, target, old_version, snap.version, conflicts, kept)
+
+
+def _read_answers(target: Path) -> dict[str, Any]:
+    path = target / ANSWERS_FILE
+    if not path.is_file():
+        raise UsageError(
+            f"{target} was not generated by ecomctl (no {ANSWERS_FILE})",
+            hint="generate it with `ecomctl generate service NAME --template KIND`",
+        )
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return data if isinstance(data, dict) else {}
+
+
+def _commit_local_edits(workspace: Workspace, repo: Path, target: Path, name: str) -> bool:
+    """Copier merges only committed work: commit edits in a repository ecomctl owns."""
+    dirty = git.dirty_paths(repo, target)
+    if not dirty:
+        return False
+    if not git.owned_by_ecomctl(workspace.root, workspace.state_dir):
+        raise UserError(
+            f"services/{name} has uncommitted changes ({', '.join(dirty[:3])}"
+            f"{', ...' if len(dirty) > 3 else ''})",
+            hint="commit or stash them, then run `ecomctl generate update` again",
+        )
+    git.commit(repo, [target], f"ecomctl: local edits in services/{name} before update")
+    return True
