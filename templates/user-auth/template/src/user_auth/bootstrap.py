@@ -1,0 +1,45 @@
+"""Wires the real adapters (or the fakes a test passes in) into a message bus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ecomkit.auth import TokenIssuer
+from ecomkit.db import create_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from user_auth.service_layer.handlers import Dependencies
+from user_auth.service_layer.messagebus import MessageBus
+from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher, utc_now
+from user_auth.service_layer.unit_of_work import MysqlUnitOfWork, UnitOfWork, utc_sessions
+from user_auth.settings import Settings
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    uow: Callable[[], UnitOfWork] | None = None,
+    hasher: PasswordHasher | None = None,
+    tokens: AccessTokenIssuer | None = None,
+    clock: Clock = utc_now,
+    engine: AsyncEngine | None = None,
+) -> MessageBus:
+    if uow is None:
+        sessions = utc_sessions(engine or create_engine(settings.database_url))
+        uow = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
+    return MessageBus(
+        Dependencies(
+            uow=uow,
+            hasher=hasher or default_hasher(),
+            tokens=tokens or TokenIssuer(settings),
+            clock=clock,
+            access_ttl_s=settings.access_token_ttl_s,
+            refresh_ttl_s=settings.refresh_token_ttl_s,
+        )
+    )
+
+
+def default_hasher() -> PasswordHasher:
+    from ecomkit.passwords import PasswordHasher as KitPasswordHasher
+
+    return KitPasswordHasher()

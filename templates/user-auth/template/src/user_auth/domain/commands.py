@@ -1,0 +1,62 @@
+"""What callers ask the service to do (imperative names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    pass
+
+
+@dataclass(frozen=True)
+class RegisterUser(Command):
+    username: str
+    email: str
+    password: str
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str = "en"
+    roles: tuple[str, ...] = ("USER",)
+
+
+@dataclass(frozen=True)
+class LoginUser(Command):
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class RotateRefreshToken(Command):
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class LogoutUser(Command):
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class UpdateProfile(Command):
+    user_id: int
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdatePreferences(Command):
+    user_id: int
+    email_enabled: bool
+    sms_enabled: bool
+    push_enabled: bool
+
+
+@dataclass(frozen=True)
+class AssignRoles(Command):
+    user_id: int
+    roles: tuple[str, ...]

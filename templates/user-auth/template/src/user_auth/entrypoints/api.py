@@ -1,0 +1,166 @@
+"""HTTP routes. Each route builds a command (or a query) and hands it to the bus."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.problems import (
+    Conflict,
+    NotFound,
+    Problem,
+    Unauthorized,
+    UnprocessableEntity,
+)
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from user_auth.domain import commands, errors
+from user_auth.entrypoints.schemas import (
+    LoginRequest,
+    PreferencesBody,
+    ProfileUpdate,
+    RefreshRequest,
+    RegisterRequest,
+    RolesUpdate,
+    TokenResponse,
+    UserPage,
+    UserResponse,
+)
+from user_auth.service_layer import views
+from user_auth.service_layer.handlers import TokenPair
+from user_auth.service_layer.messagebus import MessageBus
+
+router = APIRouter()
+
+CurrentUser = Annotated[Claims, Depends(current_user)]
+Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
+
+_PROBLEMS: dict[type[errors.DomainError], type[Problem]] = {
+    errors.UsernameTaken: Conflict,
+    errors.EmailTaken: Conflict,
+    errors.InvalidCredentials: Unauthorized,
+    errors.InvalidRefreshToken: Unauthorized,
+    errors.UserNotFound: NotFound,
+    errors.UnknownRole: UnprocessableEntity,
+}
+
+
+def get_bus(request: Request) -> MessageBus:
+    bus: MessageBus = request.app.state.bus
+    return bus
+
+
+Bus = Annotated[MessageBus, Depends(get_bus)]
+
+
+async def dispatch(bus: MessageBus, command: commands.Command) -> Any:
+    try:
+        return await bus.handle(command)
+    except errors.DomainError as error:
+        raise _problem(error) from error
+
+
+async def query(awaitable: Any) -> Any:
+    try:
+        return await awaitable
+    except errors.DomainError as error:
+        raise _problem(error) from error
+
+
+def _problem(error: errors.DomainError) -> Problem:
+    for kind in type(error).__mro__:
+        if kind in _PROBLEMS:
+            return _PROBLEMS[kind](str(error))  # type: ignore[call-arg]
+    raise error
+
+
+def _tokens(pair: TokenPair) -> TokenResponse:
+    return TokenResponse(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        token_type=pair.token_type,
+        expires_in=pair.expires_in,
+    )
+
+
+@router.post("/api/auth/register", status_code=status.HTTP_201_CREATED, tags=["auth"])
+async def register(body: RegisterRequest, bus: Bus, response: Response) -> UserResponse:
+    command = commands.RegisterUser(
+        username=body.username,
+        email=str(body.email),
+        password=body.password,
+        phone=body.phone,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        language=body.language,
+    )
+    user = await dispatch(bus, command)
+    response.headers["Location"] = f"/api/users/{user.id}"
+    return UserResponse.of(user)
+
+
+@router.post("/api/auth/login", tags=["auth"])
+async def login(body: LoginRequest, bus: Bus) -> TokenResponse:
+    return _tokens(await dispatch(bus, commands.LoginUser(body.username, body.password)))
+
+
+@router.post("/api/auth/refresh", tags=["auth"])
+async def refresh(body: RefreshRequest, bus: Bus) -> TokenResponse:
+    return _tokens(await dispatch(bus, commands.RotateRefreshToken(body.refresh_token)))
+
+
+@router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+async def logout(body: RefreshRequest, bus: Bus) -> None:
+    await dispatch(bus, commands.LogoutUser(body.refresh_token))
+
+
+@router.get("/api/users/profile", tags=["users"])
+async def get_profile(claims: CurrentUser, bus: Bus) -> UserResponse:
+    return UserResponse.of(await query(views.user_by_id(bus, claims.user_id)))
+
+
+@router.put("/api/users/profile", tags=["users"])
+async def update_profile(body: ProfileUpdate, claims: CurrentUser, bus: Bus) -> UserResponse:
+    command = commands.UpdateProfile(
+        user_id=claims.user_id,
+        email=str(body.email) if body.email is not None else None,
+        phone=body.phone,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        language=body.language,
+    )
+    return UserResponse.of(await dispatch(bus, command))
+
+
+@router.put("/api/users/preferences", tags=["users"])
+async def update_preferences(
+    body: PreferencesBody, claims: CurrentUser, bus: Bus
+) -> PreferencesBody:
+    command = commands.UpdatePreferences(
+        claims.user_id, body.email_enabled, body.sms_enabled, body.push_enabled
+    )
+    user = await dispatch(bus, command)
+    return UserResponse.of(user).preferences
+
+
+@router.get("/api/users", tags=["admin"])
+async def list_users(
+    _: Admin,
+    bus: Bus,
+    page: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> UserPage:
+    found, total = await views.users_page(bus, page=page, size=size)
+    return UserPage(items=[UserResponse.of(u) for u in found], page=page, size=size, total=total)
+
+
+@router.get("/api/users/{user_id}", tags=["users"])
+async def get_user(user_id: int, _: CurrentUser, bus: Bus) -> UserResponse:
+    """For other services (product-catalog validates reviewers, notification reads contacts)."""
+    return UserResponse.of(await query(views.user_by_id(bus, user_id)))
+
+
+@router.put("/api/users/{user_id}/roles", tags=["admin"])
+async def set_roles(user_id: int, body: RolesUpdate, _: Admin, bus: Bus) -> UserResponse:
+    command = commands.AssignRoles(user_id, tuple(role.upper() for role in body.roles))
+    return UserResponse.of(await dispatch(bus, command))

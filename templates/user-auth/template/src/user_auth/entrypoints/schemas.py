@@ -1,0 +1,130 @@
+"""HTTP request and response bodies (camelCase JSON, as in the plan's API).
+
+Validation failures here become 422 problems with one entry per field (the kit's handler).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic.alias_generators import to_camel
+
+from user_auth.domain.model import (
+    SUPPORTED_LANGUAGES,
+    USERNAME_PATTERN,
+    User,
+    password_problems,
+)
+
+
+def _strong(password: str) -> str:
+    problems = password_problems(password)
+    if problems:
+        raise ValueError("password " + "; ".join(problems))
+    return password
+
+
+def _language(value: str) -> str:
+    if value not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return value
+
+
+Password = Annotated[str, Field(max_length=256), AfterValidator(_strong)]
+Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{5,20}$")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Language = Annotated[str, AfterValidator(_language)]
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class RegisterRequest(CamelModel):
+    username: Username
+    email: EmailStr
+    password: Password
+    phone: Phone | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    language: Language = "en"
+
+
+class LoginRequest(CamelModel):
+    username: Annotated[str, Field(min_length=1, max_length=255)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class RefreshRequest(CamelModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class TokenResponse(CamelModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+
+
+class ProfileUpdate(CamelModel):
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    language: Language | None = None
+
+
+class PreferencesBody(CamelModel):
+    email_enabled: bool = True
+    sms_enabled: bool = False
+    push_enabled: bool = False
+
+
+class RolesUpdate(CamelModel):
+    roles: Annotated[list[Annotated[str, Field(pattern=r"^(?i:user|admin)$")]], Field(min_length=1)]
+
+
+class UserResponse(CamelModel):
+    id: int
+    username: str
+    email: str
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    language: str
+    roles: list[str]
+    preferences: PreferencesBody
+    created_at: datetime | None
+    last_login: datetime | None
+
+    @classmethod
+    def of(cls, user: User) -> UserResponse:
+        assert user.id is not None
+        p = user.profile
+        return cls(
+            id=user.id,
+            username=user.username,
+            email=p.email,
+            phone=p.phone,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            language=p.language,
+            roles=sorted(r.value for r in user.roles),
+            preferences=PreferencesBody(
+                email_enabled=user.preferences.email_enabled,
+                sms_enabled=user.preferences.sms_enabled,
+                push_enabled=user.preferences.push_enabled,
+            ),
+            created_at=user.created_at,
+            last_login=user.last_login,
+        )
+
+
+class UserPage(CamelModel):
+    items: list[UserResponse]
+    page: int
+    size: int
+    total: int

@@ -1,0 +1,219 @@
+"""One handler per command (verb_noun). Each runs in one unit of work."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from user_auth.domain import commands, events
+from user_auth.domain.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    UserNotFound,
+)
+from user_auth.domain.model import Profile, RefreshToken, Role, User
+from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher
+from user_auth.service_layer.unit_of_work import UnitOfWork
+
+audit = logging.getLogger("user_auth.audit")
+
+# A real hash to verify against when the user does not exist, so that unknown users
+# and wrong passwords take the same time (no user enumeration by timing).
+_DUMMY_PASSWORD = "not-a-real-password-0"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+@dataclass
+class Dependencies:
+    """Everything a handler needs; bootstrap() builds the real one, tests the fake one."""
+
+    uow: Callable[[], UnitOfWork]
+    hasher: PasswordHasher
+    tokens: AccessTokenIssuer
+    clock: Clock
+    access_ttl_s: int = 900
+    refresh_ttl_s: int = 1_209_600
+    _dummy_hash: str = ""
+
+    def dummy_hash(self) -> str:
+        if not self._dummy_hash:
+            self._dummy_hash = self.hasher.hash(_DUMMY_PASSWORD)
+        return self._dummy_hash
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def publish(event: events.Event) -> None:
+    audit.info("%s", type(event).__name__, extra={"event": event.__dict__})
+
+
+async def register_user(cmd: commands.RegisterUser, deps: Dependencies) -> User:
+    user = User(
+        username=cmd.username,
+        password_hash=deps.hasher.hash(cmd.password),
+        profile=Profile(
+            email=cmd.email.lower(),
+            phone=cmd.phone,
+            first_name=cmd.first_name,
+            last_name=cmd.last_name,
+            language=cmd.language,
+        ),
+        roles={Role.parse(role) for role in cmd.roles},
+    )
+    async with deps.uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    assert user.id is not None
+    publish(events.UserRegistered(user_id=user.id, username=user.username))
+    return user
+
+
+async def login_user(cmd: commands.LoginUser, deps: Dependencies) -> TokenPair:
+    async with deps.uow() as uow:
+        user = await uow.users.get_by_username(cmd.username)
+        stored_hash = user.password_hash if user else deps.dummy_hash()
+        password_ok = deps.hasher.verify(stored_hash, cmd.password)
+        if user is None or not password_ok:
+            raise InvalidCredentials()
+        if deps.hasher.needs_rehash(user.password_hash):
+            user.password_hash = deps.hasher.hash(cmd.password)
+        user.record_login(deps.clock())
+        await uow.users.save(user)
+        pair = await _issue_pair(uow, deps, user, family_id=str(uuid.uuid4()))
+        await uow.commit()
+    publish(events.UserLoggedIn(user_id=pair_user_id(user)))
+    return pair
+
+
+async def rotate_refresh_token(cmd: commands.RotateRefreshToken, deps: Dependencies) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old one is consumed.
+
+    A consumed token presented again means two parties hold the family (one of them
+    stole it), so the whole family is revoked and both must log in again.
+    """
+    now = deps.clock()
+    async with deps.uow() as uow:
+        token = await uow.refresh_tokens.get_for_update(hash_refresh_token(cmd.refresh_token))
+        if token is None or token.expired(now):
+            raise InvalidRefreshToken()
+        if token.consumed:
+            await uow.refresh_tokens.revoke_family(token.family_id, now)
+            await uow.commit()
+            publish(events.RefreshTokenReuseDetected(token.user_id, token.family_id))
+            raise RefreshTokenReused()
+        user = await uow.users.get(token.user_id)
+        if user is None:
+            raise InvalidRefreshToken()
+        pair, new_token = await _issue_pair_with_token(uow, deps, user, token.family_id)
+        assert token.id is not None and new_token.id is not None
+        await uow.refresh_tokens.mark_replaced(token.id, new_token.id, now)
+        await uow.commit()
+    return pair
+
+
+async def logout_user(cmd: commands.LogoutUser, deps: Dependencies) -> None:
+    """Revoke the token's family; unknown tokens are ignored (logout is idempotent)."""
+    async with deps.uow() as uow:
+        token = await uow.refresh_tokens.get_for_update(hash_refresh_token(cmd.refresh_token))
+        if token is not None:
+            await uow.refresh_tokens.revoke_family(token.family_id, deps.clock())
+            await uow.commit()
+
+
+async def update_profile(cmd: commands.UpdateProfile, deps: Dependencies) -> User:
+    async with deps.uow() as uow:
+        user = await _existing(uow, cmd.user_id)
+        changes = {
+            name: value
+            for name in ("email", "phone", "first_name", "last_name", "language")
+            if (value := getattr(cmd, name)) is not None
+        }
+        if "email" in changes:
+            changes["email"] = str(changes["email"]).lower()
+        user.profile = replace(user.profile, **changes)
+        await uow.users.save(user)
+        await uow.commit()
+    return user
+
+
+async def update_preferences(cmd: commands.UpdatePreferences, deps: Dependencies) -> User:
+    async with deps.uow() as uow:
+        user = await _existing(uow, cmd.user_id)
+        user.preferences.email_enabled = cmd.email_enabled
+        user.preferences.sms_enabled = cmd.sms_enabled
+        user.preferences.push_enabled = cmd.push_enabled
+        await uow.users.save(user)
+        await uow.commit()
+    return user
+
+
+async def assign_roles(cmd: commands.AssignRoles, deps: Dependencies) -> User:
+    roles = {Role.parse(role) for role in cmd.roles}
+    async with deps.uow() as uow:
+        user = await _existing(uow, cmd.user_id)
+        user.roles = roles
+        await uow.users.save(user)
+        await uow.commit()
+    publish(events.RolesChanged(cmd.user_id, tuple(sorted(r.value for r in roles))))
+    return user
+
+
+async def _existing(uow: UnitOfWork, user_id: int) -> User:
+    user = await uow.users.get(user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    return user
+
+
+def pair_user_id(user: User) -> int:
+    assert user.id is not None
+    return user.id
+
+
+async def _issue_pair(uow: UnitOfWork, deps: Dependencies, user: User, family_id: str) -> TokenPair:
+    pair, _ = await _issue_pair_with_token(uow, deps, user, family_id)
+    return pair
+
+
+async def _issue_pair_with_token(
+    uow: UnitOfWork, deps: Dependencies, user: User, family_id: str
+) -> tuple[TokenPair, RefreshToken]:
+    refresh = secrets.token_urlsafe(32)
+    stored = await uow.refresh_tokens.add(
+        RefreshToken(
+            token_hash=hash_refresh_token(refresh),
+            family_id=family_id,
+            user_id=pair_user_id(user),
+            expires_at=deps.clock() + timedelta(seconds=deps.refresh_ttl_s),
+        )
+    )
+    access = deps.tokens.issue_access(
+        pair_user_id(user), user.username, sorted(r.value for r in user.roles)
+    )
+    return TokenPair(access, refresh, deps.access_ttl_s), stored
+
+
+HANDLERS: dict[type[commands.Command], Callable[..., object]] = {
+    commands.RegisterUser: register_user,
+    commands.LoginUser: login_user,
+    commands.RotateRefreshToken: rotate_refresh_token,
+    commands.LogoutUser: logout_user,
+    commands.UpdateProfile: update_profile,
+    commands.UpdatePreferences: update_preferences,
+    commands.AssignRoles: assign_roles,
+}

@@ -1,0 +1,20 @@
+"""Read side: queries do not go through commands (nothing changes)."""
+
+from __future__ import annotations
+
+from user_auth.domain.errors import UserNotFound
+from user_auth.domain.model import User
+from user_auth.service_layer.messagebus import MessageBus
+
+
+async def user_by_id(bus: MessageBus, user_id: int) -> User:
+    async with bus.deps.uow() as uow:
+        user = await uow.users.get(user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    return user
+
+
+async def users_page(bus: MessageBus, *, page: int, size: int) -> tuple[list[User], int]:
+    async with bus.deps.uow() as uow:
+        return await uow.users.list(offset=page * size, limit=size)
