@@ -1,0 +1,1 @@
+"""ecomkit: the run-time code every generated service shares (DESIGN 4-5)."""

@@ -1,0 +1,97 @@
+"""Idempotent handling: an event id is recorded per consumer with the handler's effect.
+
+`SqlInbox` inserts the inbox row in the same transaction as the effect (and the outbox rows
+the handler adds), so a redelivered event has no second effect. `MongoInbox` is for
+services whose store is Mongo (FerretDB has no multi-document transactions): it records
+the event after the handler succeeded, so a crash in between redelivers it once more —
+Mongo handlers therefore write their effects keyed by the event id (upserts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pymongo.errors import DuplicateKeyError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ecomkit.db import SqlUnitOfWork
+from ecomkit.events import Envelope
+from ecomkit.tables import inbox_table
+
+Handler = Callable[[Envelope, Any], Awaitable[None]]
+
+
+class Inbox(Protocol):
+    async def handle(self, envelope: Envelope, consumer: str, handler: Handler) -> bool:
+        """Run `handler(envelope, uow)` unless `consumer` handled this event id before.
+
+        Returns False for a duplicate. An exception from the handler leaves nothing recorded.
+        """
+        ...
+
+
+class SqlInbox:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, source: str) -> None:
+        self._session_factory = session_factory
+        self._source = source
+
+    async def handle(self, envelope: Envelope, consumer: str, handler: Handler) -> bool:
+        async with SqlUnitOfWork(self._session_factory, source=self._source) as uow:
+            try:
+                # First, so a concurrent duplicate waits on the primary key and then fails.
+                await uow.session.execute(
+                    insert(inbox_table).values(
+                        event_id=str(envelope.id), consumer=consumer, event_type=envelope.type
+                    )
+                )
+            except IntegrityError:
+                return False
+            await handler(envelope, uow)
+            await uow.commit()
+        return True
+
+    async def was_handled(self, event_id: str, consumer: str) -> bool:
+        async with self._session_factory() as session:
+            query = select(inbox_table.c.event_id).where(
+                inbox_table.c.event_id == event_id, inbox_table.c.consumer == consumer
+            )
+            return (await session.execute(query)).first() is not None
+
+
+class MongoUnitOfWork:
+    """What a Mongo-backed handler gets: the database (effects keyed by the event id)."""
+
+    def __init__(self, database: Any) -> None:
+        self.database = database
+
+
+class MongoInbox:
+    def __init__(self, database: Any, *, collection: str = "inbox") -> None:
+        self._database = database
+        self._collection = database[collection]
+
+    async def handle(self, envelope: Envelope, consumer: str, handler: Handler) -> bool:
+        key = f"{consumer}:{envelope.id}"
+        if await self._collection.find_one({"_id": key}) is not None:
+            return False
+        await handler(envelope, MongoUnitOfWork(self._database))
+        try:
+            await self._collection.insert_one(
+                {
+                    "_id": key,
+                    "event_id": str(envelope.id),
+                    "consumer": consumer,
+                    "event_type": envelope.type,
+                    "handled_at": datetime.now(UTC),
+                }
+            )
+        except DuplicateKeyError:
+            return False  # a concurrent delivery recorded it first
+        return True
+
+    async def was_handled(self, event_id: str, consumer: str) -> bool:
+        return await self._collection.find_one({"_id": f"{consumer}:{event_id}"}) is not None

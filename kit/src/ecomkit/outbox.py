@@ -1,0 +1,137 @@
+"""The relay that moves outbox rows to Kafka (DESIGN 5: no dual writes).
+
+Each round locks the oldest unpublished rows with FOR UPDATE SKIP LOCKED, publishes them in
+order, waits for the broker's acks and only then marks them published, all while holding
+the row locks. A crash between publish and mark leaves the rows unpublished, so they go out
+again: a duplicate (consumers are idempotent), never a loss.
+
+Several relays may run: one that finds the oldest unpublished row locked by another relay
+stands by for that round instead of publishing later rows first, so events of one key keep
+their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ecomkit.kafka import Headers, Producer
+from ecomkit.tables import outbox_table
+
+log = logging.getLogger(__name__)
+
+_UNPUBLISHED = outbox_table.c.published_at.is_(None)
+_ORDER = (outbox_table.c.created_at, outbox_table.c.id)
+
+
+def message_of(row: Row[Any]) -> tuple[bytes, bytes, Headers]:
+    """(key, value, headers) of the Kafka record for an outbox row."""
+    value = json.dumps(row.payload, separators=(",", ":")).encode()
+    headers = [(k, str(v).encode()) for k, v in (row.headers or {}).items() if v is not None]
+    return row.message_key.encode(), value, headers
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        producer: Producer,
+        *,
+        batch: int = 100,
+        poll_interval_s: float = 0.2,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._producer = producer
+        self._batch = batch
+        self._poll_interval_s = poll_interval_s
+        self._max_backoff_s = max_backoff_s
+
+    async def run(self) -> None:
+        """Relay until cancelled; failures are logged and retried with a growing pause."""
+        failures = 0
+        while True:
+            try:
+                published = await self.publish_pending()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                failures += 1
+                log.exception("outbox relay round failed (%d in a row)", failures)
+                published = 0
+            if published < self._batch:
+                await asyncio.sleep(self._pause(failures))
+
+    __call__ = run  # so `background=[relay]` works in create_app
+
+    def _pause(self, failures: int) -> float:
+        if failures == 0:
+            return self._poll_interval_s
+        return float(min(self._max_backoff_s, self._poll_interval_s * 2**failures))
+
+    async def publish_pending(self) -> int:
+        """One round: returns how many rows went out (0 when idle or standing by)."""
+        failed: Sequence[Row[Any]] = ()
+        try:
+            async with self._engine.connect() as conn, conn.begin():
+                rows = await self._lock_batch(conn)
+                if not rows or not await self._is_head(conn, rows[0].id):
+                    return 0
+                try:
+                    await self._publish(rows)
+                except Exception:
+                    failed = rows
+                    raise
+                await conn.execute(
+                    update(outbox_table)
+                    .where(outbox_table.c.id.in_([r.id for r in rows]))
+                    .values(
+                        published_at=text("CURRENT_TIMESTAMP(6)"),
+                        attempts=outbox_table.c.attempts + 1,
+                    )
+                )
+            return len(rows)
+        finally:
+            if failed:  # after the round's transaction let go of the row locks
+                await self._count_attempt(failed)
+
+    async def _lock_batch(self, conn: AsyncConnection) -> Sequence[Row[Any]]:
+        query = (
+            select(outbox_table)
+            .where(_UNPUBLISHED)
+            .order_by(*_ORDER)
+            .limit(self._batch)
+            .with_for_update(skip_locked=True)
+        )
+        return (await conn.execute(query)).all()
+
+    async def _is_head(self, conn: AsyncConnection, first_id: str) -> bool:
+        """Whether no older unpublished row exists (one locked by another relay)."""
+        head = select(outbox_table.c.id).where(_UNPUBLISHED).order_by(*_ORDER).limit(1)
+        return (await conn.execute(head)).scalar_one_or_none() == first_id
+
+    async def _publish(self, rows: Sequence[Row[Any]]) -> None:
+        acks = []
+        for row in rows:
+            key, value, headers = message_of(row)
+            acks.append(await self._producer.send(row.topic, value, key=key, headers=headers))
+        await asyncio.gather(*acks)
+
+    async def _count_attempt(self, rows: Sequence[Row[Any]]) -> None:
+        """Record the failed try in its own transaction (the round's one rolls back)."""
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    update(outbox_table)
+                    .where(outbox_table.c.id.in_([r.id for r in rows]))
+                    .values(attempts=outbox_table.c.attempts + 1)
+                )
+        except Exception:
+            log.warning("could not count the failed outbox attempt", exc_info=True)

@@ -1,0 +1,64 @@
+"""Run-time configuration of a service, read from ECOM_* environment variables.
+
+`ecomctl up` sets these from the stack; services subclass `ServiceSettings` to add their own.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only ever acceptable on a developer's machine; refused everywhere else (see below).
+DEFAULT_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+MIN_SECRET_BYTES = 32
+
+Environment = Literal["development", "test", "production"]
+
+
+class InsecureSettingsError(ValueError):
+    """The configuration would run a non-development service with a guessable secret."""
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ECOM_", extra="ignore")
+
+    service_name: str = "service"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    environment: Environment = "development"
+    database_url: str = ""
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    mongo_url: str = ""
+    registry_url: str = ""
+    zipkin_url: str = ""
+    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    jwt_issuer: str = "ecomctl-user-auth"
+    jwt_audience: str = "ecommerce"
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 1_209_600
+    max_body_bytes: int = 1_048_576
+    upstreams: dict[str, str] = Field(default_factory=dict)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_outside_development(self) -> Self:
+        if self.environment == "development":
+            return self
+        secret = self.jwt_secret.get_secret_value()
+        if secret == DEFAULT_JWT_SECRET:
+            raise InsecureSettingsError(
+                f"ECOM_JWT_SECRET is the built-in development default; set a random secret "
+                f"(ECOM_ENVIRONMENT={self.environment})"
+            )
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise InsecureSettingsError(
+                f"ECOM_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes outside development"
+            )
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
