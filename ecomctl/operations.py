@@ -92,9 +92,13 @@ def up(
     names = plan.select_names(tgt.stack, only or [])
     plan.check_offset(tgt.stack, port_offset)
     runtime_name = choose_runtime(runtime, tgt.workspace)
+    services = [name for name in names if plan.is_service(tgt.stack, name)]
+    _ensure_generated(tgt, services, on_event)
     installations = None
     if runtime_name == "local":
-        installations = _ensure_installed(names, allow_install=allow_install, on_event=on_event)
+        infra = [name for name in names if name not in services]
+        installations = _ensure_installed(infra, allow_install=allow_install, on_event=on_event)
+        installations.update(_ensure_services_installed(tgt, services, on_event))
     chosen = open_runtime(runtime_name, tgt, installations=installations)
     tgt.workspace.ensure()
     statuses = chosen.up(names, port_offset=port_offset, on_event=on_event)
@@ -123,6 +127,44 @@ def _ensure_installed(
     return {name: inst for name, inst in located.items() if inst is not None}
 
 
+def _ensure_generated(tgt: Target, services: list[str], on_event: EventSink) -> None:
+    """A first `up` generates the services the workspace does not have yet."""
+    if not services:
+        return
+    from ecomctl.scaffold import ensure_generated
+
+    ensure_generated(
+        workspace=tgt.workspace,
+        stack=tgt.stack,
+        names=services,
+        progress=lambda name, line: on_event(UpEvent(name, "install", line)),
+    )
+
+
+def _ensure_services_installed(
+    tgt: Target, services: list[str], on_event: EventSink
+) -> dict[str, object]:
+    """One virtualenv for every service of the workspace (pip runs only when it changed)."""
+    if not services:
+        return {}
+    from ecomctl.runtime.services import ServiceComponent, service_dir
+    from ecomctl.runtime.venv import ensure_venv
+
+    for name in services:
+        on_event(UpEvent(name, "install", "installing into the workspace's virtualenv"))
+    sources = [service_dir(tgt.workspace.root, name) for name in services]
+    ensure_venv(
+        tgt.workspace, sources, lambda line: on_event(UpEvent(services[0], "install", line))
+    )
+    found: dict[str, object] = {}
+    for name in services:
+        installation = ServiceComponent(name, tgt.stack, tgt.workspace).locate(config.cache_dir())
+        if installation is None:
+            raise UserError(f"{name}: not installed after pip install; see .ecomctl/venv")
+        found[name] = installation
+    return found
+
+
 def down(*, tgt: Target, volumes: bool, on_event: EventSink) -> tuple[str, list[str]]:
     runtime_name = choose_runtime("auto", tgt.workspace)
     stopped = open_runtime(runtime_name, tgt, installations={}).down(
@@ -148,7 +190,8 @@ def install_infra(
     *, tgt: Target, only: list[str] | None, force: bool, progress: Callable[[str, str], None]
 ) -> dict[str, Installation]:
     names = plan.select_names(tgt.stack, only or [])
-    return provisioning.install(names, config.cache_dir(), progress=progress, force=force)
+    infra = [name for name in names if not plan.is_service(tgt.stack, name)]
+    return provisioning.install(infra, config.cache_dir(), progress=progress, force=force)
 
 
 def presence(*, tgt: Target) -> list[provisioning.Presence]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ecomctl.errors import UsageError
 from ecomctl.infra.component import ComponentContext, InfraComponent, Installation
 from ecomctl.infra.registry import get_component
-from ecomctl.stack.model import Stack
+from ecomctl.stack.model import InfraSpec, Stack
 from ecomctl.workspace import Workspace
 
 HOST = "127.0.0.1"
@@ -20,26 +20,46 @@ class Planned:
     context: ComponentContext
 
 
+def component_for(name: str, stack: Stack, workspace: Workspace | None = None) -> InfraComponent:
+    """The infra component, or the generated service, called `name` in this stack."""
+    if name in stack.services and name not in stack.infra:
+        from ecomctl.runtime.services import ServiceComponent
+
+        return ServiceComponent(name, stack, workspace)
+    return get_component(name)
+
+
+def enabled_names(stack: Stack) -> dict[str, object]:
+    """Every enabled component: infrastructure first, then services."""
+    services = {name: spec for name, spec in stack.services.items() if spec.enabled}
+    return {**stack.enabled_infra(), **services}
+
+
+def is_service(stack: Stack, name: str) -> bool:
+    return name in stack.services and name not in stack.infra
+
+
 def select_names(stack: Stack, only: list[str]) -> list[str]:
     """The enabled components to run: all, or `only` plus what they depend on, in start order."""
-    enabled = stack.enabled_infra()
+    enabled = enabled_names(stack)
     if not only:
         chosen = list(enabled)
     else:
-        unknown = [name for name in only if name not in stack.infra]
+        known = [*stack.infra, *stack.services]
+        unknown = [name for name in only if name not in known]
         if unknown:
             raise UsageError(
                 f"--only: unknown component(s) {', '.join(unknown)}; "
-                f"this stack has {', '.join(stack.infra)}"
+                f"this stack has {', '.join(known)}"
             )
         disabled = [name for name in only if name not in enabled]
         if disabled:
             raise UsageError(f"--only: {', '.join(disabled)} disabled in the stack file")
         chosen = list(dict.fromkeys(only))
-    return _with_dependencies(chosen, enabled)
+    return _with_dependencies(chosen, enabled, stack)
 
 
-def _with_dependencies(names: list[str], enabled: Mapping[str, object]) -> list[str]:
+def _with_dependencies(names: list[str], enabled: Mapping[str, object], stack: Stack) -> list[str]:
     ordered: list[str] = []
 
     def visit(name: str, path: tuple[str, ...]) -> None:
@@ -47,7 +67,7 @@ def _with_dependencies(names: list[str], enabled: Mapping[str, object]) -> list[
             return
         if name in path:
             raise UsageError(f"dependency cycle: {' -> '.join((*path, name))}")
-        for dependency in get_component(name).depends_on:
+        for dependency in component_for(name, stack).depends_on:
             if dependency not in enabled:
                 raise UsageError(f"{name} needs {dependency}, which the stack disables")
             visit(dependency, (*path, name))
@@ -66,9 +86,13 @@ def context_for(
     port_offset: int,
     installation: Installation | None,
 ) -> ComponentContext:
-    spec = stack.infra[name]
-    component = get_component(name)
-    extra = {**component.extra_ports, **spec.extra_ports}
+    if is_service(stack, name):
+        # A service has one port and no infra settings; the context's spec carries the port.
+        spec = InfraSpec(port=stack.services[name].port)
+        extra: dict[str, int] = {}
+    else:
+        spec = stack.infra[name]
+        extra = {**get_component(name).extra_ports, **spec.extra_ports}
     return ComponentContext(
         name=name,
         spec=spec,

@@ -14,9 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ecomctl.errors import ComponentFailed, UserError
-from ecomctl.infra.component import ComponentContext, Installation
+from ecomctl.infra.component import ComponentContext, InfraComponent, Installation
 from ecomctl.infra.provision.privileges import wrap_for_user
-from ecomctl.infra.registry import get_component
 from ecomctl.runtime import plan
 from ecomctl.runtime.base import ComponentStatus, EventSink, LogLine, Runtime, UpEvent
 from ecomctl.runtime.local import logs as local_logs
@@ -50,6 +49,9 @@ class LocalRuntime(Runtime):
     @property
     def _state_file(self) -> Path:
         return self.workspace.state_dir / "state.json"
+
+    def _component(self, name: str) -> InfraComponent:
+        return plan.component_for(name, self.stack, self.workspace)
 
     # ---- up -------------------------------------------------------------------------------
     def up(
@@ -130,7 +132,7 @@ class LocalRuntime(Runtime):
             for name in names:  # names are in dependency order
                 if name not in contexts:
                     continue
-                needs = [futures[d] for d in get_component(name).depends_on if d in futures]
+                needs = [futures[d] for d in self._component(name).depends_on if d in futures]
                 futures[name] = pool.submit(
                     self._start_one, name, contexts[name], needs, state, started, on_event
                 )
@@ -149,7 +151,7 @@ class LocalRuntime(Runtime):
     ) -> None:
         for dependency in needs:
             dependency.result()
-        component = get_component(name)
+        component = self._component(name)
         on_event(UpEvent(name, "prepare", "preparing data and config"))
         ctx.data_dir.mkdir(parents=True, exist_ok=True)
         ctx.run_dir.mkdir(parents=True, exist_ok=True)
@@ -164,6 +166,7 @@ class LocalRuntime(Runtime):
                 create_time=record.create_time,
                 port=ctx.port,
                 ports=ctx.ports,
+                kind="service" if plan.is_service(self.stack, name) else "infra",
                 version=ctx.installation.version if ctx.installation else None,
                 stop_signal=int(spec.stop_signal),
                 stop_timeout_s=spec.stop_timeout_s,
@@ -179,13 +182,20 @@ class LocalRuntime(Runtime):
     def down(self, *, volumes: bool, on_event: EventSink) -> list[str]:
         with locked(self.workspace.state_dir):
             state = RuntimeState.load(self._state_file)
-            names = list(state.components)
-            for name in names:
-                on_event(UpEvent(name, "stop", "stopping"))
-            # Infra components do not depend on each other at shutdown: stop them all at once.
-            with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
-                was_running = list(pool.map(lambda n: self._stop_one(n, state), names))
-            stopped = [name for name, ran in zip(names, was_running, strict=True) if ran]
+            stopped: list[str] = []
+            # Services first (they deregister and flush while their infra still answers),
+            # then the infra; within each group nothing depends on the other at shutdown.
+            for kind in ("service", "infra"):
+                names = [
+                    n
+                    for n, r in state.components.items()
+                    if (r.kind == "service") == (kind == "service")
+                ]
+                for name in names:
+                    on_event(UpEvent(name, "stop", "stopping"))
+                with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
+                    was_running = list(pool.map(lambda n: self._stop_one(n, state), names))
+                stopped += [name for name, ran in zip(names, was_running, strict=True) if ran]
             if volumes:
                 for name in state.components or self.stack.infra:
                     shutil.rmtree(self.workspace.data_dir(name), ignore_errors=True)
@@ -209,19 +219,20 @@ class LocalRuntime(Runtime):
     # ---- status and logs ------------------------------------------------------------------
     def status(self) -> list[ComponentStatus]:
         state = RuntimeState.load(self._state_file)
-        names = list(self.stack.enabled_infra())
+        names = list(plan.enabled_names(self.stack))
         with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
             rows = list(pool.map(lambda n: self._status_of(n, state), names))
         return rows
 
     def _status_of(self, name: str, state: RuntimeState) -> ComponentStatus:
-        spec = self.stack.infra[name]
+        service = plan.is_service(self.stack, name)
+        spec_port = self.stack.services[name].port if service else self.stack.infra[name].port
         record = state.components.get(name)
         base = ComponentStatus(
             name=name,
-            kind="infra",
+            kind="service" if service else "infra",
             state="stopped",
-            port=spec.port + state.port_offset,
+            port=spec_port + state.port_offset,
             runtime=self.name,
         )
         if record is None or record.stopped:
@@ -243,20 +254,20 @@ class LocalRuntime(Runtime):
             port_offset=state.port_offset,
             installation=installation,
         )
-        ok, detail = probe(get_component(name), ctx)
+        ok, detail = probe(self._component(name), ctx)
         base.state, base.detail = ("ready", "") if ok else ("starting", detail)
         return base
 
     def _installation(self, name: str) -> Installation | None:
         if name not in self.installations and self.cache_dir is not None:
-            found = get_component(name).locate(self.cache_dir)
+            found = self._component(name).locate(self.cache_dir)
             if found is not None:
                 self.installations[name] = found
         return self.installations.get(name)
 
     def logs(self, names: list[str], *, follow: bool, tail: int) -> Iterator[LogLine]:
         chosen = names or [
-            n for n in self.stack.enabled_infra() if self.workspace.log_file(n).exists()
+            n for n in plan.enabled_names(self.stack) if self.workspace.log_file(n).exists()
         ]
         files = {name: self.workspace.log_file(name) for name in chosen}
         return local_logs.merged(files, follow=follow, tail=tail)
