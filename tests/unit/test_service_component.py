@@ -92,9 +92,7 @@ def test_process_runs_uvicorn_from_the_workspace_venv(stack: Stack, tmp_path: Pa
     assert isinstance(component, ServiceComponent)
     installation = component.locate(tmp_path)
     assert installation is not None and installation.version == "1.2.0"
-    ctx = plan.context_for(
-        "user-auth", stack, workspace, port_offset=10, installation=installation
-    )
+    ctx = plan.context_for("user-auth", stack, workspace, port_offset=10, installation=installation)
     spec = component.process(ctx)
     assert spec.argv[:4] == [str(python), "-m", "uvicorn", "user_auth.entrypoints.app:app"]
     assert spec.argv[4:] == ["--host", "127.0.0.1", "--port", "8091", "--no-access-log"]
