@@ -1,0 +1,120 @@
+"""Fakes for services' unit tests. Each passes the same contract tests as the real adapter
+(kit/tests/contracts.py and tests/integration/test_kit_*.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecomkit.events import Envelope, decode
+from ecomkit.inbox import Handler
+from ecomkit.kafka import Headers
+from ecomkit.registry_client import Instance
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    topic: str
+    value: bytes | None
+    key: bytes | None
+    headers: Headers
+
+    @property
+    def envelope(self) -> Envelope:
+        return decode(self.value)
+
+    def header(self, name: str) -> str | None:
+        return next((v.decode() for k, v in self.headers if k == name), None)
+
+
+@dataclass
+class InMemoryProducer:
+    """Stands in for AIOKafkaProducer; `fail_next` makes the next sends raise."""
+
+    sent: list[SentRecord] = field(default_factory=list)
+    fail_next: int = 0
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: Headers | None = None,
+    ) -> asyncio.Future[None]:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ConnectionError("fake broker unavailable")
+        self.sent.append(SentRecord(topic, value, key, list(headers or [])))
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    async def send_and_wait(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        await (await self.send(topic, value, key=key, headers=headers))
+
+    def on(self, topic: str) -> list[SentRecord]:
+        return [r for r in self.sent if r.topic == topic]
+
+
+@dataclass
+class FakeUnitOfWork:
+    """What an in-memory handler receives: collected events and a commit flag."""
+
+    events: list[Any] = field(default_factory=list)
+    committed: bool = False
+
+    def add_event(self, event: Any) -> None:
+        self.events.append(event)
+
+    async def commit(self) -> None:
+        self.committed = True
+
+
+class InMemoryInbox:
+    def __init__(self, uow_factory: Callable[[], Any] = FakeUnitOfWork) -> None:
+        self._uow_factory = uow_factory
+        self.handled: set[tuple[str, str]] = set()
+
+    async def handle(self, envelope: Envelope, consumer: str, handler: Handler) -> bool:
+        key = (str(envelope.id), consumer)
+        if key in self.handled:
+            return False
+        await handler(envelope, self._uow_factory())
+        self.handled.add(key)
+        return True
+
+    async def was_handled(self, event_id: str, consumer: str) -> bool:
+        return (event_id, consumer) in self.handled
+
+
+class FakeRegistry:
+    """The registry's observable behaviour (register, heartbeat, deregister, lookup)."""
+
+    def __init__(self) -> None:
+        self.services: dict[str, dict[str, Instance]] = {}
+
+    def add(
+        self, service: str, url: str, *, instance_id: str | None = None, weight: int = 100
+    ) -> None:
+        instance_id = instance_id or f"{service}-{len(self.services.get(service, {}))}"
+        self.services.setdefault(service, {})[instance_id] = Instance(
+            url=url, instance_id=instance_id, weight=weight
+        )
+
+    def remove(self, service: str, instance_id: str) -> None:
+        self.services.get(service, {}).pop(instance_id, None)
+
+    async def instances(self, service: str) -> list[Instance]:
+        return list(self.services.get(service, {}).values())

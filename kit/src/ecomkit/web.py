@@ -1,0 +1,151 @@
+"""`create_app`: the FastAPI application every service starts from.
+
+It adds what an operator expects of each service (health, metrics, problem+json errors,
+request/correlation ids, trace propagation, a body limit), registers with the registry
+while running, and runs the service's background loops (outbox relay, consumers) for the
+app's lifetime, restarting one that crashes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import Response
+from opentelemetry import trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ecomkit.health import Check, health_router
+from ecomkit.logging import configure_logging
+from ecomkit.middleware import BodySizeLimitMiddleware, MetricsMiddleware, RequestContextMiddleware
+from ecomkit.problem_handlers import install_problem_handlers
+from ecomkit.registry_client import RegistryClient
+from ecomkit.settings import ServiceSettings
+from ecomkit.tracing import create_tracer_provider
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
+RESTART_DELAY_S = (1.0, 30.0)
+UNTRACED_URLS = "health/live,health/ready,metrics"
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    version: str = "1.0.0",
+    routers: Sequence[APIRouter] = (),
+    readiness: Mapping[str, Check] | None = None,
+    startup: Sequence[Hook] = (),
+    shutdown: Sequence[Hook] = (),
+    background: Sequence[Hook] = (),
+    configure_logs: bool = True,
+) -> FastAPI:
+    if configure_logs:
+        configure_logging(settings.service_name, settings.log_level)
+    provider = _tracer_provider(settings)
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=_lifespan(settings, provider, startup, shutdown, background),
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health_router(readiness or {}))
+    app.add_api_route("/metrics", _metrics, include_in_schema=False)
+    for router in routers:
+        app.include_router(router)
+    # Added innermost first: the context middleware wraps everything else.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls=UNTRACED_URLS)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+async def _metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _tracer_provider(settings: ServiceSettings) -> TracerProvider:
+    """Spans always exist (so traceparent is continued and logs carry a trace id); they
+    are exported only when ECOM_ZIPKIN_URL is set."""
+    provider = create_tracer_provider(settings.service_name, settings.zipkin_url)
+    if provider is None:
+        provider = TracerProvider()
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        trace.set_tracer_provider(provider)  # for consumers and the outbox headers
+    return provider
+
+
+def _lifespan(
+    settings: ServiceSettings,
+    provider: TracerProvider,
+    startup: Sequence[Hook],
+    shutdown: Sequence[Hook],
+    background: Sequence[Hook],
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in startup:
+            await hook()
+        tasks = [asyncio.create_task(supervise(fn), name=_name(fn)) for fn in background]
+        registry = await _register(app, settings)
+        if registry is not None:
+            tasks.append(asyncio.create_task(registry.heartbeat_loop(), name="registry"))
+        try:
+            yield
+        finally:
+            if registry is not None:
+                await registry.deregister()
+                await registry.aclose()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for hook in shutdown:
+                await hook()
+            provider.force_flush(timeout_millis=2000)
+
+    return lifespan
+
+
+async def _register(app: FastAPI, settings: ServiceSettings) -> RegistryClient | None:
+    """Registers last, so callers find the instance only once it can serve."""
+    if not settings.registry_url:
+        app.state.registry = None
+        return None
+    client = RegistryClient(
+        settings.registry_url, settings.service_name, settings.host, settings.port
+    )
+    app.state.registry = client
+    try:
+        await client.register()
+    except Exception as exc:  # the heartbeat loop registers once the registry is back
+        log.warning("could not register with %s: %s", settings.registry_url, exc)
+    return client
+
+
+def _name(fn: Hook) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+async def supervise(fn: Hook) -> None:
+    """Run a background loop for the app's lifetime, restarting it after a crash."""
+    delay, max_delay = RESTART_DELAY_S
+    while True:
+        try:
+            await fn()
+            log.warning("background task %s returned; not restarting", _name(fn))
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task %s crashed; restarting in %.0f s", _name(fn), delay)
+        await asyncio.sleep(delay)
+        delay = min(max_delay, delay * 2)
