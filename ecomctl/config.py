@@ -11,7 +11,7 @@ RUNTIME = "ECOMCTL_RUNTIME"  # force "local" or "docker"
 DEBUG = "ECOMCTL_DEBUG"  # "1": tracebacks for unexpected errors
 KAFKA_HOME = "KAFKA_HOME"  # a Kafka distribution the user already has
 NO_COLOR = "NO_COLOR"
-TEMPLATES_DIR = "ECOMCTL_TEMPLATES_DIR"  # service templates (default: the ones shipped with ecomctl)
+TEMPLATES_DIR = "ECOMCTL_TEMPLATES_DIR"  # service templates (default: those shipped with ecomctl)
 KIT_DIR = "ECOMCTL_KIT_DIR"  # the service kit's source (default: the one shipped with ecomctl)
 
 WORKSPACE_MARKER = "ecomctl.yaml"  # a stack file that makes its folder a workspace

@@ -38,8 +38,8 @@ def install(
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)
     tgt = cli.target()
-    names = operations.component_names(tgt=tgt, only=[n.strip() for n in (only or "").split(",") if n.strip()]
-    )
+    wanted = [name.strip() for name in (only or "").split(",") if name.strip()]
+    names = operations.component_names(tgt=tgt, only=wanted)
     if (
         not yes
         and output.out.is_terminal

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -85,10 +86,27 @@ class Output:
         else:
             # Not a terminal (CI, pipes): one line per step instead of a redrawn table.
             board.on_change = None
-            board.echo = lambda event: self.out.print(
-                Text(f"{event.component}: {event.phase} {event.message}".rstrip())
-            )
+            board.echo = _ThrottledEcho(self.out)
             yield board
+
+
+class _ThrottledEcho:
+    """Plain lines for logs: every phase change, but install chatter (a line per
+    Go package or Maven artifact) at most every few seconds per component."""
+
+    INTERVAL_S = 5.0
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.last: dict[str, tuple[str, float]] = {}
+
+    def __call__(self, event: UpEvent) -> None:
+        now = time.monotonic()
+        phase, when = self.last.get(event.component, ("", 0.0))
+        if event.phase == phase and now - when < self.INTERVAL_S:
+            return
+        self.last[event.component] = (event.phase, now)
+        self.console.print(Text(f"{event.component}: {event.phase} {event.message}".rstrip()))
 
 
 class LiveComponents:
