@@ -1,0 +1,81 @@
+"""`ecomctl init`, `generate`, `users create-admin` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.unit.test_cli import ecomctl
+
+FIXTURES = Path(__file__).parent / "fixtures" / "templates"
+
+
+def _templates(tmp_path: Path) -> dict[str, str]:
+    root = tmp_path / "templates"
+    shutil.copytree(FIXTURES, root)
+    return {"ECOMCTL_TEMPLATES_DIR": str(root)}
+
+
+def test_init_generate_and_update(tmp_path: Path) -> None:
+    env = _templates(tmp_path)
+    done = ecomctl("init", "shop", "--json", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["stack_written"] is True
+    shop = tmp_path / "shop"
+
+    added = ecomctl(
+        "-w",
+        str(shop),
+        "generate",
+        "service",
+        "billing",
+        "-t",
+        "demo",
+        "--port",
+        "8199",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "billing: {port: 8199, template: demo}" in (shop / "ecomctl.yaml").read_text()
+
+    handlers = tmp_path / "templates" / "demo" / "template" / "src" / "demo" / "handlers.py"
+    handlers.write_text('def handle() -> str:\n    return "v2"\n')
+    updated = ecomctl("-w", str(shop), "generate", "update", "--json", cwd=tmp_path, env=env)
+    assert updated.returncode == 0, updated.stderr
+    [row] = json.loads(updated.stdout)
+    assert row["name"] == "billing" and row["conflicts"] == [] and row["from"] != row["to"]
+
+
+def test_generate_errors_are_one_line(tmp_path: Path) -> None:
+    env = _templates(tmp_path)
+    no_stack = ecomctl(
+        "-w", str(tmp_path), "generate", "service", "x", "-t", "demo", cwd=tmp_path, env=env
+    )
+    assert no_stack.returncode == 2 and "ecomctl init" in no_stack.stderr
+    ecomctl("init", str(tmp_path / "ws"), cwd=tmp_path, env=env)
+    unknown = ecomctl(
+        "-w", str(tmp_path / "ws"), "generate", "service", "x", "-t", "nope", cwd=tmp_path, env=env
+    )
+    assert unknown.returncode == 2
+    assert "no template 'nope'" in unknown.stderr and "demo" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
+def test_create_admin_without_a_running_database_says_so(tmp_path: Path) -> None:
+    weak = ecomctl("users", "create-admin", "-u", "admin", "-p", "short", cwd=tmp_path)
+    assert weak.returncode == 2 and "at least 8 characters" in weak.stderr
+    down = ecomctl(
+        "users",
+        "create-admin",
+        "-u",
+        "admin",
+        "-p",
+        "s3cure-enough",
+        "--port-offset",
+        "31000",
+        cwd=tmp_path,
+    )
+    assert down.returncode == 1
+    assert "cannot reach the user-auth database" in down.stderr and "ecomctl up" in down.stderr
