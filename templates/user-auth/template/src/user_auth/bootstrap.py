@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ecomkit import passwords
 from ecomkit.auth import TokenIssuer
 from ecomkit.db import create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -40,6 +41,5 @@ def bootstrap(
 
 
 def default_hasher() -> PasswordHasher:
-    from ecomkit.passwords import PasswordHasher as KitPasswordHasher
-
-    return KitPasswordHasher()
+    """argon2id with the kit's parameters (a module with hash/verify/needs_rehash)."""
+    return passwords

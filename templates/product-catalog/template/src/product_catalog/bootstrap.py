@@ -1,0 +1,83 @@
+"""Wires real adapters (or the fakes a test passes in) into a message bus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecomkit.cache import TwoLevelCache
+from ecomkit.db import create_engine, create_session_factory
+from ecomkit.http import ServiceClient
+from ecomkit.registry_client import RegistryClient
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from product_catalog.adapters.cache import TwoLevelProductCache
+from product_catalog.adapters.clients import HttpStockLookup, HttpUserDirectory
+from product_catalog.adapters.mongo import MongoReviewStore
+from product_catalog.service_layer.handlers import Dependencies
+from product_catalog.service_layer.messagebus import MessageBus
+from product_catalog.service_layer.unit_of_work import MysqlUnitOfWork
+from product_catalog.settings import Settings
+
+
+@dataclass
+class Resources:
+    """The connections the app opens, so it can check and close them."""
+
+    engine: AsyncEngine
+    redis: Redis
+    mongo: AsyncMongoClient[Any]
+    review_store: MongoReviewStore
+    clients: list[ServiceClient] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+        await self.redis.aclose()
+        await self.mongo.close()
+        await self.engine.dispose()
+
+
+def open_resources(settings: Settings) -> Resources:
+    mongo: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongo_url, tz_aware=False)
+    database = mongo.get_default_database(default="reviews")
+    return Resources(
+        engine=create_engine(settings.database_url),
+        redis=Redis.from_url(settings.redis_url),
+        mongo=mongo,
+        review_store=MongoReviewStore(database),
+    )
+
+
+def bootstrap(settings: Settings, resources: Resources) -> MessageBus:
+    sessions = create_session_factory(resources.engine)
+    cache = TwoLevelCache(
+        resources.redis,
+        prefix=f"{settings.service_name}:product",
+        l1_ttl_s=settings.cache_l1_ttl_s,
+        l2_ttl_s=settings.cache_l2_ttl_s,
+    )
+    users, inventory = _client("user-auth", settings), _client("inventory", settings)
+    resources.clients += [users, inventory]
+    uow: Callable[[], MysqlUnitOfWork] = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
+    return MessageBus(
+        Dependencies(
+            uow=uow,
+            cache=TwoLevelProductCache(cache),
+            review_store=resources.review_store,
+            users=HttpUserDirectory(users),
+            stock=HttpStockLookup(inventory),
+        )
+    )
+
+
+def _client(name: str, settings: Settings) -> ServiceClient:
+    registry = None
+    if settings.registry_url:
+        registry = RegistryClient(
+            settings.registry_url, settings.service_name, settings.host, settings.port
+        )
+    return ServiceClient(name, settings, registry=registry)

@@ -1,0 +1,68 @@
+"""The ASGI app: `python -m uvicorn product_catalog.entrypoints.app:app`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from ecomkit.web import create_app as create_kit_app
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from product_catalog.bootstrap import Resources, bootstrap, open_resources
+from product_catalog.entrypoints.api import router
+from product_catalog.entrypoints.consumers import (
+    inventory_consumer,
+    outbox_relay,
+    review_copier,
+)
+from product_catalog.service_layer.messagebus import MessageBus
+from product_catalog.settings import Settings
+
+Hook = Callable[[], Awaitable[None]]
+
+
+def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
+    """The app; tests pass a bus built on fakes, production builds one on the real stores."""
+    settings = settings or Settings()
+    if bus is not None:
+        app = create_kit_app(settings, title="product-catalog", routers=[router])
+    else:
+        resources = open_resources(settings)
+        bus = bootstrap(settings, resources)
+        background: list[Hook] = [outbox_relay(settings, resources.engine), review_copier(bus)]
+        if settings.consume_events:
+            background.append(inventory_consumer(settings, resources.engine, bus).run)
+        app = create_kit_app(
+            settings,
+            title="product-catalog",
+            routers=[router],
+            readiness=_readiness(resources),
+            startup=[resources.review_store.ensure_indexes],
+            shutdown=[resources.close],
+            background=background,
+        )
+    app.state.bus = bus
+    return app
+
+
+def _readiness(resources: Resources) -> dict[str, Hook]:
+    async def mysql() -> None:
+        async with resources.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def mongo() -> None:
+        await resources.mongo.admin.command("ping")
+
+    async def redis() -> None:
+        await resources.redis.ping()
+
+    return {"mysql": mysql, "mongo": mongo, "redis": redis}
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `app` is built on first access so importing this module has no side effects.
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

@@ -1,0 +1,178 @@
+"""One handler per command (verb_noun)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from product_catalog.adapters.mongo import ReviewStore
+from product_catalog.domain import commands, events
+from product_catalog.domain.errors import NotYourReview, ProductNotFound, UnknownUser
+from product_catalog.domain.model import Product, Review
+from product_catalog.service_layer.ports import ProductCache, StockLookup, UserDirectory
+from product_catalog.service_layer.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Dependencies:
+    """Everything a handler needs; bootstrap() builds the real one, tests the fakes."""
+
+    uow: Callable[[], UnitOfWork]
+    cache: ProductCache
+    review_store: ReviewStore
+    users: UserDirectory
+    stock: StockLookup
+    clock: Callable[[], datetime] = field(
+        default=lambda: datetime.now(UTC).replace(tzinfo=None)
+    )
+
+
+def product_view(product: Product) -> dict[str, Any]:
+    """The JSON shape clients (and the cache) get; also the ProductChanged payload."""
+    return {
+        "id": product.id,
+        "sku": product.sku,
+        "name": product.name,
+        "description": product.description,
+        "category": product.category,
+        "price": str(product.price),
+        "currency": product.currency,
+        "imageUrl": product.image_url,
+        "active": product.active,
+        "createdAt": product.created_at.isoformat() if product.created_at else None,
+        "updatedAt": product.updated_at.isoformat() if product.updated_at else None,
+    }
+
+
+def _changed(product: Product, change: str) -> events.ProductChanged:
+    data = {"productId": product.id, "change": change, **product_view(product)}
+    return events.ProductChanged(key=str(product.id), data=data)
+
+
+async def create_product(cmd: commands.CreateProduct, deps: Dependencies) -> Product:
+    product = Product(
+        sku=cmd.sku,
+        name=cmd.name,
+        price=cmd.price,
+        currency=cmd.currency,
+        description=cmd.description,
+        category=cmd.category,
+        image_url=cmd.image_url,
+    )
+    async with deps.uow() as uow:
+        await uow.products.add(product)
+        uow.add_event(_changed(product, "created"))
+        await uow.commit()
+    return product
+
+
+async def update_product(cmd: commands.UpdateProduct, deps: Dependencies) -> Product:
+    changes = {
+        name: value
+        for name in ("name", "price", "currency", "description", "category", "image_url")
+        if (value := getattr(cmd, name)) is not None
+    }
+    async with deps.uow() as uow:
+        product = await _existing(uow, cmd.product_id)
+        product = replace(product, **changes)
+        await uow.products.save(product)
+        uow.add_event(_changed(product, "updated"))
+        await uow.commit()
+    # After the commit: a reader in between refills the cache from the new row at worst.
+    await deps.cache.invalidate(cmd.product_id)
+    return (await _reload(deps, cmd.product_id)) or product
+
+
+async def delete_product(cmd: commands.DeleteProduct, deps: Dependencies) -> None:
+    """A soft delete: orders and reviews keep pointing at a product that existed."""
+    async with deps.uow() as uow:
+        product = await _existing(uow, cmd.product_id)
+        product.active = False
+        await uow.products.save(product)
+        uow.add_event(_changed(product, "deleted"))
+        await uow.commit()
+    await deps.cache.invalidate(cmd.product_id)
+
+
+async def add_review(cmd: commands.AddReview, deps: Dependencies) -> Review:
+    """Record the review and its ReviewAdded event in ONE MySQL transaction, then write
+    the Mongo document keyed by the review id (see docs: no dual write is left unrepaired:
+    store_pending_reviews copies what a crash left out of Mongo)."""
+    if cmd.user_id != cmd.author_id and not cmd.author_is_admin:
+        raise NotYourReview()
+    async with deps.uow() as uow:
+        await _existing(uow, cmd.product_id)
+    if not await deps.users.exists(cmd.user_id, authorization=cmd.authorization):
+        raise UnknownUser(cmd.user_id)
+    review = Review(
+        id=str(uuid.uuid4()),
+        product_id=cmd.product_id,
+        user_id=cmd.user_id,
+        rating=cmd.rating,
+        comment=cmd.comment,
+        created_at=deps.clock(),
+    )
+    async with deps.uow() as uow:
+        await uow.reviews.add(review)
+        uow.add_event(events.ReviewAdded(key=str(review.product_id), data=review_view(review)))
+        await uow.commit()
+    await _store(deps, review)
+    return review
+
+
+async def store_pending_reviews(cmd: commands.StorePendingReviews, deps: Dependencies) -> int:
+    async with deps.uow() as uow:
+        pending = await uow.reviews.unstored(older_than_s=cmd.older_than_s)
+    for review in pending:
+        await _store(deps, review)
+    return len(pending)
+
+
+async def evict_product(cmd: commands.EvictProduct, deps: Dependencies) -> None:
+    await deps.cache.invalidate(cmd.product_id)
+
+
+def review_view(review: Review) -> dict[str, Any]:
+    return {
+        "reviewId": review.id,
+        "productId": review.product_id,
+        "userId": review.user_id,
+        "rating": review.rating,
+        "comment": review.comment,
+        "createdAt": review.created_at.isoformat() + "Z",
+    }
+
+
+async def _store(deps: Dependencies, review: Review) -> None:
+    await deps.review_store.upsert(review)
+    async with deps.uow() as uow:
+        await uow.reviews.mark_stored(review.id)
+        await uow.commit()
+
+
+async def _existing(uow: UnitOfWork, product_id: int) -> Product:
+    product = await uow.products.get(product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    return product
+
+
+async def _reload(deps: Dependencies, product_id: int) -> Product | None:
+    async with deps.uow() as uow:
+        return await uow.products.get(product_id)
+
+
+HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
+    commands.CreateProduct: create_product,
+    commands.UpdateProduct: update_product,
+    commands.DeleteProduct: delete_product,
+    commands.AddReview: add_review,
+    commands.StorePendingReviews: store_pending_reviews,
+    commands.EvictProduct: evict_product,
+}

@@ -1,0 +1,122 @@
+"""The rules of registration, login and refresh-token rotation, on fakes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from tests.fakes import FakeHasher, FakeStore, FakeTokenIssuer, FakeUnitOfWork
+from user_auth.domain import commands
+from user_auth.domain.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    UsernameTaken,
+)
+from user_auth.domain.model import Role
+from user_auth.service_layer.handlers import Dependencies, TokenPair
+from user_auth.service_layer.messagebus import MessageBus
+
+pytestmark = pytest.mark.anyio
+
+REGISTER = commands.RegisterUser(username="ada", email="Ada@Example.com", password="s3cret-pass")
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+def bus(store: FakeStore) -> MessageBus:
+    return MessageBus(
+        Dependencies(
+            uow=lambda: FakeUnitOfWork(store),
+            hasher=FakeHasher(),
+            tokens=FakeTokenIssuer(),
+            clock=lambda: store.now,
+        )
+    )
+
+
+async def login(bus: MessageBus) -> TokenPair:
+    await bus.handle(REGISTER)
+    pair: TokenPair = await bus.handle(commands.LoginUser("ada", "s3cret-pass"))
+    return pair
+
+
+async def test_register_stores_hash_and_default_role(bus: MessageBus, store: FakeStore) -> None:
+    user = await bus.handle(REGISTER)
+    stored = store.users[user.id]
+    assert stored.password_hash != REGISTER.password
+    assert stored.roles == {Role.USER} and stored.profile.email == "ada@example.com"
+
+
+async def test_duplicate_username_is_refused(bus: MessageBus) -> None:
+    await bus.handle(REGISTER)
+    with pytest.raises(UsernameTaken):
+        await bus.handle(replace(REGISTER, email="other@example.com"))
+
+
+async def test_login_records_last_login(bus: MessageBus, store: FakeStore) -> None:
+    pair = await login(bus)
+    assert pair.access_token.startswith("access-1") and pair.refresh_token
+    assert store.users[1].last_login == store.now
+
+
+@pytest.mark.parametrize(("username", "password"), [("ada", "wrong-pass1"), ("bob", "x")])
+async def test_bad_credentials_look_the_same(bus: MessageBus, username: str, password: str) -> None:
+    await bus.handle(REGISTER)
+    with pytest.raises(InvalidCredentials):
+        await bus.handle(commands.LoginUser(username, password))
+
+
+async def test_refresh_rotates_and_consumes(bus: MessageBus, store: FakeStore) -> None:
+    first = await login(bus)
+    second = await bus.handle(commands.RotateRefreshToken(first.refresh_token))
+    assert second.refresh_token != first.refresh_token
+    families = {t.family_id for t in store.tokens.values()}
+    assert len(families) == 1
+    third = await bus.handle(commands.RotateRefreshToken(second.refresh_token))
+    assert third.refresh_token not in {first.refresh_token, second.refresh_token}
+
+
+async def test_reused_token_revokes_the_family(bus: MessageBus, store: FakeStore) -> None:
+    first = await login(bus)
+    second = await bus.handle(commands.RotateRefreshToken(first.refresh_token))
+    with pytest.raises(RefreshTokenReused):
+        await bus.handle(commands.RotateRefreshToken(first.refresh_token))
+    assert all(t.revoked_at is not None for t in store.tokens.values())
+    with pytest.raises(InvalidRefreshToken):  # the thief's and the owner's token alike
+        await bus.handle(commands.RotateRefreshToken(second.refresh_token))
+
+
+async def test_expired_and_unknown_tokens_are_refused(bus: MessageBus, store: FakeStore) -> None:
+    pair = await login(bus)
+    with pytest.raises(InvalidRefreshToken):
+        await bus.handle(commands.RotateRefreshToken("not-a-token"))
+    store.now += timedelta(days=15)
+    with pytest.raises(InvalidRefreshToken):
+        await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
+
+
+async def test_logout_revokes_the_family(bus: MessageBus) -> None:
+    pair = await login(bus)
+    await bus.handle(commands.LogoutUser(pair.refresh_token))
+    await bus.handle(commands.LogoutUser("unknown"))  # idempotent
+    with pytest.raises(InvalidRefreshToken):
+        await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
+
+
+async def test_profile_preferences_and_roles(bus: MessageBus, store: FakeStore) -> None:
+    user = await bus.handle(REGISTER)
+    await bus.handle(commands.UpdateProfile(user.id, first_name="Ada", language="de"))
+    await bus.handle(commands.UpdatePreferences(user.id, False, True, True))
+    await bus.handle(commands.AssignRoles(user.id, ("USER", "ADMIN")))
+    stored = store.users[user.id]
+    assert stored.profile.first_name == "Ada" and stored.profile.language == "de"
+    assert stored.profile.email == "ada@example.com"  # untouched fields stay
+    assert not stored.preferences.email_enabled and stored.preferences.push_enabled
+    assert stored.is_admin
