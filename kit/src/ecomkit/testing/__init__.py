@@ -1,5 +1,5 @@
 """Fakes for services' unit tests. Each passes the same contract tests as the real adapter
-(kit/tests/contracts.py and tests/integration/test_kit_*.py)."""
+(ecomkit.testing.contracts)."""
 
 from __future__ import annotations
 

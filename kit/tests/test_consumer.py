@@ -1,0 +1,119 @@
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from ecomkit.consumer import Backoff, PermanentError, RecordProcessor
+from ecomkit.events import Envelope, encode
+from ecomkit.testing import InMemoryInbox, InMemoryProducer
+
+pytestmark = pytest.mark.anyio
+NO_WAIT = Backoff(initial_s=0, max_s=0)
+
+
+@dataclass
+class FakeRecord:
+    value: bytes | None
+    topic: str = "order-created-events"
+    partition: int = 0
+    offset: int = 7
+    key: bytes | None = b"42"
+    headers: list[tuple[str, bytes]] = field(default_factory=lambda: [("correlation-id", b"c1")])
+
+
+def record_of(envelope: Envelope) -> FakeRecord:
+    return FakeRecord(encode(envelope))
+
+
+class Calls:
+    def __init__(self, fail_times: int = 0, error: Exception | None = None) -> None:
+        self.calls = 0
+        self.fail_times = fail_times
+        self.error = error or ConnectionError("flaky")
+
+    async def __call__(self, envelope: Envelope, uow: Any) -> None:
+        self.calls += 1
+        if self.calls <= self.fail_times:
+            raise self.error
+
+
+def processor(handler: Any, dlq: InMemoryProducer, max_attempts: int = 3) -> RecordProcessor:
+    return RecordProcessor(
+        "inventory",
+        handler,
+        inbox=InMemoryInbox(),
+        dlq_producer=dlq,
+        max_attempts=max_attempts,
+        backoff=NO_WAIT,
+    )
+
+
+async def test_handles_once_and_skips_redelivery() -> None:
+    dlq, handler = InMemoryProducer(), Calls()
+    proc = processor(handler, dlq)
+    record = record_of(Envelope(type="OrderCreated", source="order", data={}))
+    assert await proc.process(record) == "handled"
+    assert await proc.process(record) == "duplicate"
+    assert handler.calls == 1 and dlq.sent == []
+
+
+async def test_transient_errors_are_retried() -> None:
+    dlq, handler = InMemoryProducer(), Calls(fail_times=2)
+    proc = processor(handler, dlq, max_attempts=3)
+    assert await proc.process(record_of(Envelope(type="T", source="s", data={}))) == "handled"
+    assert handler.calls == 3 and dlq.sent == []
+
+
+async def test_always_failing_handler_ends_in_the_dlq_with_error_headers() -> None:
+    dlq, handler = InMemoryProducer(), Calls(fail_times=99)
+    proc = processor(handler, dlq, max_attempts=4)
+    record = record_of(Envelope(type="T", source="s", data={}))
+    assert await proc.process(record) == "dead-lettered"
+    assert handler.calls == 4
+    [dead] = dlq.on("order-created-events.DLQ")
+    assert dead.value == record.value and dead.key == b"42"
+    assert dead.header("dlq-attempts") == "4"
+    assert dead.header("dlq-original-topic") == "order-created-events"
+    assert dead.header("dlq-error") == "ConnectionError: flaky"
+    assert dead.header("correlation-id") == "c1"
+
+
+async def test_permanent_error_goes_to_the_dlq_at_once() -> None:
+    dlq, handler = InMemoryProducer(), Calls(fail_times=99, error=PermanentError("bad data"))
+    proc = processor(handler, dlq, max_attempts=5)
+    assert await proc.process(record_of(Envelope(type="T", source="s", data={}))) == "dead-lettered"
+    assert handler.calls == 1
+    assert dlq.sent[0].header("dlq-attempts") == "1"
+
+
+async def test_undecodable_record_goes_to_the_dlq() -> None:
+    dlq, handler = InMemoryProducer(), Calls()
+    assert await processor(handler, dlq).process(FakeRecord(b"garbage")) == "dead-lettered"
+    assert handler.calls == 0
+    assert (
+        dlq.sent[0]
+        .header(
+            "dlq-error",
+        )
+        .startswith("UndecodableEvent")
+    )
+
+
+async def test_dlq_failure_propagates_so_the_offset_is_not_committed() -> None:
+    dlq, handler = InMemoryProducer(fail_next=1), Calls(fail_times=99)
+    with pytest.raises(ConnectionError):
+        await processor(handler, dlq, max_attempts=1).process(FakeRecord(b"garbage"))
+
+
+async def test_handler_sees_the_correlation_id() -> None:
+    from ecomkit.context import current_correlation_id
+
+    seen: list[str | None] = []
+
+    async def handler(envelope: Envelope, uow: Any) -> None:
+        seen.append(current_correlation_id())
+
+    await processor(handler, InMemoryProducer()).process(
+        record_of(Envelope(type="T", source="s", data={}))
+    )
+    assert seen == ["c1"]
