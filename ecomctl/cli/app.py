@@ -92,7 +92,7 @@ def main() -> None:
     except KeyboardInterrupt:
         output.error("interrupted")
         sys.exit(ExitCode.INTERRUPTED)
-    except (typer.Abort, _click_abort()):
+    except typer.Abort:
         output.error("aborted")
         sys.exit(ExitCode.INTERRUPTED)
     except typer.Exit as done:
@@ -120,18 +120,10 @@ def main() -> None:
 
 
 def _click_errors() -> tuple[type[Exception], ...]:
-    """Typer vendors its own click; catch its usage errors and plain click's alike."""
-    import click
-
-    vendored = getattr(typer, "BadParameter", click.BadParameter).__mro__
-    typer_click = next(c for c in vendored if c.__name__ == "ClickException")
-    return (typer_click, click.ClickException)
-
-
-def _click_abort() -> type[BaseException]:
-    import click
-
-    return click.exceptions.Abort
+    """Typer vendors its own click (no `click` package needed): its usage errors
+    share one ClickException base, found through a public typer exception."""
+    base = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    return (base,)
 
 
 def _indent(text: str) -> str:
