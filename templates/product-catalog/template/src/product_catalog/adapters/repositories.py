@@ -8,8 +8,9 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import CursorResult, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from product_catalog.adapters.tables import products, reviews
@@ -64,7 +65,7 @@ class MysqlProductRepository(ProductRepository):
             result = await self.session.execute(insert(products).values(**row))
         except IntegrityError as error:
             raise SkuTaken(product.sku) from error
-        product.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        product.id = _inserted_id(result)
         stored = await self.get(product.id)
         if stored is not None:
             product.created_at, product.updated_at = stored.created_at, stored.updated_at
@@ -87,7 +88,7 @@ class MysqlProductRepository(ProductRepository):
     async def list(
         self, *, offset: int, limit: int, name: str | None = None
     ) -> tuple[list[Product], int]:
-        condition = products.c.active.is_(True)
+        condition: ColumnElement[bool] = products.c.active.is_(True)
         if name:
             # contains(..., autoescape) escapes % and _ so they match literally.
             condition = condition & products.c.name.contains(name, autoescape=True)
@@ -157,3 +158,11 @@ def _review(row: Any) -> Review:
         created_at=row["created_at"],
     )
 
+
+
+def _inserted_id(result: object) -> int:
+    """The AUTO_INCREMENT id of a single-row INSERT."""
+    assert isinstance(result, CursorResult)
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

@@ -59,6 +59,9 @@ def _readiness(resources: Resources) -> dict[str, Hook]:
     return {"mysql": mysql, "mongo": mongo, "redis": redis}
 
 
+app: FastAPI  # built on first access (below), not at import
+
+
 def __getattr__(name: str) -> FastAPI:
     # `app` is built on first access so importing this module has no side effects.
     if name == "app":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import abc
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,7 +73,7 @@ class MysqlUserRepository(UserRepository):
             result = await self.session.execute(insert(users).values(**_user_row(user)))
         except IntegrityError as error:
             raise _duplicate(error, user) from error
-        user.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        user.id = _inserted_id(result)
         await self._write_roles(user)
         stored = await self.get(user.id)
         user.created_at = stored.created_at if stored else None
@@ -175,7 +175,7 @@ class MysqlRefreshTokenRepository(RefreshTokenRepository):
                 expiry_date=token.expires_at,
             )
         )
-        token.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        token.id = _inserted_id(result)
         return token
 
     async def get_for_update(self, token_hash: str) -> RefreshToken | None:
@@ -208,3 +208,11 @@ class MysqlRefreshTokenRepository(RefreshTokenRepository):
             .values(revoked_at=at)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _inserted_id(result: object) -> int:
+    """The AUTO_INCREMENT id of a single-row INSERT."""
+    assert isinstance(result, CursorResult)
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

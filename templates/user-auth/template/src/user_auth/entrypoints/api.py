@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from ecomkit.auth import Claims, current_user, require_roles
@@ -35,7 +36,7 @@ router = APIRouter()
 CurrentUser = Annotated[Claims, Depends(current_user)]
 Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
 
-_PROBLEMS: dict[type[errors.DomainError], type[Problem]] = {
+_PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
     errors.UsernameTaken: Conflict,
     errors.EmailTaken: Conflict,
     errors.InvalidCredentials: Unauthorized,
@@ -70,7 +71,7 @@ async def query(awaitable: Any) -> Any:
 def _problem(error: errors.DomainError) -> Problem:
     for kind in type(error).__mro__:
         if kind in _PROBLEMS:
-            return _PROBLEMS[kind](str(error))  # type: ignore[call-arg]
+            return _PROBLEMS[kind](str(error))
     raise error
 
 

@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, *, bus: MessageBus | None = Non
     return app
 
 
+app: FastAPI  # built on first access (below), not at import
+
+
 def __getattr__(name: str) -> FastAPI:
     # `app` is built on first access so importing this module (tests, tools) has no effects.
     if name == "app":
