@@ -1,0 +1,156 @@
+"""The HTTP contract: status codes, problem bodies, RBAC; the bus runs on fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import jwt
+import pytest
+
+from tests.fakes import FakeHasher, FakeStore, FakeUnitOfWork
+from user_auth.bootstrap import bootstrap
+from user_auth.domain.model import Role
+from user_auth.entrypoints.app import create_app
+from user_auth.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 32)
+ADA = {"username": "ada", "email": "ada@example.com", "password": "s3cret-pass"}
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
+    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store), hasher=FakeHasher())
+    app = create_app(SETTINGS, bus=bus)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def tokens(client: httpx.AsyncClient, user: dict[str, str] = ADA) -> dict[str, str]:
+    await client.post("/api/auth/register", json=user)
+    response = await client.post(
+        "/api/auth/login", json={"username": user["username"], "password": user["password"]}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, str] = response.json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_register_then_duplicate(client: httpx.AsyncClient) -> None:
+    created = await client.post("/api/auth/register", json=ADA)
+    assert created.status_code == 201
+    assert created.json()["roles"] == ["USER"] and "password" not in created.json()
+    assert created.headers["Location"] == f"/api/users/{created.json()['id']}"
+    again = await client.post("/api/auth/register", json={**ADA, "email": "x@example.com"})
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"password": "short1"}, "password"), ({"password": "onlyletters"}, "password"),
+     ({"email": "not-an-email"}, "email"), ({"username": "a b"}, "username")],
+)
+async def test_bad_registration_is_422_with_field_errors(
+    client: httpx.AsyncClient, change: dict[str, str], field: str
+) -> None:
+    response = await client.post("/api/auth/register", json={**ADA, **change})
+    assert response.status_code == 422
+    assert field in str(response.json()["errors"])
+
+
+async def test_login_refresh_reuse_and_logout(client: httpx.AsyncClient) -> None:
+    first = await tokens(client)
+    assert first["tokenType"] == "Bearer" and first["expiresIn"] > 0
+    wrong = await client.post("/api/auth/login", json={"username": "ada", "password": "nope12345"})
+    assert wrong.status_code == 401
+    second = await client.post("/api/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert second.status_code == 200
+    reused = await client.post("/api/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert reused.status_code == 401
+    revoked = await client.post(
+        "/api/auth/refresh", json={"refreshToken": second.json()["refreshToken"]}
+    )
+    assert revoked.status_code == 401
+    third = await tokens(client)
+    out = await client.post("/api/auth/logout", json={"refreshToken": third["refreshToken"]})
+    assert out.status_code == 204
+    after = await client.post("/api/auth/refresh", json={"refreshToken": third["refreshToken"]})
+    assert after.status_code == 401
+
+
+async def test_profile_and_preferences(client: httpx.AsyncClient) -> None:
+    auth = bearer((await tokens(client))["accessToken"])
+    assert (await client.get("/api/users/profile")).status_code == 401
+    updated = await client.put(
+        "/api/users/profile", headers=auth, json={"firstName": "Ada", "language": "de"}
+    )
+    assert updated.status_code == 200 and updated.json()["firstName"] == "Ada"
+    bad = await client.put("/api/users/profile", headers=auth, json={"language": "xx"})
+    assert bad.status_code == 422
+    prefs = await client.put(
+        "/api/users/preferences", headers=auth, json={"emailEnabled": False, "smsEnabled": True}
+    )
+    assert prefs.json() == {"emailEnabled": False, "smsEnabled": True, "pushEnabled": False}
+    profile = (await client.get("/api/users/profile", headers=auth)).json()
+    assert profile["language"] == "de" and profile["preferences"]["smsEnabled"]
+    assert profile["lastLogin"] is not None
+
+
+async def test_user_by_id_needs_a_token(client: httpx.AsyncClient) -> None:
+    auth = bearer((await tokens(client))["accessToken"])
+    assert (await client.get("/api/users/1")).status_code == 401
+    assert (await client.get("/api/users/1", headers=auth)).json()["username"] == "ada"
+    assert (await client.get("/api/users/999", headers=auth)).status_code == 404
+
+
+async def test_admin_endpoints(client: httpx.AsyncClient, store: FakeStore) -> None:
+    user = bearer((await tokens(client))["accessToken"])
+    assert (await client.get("/api/users", headers=user)).status_code == 403
+    assert (await client.put("/api/users/1/roles", headers=user, json={"roles": ["ADMIN"]})
+            ).status_code == 403
+    boss = {"username": "boss", "email": "boss@example.com", "password": "b0ss-pass"}
+    await client.post("/api/auth/register", json=boss)
+    store.users[2].roles = {Role.ADMIN}
+    admin = bearer((await tokens(client, boss))["accessToken"])
+    page = await client.get("/api/users?size=1", headers=admin)
+    assert page.status_code == 200 and page.json()["total"] == 2 and len(page.json()["items"]) == 1
+    roles = await client.put("/api/users/1/roles", headers=admin, json={"roles": ["user", "admin"]})
+    assert roles.json()["roles"] == ["ADMIN", "USER"]
+
+
+@pytest.mark.parametrize("kind", ["tampered", "wrong-key", "alg-none", "expired"])
+async def test_bad_tokens_are_401(client: httpx.AsyncClient, kind: str) -> None:
+    token = (await tokens(client))["accessToken"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    if kind == "tampered":
+        head, _, rest = token.partition(".")
+        body, _, sig = rest.partition(".")
+        token = f"{head}.{body[:-2]}AA.{sig}"
+    elif kind == "wrong-key":
+        token = jwt.encode(claims, "another-secret-" + "y" * 32, algorithm="HS256")
+    elif kind == "alg-none":
+        token = jwt.encode({**claims, "roles": ["ADMIN"]}, None, algorithm="none")  # type: ignore[arg-type]
+    else:
+        secret = SETTINGS.jwt_secret.get_secret_value()
+        token = jwt.encode({**claims, "exp": 1, "iat": 0}, secret, algorithm="HS256")
+    assert (await client.get("/api/users/profile", headers=bearer(token))).status_code == 401
+
+
+async def test_injection_looking_input_is_just_data(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/auth/login", json={"username": "' OR '1'='1' --", "password": "x' OR 1=1 --"}
+    )
+    assert response.status_code == 401
