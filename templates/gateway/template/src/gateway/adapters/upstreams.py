@@ -1,0 +1,86 @@
+"""Where each service lives: the registry's instances, cached, with a static fallback.
+
+The request path never waits for the registry: a background task re-reads every service's
+instances every few seconds; a lookup is a dict read. When the registry is unreachable the
+last known instances stay in use; a service the registry has never listed goes to its
+static URL from ECOM_UPSTREAMS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+
+from gateway.domain.balancing import Instance, choose
+
+log = logging.getLogger(__name__)
+
+# Returns {service: [Instance, ...]} for every service the registry knows.
+InstanceSource = Callable[[], Awaitable[dict[str, list[Instance]]]]
+
+
+def registry_source(session: aiohttp.ClientSession, registry_url: str) -> InstanceSource:
+    url = registry_url.rstrip("/") + "/api/registry/services"
+
+    async def fetch() -> dict[str, list[Instance]]:
+        timeout = aiohttp.ClientTimeout(total=2.0)
+        async with session.get(url, timeout=timeout) as response:
+            response.raise_for_status()
+            document: dict[str, Any] = await response.json()
+        return {
+            service: [
+                Instance(
+                    url=str(raw["url"]).rstrip("/"),
+                    instance_id=str(raw.get("instance_id", "")),
+                    weight=int(raw.get("weight", 100)),
+                )
+                for raw in instances
+                if raw.get("status", "UP") == "UP"
+            ]
+            for service, instances in document.get("services", {}).items()
+        }
+
+    return fetch
+
+
+class UpstreamResolver:
+    def __init__(
+        self,
+        static: Mapping[str, str],
+        source: InstanceSource | None = None,
+        *,
+        refresh_s: float = 5.0,
+    ) -> None:
+        self._static = {name: [Instance(url=url.rstrip("/"))] for name, url in static.items()}
+        self.source = source
+        self._refresh_s = refresh_s
+        self._known: dict[str, list[Instance]] = {}
+
+    def instances(self, service: str) -> list[Instance]:
+        return self._known.get(service) or self._static.get(service, [])
+
+    def pick(self, service: str, *, avoid: str | None = None) -> Instance | None:
+        candidates = self.instances(service)
+        if avoid is not None and len(candidates) > 1:
+            candidates = [i for i in candidates if i.url != avoid] or candidates
+        return choose(candidates)
+
+    async def refresh(self) -> None:
+        if self.source is None:
+            return
+        try:
+            found = await self.source()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("registry unreachable, keeping the last known upstreams: %s", exc)
+            return
+        self._known = {service: found_ for service, found_ in found.items() if found_}
+
+    async def run(self) -> None:
+        """Refresh forever (a background task for the app's lifetime)."""
+        while True:
+            await self.refresh()
+            await asyncio.sleep(self._refresh_s)

@@ -1,0 +1,135 @@
+"""Wires the gateway from settings; tests pass fakes for the token verifier, the rate
+limiter and the instance source."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from gateway.adapters.response_cache import ResponseCache
+from gateway.adapters.upstreams import InstanceSource, UpstreamResolver
+from gateway.domain.breaker import CircuitBreaker, State
+from gateway.domain.identity import Identity, InvalidToken, TokenVerifier
+from gateway.domain.ratelimit import InMemoryTokenBucket, Limit, NoRateLimit, RateLimiter
+from gateway.domain.routes import RouteTable, load_routes
+from gateway.entrypoints import metrics
+from gateway.entrypoints.proxy import Proxy, ProxyOptions
+from gateway.service_layer.edge import EdgePolicy
+from gateway.settings import Settings
+
+
+@dataclass
+class Gateway:
+    proxy: Proxy
+    resolver: UpstreamResolver
+    limiter: RateLimiter
+    ping_limiter: Callable[[], Awaitable[None]] | None = None
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    verify: TokenVerifier | None = None,
+    limiter: RateLimiter | None = None,
+    source: InstanceSource | None = None,
+    routes: RouteTable | None = None,
+) -> Gateway:
+    routes = routes or load_routes(settings.gateway_routes_file)
+    if limiter is None:
+        limiter = default_limiter(settings)
+    resolver = UpstreamResolver(
+        settings.upstreams, source, refresh_s=settings.gateway_registry_refresh_s
+    )
+    policy = EdgePolicy(
+        verify=verify or kit_verifier(settings),
+        limiter=limiter,
+        ip_limit=Limit(settings.gateway_rate_per_ip_per_s, settings.gateway_burst_per_ip),
+        user_limit=Limit(settings.gateway_rate_per_user_per_s, settings.gateway_burst_per_user),
+        rate_limit_enabled=settings.gateway_rate_limit_enabled,
+    )
+    breakers = {
+        route.id: CircuitBreaker(
+            route.id,
+            failure_threshold=settings.gateway_breaker_failures,
+            reset_after_s=settings.gateway_breaker_reset_s,
+        )
+        for route in routes.routes
+    }
+    for route_id, breaker in breakers.items():
+        metrics.BREAKER_OPEN.labels(route_id).set_function(
+            lambda b=breaker: float(b.state is not State.CLOSED)  # type: ignore[misc]
+        )
+    proxy = Proxy(
+        routes=routes,
+        policy=policy,
+        resolver=resolver,
+        breakers=breakers,
+        cache=ResponseCache(
+            ttl_s=settings.gateway_cache_ttl_s, max_entries=settings.gateway_cache_max_entries
+        ),
+        options=ProxyOptions(
+            max_body_bytes=settings.max_body_bytes,
+            retries=settings.gateway_retries,
+            retry_backoff_s=settings.gateway_retry_backoff_s,
+            cache_max_body_bytes=settings.gateway_cache_max_body_bytes,
+        ),
+    )
+    ping = getattr(limiter, "ping", None)
+    return Gateway(proxy=proxy, resolver=resolver, limiter=limiter, ping_limiter=ping)
+
+
+def default_limiter(settings: Settings) -> RateLimiter:
+    if not settings.gateway_rate_limit_enabled:
+        return NoRateLimit()
+    if not settings.redis_url:
+        return InMemoryTokenBucket()
+    from redis.asyncio import Redis
+
+    from gateway.adapters.redis_ratelimit import RedisTokenBucket
+
+    redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return RedisTokenBucket(redis)
+
+
+def kit_verifier(settings: Settings) -> TokenVerifier:
+    """The kit's JWT checks (HS256 pinned, exp, iss, aud, typ) behind the gateway's port."""
+    from ecomkit.auth import TokenVerifier as KitTokenVerifier
+    from ecomkit.problems import Unauthorized
+
+    kit = KitTokenVerifier(settings)
+
+    def verify(header_value: str) -> Identity:
+        try:
+            claims = kit.verify_bearer(header_value)
+        except Unauthorized as exc:
+            raise InvalidToken(exc.detail or "invalid token") from exc
+        return Identity(claims.user_id, claims.username, tuple(claims.roles))
+
+    return verify
+
+
+def upstream_session(settings: Settings) -> aiohttp.ClientSession:
+    """One keep-alive pool for all upstreams, tuned for a proxy.
+
+    keepalive_timeout stays below uvicorn's 5 s so the gateway drops an idle connection
+    before the upstream does (otherwise a request may land on a connection being closed).
+    """
+    connector = aiohttp.TCPConnector(
+        limit=0,
+        limit_per_host=settings.gateway_pool_per_upstream,
+        keepalive_timeout=4.0,
+        ttl_dns_cache=300,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(
+            total=None,
+            connect=settings.gateway_connect_timeout_s,
+            sock_read=settings.gateway_read_timeout_s,
+        ),
+        auto_decompress=False,
+        skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )

@@ -1,0 +1,75 @@
+"""The ASGI app: `python -m uvicorn gateway.entrypoints.app:app` (or `python -m gateway`).
+
+/api/** goes straight to the bare ASGI proxy (no framework middleware on the hot path);
+everything else (health, metrics, OpenAPI) is the kit's FastAPI app, which also owns the
+lifespan: registration with the registry, the upstream pool, the registry refresh task.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from gateway.adapters.upstreams import registry_source
+from gateway.bootstrap import Gateway, bootstrap, upstream_session
+from gateway.entrypoints.admin import admin_router
+from gateway.entrypoints.asgi import Receive, Scope, Send
+from gateway.settings import Settings
+
+API_PREFIX = "/api/"
+
+
+class GatewayApp:
+    """Dispatches by path; exposes the admin app's attributes (state, routes) for tools."""
+
+    def __init__(self, gateway: Gateway, admin: FastAPI) -> None:
+        self.gateway = gateway
+        self.admin = admin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            await self.gateway.proxy(scope, receive, send)
+        else:
+            await self.admin(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, gateway: Gateway | None = None) -> GatewayApp:
+    settings = settings or Settings()
+    gateway = gateway or bootstrap(settings)
+    proxy, resolver = gateway.proxy, gateway.resolver
+
+    async def open_pool() -> None:
+        proxy.session = upstream_session(settings)
+        if settings.registry_url and resolver.source is None:
+            resolver.source = registry_source(proxy.session, settings.registry_url)
+        await resolver.refresh()
+
+    async def close_pool() -> None:
+        if proxy.session is not None:
+            await proxy.session.close()
+
+    readiness = {}
+    if gateway.ping_limiter is not None:
+        # The limiter fails open, but a gateway without its limits should not look healthy.
+        readiness["redis"] = gateway.ping_limiter
+
+    from ecomkit.web import create_app as create_kit_app
+
+    admin = create_kit_app(
+        settings,
+        title="gateway",
+        routers=[admin_router(gateway)],
+        readiness=readiness,
+        startup=[open_pool],
+        shutdown=[close_pool],
+        background=[resolver.run],
+    )
+    return GatewayApp(gateway, admin)
+
+
+def __getattr__(name: str) -> GatewayApp:
+    # `app` is built on first access so importing this module (tests, tools) has no effects.
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

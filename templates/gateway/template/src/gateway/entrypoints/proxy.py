@@ -1,0 +1,410 @@
+"""The proxy: a bare ASGI app on the request path of every /api/** call.
+
+Per request: match the route, verify the token (protected routes), take a rate-limit token,
+answer from the response cache (public GETs), else forward to an upstream instance chosen by
+weight, through the route's circuit breaker, retrying idempotent requests on connect errors,
+502 and 503. Bodies stream both ways unless small; a small one is kept so it can be replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from yarl import URL
+
+from gateway.adapters.response_cache import ResponseCache
+from gateway.adapters.upstreams import UpstreamResolver
+from gateway.domain.breaker import CircuitBreaker
+from gateway.domain.routes import Route, RouteTable
+from gateway.entrypoints import metrics
+from gateway.entrypoints.asgi import Receive, Scope, Send, send_problem, send_whole
+from gateway.entrypoints.asgi import valid_traceparent as traceparent_of
+from gateway.service_layer.edge import EdgePolicy, Rejected
+
+log = logging.getLogger(__name__)
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+    }
+)
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({502, 503})
+BREAKER_FAILURES = frozenset({502, 503, 504})
+# Bodies up to this size are read whole (one send, replayable); larger ones stream.
+SMALL_BODY = 65_536
+NO_STORE = (b"no-store", b"no-cache", b"private")
+# The gateway's server writes its own.
+RESPONSE_DROP = HOP_BY_HOP.union({b"date", b"server"}) - {b"content-length"}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclass
+class ProxyOptions:
+    max_body_bytes: int
+    retries: int
+    retry_backoff_s: float
+    cache_max_body_bytes: int
+
+
+class Proxy:
+    def __init__(
+        self,
+        *,
+        routes: RouteTable,
+        policy: EdgePolicy,
+        resolver: UpstreamResolver,
+        breakers: dict[str, CircuitBreaker],
+        cache: ResponseCache,
+        options: ProxyOptions,
+    ) -> None:
+        self.routes = routes
+        self.policy = policy
+        self.resolver = resolver
+        self.breakers = breakers
+        self.cache = cache
+        self.options = options
+        self.session: aiohttp.ClientSession | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        path: str = scope["path"]
+        route = self.routes.match(path)
+        status = await self._handle(scope, receive, send, route)
+        route_id = route.id if route else "none"
+        metrics.observe(route_id, scope["method"], status, time.perf_counter() - started)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, route: Route | None) -> int:
+        method: str = scope["method"]
+        path: str = scope["path"]
+        request = _RequestHeaders(scope)
+        reply = [(b"x-request-id", request.request_id.encode())]
+        if route is None:
+            await send_problem(
+                send, 404, "Not Found", f"no route for {path}", instance=path, headers=reply
+            )
+            return 404
+        if request.content_length is not None and (
+            request.content_length > self.options.max_body_bytes
+        ):
+            return await self._too_large(send, path, reply)
+        try:
+            identity = self.policy.identify(route, method, path, request.authorization)
+            client = scope.get("client")
+            await self.policy.throttle(route, client[0] if client else "unknown", identity)
+        except Rejected as rejected:
+            headers = reply + [
+                (k.lower().encode(), v.encode()) for k, v in rejected.headers.items()
+            ]
+            await send_problem(
+                send,
+                rejected.status,
+                rejected.title,
+                rejected.detail,
+                instance=path,
+                headers=headers,
+            )
+            return rejected.status
+        if identity is not None:
+            request.forward += identity.headers()
+
+        cache_key = self._cache_key(scope, route, request) if identity is None else None
+        if cache_key is not None:
+            hit = self.cache.get(cache_key)
+            if hit is not None:
+                headers = [
+                    *hit.headers,
+                    *reply,
+                    (b"x-cache", b"HIT-GATEWAY"),
+                    (b"x-gateway-cache", b"HIT"),
+                ]
+                await send_whole(send, hit.status, headers, hit.body)
+                return hit.status
+        return await self._forward(scope, receive, send, route, request, reply, cache_key)
+
+    def _cache_key(self, scope: Scope, route: Route, request: _RequestHeaders) -> str | None:
+        if not (route.cache_public_get and self.cache.enabled and scope["method"] == "GET"):
+            return None
+        if request.no_store or not route.is_public("GET", scope["path"]):
+            return None
+        query: bytes = scope.get("query_string", b"")
+        return f"{route.id}|{scope['path']}?{query.decode('latin-1')}"
+
+    async def _forward(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        route: Route,
+        request: _RequestHeaders,
+        reply: list[tuple[bytes, bytes]],
+        cache_key: str | None,
+    ) -> int:
+        method: str = scope["method"]
+        path: str = scope["path"]
+        breaker = self.breakers[route.id]
+        if not breaker.allow():
+            metrics.fallback(route.id)
+            return await _fallback(send, route, path, reply, breaker.retry_after_s())
+        try:
+            body = await self._request_body(receive, request)
+        except BodyTooLarge:
+            return await self._too_large(send, path, reply)
+        replayable = body is None or isinstance(body, bytes)
+        attempts = 1 + (self.options.retries if method in IDEMPOTENT and replayable else 0)
+        target = _target(scope)
+        tried: str | None = None
+        assert self.session is not None, "the proxy is used before startup"
+        for attempt in range(attempts):
+            instance = self.resolver.pick(route.service, avoid=tried)
+            if instance is None:
+                breaker.record_failure()
+                return await _fallback(
+                    send,
+                    route,
+                    path,
+                    reply,
+                    breaker.retry_after_s(),
+                    detail=f"no instance of {route.service} is registered",
+                )
+            tried = instance.url
+            last = attempt == attempts - 1
+            try:
+                response = await self.session.request(
+                    method,
+                    URL(instance.url + target, encoded=True),
+                    headers=request.forward,
+                    data=body,
+                    allow_redirects=False,
+                )
+            except BodyTooLarge:
+                return await self._too_large(send, path, reply)
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if not last:
+                    metrics.retry(route.id)
+                    await asyncio.sleep(self.options.retry_backoff_s * (attempt + 1))
+                    continue
+                breaker.record_failure()
+                log.warning("upstream %s failed: %r", route.service, exc)
+                status = 504 if isinstance(exc, TimeoutError) else 502
+                return await _fallback(
+                    send,
+                    route,
+                    path,
+                    reply,
+                    breaker.retry_after_s(),
+                    status=status,
+                    detail=f"{route.service}: {exc!r}",
+                )
+            if response.status in RETRY_STATUSES and not last:
+                response.release()
+                metrics.retry(route.id)
+                await asyncio.sleep(self.options.retry_backoff_s * (attempt + 1))
+                continue
+            if response.status in BREAKER_FAILURES:
+                breaker.record_failure()
+            else:
+                breaker.record_success()
+            if 200 <= response.status < 300 and method not in ("GET", "HEAD", "OPTIONS"):
+                self.cache.invalidate_route(route.id)
+            return await self._relay(send, response, reply, cache_key)
+        raise AssertionError("unreachable: the last attempt always returns")
+
+    async def _request_body(
+        self, receive: Receive, request: _RequestHeaders
+    ) -> bytes | AsyncIterator[bytes] | None:
+        length = request.content_length
+        if length == 0 or (length is None and not request.chunked):
+            return None
+        if length is not None and length <= SMALL_BODY:
+            return await _read_whole(receive, self.options.max_body_bytes)
+        return _stream(receive, self.options.max_body_bytes)
+
+    async def _relay(
+        self,
+        send: Send,
+        response: aiohttp.ClientResponse,
+        reply: list[tuple[bytes, bytes]],
+        cache_key: str | None,
+    ) -> int:
+        async with response:
+            headers = [
+                (k.lower(), v) for k, v in response.raw_headers if k.lower() not in RESPONSE_DROP
+            ]
+            length = response.content_length
+            if length is not None and length <= SMALL_BODY:
+                body = await response.read()
+                cacheable = cache_key is not None and _storable(
+                    response, headers, len(body), self.options.cache_max_body_bytes
+                )
+                if cacheable:
+                    assert cache_key is not None
+                    self.cache.put(cache_key, response.status, headers, body)
+                tail = [(b"x-gateway-cache", b"MISS")] if cache_key is not None else []
+                await send_whole(send, response.status, headers + reply + tail, body)
+                return response.status
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status,
+                    "headers": headers + reply,
+                }
+            )
+            async for chunk in response.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+            return response.status
+
+    async def _too_large(self, send: Send, path: str, reply: list[tuple[bytes, bytes]]) -> int:
+        limit = self.options.max_body_bytes
+        await send_problem(
+            send,
+            413,
+            "Content Too Large",
+            f"the request body exceeds {limit} bytes",
+            instance=path,
+            headers=[*reply, (b"connection", b"close")],
+        )
+        return 413
+
+
+class _RequestHeaders:
+    """One pass over the request headers: what to forward and what the gateway needs."""
+
+    __slots__ = ("authorization", "chunked", "content_length", "forward", "no_store", "request_id")
+
+    def __init__(self, scope: Scope) -> None:
+        self.authorization: str | None = None
+        self.content_length: int | None = None
+        self.chunked = False
+        self.no_store = False
+        request_id = traceparent = None
+        forward: list[tuple[str, str]] = []
+        for key, value in scope["headers"]:
+            if key in HOP_BY_HOP or key.startswith(b"x-user-"):
+                # Identity headers come only from the gateway; a client's are dropped.
+                if key == b"content-length":
+                    self.content_length = _int_or_none(value)
+                elif key == b"transfer-encoding":
+                    self.chunked = True
+                continue
+            if key == b"x-request-id":
+                request_id = value.decode("latin-1")
+                continue
+            if key == b"traceparent":
+                traceparent = value.decode("latin-1")
+                continue
+            if key == b"authorization":
+                self.authorization = value.decode("latin-1")
+            elif key == b"cache-control":
+                self.no_store = any(token in value for token in NO_STORE)
+            forward.append((key.decode("latin-1"), value.decode("latin-1")))
+        self.request_id = request_id or uuid.uuid4().hex
+        forward.append(("X-Request-ID", self.request_id))
+        forward.append(("traceparent", traceparent_of(traceparent)))
+        client = scope.get("client")
+        if client:
+            forward.append(("X-Forwarded-For", client[0]))
+        forward.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+        self.forward = forward
+
+
+def _int_or_none(value: bytes) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _target(scope: Scope) -> str:
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    query: bytes = scope.get("query_string", b"")
+    return (raw + b"?" + query if query else raw).decode("latin-1")
+
+
+def _storable(
+    response: aiohttp.ClientResponse,
+    headers: list[tuple[bytes, bytes]],
+    size: int,
+    max_size: int,
+) -> bool:
+    if response.status != 200 or size > max_size:
+        return False
+    for key, value in headers:
+        if key == b"set-cookie" or (key == b"cache-control" and any(t in value for t in NO_STORE)):
+            return False
+    return True
+
+
+async def _read_whole(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionResetError("the client went away")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _stream(receive: Receive, limit: int) -> AsyncIterator[bytes]:
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionResetError("the client went away")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+async def _fallback(
+    send: Send,
+    route: Route,
+    path: str,
+    reply: list[tuple[bytes, bytes]],
+    retry_after_s: int,
+    *,
+    status: int = 503,
+    detail: str | None = None,
+) -> int:
+    """The JSON answer when an upstream cannot serve: it names the upstream and says when."""
+    titles = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+    await send_problem(
+        send,
+        status,
+        titles[status],
+        detail or f"{route.service} is unavailable (circuit open); retry later",
+        instance=path,
+        headers=[*reply, (b"retry-after", str(retry_after_s).encode())],
+        extra={"upstream": route.service, "route": route.id, "fallback": True},
+    )
+    return status

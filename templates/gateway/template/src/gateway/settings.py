@@ -1,0 +1,36 @@
+"""Gateway settings: the kit's ECOM_* settings plus the edge policies (ECOM_GATEWAY_*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ecomkit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "gateway"
+    port: int = 8080
+
+    # Route table (JSON); empty = the one shipped in the package.
+    gateway_routes_file: Path | None = None
+    # Rate limits: token buckets in Redis, one per IP and one per authenticated user.
+    gateway_rate_limit_enabled: bool = True
+    gateway_rate_per_ip_per_s: float = 50.0
+    gateway_burst_per_ip: int = 100
+    gateway_rate_per_user_per_s: float = 100.0
+    gateway_burst_per_user: int = 200
+    # Upstream calls.
+    gateway_connect_timeout_s: float = 1.0
+    gateway_read_timeout_s: float = 30.0
+    gateway_retries: int = 2
+    gateway_retry_backoff_s: float = 0.05
+    gateway_pool_per_upstream: int = 256
+    # Circuit breaker, one per route.
+    gateway_breaker_failures: int = 5
+    gateway_breaker_reset_s: float = 10.0
+    # Response cache for public GETs (in-process; 0 disables it).
+    gateway_cache_ttl_s: float = 2.0
+    gateway_cache_max_entries: int = 10_000
+    gateway_cache_max_body_bytes: int = 262_144
+    # How often upstream instances are re-read from the registry.
+    gateway_registry_refresh_s: float = 5.0
