@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from tests.unit.test_cli import ecomctl
-
-FIXTURES = Path(__file__).parent / "fixtures" / "templates"
+from tests.unit.test_scaffold import fixture_templates
 
 
 def _templates(tmp_path: Path) -> dict[str, str]:
-    root = tmp_path / "templates"
-    shutil.copytree(FIXTURES, root)
-    return {"ECOMCTL_TEMPLATES_DIR": str(root)}
+    return {"ECOMCTL_TEMPLATES_DIR": str(fixture_templates(tmp_path))}
 
 
 def test_init_generate_and_update(tmp_path: Path) -> None:
@@ -44,8 +40,9 @@ def test_init_generate_and_update(tmp_path: Path) -> None:
     handlers.write_text('def handle() -> str:\n    return "v2"\n')
     updated = ecomctl("-w", str(shop), "generate", "update", "--json", cwd=tmp_path, env=env)
     assert updated.returncode == 0, updated.stderr
-    [row] = json.loads(updated.stdout)
-    assert row["name"] == "billing" and row["conflicts"] == [] and row["from"] != row["to"]
+    rows = {row["name"]: row for row in json.loads(updated.stdout)}
+    assert rows["billing"]["conflicts"] == [] and rows["billing"]["from"] != rows["billing"]["to"]
+    assert rows["user-auth"]["from"] == rows["user-auth"]["to"]  # its template did not change
 
 
 def test_generate_errors_are_one_line(tmp_path: Path) -> None:

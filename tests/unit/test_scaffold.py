@@ -18,11 +18,20 @@ from ecomctl.workspace import Workspace
 FIXTURES = Path(__file__).parent / "fixtures" / "templates"
 
 
+def fixture_templates(tmp_path: Path) -> Path:
+    """The demo template, also under the name of every kind the default stack enables."""
+    root = tmp_path / "templates"
+    shutil.copytree(FIXTURES, root)
+    for spec in load_stack().services.values():
+        if spec.enabled and not (root / spec.template).exists():
+            shutil.copytree(FIXTURES / "demo", root / spec.template)
+    return root
+
+
 @pytest.fixture
 def templates_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the fixture templates, so a test may change them."""
-    root = tmp_path / "templates"
-    shutil.copytree(FIXTURES, root)
+    root = fixture_templates(tmp_path)
     monkeypatch.setenv("ECOMCTL_TEMPLATES_DIR", str(root))
     return root
 
