@@ -1,0 +1,55 @@
+"""The ASGI app: `python -m uvicorn registry.entrypoints.app:app`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ecomkit.web import create_app as create_kit_app
+from fastapi import FastAPI
+
+from registry.domain.model import ServiceRegistry
+from registry.entrypoints import api, page
+from registry.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, registry: ServiceRegistry | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    # The registry does not register with itself.
+    settings = settings.model_copy(update={"registry_url": ""})
+    registry = registry or ServiceRegistry(evict_after_s=settings.registry_evict_after_s)
+
+    async def evict_forever() -> None:
+        while True:
+            await asyncio.sleep(settings.registry_sweep_interval_s)
+            for record in registry.evict_expired():
+                log.warning(
+                    "evicted %s/%s (%s): no heartbeat for %.0f s",
+                    record.service,
+                    record.instance_id,
+                    record.url,
+                    registry.evict_after_s,
+                )
+
+    app = create_kit_app(
+        settings,
+        title="registry",
+        routers=[api.router, page.router],
+        background=[evict_forever],
+    )
+    # (not `state.registry`: the kit keeps its registry client there)
+    app.state.service_registry = registry
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `app` is built on first access so importing this module (tests, tools) has no effects.
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+INSTANCE = {"service": "user-auth", "instance_id": "ua-1", "url": "http://127.0.0.1:8081"}
+PATH = "/api/registry/instances/user-auth/ua-1"
+
+
+def test_register_list_heartbeat_deregister(client: TestClient) -> None:
+    assert client.post("/api/registry/instances", json=INSTANCE).status_code == 201
+    assert client.post("/api/registry/instances", json=INSTANCE).status_code == 201
+    listed = client.get("/api/registry/services").json()["services"]
+    assert [i["url"] for i in listed["user-auth"]] == ["http://127.0.0.1:8081"]
+    assert listed["user-auth"][0]["weight"] == 100
+    assert client.put(f"{PATH}/heartbeat").status_code == 200
+    assert client.delete(PATH).status_code == 204
+    assert client.put(f"{PATH}/heartbeat").status_code == 404
+    assert client.get("/api/registry/services/user-auth").status_code == 404
+
+
+def test_weight_can_be_changed(client: TestClient) -> None:
+    client.post("/api/registry/instances", json=INSTANCE)
+    assert client.put(f"{PATH}/weight", json={"weight": 0}).json()["weight"] == 0
+    one = client.get("/api/registry/services/user-auth").json()
+    assert one["instances"][0]["weight"] == 0
+
+
+def test_bad_registration_is_a_422_problem(client: TestClient) -> None:
+    response = client.post("/api/registry/instances", json={**INSTANCE, "url": "not a url"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_index_page_lists_instances(client: TestClient) -> None:
+    client.post("/api/registry/instances", json=INSTANCE)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "ua-1" in page.text and "http://127.0.0.1:8081" in page.text
+
+
+def test_health_endpoints(client: TestClient) -> None:
+    assert client.get("/health/live").json()["status"] == "UP"
+    assert client.get("/health/ready").status_code == 200
