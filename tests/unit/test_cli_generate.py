@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.unit.conftest import free_port
 from tests.unit.test_cli import ecomctl
 from tests.unit.test_scaffold import fixture_templates
 
