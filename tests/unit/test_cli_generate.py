@@ -72,7 +72,7 @@ def test_create_admin_without_a_running_database_says_so(tmp_path: Path) -> None
         "-p",
         "s3cure-enough",
         "--port-offset",
-        "31000",
+        str(free_port() - 3306),
         cwd=tmp_path,
     )
     assert down.returncode == 1
