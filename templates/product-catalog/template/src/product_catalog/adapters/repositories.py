@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import CursorResult, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from product_catalog.adapters.tables import products, reviews
 from product_catalog.domain.errors import SkuTaken

@@ -41,7 +41,7 @@ def product_view(product: Product) -> dict[str, Any]:
         "name": product.name,
         "description": product.description,
         "category": product.category,
-        "price": str(product.price),
+        "price": f"{product.price:.2f}",
         "currency": product.currency,
         "imageUrl": product.image_url,
         "active": product.active,
