@@ -66,6 +66,9 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     return GatewayApp(gateway, admin)
 
 
+app: GatewayApp  # bound on first access, below
+
+
 def __getattr__(name: str) -> GatewayApp:
     # `app` is built on first access so importing this module (tests, tools) has no effects.
     if name == "app":

@@ -46,6 +46,9 @@ def create_app(
     return app
 
 
+app: FastAPI  # bound on first access, below
+
+
 def __getattr__(name: str) -> FastAPI:
     # `app` is built on first access so importing this module (tests, tools) has no effects.
     if name == "app":

@@ -1,0 +1,185 @@
+"""The proxy against a real (aiohttp) upstream, with fakes for tokens, limits and registry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from aiohttp import web
+
+from gateway.bootstrap import Gateway, bootstrap, upstream_session
+from gateway.domain.identity import Identity, InvalidToken
+from gateway.domain.ratelimit import Decision, InMemoryTokenBucket, Limit
+from gateway.entrypoints.app import GatewayApp
+from gateway.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+def fake_verify(header_value: str) -> Identity:
+    if header_value == "Bearer good":
+        return Identity(7, "ann", ("USER",))
+    raise InvalidToken("invalid token")
+
+
+@dataclass
+class Upstream:
+    url: str
+    calls: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    fail_with: int | None = None
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Upstream]:
+    state = Upstream(url="")
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        state.calls.append((request.method, request.path_qs, dict(request.headers)))
+        if state.fail_with:
+            return web.Response(status=state.fail_with)
+        if request.path.endswith("/big"):
+            return web.Response(body=b"x" * 300_000)
+        payload = {"path": request.path_qs, "body_bytes": len(body)}
+        return web.json_response(payload)
+
+    app = web.Application(client_max_size=10_000_000)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    state.url = f"http://127.0.0.1:{port}"
+    yield state
+    await runner.cleanup()
+
+
+def make_gateway(upstream_url: str, **overrides: object) -> Gateway:
+    services = ["user-auth", "product-catalog", "order", "payment", "inventory", "notification"]
+    settings = Settings(
+        upstreams={s: upstream_url for s in services},
+        redis_url="",
+        max_body_bytes=100_000,
+        gateway_retry_backoff_s=0,
+        gateway_breaker_failures=2,
+        **overrides,  # type: ignore[arg-type]
+    )
+    return bootstrap(settings, verify=fake_verify, limiter=InMemoryTokenBucket())
+
+
+@pytest.fixture
+async def gateway(upstream: Upstream) -> AsyncIterator[Gateway]:
+    gateway = make_gateway(upstream.url)
+    gateway.proxy.session = upstream_session(Settings())
+    yield gateway
+    await gateway.proxy.session.close()
+
+
+def client_of(gateway: Gateway) -> httpx.AsyncClient:
+    app = GatewayApp(gateway, admin=None)  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
+
+
+async def test_public_route_is_proxied_with_request_id_and_trace(gateway, upstream) -> None:  # type: ignore[no-untyped-def]
+    async with client_of(gateway) as client:
+        response = await client.get("/api/products/5?x=1")
+    assert response.status_code == 200
+    assert response.json()["path"] == "/api/products/5?x=1"
+    sent = upstream.calls[0][2]
+    assert sent["X-Request-ID"] == response.headers["x-request-id"]
+    assert sent["traceparent"].startswith("00-")
+
+
+async def test_protected_route_needs_a_valid_token(gateway, upstream) -> None:  # type: ignore[no-untyped-def]
+    async with client_of(gateway) as client:
+        missing = await client.get("/api/orders/1")
+        bad = await client.get("/api/orders/1", headers={"Authorization": "Bearer forged"})
+        good = await client.get(
+            "/api/orders/1", headers={"Authorization": "Bearer good", "X-User-Id": "1"}
+        )
+    assert missing.status_code == bad.status_code == 401
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert good.status_code == 200
+    sent = upstream.calls[-1][2]
+    assert (sent["X-User-Id"], sent["X-User-Roles"]) == ("7", "USER")  # not the client's "1"
+    assert sent["Authorization"] == "Bearer good"
+
+
+async def test_rate_limit_answers_429_with_retry_after(upstream) -> None:  # type: ignore[no-untyped-def]
+    gateway = make_gateway(upstream.url, gateway_rate_per_ip_per_s=1, gateway_burst_per_ip=3)
+    gateway.proxy.session = upstream_session(Settings())
+    async with client_of(gateway) as client:
+        statuses = [(await client.get("/api/products/1")).status_code for _ in range(5)]
+        refused = await client.get("/api/products/1")
+    await gateway.proxy.session.close()
+    assert statuses == [200, 200, 200, 429, 429]
+    assert refused.headers["retry-after"] == "1"
+
+
+async def test_breaker_opens_and_serves_the_fallback(gateway, upstream) -> None:  # type: ignore[no-untyped-def]
+    upstream.fail_with = 503
+    async with client_of(gateway) as client:
+        first = await client.get("/api/orders/1", headers={"Authorization": "Bearer good"})
+        calls = len(upstream.calls)
+        await client.get("/api/orders/1", headers={"Authorization": "Bearer good"})
+        fallback = await client.get("/api/orders/1", headers={"Authorization": "Bearer good"})
+    assert first.status_code == 503 and calls == 3  # one call and two retries (GET)
+    calls = 6  # the second request failed too: the circuit opened (threshold 2)
+    body = fallback.json()
+    assert fallback.status_code == 503 and body["upstream"] == "order" and body["fallback"]
+    assert len(upstream.calls) == calls  # the open circuit kept the upstream out of it
+    assert int(fallback.headers["retry-after"]) >= 1
+
+
+async def test_post_is_not_retried(gateway, upstream) -> None:  # type: ignore[no-untyped-def]
+    upstream.fail_with = 502
+    async with client_of(gateway) as client:
+        response = await client.post(
+            "/api/orders", json={"a": 1}, headers={"Authorization": "Bearer good"}
+        )
+    assert response.status_code == 502 and len(upstream.calls) == 1
+
+
+async def test_body_limit_and_streaming(gateway, upstream) -> None:  # type: ignore[no-untyped-def]
+    auth = {"Authorization": "Bearer good"}
+    async with client_of(gateway) as client:
+        too_big = await client.post("/api/orders", content=b"x" * 100_001, headers=auth)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(10):
+                yield b"y" * 8_000
+
+        streamed = await client.post("/api/orders", content=chunks(), headers=auth)
+        big = await client.get("/api/products/big")
+    assert too_big.status_code == 413
+    assert streamed.json()["body_bytes"] == 80_000
+    assert len(big.content) == 300_000
+
+
+async def test_public_gets_are_cached_and_writes_clear_the_cache(gateway, upstream) -> None:  # type: ignore[no-untyped-def]
+    async with client_of(gateway) as client:
+        first = await client.get("/api/products/9")
+        second = await client.get("/api/products/9")
+        await client.put("/api/products/9", json={}, headers={"Authorization": "Bearer good"})
+        third = await client.get("/api/products/9")
+        no_store = await client.get("/api/products/9", headers={"Cache-Control": "no-store"})
+    assert first.headers["x-gateway-cache"] == "MISS"
+    assert second.headers["x-cache"] == "HIT-GATEWAY"
+    assert third.headers["x-gateway-cache"] == "MISS"
+    assert "x-gateway-cache" not in no_store.headers
+    assert [c[0] for c in upstream.calls] == ["GET", "PUT", "GET", "GET"]
+
+
+async def test_unknown_api_path_is_404(gateway) -> None:  # type: ignore[no-untyped-def]
+    async with client_of(gateway) as client:
+        response = await client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert json.loads(response.content)["status"] == 404
+
+
+async def test_limiter_decision_type() -> None:
+    assert Decision(True).allowed and Limit(1, 1).burst == 1

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from gateway.domain.routes import load_routes
+
+
+def test_every_api_prefix_of_the_plan_has_a_route() -> None:
+    table = load_routes()
+    expected = {
+        "/api/auth/login": "user-auth",
+        "/api/users/profile": "user-auth",
+        "/api/products/7": "product-catalog",
+        "/api/reviews": "product-catalog",
+        "/api/orders/1/cancel": "order",
+        "/api/payments/3": "payment",
+        "/api/inventory/reserve": "inventory",
+        "/api/notifications/42": "notification",
+    }
+    for path, service in expected.items():
+        route = table.match(path)
+        assert route is not None and route.service == service, path
+    assert table.match("/api/productsX") is None
+    assert table.match("/api/unknown") is None
+
+
+def test_public_requests_are_exactly_those_of_the_plan() -> None:
+    table = load_routes()
+
+    def public(method: str, path: str) -> bool:
+        route = table.match(path)
+        assert route is not None
+        return route.is_public(method, path)
+
+    assert public("POST", "/api/auth/login")
+    assert public("POST", "/api/auth/register")
+    assert public("POST", "/api/auth/refresh")
+    assert public("GET", "/api/products/7")
+    assert public("GET", "/api/products/7/rating")
+    assert public("GET", "/api/products")
+    assert not public("POST", "/api/products")
+    assert not public("POST", "/api/auth/logout")
+    assert not public("GET", "/api/users/profile")
+    assert not public("GET", "/api/orders/1")
