@@ -23,9 +23,14 @@ def builtin_root() -> Path:
 
 
 def service_locations(service: str, *, workspace_root: Path | None = None) -> tuple[Path, ...]:
+    from ecomctl.scaffold.templates import templates_root
+
     candidates = []
     if workspace_root is not None:
+        # A generated service carries its own migrations (templates/<kind>/template/db/migration).
+        candidates.append(workspace_root / "services" / service / "db" / "migration")
         candidates.append(workspace_root / "migrations" / service)
+    candidates.append(templates_root() / service / "template" / "db" / "migration")
     candidates.append(builtin_root() / service)
     for folder in candidates:
         if folder.is_dir():

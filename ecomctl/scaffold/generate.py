@@ -100,7 +100,7 @@ def _answers(name: str, spec: ServiceSpec, source: Path) -> dict[str, Any]:
 
 
 def _copy_fallback_migrations(kind: str, target: Path) -> None:
-    """Until the SQL moves into the templates, take it from the repository's migrations/."""
+    """A template without db/migration gets the repository's migrations/<kind> (until moved)."""
     if (target / MIGRATIONS_SUBDIR).is_dir():
         return
     from ecomctl.migrate.locations import builtin_root
