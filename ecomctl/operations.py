@@ -186,11 +186,16 @@ def logs(*, tgt: Target, names: list[str], follow: bool, tail: int) -> Iterator[
     return open_runtime(runtime_name, tgt, installations={}).logs(names, follow=follow, tail=tail)
 
 
+def infra_names(*, tgt: Target, only: list[str]) -> list[str]:
+    """The infrastructure part of `component_names`: what `infra install` provisions."""
+    names = plan.select_names(tgt.stack, only)
+    return [name for name in names if not plan.is_service(tgt.stack, name)]
+
+
 def install_infra(
     *, tgt: Target, only: list[str] | None, force: bool, progress: Callable[[str, str], None]
 ) -> dict[str, Installation]:
-    names = plan.select_names(tgt.stack, only or [])
-    infra = [name for name in names if not plan.is_service(tgt.stack, name)]
+    infra = infra_names(tgt=tgt, only=only or [])
     return provisioning.install(infra, config.cache_dir(), progress=progress, force=force)
 
 

@@ -39,7 +39,7 @@ def install(
     output = Output(json_mode=json_out, debug=cli.debug)
     tgt = cli.target()
     wanted = [name.strip() for name in (only or "").split(",") if name.strip()]
-    names = operations.component_names(tgt=tgt, only=wanted)
+    names = operations.infra_names(tgt=tgt, only=wanted)
     if (
         not yes
         and output.out.is_terminal
