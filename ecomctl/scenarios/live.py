@@ -1,0 +1,140 @@
+"""Adapters for a running stack: the admin account, process control, and the wiring of all."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import psutil
+
+from ecomctl.errors import UserError
+from ecomctl.operations import Target
+from ecomctl.scenarios.client import Gateway, MailSink, StripeEmulator
+from ecomctl.scenarios.endpoints import Endpoints, for_workspace
+from ecomctl.scenarios.kafka import EventLog
+from ecomctl.scenarios.world import Adapters
+
+ADMIN_USERNAME = "scenario-admin"
+KILL_WAIT_S = 10.0
+
+
+class WorkspaceAdmin:
+    """An ADMIN made with `ecomctl users create-admin`'s core, its password kept in the
+    workspace's state folder (mode 0600) so later runs log in as the same admin."""
+
+    def __init__(self, tgt: Target, offset: int) -> None:
+        self.tgt = tgt
+        self.offset = offset
+
+    def credentials(self) -> tuple[str, str]:
+        from ecomctl.users import create_admin
+
+        path = self.tgt.workspace.state_dir / "scenario-admin.json"
+        stored: dict[str, str] = json.loads(path.read_text()) if path.is_file() else {}
+        if "password" not in stored:
+            stored = {"username": ADMIN_USERNAME, "password": f"Adm-{secrets.token_urlsafe(18)}1"}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(json.dumps(stored))
+        create_admin(
+            stack=self.tgt.stack,
+            username=stored["username"],
+            password=stored["password"],
+            port_offset=self.offset,
+        )
+        return stored["username"], stored["password"]
+
+
+class RuntimeServices:
+    """kill -9 by the pid the runtime reports; restart with `ecomctl up --only SERVICE`."""
+
+    def __init__(self, tgt: Target, offset: int) -> None:
+        self.tgt = tgt
+        self.offset = offset
+        self.pids: dict[str, int] = {}  # a paused process is resumed by the pid it was paused
+
+    def _pid(self, service: str) -> int:
+        from ecomctl import operations
+
+        _runtime, statuses = operations.status(tgt=self.tgt)
+        row = next((s for s in statuses if s.name == service), None)
+        if row is None or row.pid is None or row.state != "ready":
+            raise UserError(f"{service} is not running here (see `ecomctl status`)")
+        self.pids[service] = row.pid
+        return row.pid
+
+    def kill(self, service: str) -> int:
+        pid = self._pid(service)
+        os.kill(pid, signal.SIGKILL)
+        with suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).wait(KILL_WAIT_S)
+        return pid
+
+    def pause(self, service: str) -> int:
+        pid = self._pid(service)
+        os.kill(pid, signal.SIGSTOP)
+        return pid
+
+    def resume(self, service: str) -> int:
+        pid = self.pids.get(service) or self._pid(service)
+        os.kill(pid, signal.SIGCONT)
+        return pid
+
+    def restart(self, service: str) -> None:
+        from ecomctl import operations
+
+        operations.up(
+            tgt=self.tgt,
+            only=[service],
+            port_offset=self.offset,
+            allow_install=False,
+            on_event=lambda _event: None,
+        )
+
+
+@contextmanager
+def live_adapters(tgt: Target) -> Iterator[tuple[Adapters, Endpoints]]:
+    ends = for_workspace(tgt.stack, tgt.workspace)
+    gateway = Gateway(ends.gateway)
+    stripe = StripeEmulator(ends.stripe)
+    mail = MailSink(ends.mailpit)
+    try:
+        yield (
+            Adapters(
+                api=gateway,
+                cards=stripe,
+                mail=mail,
+                events=EventLog(ends.kafka),
+                services=RuntimeServices(tgt, ends.port_offset),
+                admin=WorkspaceAdmin(tgt, ends.port_offset),
+            ),
+            ends,
+        )
+    finally:
+        gateway.close()
+        stripe.close()
+        mail.close()
+
+
+def wait_ready(ends: Endpoints, timeout_s: float = 30.0) -> None:
+    """The gateway answers before the first step (a clear error instead of a failed step)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{ends.gateway}/health/ready", timeout=3).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise UserError(
+                f"the gateway at {ends.gateway} is not ready",
+                hint="start the stack with `ecomctl up` (the saga services must be enabled)",
+            )
+        time.sleep(0.5)
