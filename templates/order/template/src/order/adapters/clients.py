@@ -1,0 +1,71 @@
+"""Calls to user-auth and product-catalog through the kit's ServiceClient (registry
+lookup with a static fallback, retries for GETs, a circuit breaker per upstream)."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+
+import httpx
+from ecomkit.http import ServiceClient
+from ecomkit.problems import ServiceUnavailable
+
+from order.domain.errors import UpstreamUnavailable
+from order.service_layer.ports import ProductInfo, UserInfo
+
+log = logging.getLogger(__name__)
+
+
+async def _get(client: ServiceClient, path: str, authorization: str) -> httpx.Response | None:
+    """The 200 response, None for 404; UpstreamUnavailable for anything else."""
+    try:
+        response = await client.get(path, headers={"Authorization": authorization})
+    except ServiceUnavailable as error:
+        raise UpstreamUnavailable(client.name) from error
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        # 401/403: the caller's token was accepted here, so the secrets differ between
+        # services (configuration), not the caller's fault.
+        log.warning("%s answered %s for %s", client.name, response.status_code, path)
+        raise UpstreamUnavailable(client.name)
+    return response
+
+
+class HttpUserDirectory:
+    """user-auth's GET /api/users/{id}, called with the buyer's own bearer token."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def user(self, user_id: int, *, authorization: str) -> UserInfo | None:
+        response = await _get(self.client, f"/api/users/{user_id}", authorization)
+        if response is None:
+            return None
+        body = response.json()
+        return UserInfo(id=user_id, email=body.get("email"))
+
+
+class HttpProductCatalog:
+    """product-catalog's GET /api/products/{id}: the price is the catalog's, never the
+    client's."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def product(self, product_id: int, *, authorization: str) -> ProductInfo | None:
+        response = await _get(self.client, f"/api/products/{product_id}", authorization)
+        if response is None:
+            return None
+        body = response.json()
+        try:
+            price = Decimal(str(body["price"]))
+        except (KeyError, InvalidOperation) as error:
+            log.warning("product-catalog sent no usable price for %s: %r", product_id, body)
+            raise UpstreamUnavailable("product-catalog") from error
+        return ProductInfo(
+            id=product_id,
+            price=price,
+            currency=str(body.get("currency") or "USD"),
+            active=bool(body.get("active", True)),
+        )

@@ -1,0 +1,207 @@
+"""Storage ports and their PostgreSQL implementations (SQLAlchemy Core, parameterised).
+
+The in-memory fakes in tests/ pass the same contract tests (tests/contracts.py).
+Datetimes are timezone-aware UTC everywhere (TIMESTAMPTZ columns).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from order.adapters.tables import idempotency_keys, order_events, order_items, orders
+from order.domain.errors import KeyTaken
+from order.domain.model import Order, OrderLine, OrderStatus, SagaState
+
+_MUTABLE = ("status", "saga_state", "saga_deadline", "payment_id", "cancel_reason")
+
+
+class OrderRepository(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, order: Order) -> Order:
+        """Store a new order with its lines; sets id and timestamps."""
+
+    @abc.abstractmethod
+    async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
+        """`for_update` locks the row until the unit of work ends (state changes)."""
+
+    @abc.abstractmethod
+    async def save(self, order: Order) -> None:
+        """Write the fields a state change touches (status, saga, payment, reason)."""
+
+    @abc.abstractmethod
+    async def for_user(self, user_id: int, *, offset: int, limit: int) -> list[Order]:
+        """Newest first."""
+
+    @abc.abstractmethod
+    async def overdue(self, now: datetime, *, limit: int) -> list[int]:
+        """Ids of PENDING orders past their saga deadline, locked; rows another sweeper
+        holds are skipped (several instances may sweep at once)."""
+
+    @abc.abstractmethod
+    async def append_event(self, order_id: int, event_type: str, data: dict[str, Any]) -> None:
+        """The order's own history (order_events), one row per state change."""
+
+    @abc.abstractmethod
+    async def events_of(self, order_id: int) -> list[tuple[str, dict[str, Any], datetime]]:
+        """(event_type, data, created_at), oldest first."""
+
+
+class IdempotencyKeys(abc.ABC):
+    @abc.abstractmethod
+    async def find(self, user_id: int, key: str) -> tuple[int, str] | None:
+        """(order id, request hash) stored for the key, or None."""
+
+    @abc.abstractmethod
+    async def add(self, user_id: int, key: str, request_hash: str, order_id: int) -> None:
+        """Raises KeyTaken when the key exists (a concurrent request stored it first)."""
+
+
+class PostgresOrderRepository(OrderRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, order: Order) -> Order:
+        row = {
+            "order_number": order.order_number,
+            "user_id": order.user_id,
+            "total_amount": order.total_amount,
+            "currency": order.currency,
+            "status": order.status.value,
+            "payment_method_id": order.payment_method_id,
+            "shipping_address": order.shipping_address,
+            "saga_state": order.saga_state.value,
+            "saga_deadline": order.saga_deadline,
+        }
+        result = await self.session.execute(
+            insert(orders).values(**row).returning(orders.c.id, orders.c.created_at)
+        )
+        inserted = result.one()
+        order.id, order.created_at = int(inserted.id), inserted.created_at
+        order.updated_at = order.created_at
+        await self.session.execute(
+            insert(order_items),
+            [
+                {"order_id": order.id, "product_id": i.product_id, "quantity": i.quantity,
+                 "price": i.price}
+                for i in order.items
+            ],
+        )
+        return order
+
+    async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
+        query = select(orders).where(orders.c.id == order_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        return (await self._with_items([row._mapping]))[0]
+
+    async def save(self, order: Order) -> None:
+        values = {name: getattr(order, name) for name in _MUTABLE}
+        values["status"], values["saga_state"] = order.status.value, order.saga_state.value
+        result = await self.session.execute(
+            update(orders).where(orders.c.id == order.id).values(**values)
+            .returning(orders.c.updated_at)
+        )
+        order.updated_at = result.scalar_one()
+
+    async def for_user(self, user_id: int, *, offset: int, limit: int) -> list[Order]:
+        query = (
+            select(orders)
+            .where(orders.c.user_id == user_id)
+            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = [r._mapping for r in await self.session.execute(query)]
+        return await self._with_items(rows)
+
+    async def overdue(self, now: datetime, *, limit: int) -> list[int]:
+        query = (
+            select(orders.c.id)
+            .where(orders.c.status == OrderStatus.PENDING.value, orders.c.saga_deadline <= now)
+            .order_by(orders.c.saga_deadline)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [int(i) for i in (await self.session.scalars(query))]
+
+    async def append_event(self, order_id: int, event_type: str, data: dict[str, Any]) -> None:
+        await self.session.execute(
+            insert(order_events).values(order_id=order_id, event_type=event_type, event_data=data)
+        )
+
+    async def events_of(self, order_id: int) -> list[tuple[str, dict[str, Any], datetime]]:
+        query = (
+            select(order_events)
+            .where(order_events.c.order_id == order_id)
+            .order_by(order_events.c.id)
+        )
+        rows = await self.session.execute(query)
+        return [(r.event_type, dict(r.event_data or {}), r.created_at) for r in rows]
+
+    async def _with_items(self, rows: Sequence[Any]) -> list[Order]:
+        if not rows:
+            return []
+        ids = [int(r["id"]) for r in rows]
+        query = (
+            select(order_items).where(order_items.c.order_id.in_(ids)).order_by(order_items.c.id)
+        )
+        lines: dict[int, list[OrderLine]] = {i: [] for i in ids}
+        for item in await self.session.execute(query):
+            lines[int(item.order_id)].append(
+                OrderLine(int(item.product_id), int(item.quantity), item.price)
+            )
+        return [_order(r, lines[int(r["id"])]) for r in rows]
+
+
+def _order(row: Any, items: list[OrderLine]) -> Order:
+    return Order(
+        id=int(row["id"]),
+        order_number=row["order_number"],
+        user_id=int(row["user_id"]),
+        items=items,
+        currency=row["currency"].strip(),
+        total_amount=row["total_amount"],
+        status=OrderStatus(row["status"]),
+        saga_state=SagaState(row["saga_state"]),
+        saga_deadline=row["saga_deadline"],
+        payment_method_id=row["payment_method_id"],
+        shipping_address=row["shipping_address"],
+        payment_id=row["payment_id"],
+        cancel_reason=row["cancel_reason"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+class PostgresIdempotencyKeys(IdempotencyKeys):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, user_id: int, key: str) -> tuple[int, str] | None:
+        query = select(idempotency_keys.c.order_id, idempotency_keys.c.request_hash).where(
+            idempotency_keys.c.user_id == user_id, idempotency_keys.c.idempotency_key == key
+        )
+        row = (await self.session.execute(query)).first()
+        return (int(row.order_id), row.request_hash) if row else None
+
+    async def add(self, user_id: int, key: str, request_hash: str, order_id: int) -> None:
+        # A concurrent insert of the same key waits on the primary key, then fails here.
+        try:
+            await self.session.execute(
+                insert(idempotency_keys).values(
+                    user_id=user_id, idempotency_key=key, request_hash=request_hash,
+                    order_id=order_id,
+                )
+            )
+        except IntegrityError as error:
+            raise KeyTaken(key) from error

@@ -1,0 +1,78 @@
+"""Wires real adapters (or the fakes a test passes in) into a message bus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ecomkit.db import create_engine, create_session_factory
+from ecomkit.http import ServiceClient
+from ecomkit.registry_client import RegistryClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from order.adapters.clients import HttpProductCatalog, HttpUserDirectory
+from order.service_layer.handlers import Dependencies, utc_now
+from order.service_layer.messagebus import MessageBus
+from order.service_layer.ports import ProductCatalog, UserDirectory
+from order.service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
+from order.settings import Settings
+
+
+@dataclass
+class Resources:
+    """The connections the app opens, so it can check and close them."""
+
+    engine: AsyncEngine
+    clients: list[ServiceClient] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+        await self.engine.dispose()
+
+
+def open_resources(settings: Settings) -> Resources:
+    return Resources(engine=create_engine(settings.database_url))
+
+
+def bootstrap(
+    settings: Settings,
+    resources: Resources | None = None,
+    *,
+    uow: Callable[[], UnitOfWork] | None = None,
+    users: UserDirectory | None = None,
+    catalog: ProductCatalog | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> MessageBus:
+    """Real adapters for what is not passed in (tests pass fakes for all of them)."""
+    if uow is None or users is None or catalog is None:
+        if resources is None:
+            raise ValueError("bootstrap needs resources for the adapters not passed in")
+        if uow is None:
+            sessions = create_session_factory(resources.engine)
+            uow = lambda: PostgresUnitOfWork(sessions)  # noqa: E731
+        if users is None:
+            users = HttpUserDirectory(_client("user-auth", settings, resources))
+        if catalog is None:
+            catalog = HttpProductCatalog(_client("product-catalog", settings, resources))
+    return MessageBus(
+        Dependencies(
+            uow=uow,
+            users=users,
+            catalog=catalog,
+            saga_timeout_s=settings.saga_timeout_s,
+            clock=clock,
+        )
+    )
+
+
+def _client(name: str, settings: Settings, resources: Resources) -> ServiceClient:
+    registry = None
+    if settings.registry_url:
+        registry = RegistryClient(
+            settings.registry_url, settings.service_name, settings.host, settings.port
+        )
+    client = ServiceClient(name, settings, registry=registry)
+    resources.clients.append(client)
+    return client

@@ -1,0 +1,79 @@
+"""What callers (HTTP clients, other services' events, the deadline sweep) ask for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    pass
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PlaceOrder(Command):
+    user_id: int
+    items: tuple[ItemRequest, ...]
+    authorization: str
+    """The caller's bearer header, forwarded to user-auth and product-catalog."""
+    payment_method_id: str | None = None
+    shipping_address: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelOrder(Command):
+    order_id: int
+    reason: str
+    actor_id: int | None = None
+    """Who asks (None: the system itself); only the owner or an ADMIN may cancel."""
+    actor_is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class ShipOrder(Command):
+    order_id: int
+
+
+@dataclass(frozen=True)
+class RecordReservation(Command):
+    """InventoryReserved."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
+class RecordReservationFailure(Command):
+    """InventoryReservationFailed."""
+
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordPayment(Command):
+    """PaymentCompleted."""
+
+    order_id: int
+    payment_id: str | None
+
+
+@dataclass(frozen=True)
+class RecordPaymentFailure(Command):
+    """PaymentFailed."""
+
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CancelOverdueOrders(Command):
+    """The deadline sweep: cancel PENDING orders whose saga deadline passed."""
+
+    limit: int = 100

@@ -1,0 +1,147 @@
+"""HTTP routes. Each route builds a command (or a query) and hands it to the bus."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
+
+from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Problem,
+    ServiceUnavailable,
+    UnprocessableEntity,
+)
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+
+from order.domain import commands, errors
+from order.entrypoints.schemas import CancelRequest, HistoryEntry, OrderCreate, OrderResponse
+from order.service_layer import views
+from order.service_layer.handlers import Placed
+from order.service_layer.messagebus import MessageBus
+
+router = APIRouter(tags=["orders"])
+T = TypeVar("T")
+
+CurrentUser = Annotated[Claims, Depends(current_user)]
+Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
+OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+PRIVILEGED = ("ADMIN", "SERVICE")
+
+
+def get_bus(request: Request) -> MessageBus:
+    bus: MessageBus = request.app.state.bus
+    return bus
+
+
+Bus = Annotated[MessageBus, Depends(get_bus)]
+
+
+def _privileged(claims: Claims) -> bool:
+    return any(claims.has_role(role) for role in PRIVILEGED)
+
+
+def _problem(error: errors.DomainError) -> Problem:
+    if isinstance(error, errors.OrderNotFound):
+        return NotFound(str(error))
+    if isinstance(error, errors.InvalidTransition | errors.IdempotencyKeyReused):
+        return Conflict(str(error))
+    if isinstance(error, errors.NotAllowed):
+        return Forbidden(str(error))
+    if isinstance(error, errors.UnknownProduct):
+        field = {"field": "items", "message": str(error), "productId": error.product_id}
+        return UnprocessableEntity(str(error), errors=[field])
+    if isinstance(error, errors.UnknownUser | errors.MixedCurrencies):
+        return UnprocessableEntity(str(error))
+    if isinstance(error, errors.UpstreamUnavailable):
+        return ServiceUnavailable(str(error), headers={"Retry-After": "5"})
+    return Problem(500, detail=str(error))
+
+
+async def run(awaitable: Awaitable[T]) -> T:
+    """Await a handler or a view, turning domain errors into problem responses."""
+    try:
+        return await awaitable
+    except errors.DomainError as error:
+        raise _problem(error) from error
+
+
+@router.post("/api/orders", status_code=status.HTTP_201_CREATED)
+async def place_order(
+    body: OrderCreate,
+    claims: CurrentUser,
+    request: Request,
+    response: Response,
+    bus: Bus,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> OrderResponse:
+    command = commands.PlaceOrder(
+        user_id=claims.user_id,
+        items=tuple(commands.ItemRequest(i.product_id, i.quantity) for i in body.items),
+        authorization=request.headers["Authorization"],
+        payment_method_id=body.payment_method_id,
+        shipping_address=body.shipping_address,
+        idempotency_key=idempotency_key or None,
+    )
+    placed: Placed = await run(bus.handle(command))
+    response.headers["Location"] = f"/api/orders/{placed.order.id}"
+    if placed.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return OrderResponse.of(placed.order)
+
+
+@router.get("/api/orders/user/{user_id}")
+async def orders_of_user(
+    user_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    claims: CurrentUser,
+    bus: Bus,
+    page: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[OrderResponse]:
+    found = await run(
+        views.orders_of(
+            bus, user_id, viewer_id=claims.user_id, privileged=_privileged(claims),
+            page=page, size=size,
+        )
+    )
+    return [OrderResponse.of(order) for order in found]
+
+
+@router.get("/api/orders/{order_id}")
+async def get_order(order_id: OrderId, claims: CurrentUser, bus: Bus) -> OrderResponse:
+    order = await run(
+        views.order_for(bus, order_id, viewer_id=claims.user_id, privileged=_privileged(claims))
+    )
+    return OrderResponse.of(order)
+
+
+@router.get("/api/orders/{order_id}/events")
+async def order_history(order_id: OrderId, claims: CurrentUser, bus: Bus) -> list[HistoryEntry]:
+    """The order's state changes (order_events), oldest first."""
+    rows = await run(
+        views.history_of(bus, order_id, viewer_id=claims.user_id, privileged=_privileged(claims))
+    )
+    return [HistoryEntry(event_type=t, data=d, created_at=at) for t, d, at in rows]
+
+
+@router.put("/api/orders/{order_id}/cancel")
+async def cancel_order(
+    order_id: OrderId,
+    claims: CurrentUser,
+    bus: Bus,
+    body: Annotated[CancelRequest | None, Body()] = None,
+) -> OrderResponse:
+    command = commands.CancelOrder(
+        order_id=order_id,
+        reason=(body or CancelRequest()).reason,
+        actor_id=claims.user_id,
+        actor_is_admin=claims.has_role("ADMIN"),
+    )
+    return OrderResponse.of(await run(bus.handle(command)))
+
+
+@router.put("/api/orders/{order_id}/ship")
+async def ship_order(order_id: OrderId, _: Admin, bus: Bus) -> OrderResponse:
+    return OrderResponse.of(await run(bus.handle(commands.ShipOrder(order_id))))

@@ -1,0 +1,92 @@
+"""HTTP request and response bodies (camelCase JSON, as in the plan's API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from order.domain.model import Order
+
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ItemIn(CamelModel):
+    product_id: Id
+    quantity: Annotated[int, Field(ge=1, le=10_000)]
+
+
+class OrderCreate(CamelModel):
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=100)]
+    payment_method_id: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    shipping_address: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class ItemOut(CamelModel):
+    product_id: int
+    quantity: int
+    price: str
+    subtotal: str
+
+
+class OrderResponse(CamelModel):
+    id: int
+    order_number: str
+    user_id: int
+    status: str
+    saga_state: str
+    saga_deadline: datetime | None
+    total_amount: str
+    currency: str
+    payment_method_id: str | None
+    payment_id: str | None
+    shipping_address: str | None
+    cancel_reason: str | None
+    items: list[ItemOut]
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, order: Order) -> OrderResponse:
+        assert order.id is not None
+        return cls(
+            id=order.id,
+            order_number=order.order_number,
+            user_id=order.user_id,
+            status=order.status.value,
+            saga_state=order.saga_state.value,
+            saga_deadline=order.saga_deadline,
+            total_amount=str(order.total_amount),
+            currency=order.currency,
+            payment_method_id=order.payment_method_id,
+            payment_id=order.payment_id,
+            shipping_address=order.shipping_address,
+            cancel_reason=order.cancel_reason,
+            items=[
+                ItemOut(
+                    product_id=i.product_id,
+                    quantity=i.quantity,
+                    price=str(i.price),
+                    subtotal=str(i.subtotal),
+                )
+                for i in order.items
+            ],
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )
+
+
+class CancelRequest(CamelModel):
+    reason: Annotated[str, Field(min_length=1, max_length=500)] = "cancelled by user"
+
+
+class HistoryEntry(CamelModel):
+    event_type: str
+    data: dict[str, Any]
+    created_at: datetime | None

@@ -1,0 +1,308 @@
+"""One handler per command (verb_noun). Every state change goes through the domain's state
+machine, appends an order_events row and records its event in the same unit of work."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from order.domain import commands, events
+from order.domain.errors import (
+    IdempotencyKeyReused,
+    KeyTaken,
+    MixedCurrencies,
+    OrderNotFound,
+    UnknownProduct,
+    UnknownUser,
+)
+from order.domain.model import Order, OrderLine, OrderStatus
+from order.service_layer.ports import ProductCatalog, ProductInfo, UserDirectory
+from order.service_layer.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+SAGA_TIMEOUT_REASON = "saga timeout"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Dependencies:
+    """Everything a handler needs; bootstrap() builds the real one, tests the fakes."""
+
+    uow: Callable[[], UnitOfWork]
+    users: UserDirectory
+    catalog: ProductCatalog
+    saga_timeout_s: float = 60.0
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    replayed: bool
+    """True when an Idempotency-Key matched an earlier request: nothing new was created."""
+
+
+# --- placing an order ---------------------------------------------------------------
+
+
+def request_hash(cmd: commands.PlaceOrder) -> str:
+    """What makes two requests "the same" for an Idempotency-Key."""
+    body = {
+        "items": sorted((i.product_id, i.quantity) for i in cmd.items),
+        "payment_method_id": cmd.payment_method_id,
+        "shipping_address": cmd.shipping_address,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+async def place_order(cmd: commands.PlaceOrder, deps: Dependencies) -> Placed:
+    fingerprint = request_hash(cmd)
+    if cmd.idempotency_key and (replay := await _replay(cmd, fingerprint, deps)):
+        return replay
+    user = await deps.users.user(cmd.user_id, authorization=cmd.authorization)
+    if user is None:
+        raise UnknownUser(cmd.user_id)
+    lines, currency = await _priced_lines(cmd, deps)
+    now = deps.clock()
+    order = Order.place(
+        user_id=cmd.user_id,
+        order_number=f"ORD-{now:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}",
+        items=lines,
+        currency=currency,
+        deadline=now + timedelta(seconds=deps.saga_timeout_s),
+        payment_method_id=cmd.payment_method_id,
+        shipping_address=cmd.shipping_address,
+    )
+    try:
+        async with deps.uow() as uow:
+            await uow.orders.add(order)
+            assert order.id is not None
+            if cmd.idempotency_key:
+                await uow.idempotency.add(cmd.user_id, cmd.idempotency_key, fingerprint, order.id)
+            await _record(uow, order, events.OrderCreated, created_data(order, user.email))
+            await uow.commit()
+    except KeyTaken:
+        # A concurrent request with the same key committed first: answer with its order.
+        replay = await _replay(cmd, fingerprint, deps)
+        if replay is None:
+            raise
+        return replay
+    return Placed(order, replayed=False)
+
+
+async def _replay(cmd: commands.PlaceOrder, fingerprint: str, deps: Dependencies) -> Placed | None:
+    assert cmd.idempotency_key is not None
+    async with deps.uow() as uow:
+        stored = await uow.idempotency.find(cmd.user_id, cmd.idempotency_key)
+        if stored is None:
+            return None
+        order_id, stored_hash = stored
+        if stored_hash != fingerprint:
+            raise IdempotencyKeyReused()
+        order = await uow.orders.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return Placed(order, replayed=True)
+
+
+async def _priced_lines(
+    cmd: commands.PlaceOrder, deps: Dependencies
+) -> tuple[list[OrderLine], str]:
+    quantities: dict[int, int] = {}
+    for item in cmd.items:  # one line per product, however the client listed them
+        quantities[item.product_id] = quantities.get(item.product_id, 0) + item.quantity
+    found = await asyncio.gather(
+        *(deps.catalog.product(pid, authorization=cmd.authorization) for pid in quantities)
+    )
+    products: dict[int, ProductInfo] = {}
+    for product_id, product in zip(quantities, found, strict=True):
+        if product is None or not product.active:
+            raise UnknownProduct(product_id)
+        products[product_id] = product
+    currencies = {p.currency for p in products.values()}
+    if len(currencies) > 1:
+        raise MixedCurrencies(currencies)
+    lines = [OrderLine(pid, qty, products[pid].price) for pid, qty in quantities.items()]
+    return lines, currencies.pop()
+
+
+def created_data(order: Order, email: str | None) -> dict[str, Any]:
+    assert order.created_at is not None
+    return {
+        "order_id": order.id,
+        "order_number": order.order_number,
+        "user_id": order.user_id,
+        "items": [
+            {"product_id": i.product_id, "quantity": i.quantity, "price": str(i.price)}
+            for i in order.items
+        ],
+        "total_amount": str(order.total_amount),
+        "currency": order.currency,
+        "payment_method_id": order.payment_method_id,
+        "email": email,
+        "created_at": order.created_at.isoformat(),
+    }
+
+
+# --- state changes asked for over HTTP ----------------------------------------------
+
+
+async def cancel_order(cmd: commands.CancelOrder, deps: Dependencies) -> Order:
+    async with deps.uow() as uow:
+        order = await _locked(uow, cmd.order_id)
+        if cmd.actor_id is not None and order.user_id != cmd.actor_id and not cmd.actor_is_admin:
+            raise OrderNotFound(cmd.order_id)  # someone else's order: not even its existence
+        await _cancel(uow, order, cmd.reason)
+        await uow.orders.save(order)
+        await uow.commit()
+    return order
+
+
+async def ship_order(cmd: commands.ShipOrder, deps: Dependencies) -> Order:
+    async with deps.uow() as uow:
+        order = await _locked(uow, cmd.order_id)
+        order.ship()
+        await uow.orders.save(order)
+        shipped = {"order_id": order.id, "user_id": order.user_id}
+        await _record(uow, order, events.OrderShipped, shipped)
+        await uow.commit()
+    return order
+
+
+# --- the saga's events --------------------------------------------------------------
+
+
+async def record_reservation(cmd: commands.RecordReservation, deps: Dependencies) -> None:
+    async with deps.uow() as uow:
+        order = await uow.orders.get(cmd.order_id, for_update=True)
+        if order is None:
+            log.warning("InventoryReserved for unknown order %s; ignored", cmd.order_id)
+            return
+        if order.mark_reserved():
+            await uow.orders.save(order)
+            await uow.orders.append_event(order.id or 0, "InventoryReserved", {})
+        else:  # cancelled meanwhile: inventory releases on our OrderCancelled
+            await _note(uow, order, "InventoryReservedIgnored")
+        await uow.commit()
+
+
+async def record_reservation_failure(
+    cmd: commands.RecordReservationFailure, deps: Dependencies
+) -> None:
+    await _cancel_if_pending(deps, cmd.order_id, f"reservation failed: {cmd.reason}")
+
+
+async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> None:
+    async with deps.uow() as uow:
+        order = await uow.orders.get(cmd.order_id, for_update=True)
+        if order is None:
+            log.warning("PaymentCompleted for unknown order %s; ignored", cmd.order_id)
+            return
+        if order.status is OrderStatus.PENDING:
+            order.pay(cmd.payment_id)
+            await uow.orders.save(order)
+            data = {
+                "order_id": order.id,
+                "user_id": order.user_id,
+                "total_amount": str(order.total_amount),
+                "currency": order.currency,
+            }
+            await _record(uow, order, events.OrderPaid, data)
+        elif order.status is OrderStatus.CANCELLED:
+            # The charge raced the cancellation: payment refunds it on our OrderCancelled.
+            log.warning("payment %s for cancelled order %s", cmd.payment_id, order.id)
+            await _note(uow, order, "PaymentIgnored", payment_id=cmd.payment_id)
+        await uow.commit()
+
+
+async def record_payment_failure(cmd: commands.RecordPaymentFailure, deps: Dependencies) -> None:
+    await _cancel_if_pending(deps, cmd.order_id, f"payment failed: {cmd.reason}")
+
+
+async def cancel_overdue_orders(cmd: commands.CancelOverdueOrders, deps: Dependencies) -> int:
+    """Cancel PENDING orders past their deadline; OrderCancelled makes inventory release
+    the stock and payment refund a charge that may still arrive."""
+    now = deps.clock()
+    cancelled = 0
+    async with deps.uow() as uow:
+        for order_id in await uow.orders.overdue(now, limit=cmd.limit):
+            order = await uow.orders.get(order_id, for_update=True)
+            if order is None or not order.is_overdue(now):
+                continue
+            await _cancel(uow, order, SAGA_TIMEOUT_REASON)
+            await uow.orders.save(order)
+            cancelled += 1
+        await uow.commit()
+    if cancelled:
+        log.info("cancelled %d order(s) past their saga deadline", cancelled)
+    return cancelled
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+async def _cancel_if_pending(deps: Dependencies, order_id: int, reason: str) -> None:
+    async with deps.uow() as uow:
+        order = await uow.orders.get(order_id, for_update=True)
+        if order is None:
+            log.warning("cancellation (%s) for unknown order %s; ignored", reason, order_id)
+            return
+        if order.status is not OrderStatus.PENDING:
+            return  # already decided (a late or repeated event)
+        await _cancel(uow, order, reason)
+        await uow.orders.save(order)
+        await uow.commit()
+
+
+async def _cancel(uow: UnitOfWork, order: Order, reason: str) -> None:
+    previous = order.cancel(reason)
+    data = {
+        "order_id": order.id,
+        "user_id": order.user_id,
+        "reason": reason,
+        "previous_status": previous.value,
+    }
+    await _record(uow, order, events.OrderCancelled, data)
+
+
+async def _record(
+    uow: UnitOfWork, order: Order, kind: type[events.Event], data: dict[str, Any]
+) -> None:
+    """The order_events row and the outbox row of one state change (same transaction)."""
+    assert order.id is not None
+    await uow.orders.append_event(order.id, kind.__name__, data)
+    uow.add_event(kind(key=str(order.id), data=data))
+
+
+async def _note(uow: UnitOfWork, order: Order, what: str, **data: Any) -> None:
+    await uow.orders.append_event(order.id or 0, what, {"status": order.status.value, **data})
+
+
+async def _locked(uow: UnitOfWork, order_id: int) -> Order:
+    order = await uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
+    commands.PlaceOrder: place_order,
+    commands.CancelOrder: cancel_order,
+    commands.ShipOrder: ship_order,
+    commands.RecordReservation: record_reservation,
+    commands.RecordReservationFailure: record_reservation_failure,
+    commands.RecordPayment: record_payment,
+    commands.RecordPaymentFailure: record_payment_failure,
+    commands.CancelOverdueOrders: cancel_overdue_orders,
+}

@@ -1,0 +1,137 @@
+"""Contract tests of the storage ports, run against the fakes (here) and against
+PostgreSQL (the repository's integration suite), so the fakes cannot drift."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from order.domain.errors import KeyTaken
+from order.domain.model import Order, OrderLine, OrderStatus, SagaState
+from order.service_layer.unit_of_work import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+BASE = datetime(2025, 1, 1, 12, tzinfo=UTC)
+
+
+def an_order(user_id: int | None = None, deadline: datetime = BASE) -> Order:
+    return Order.place(
+        user_id=user_id or int(uuid.uuid4().int % 10**9) + 1,
+        order_number="ORD-" + uuid.uuid4().hex[:12],
+        items=[OrderLine(10, 2, Decimal("19.99")), OrderLine(11, 1, Decimal("5.00"))],
+        currency="USD",
+        deadline=deadline,
+        payment_method_id="pm_card_visa",
+    )
+
+
+class UnitOfWorkContract:
+    """Subclasses provide the `uow` fixture: a factory of units of work on one store."""
+
+    @pytest.fixture
+    def uow(self) -> UowFactory:
+        raise NotImplementedError
+
+    async def _add(self, uow: UowFactory, order: Order) -> Order:
+        async with uow() as work:
+            await work.orders.add(order)
+            await work.commit()
+        return order
+
+    async def test_added_order_reads_back_with_items(self, uow: UowFactory) -> None:
+        order = await self._add(uow, an_order())
+        assert order.id is not None and order.created_at is not None
+        async with uow() as work:
+            found = await work.orders.get(order.id)
+        assert found is not None
+        assert found.total_amount == Decimal("44.98") and found.currency == "USD"
+        assert found.status is OrderStatus.PENDING and found.saga_state is SagaState.STARTED
+        assert sorted((i.product_id, i.quantity, i.price) for i in found.items) == [
+            (10, 2, Decimal("19.99")), (11, 1, Decimal("5.00"))
+        ]
+        assert found.payment_method_id == "pm_card_visa" and found.saga_deadline == BASE
+
+    async def test_unknown_order_is_none(self, uow: UowFactory) -> None:
+        async with uow() as work:
+            assert await work.orders.get(10**12) is None
+
+    async def test_uncommitted_work_is_gone(self, uow: UowFactory) -> None:
+        order = an_order()
+        async with uow() as work:
+            await work.orders.add(order)
+        async with uow() as work:
+            assert order.id is None or await work.orders.get(order.id) is None
+
+    async def test_saved_state_change_reads_back(self, uow: UowFactory) -> None:
+        order = await self._add(uow, an_order())
+        assert order.id is not None
+        async with uow() as work:
+            locked = await work.orders.get(order.id, for_update=True)
+            assert locked is not None
+            locked.cancel("changed my mind")
+            await work.orders.save(locked)
+            await work.commit()
+        async with uow() as work:
+            found = await work.orders.get(order.id)
+        assert found is not None and found.status is OrderStatus.CANCELLED
+        assert found.cancel_reason == "changed my mind"
+        assert found.saga_state is SagaState.COMPENSATED
+
+    async def test_orders_of_a_user_newest_first(self, uow: UowFactory) -> None:
+        first = await self._add(uow, an_order())
+        second = await self._add(uow, an_order(first.user_id))
+        await self._add(uow, an_order())  # someone else's
+        async with uow() as work:
+            mine = await work.orders.for_user(first.user_id, offset=0, limit=10)
+            page = await work.orders.for_user(first.user_id, offset=1, limit=10)
+        assert [o.id for o in mine] == [second.id, first.id]
+        assert [o.id for o in page] == [first.id]
+
+    async def test_overdue_lists_pending_orders_past_their_deadline(
+        self, uow: UowFactory
+    ) -> None:
+        late = await self._add(uow, an_order(deadline=BASE - timedelta(days=400)))
+        await self._add(uow, an_order(deadline=BASE + timedelta(days=400)))
+        paid = await self._add(uow, an_order(deadline=BASE - timedelta(days=400)))
+        async with uow() as work:
+            found = await work.orders.get(paid.id or 0, for_update=True)
+            assert found is not None
+            found.pay("pay-1")
+            await work.orders.save(found)
+            await work.commit()
+        async with uow() as work:
+            overdue = await work.orders.overdue(BASE, limit=1000)
+        assert late.id in overdue and paid.id not in overdue
+        assert all(isinstance(i, int) for i in overdue)
+
+    async def test_history_is_appended_in_order(self, uow: UowFactory) -> None:
+        order = await self._add(uow, an_order())
+        assert order.id is not None
+        async with uow() as work:
+            await work.orders.append_event(order.id, "OrderCreated", {"n": 1})
+            await work.orders.append_event(order.id, "OrderCancelled", {"reason": "x"})
+            await work.commit()
+        async with uow() as work:
+            history = await work.orders.events_of(order.id)
+        assert [(t, d) for t, d, _ in history] == [
+            ("OrderCreated", {"n": 1}), ("OrderCancelled", {"reason": "x"})
+        ]
+
+    async def test_idempotency_keys(self, uow: UowFactory) -> None:
+        order = await self._add(uow, an_order())
+        assert order.id is not None
+        key = "key-" + uuid.uuid4().hex
+        async with uow() as work:
+            assert await work.idempotency.find(order.user_id, key) is None
+            await work.idempotency.add(order.user_id, key, "h" * 64, order.id)
+            await work.commit()
+        async with uow() as work:
+            assert await work.idempotency.find(order.user_id, key) == (order.id, "h" * 64)
+            assert await work.idempotency.find(order.user_id + 1, key) is None
+        with pytest.raises(KeyTaken):
+            async with uow() as work:
+                await work.idempotency.add(order.user_id, key, "g" * 64, order.id)

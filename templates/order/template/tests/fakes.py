@@ -1,0 +1,146 @@
+"""In-memory stand-ins for the PostgreSQL adapters and the other services; contracts.py
+keeps the storage fakes honest."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Self
+
+from order.adapters.repositories import IdempotencyKeys, OrderRepository
+from order.domain.errors import KeyTaken, UpstreamUnavailable
+from order.domain.events import Event
+from order.domain.model import Order, OrderStatus
+from order.service_layer.ports import ProductInfo, UserInfo
+from order.service_layer.unit_of_work import UnitOfWork
+
+
+@dataclass
+class FakeStore:
+    """The "database": committed state shared by every unit of work."""
+
+    orders: dict[int, Order] = field(default_factory=dict)
+    history: list[tuple[int, str, dict[str, Any], datetime]] = field(default_factory=list)
+    keys: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)
+    published: list[Event] = field(default_factory=list)
+    now: datetime = field(default_factory=lambda: datetime(2025, 1, 1, 12, tzinfo=UTC))
+
+    def published_types(self) -> list[str]:
+        return [type(e).__name__ for e in self.published]
+
+
+class FakeOrderRepository(OrderRepository):
+    def __init__(self, state: FakeStore) -> None:
+        self.state = state
+
+    async def add(self, order: Order) -> Order:
+        order.id = max(self.state.orders, default=0) + 1
+        order.created_at = order.updated_at = self.state.now
+        self.state.orders[order.id] = copy.deepcopy(order)
+        return order
+
+    async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
+        return copy.deepcopy(self.state.orders.get(order_id))
+
+    async def save(self, order: Order) -> None:
+        assert order.id is not None
+        order.updated_at = self.state.now
+        self.state.orders[order.id] = copy.deepcopy(order)
+
+    async def for_user(self, user_id: int, *, offset: int, limit: int) -> list[Order]:
+        mine = [o for o in self.state.orders.values() if o.user_id == user_id]
+        mine.sort(key=lambda o: (o.created_at, o.id), reverse=True)
+        return copy.deepcopy(mine[offset : offset + limit])
+
+    async def overdue(self, now: datetime, *, limit: int) -> list[int]:
+        late = [o for o in self.state.orders.values() if o.is_overdue(now)]
+        late.sort(key=lambda o: o.saga_deadline or now)
+        return [o.id for o in late[:limit] if o.id is not None]
+
+    async def append_event(self, order_id: int, event_type: str, data: dict[str, Any]) -> None:
+        self.state.history.append((order_id, event_type, copy.deepcopy(data), self.state.now))
+
+    async def events_of(self, order_id: int) -> list[tuple[str, dict[str, Any], datetime]]:
+        return [(t, copy.deepcopy(d), at) for i, t, d, at in self.state.history if i == order_id]
+
+
+class FakeIdempotencyKeys(IdempotencyKeys):
+    def __init__(self, state: FakeStore) -> None:
+        self.state = state
+
+    async def find(self, user_id: int, key: str) -> tuple[int, str] | None:
+        return self.state.keys.get((user_id, key))
+
+    async def add(self, user_id: int, key: str, request_hash: str, order_id: int) -> None:
+        if (user_id, key) in self.state.keys:
+            raise KeyTaken(key)
+        self.state.keys[(user_id, key)] = (order_id, request_hash)
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Works on a copy of the store; commit() makes the copy the committed state and
+    "publishes" the collected events (what the outbox relay would do)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    async def __aenter__(self) -> Self:
+        self._work = FakeStore(
+            orders=copy.deepcopy(self.store.orders),
+            history=list(self.store.history),
+            keys=dict(self.store.keys),
+            now=self.store.now,
+        )
+        self._events: list[Event] = []
+        self.orders = FakeOrderRepository(self._work)
+        self.idempotency = FakeIdempotencyKeys(self._work)
+        return self
+
+    def add_event(self, event: Event) -> None:
+        self._events.append(event)
+
+    async def commit(self) -> None:
+        self.store.orders = self._work.orders
+        self.store.history = self._work.history
+        self.store.keys = self._work.keys
+        self.store.published.extend(self._events)
+        await self.__aenter__()
+
+    async def rollback(self) -> None:
+        self._events = []
+
+
+@dataclass
+class FakeUserDirectory:
+    users: dict[int, UserInfo] = field(default_factory=dict)
+    down: bool = False
+
+    def add(self, user_id: int, email: str | None = None) -> None:
+        self.users[user_id] = UserInfo(user_id, email or f"user{user_id}@example.com")
+
+    async def user(self, user_id: int, *, authorization: str) -> UserInfo | None:
+        if self.down:
+            raise UpstreamUnavailable("user-auth")
+        return self.users.get(user_id)
+
+
+@dataclass
+class FakeProductCatalog:
+    products: dict[int, ProductInfo] = field(default_factory=dict)
+    down: bool = False
+    calls: int = 0
+
+    def add(self, product_id: int, price: str, currency: str = "USD", active: bool = True) -> None:
+        self.products[product_id] = ProductInfo(product_id, Decimal(price), currency, active)
+
+    async def product(self, product_id: int, *, authorization: str) -> ProductInfo | None:
+        self.calls += 1
+        if self.down:
+            raise UpstreamUnavailable("product-catalog")
+        return self.products.get(product_id)
+
+
+def statuses(store: FakeStore) -> dict[int, OrderStatus]:
+    return {order_id: order.status for order_id, order in store.orders.items()}

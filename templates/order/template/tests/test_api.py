@@ -1,0 +1,110 @@
+"""The HTTP contract: status codes, problem bodies, access rules; the bus runs on fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from ecomkit.auth import TokenIssuer
+from pydantic import SecretStr
+
+from order.bootstrap import bootstrap
+from order.entrypoints.app import create_app
+from order.settings import Settings
+from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
+
+pytestmark = pytest.mark.anyio
+
+SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
+ISSUER = TokenIssuer(SETTINGS)
+ADA = {"Authorization": f"Bearer {ISSUER.issue_access(1, 'ada', ['USER'])}"}
+BOB = {"Authorization": f"Bearer {ISSUER.issue_access(2, 'bob', ['USER'])}"}
+ADMIN = {"Authorization": f"Bearer {ISSUER.issue_access(9, 'root', ['USER', 'ADMIN'])}"}
+ORDER = {"items": [{"productId": 10, "quantity": 2}], "paymentMethodId": "pm_card_visa"}
+
+
+@pytest.fixture
+async def client(
+    store: FakeStore, users: FakeUserDirectory, catalog: FakeProductCatalog
+) -> AsyncIterator[httpx.AsyncClient]:
+    bus = bootstrap(
+        SETTINGS,
+        uow=lambda: FakeUnitOfWork(store),
+        users=users,
+        catalog=catalog,
+        clock=lambda: store.now,
+    )
+    app = create_app(SETTINGS, bus=bus)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_place_order(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/orders", json=ORDER, headers=ADA)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "PENDING" and body["totalAmount"] == "39.98"
+    assert body["userId"] == 1 and body["sagaState"] == "STARTED"
+    assert body["items"] == [
+        {"productId": 10, "quantity": 2, "price": "19.99", "subtotal": "39.98"}
+    ]
+    assert response.headers["Location"] == f"/api/orders/{body['id']}"
+
+
+async def test_place_order_needs_a_token_and_valid_items(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/api/orders", json=ORDER)).status_code == 401
+    empty = await client.post("/api/orders", json={"items": []}, headers=ADA)
+    assert empty.status_code == 422
+    unknown = await client.post(
+        "/api/orders", json={"items": [{"productId": 404, "quantity": 1}]}, headers=ADA
+    )
+    assert unknown.status_code == 422
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_upstream_down_is_503(client: httpx.AsyncClient, catalog: FakeProductCatalog) -> None:
+    catalog.down = True
+    response = await client.post("/api/orders", json=ORDER, headers=ADA)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+
+
+async def test_idempotency_key_header(client: httpx.AsyncClient, store: FakeStore) -> None:
+    headers = {**ADA, "Idempotency-Key": "abc-123"}
+    first = await client.post("/api/orders", json=ORDER, headers=headers)
+    again = await client.post("/api/orders", json=ORDER, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"] and len(store.orders) == 1
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = {"items": [{"productId": 11, "quantity": 1}]}
+    assert (await client.post("/api/orders", json=other, headers=headers)).status_code == 409
+
+
+async def test_read_access(client: httpx.AsyncClient) -> None:
+    order = (await client.post("/api/orders", json=ORDER, headers=ADA)).json()
+    url = f"/api/orders/{order['id']}"
+    assert (await client.get(url, headers=ADA)).json()["id"] == order["id"]
+    assert (await client.get(url, headers=ADMIN)).status_code == 200
+    assert (await client.get(url, headers=BOB)).status_code == 404
+    assert (await client.get("/api/orders/999", headers=ADA)).status_code == 404
+    mine = await client.get("/api/orders/user/1", headers=ADA)
+    assert [o["id"] for o in mine.json()] == [order["id"]]
+    assert (await client.get("/api/orders/user/1", headers=BOB)).status_code == 403
+    assert (await client.get("/api/orders/user/1", headers=ADMIN)).status_code == 200
+    history = await client.get(f"{url}/events", headers=ADA)
+    assert [e["eventType"] for e in history.json()] == ["OrderCreated"]
+
+
+async def test_cancel_and_ship(client: httpx.AsyncClient) -> None:
+    order = (await client.post("/api/orders", json=ORDER, headers=ADA)).json()
+    url = f"/api/orders/{order['id']}"
+    assert (await client.put(f"{url}/cancel", headers=BOB)).status_code == 404
+    assert (await client.put(f"{url}/ship", headers=ADA)).status_code == 403
+    assert (await client.put(f"{url}/ship", headers=ADMIN)).status_code == 409  # not paid
+    cancelled = await client.put(f"{url}/cancel", json={"reason": "oops"}, headers=ADA)
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "CANCELLED" and cancelled.json()["cancelReason"] == "oops"
+    again = await client.put(f"{url}/cancel", headers=ADA)
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
