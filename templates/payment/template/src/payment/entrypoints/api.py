@@ -1,0 +1,93 @@
+"""HTTP routes. Each route builds a command (or a query) and hands it to the bus."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.problems import Conflict, Forbidden, NotFound, Problem, ServiceUnavailable
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+
+from payment.domain import commands, errors
+from payment.domain.model import Payment
+from payment.entrypoints.schemas import ChargeRequest, PaymentResponse
+from payment.service_layer import views
+from payment.service_layer.messagebus import MessageBus
+
+router = APIRouter()
+T = TypeVar("T")
+
+CurrentUser = Annotated[Claims, Depends(current_user)]
+Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
+AdminOrService = Annotated[Claims, Depends(require_roles("ADMIN", "SERVICE"))]
+PaymentId = Annotated[str, Path(min_length=1, max_length=255)]
+OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+_PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
+    errors.PaymentNotFound: NotFound,
+    errors.OrderCancelled: Conflict,
+    errors.NotRefundable: Conflict,
+}
+
+
+def get_bus(request: Request) -> MessageBus:
+    bus: MessageBus = request.app.state.bus
+    return bus
+
+
+Bus = Annotated[MessageBus, Depends(get_bus)]
+
+
+async def run(awaitable: Awaitable[T]) -> T:
+    """Await a handler or a view, turning domain errors into problem responses."""
+    try:
+        return await awaitable
+    except errors.ProviderUnavailable as error:
+        raise ServiceUnavailable(str(error), headers={"Retry-After": "5"}) from error
+    except errors.DomainError as error:
+        for kind in type(error).__mro__:
+            if kind in _PROBLEMS:
+                raise _PROBLEMS[kind](str(error)) from error
+        raise
+
+
+def _visible_to(payment: Payment, claims: Claims) -> Payment:
+    if claims.has_role("ADMIN") or claims.has_role("SERVICE") or claims.user_id == payment.user_id:
+        return payment
+    raise Forbidden("not your payment")
+
+
+@router.post("/api/payments", status_code=status.HTTP_201_CREATED, tags=["payments"])
+async def charge(
+    body: ChargeRequest, _: AdminOrService, bus: Bus, response: Response
+) -> PaymentResponse:
+    """Charge an order directly; the order's existing payment is returned if it has one."""
+    command = commands.ChargeOrder(
+        order_id=body.order_id,
+        user_id=body.user_id,
+        amount=body.amount,
+        currency=body.currency,
+        payment_method_id=body.payment_method_id,
+    )
+    payment: Payment = await run(bus.handle(command))
+    response.headers["Location"] = f"/api/payments/{payment.payment_id}"
+    return PaymentResponse.of(payment)
+
+
+@router.get("/api/payments/order/{order_id}", tags=["payments"])
+async def payment_of_order(order_id: OrderId, claims: CurrentUser, bus: Bus) -> PaymentResponse:
+    payment = await run(views.payment_of_order(bus, order_id))
+    return PaymentResponse.of(_visible_to(payment, claims))
+
+
+@router.get("/api/payments/{payment_id}", tags=["payments"])
+async def get_payment(payment_id: PaymentId, claims: CurrentUser, bus: Bus) -> PaymentResponse:
+    payment = await run(views.payment_by_id(bus, payment_id))
+    return PaymentResponse.of(_visible_to(payment, claims))
+
+
+@router.post("/api/payments/{payment_id}/refund", tags=["payments"])
+async def refund(payment_id: PaymentId, _: Admin, bus: Bus) -> PaymentResponse:
+    payment: Payment = await run(bus.handle(commands.RefundPayment(payment_id)))
+    return PaymentResponse.of(payment)

@@ -1,0 +1,132 @@
+"""The HTTP contract: status codes, problem bodies, RBAC; the bus runs on fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from ecomkit.auth import TokenIssuer
+
+from payment.bootstrap import bootstrap
+from payment.entrypoints.app import create_app
+from payment.settings import Settings
+from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, FakeUnitOfWork
+
+pytestmark = pytest.mark.anyio
+
+SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 32)
+ISSUER = TokenIssuer(SETTINGS)
+
+
+def bearer(user_id: int, *roles: str) -> dict[str, str]:
+    token = ISSUER.issue_access(user_id, f"user{user_id}", list(roles) or ["USER"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+ADMIN, SERVICE, OWNER, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(3), bearer(4)
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture
+def provider() -> FakePaymentProvider:
+    return FakePaymentProvider()
+
+
+@pytest.fixture
+async def client(
+    store: FakeStore, provider: FakePaymentProvider
+) -> AsyncIterator[httpx.AsyncClient]:
+    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store), provider=provider)
+    app = create_app(SETTINGS, bus=bus)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+def body(order_id: int = 5, method: str = FAKE_OK) -> dict[str, object]:
+    return {
+        "orderId": order_id,
+        "userId": 3,
+        "amount": "42.10",
+        "currency": "EUR",
+        "paymentMethodId": method,
+    }
+
+
+async def test_direct_charge_then_read_it(client: httpx.AsyncClient) -> None:
+    created = await client.post("/api/payments", json=body(), headers=SERVICE)
+    assert created.status_code == 201, created.text
+    payment = created.json()
+    assert payment["status"] == "COMPLETED" and payment["amount"] == "42.10"
+    assert created.headers["Location"] == f"/api/payments/{payment['id']}"
+    for headers in (OWNER, ADMIN):
+        got = await client.get(f"/api/payments/{payment['id']}", headers=headers)
+        assert got.status_code == 200 and got.json()["id"] == payment["id"]
+    by_order = await client.get("/api/payments/order/5", headers=OWNER)
+    assert by_order.status_code == 200 and by_order.json()["id"] == payment["id"]
+    forbidden = await client.get(f"/api/payments/{payment['id']}", headers=OTHER)
+    assert forbidden.status_code == 403
+    assert forbidden.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_direct_charge_needs_admin_or_service(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/api/payments", json=body())).status_code == 401
+    assert (await client.post("/api/payments", json=body(), headers=OWNER)).status_code == 403
+    assert (await client.post("/api/payments", json=body(), headers=ADMIN)).status_code == 201
+
+
+async def test_a_second_direct_charge_returns_the_first(
+    client: httpx.AsyncClient, provider: FakePaymentProvider
+) -> None:
+    first = await client.post("/api/payments", json=body(), headers=ADMIN)
+    second = await client.post("/api/payments", json=body(), headers=ADMIN)
+    assert first.json()["id"] == second.json()["id"] and len(provider.charges) == 1
+
+
+async def test_declined_charge_is_recorded_with_its_code(client: httpx.AsyncClient) -> None:
+    created = await client.post("/api/payments", json=body(6, FAKE_DECLINED), headers=ADMIN)
+    assert created.status_code == 201
+    assert created.json()["status"] == "FAILED"
+    assert created.json()["declineCode"] == "card_declined"
+
+
+async def test_refund_is_admin_only_and_conflicts_when_failed(client: httpx.AsyncClient) -> None:
+    paid = (await client.post("/api/payments", json=body(), headers=ADMIN)).json()
+    assert (
+        await client.post(f"/api/payments/{paid['id']}/refund", headers=OWNER)
+    ).status_code == 403
+    refunded = await client.post(f"/api/payments/{paid['id']}/refund", headers=ADMIN)
+    assert refunded.status_code == 200 and refunded.json()["status"] == "REFUNDED"
+    assert [t["type"] for t in refunded.json()["transactions"]] == ["CHARGE", "REFUND"]
+    failed = (await client.post("/api/payments", json=body(8, FAKE_DECLINED), headers=ADMIN)).json()
+    conflict = await client.post(f"/api/payments/{failed['id']}/refund", headers=ADMIN)
+    assert conflict.status_code == 409
+
+
+async def test_unknown_payment_and_validation(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/payments/nope", headers=ADMIN)).status_code == 404
+    assert (await client.get("/api/payments/order/99", headers=ADMIN)).status_code == 404
+    bad = await client.post("/api/payments", json={**body(), "amount": "-1"}, headers=ADMIN)
+    assert bad.status_code == 422
+
+
+async def test_cancelled_order_charge_is_a_conflict(
+    client: httpx.AsyncClient, store: FakeStore
+) -> None:
+    store.cancelled[5] = "user"
+    assert (await client.post("/api/payments", json=body(), headers=ADMIN)).status_code == 409
+
+
+async def test_provider_outage_is_503(store: FakeStore) -> None:
+    bus = bootstrap(
+        SETTINGS, uow=lambda: FakeUnitOfWork(store), provider=FakePaymentProvider(unavailable=True)
+    )
+    transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/api/payments", json=body(), headers=ADMIN)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
