@@ -25,7 +25,7 @@ COMPARED = ("orders", "stock", "charges", "emails", "notifications", "event_ids"
 
 def saga_records(world: World) -> list[Record]:
     """Every record on the saga topics since the scenario started."""
-    start = {t: p for t, p in world.start_offsets.items() if t in SAGA_TOPICS}
+    start = {t: world.start_offsets.get(t, {}) for t in SAGA_TOPICS}
     return world.adapters.events.read(start)
 
 

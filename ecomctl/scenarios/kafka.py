@@ -138,15 +138,16 @@ class EventLog:
             consumer.close()
 
     def read(self, start: Offsets, *, end: Offsets | None = None) -> list[Record]:
-        """Every record from `start` up to `end` (default: the end right now)."""
+        """Every record of `start`'s topics from its offsets up to `end` (default: now)."""
         from confluent_kafka import Consumer, KafkaError, TopicPartition
 
         end = end or self.end_offsets(start)
+        # A partition missing from `start` (its topic was created later) is read from 0.
         wanted = {
-            (topic, p): (offset, end[topic][p])
-            for topic, parts in start.items()
-            for p, offset in parts.items()
-            if end.get(topic, {}).get(p, 0) > offset
+            (topic, p): (start.get(topic, {}).get(p, 0), last)
+            for topic, parts in end.items()
+            for p, last in parts.items()
+            if last > start.get(topic, {}).get(p, 0)
         }
         if not wanted:
             return []

@@ -29,10 +29,16 @@ class StepFailed(EcomctlError):
     """A step could not do what the scenario says."""
 
 
-def _client(world: World, action: str, detail: str = "", order: str | None = None) -> None:
+def _client(
+    world: World,
+    action: str,
+    detail: str = "",
+    order: str | None = None,
+    at: datetime | None = None,
+) -> None:
     world.client_entries.append(
         Entry(
-            at=datetime.now(UTC),
+            at=at or datetime.now(UTC),
             actor="client",
             action=action,
             origin="client",
@@ -88,6 +94,7 @@ def order(world: World, step: model.OrderStep) -> str:
     items = [
         {"productId": world.product(line.product), "quantity": line.quantity} for line in step.items
     ]
+    sent = datetime.now(UTC)  # the call's start: the events it causes come after it
     body = world.adapters.api.create_order(
         owner.token,
         items=items,
@@ -98,7 +105,7 @@ def order(world: World, step: model.OrderStep) -> str:
     number = pick(body, "orderNumber")
     world.orders[step.as_] = Order(order_id, step.user, number)
     total = pick(body, "totalAmount")
-    _client(world, "POST /api/orders", f"order {order_id} total {total}", order=step.as_)
+    _client(world, "POST /api/orders", f"order {order_id} total {total}", step.as_, sent)
     return f"order {order_id} ({number}) {pick(body, 'status')}, total {total}"
 
 
@@ -129,13 +136,10 @@ def wait_event(world: World, step: model.WaitEventStep) -> str:
 
 def cancel(world: World, step: model.CancelStep) -> str:
     found = world.order(step.order)
+    sent = datetime.now(UTC)
     response = world.adapters.api.cancel(world.user(found.user).token, found.id)
-    _client(
-        world,
-        f"PUT /api/orders/{found.id}/cancel",
-        f"answered {response.status_code}",
-        order=step.order,
-    )
+    action = f"PUT /api/orders/{found.id}/cancel"
+    _client(world, action, f"answered {response.status_code}", step.order, sent)
     if response.status_code not in step.accept:
         raise StepFailed(
             f"cancel of order {found.id} answered {response.status_code}: {response.text[:200]}"
