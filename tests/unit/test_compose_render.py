@@ -165,7 +165,11 @@ def test_services_build_from_the_workspace_after_their_infra(
     services = render_compose(make_stack(), workspace, port_offset=0)["services"]
     assert "gateway" not in services  # disabled
     order = services["order"]
-    assert order["build"] == {"context": "../services/order"}
+    assert order["build"] == {
+        "context": "../services/order",
+        "dockerfile": "../../.ecomctl/docker/order/Dockerfile",  # relative to the context
+        "additional_contexts": {"kit": "docker/kit"},
+    }
     assert order["profiles"] == ["services"]
     assert order["depends_on"] == {
         "kafka": {"condition": "service_healthy"},
@@ -214,7 +218,12 @@ def test_build_contexts_follow_where_the_file_is_written(
 ) -> None:
     path = write_compose(make_stack(), workspace, port_offset=0, path=workspace.root / "c.yaml")
     document = yaml.safe_load(path.read_text())
-    assert document["services"]["order"]["build"] == {"context": "services/order"}
+    assert document["services"]["order"]["build"] == {
+        "context": "services/order",
+        "dockerfile": "../../.ecomctl/docker/order/Dockerfile",
+        "additional_contexts": {"kit": ".ecomctl/docker/kit"},
+    }
+    assert document["services"]["order"]["env_file"] == [".ecomctl/docker/service.env"]
 
 
 def test_the_default_stack_renders_valid_compose(

@@ -5,6 +5,11 @@ image, environment, healthcheck, volumes); this module adds what must be the
 same for all of them: profiles, restart policy, ports published on 127.0.0.1
 only, labels that let `status` map containers back to components, top-level
 named volumes and `depends_on: condition: service_healthy`.
+
+Each enabled generated service becomes a service built from `services/<name>`
+with the Dockerfile and kit context of `ecomctl.runtime.docker.build`, the
+environment of `ecomctl.runtime.docker.container_env`, and a dependency on
+everything it uses (infra, the registry, for the gateway the services).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import yaml
 
 from ecomctl.errors import ComponentFailed, UsageError
 from ecomctl.infra.registry import get_component
+from ecomctl.runtime.docker.build import service_build, service_env_file, write_build_support
+from ecomctl.runtime.docker.container_env import container_env, infra_address
 from ecomctl.runtime.docker.engine import COMPONENT_LABEL, KIND_LABEL, PORT_LABEL
 from ecomctl.runtime.plan import HOST, context_for
 from ecomctl.stack.model import ServiceSpec, Stack
@@ -26,6 +33,7 @@ from ecomctl.workspace import Workspace
 INFRA_PROFILE = "infra"
 SERVICES_PROFILE = "services"
 RESTART_POLICY = "unless-stopped"
+SERVICE_STOP_GRACE = "15s"  # as long as the local runtime waits after SIGTERM
 COMPOSE_FILE_NAME = "compose.yaml"
 
 Service = dict[str, Any]
@@ -42,14 +50,17 @@ def render_compose(
     """The compose document; build contexts are relative to `compose_dir` (default: state dir)."""
     base = compose_dir or workspace.state_dir
     services: dict[str, Service] = {}
+    addresses: dict[str, str] = {}
     for name in stack.enabled_infra():
         services[name] = _infra_service(name, stack, workspace, port_offset)
+        published = stack.infra[name].port + port_offset
+        addresses[name] = infra_address(name, services[name], published)
     for name, spec in stack.services.items():
         if not spec.enabled:
             continue
         if name in services:
             raise UsageError(f"service {name!r} has the name of an infra component; rename it")
-        services[name] = _app_service(name, spec, stack, workspace, port_offset, base)
+        services[name] = _app_service(name, spec, stack, workspace, port_offset, base, addresses)
     document: dict[str, Any] = {"name": stack.name, "services": services}
     volumes = _named_volumes(services)
     if volumes:
@@ -64,6 +75,7 @@ def write_compose(
     target = path or compose_path(workspace)
     target.parent.mkdir(parents=True, exist_ok=True)
     document = render_compose(stack, workspace, port_offset=port_offset, compose_dir=target.parent)
+    write_build_support(stack, workspace)
     header = (
         f"# Rendered by ecomctl from stack {stack.name!r} (port offset {port_offset}).\n"
         "# Change the stack file and render again rather than editing this file.\n"
@@ -105,20 +117,31 @@ def _has_healthcheck(service: Service) -> bool:
 
 
 def _app_service(
-    name: str, spec: ServiceSpec, stack: Stack, workspace: Workspace, port_offset: int, base: Path
+    name: str,
+    spec: ServiceSpec,
+    stack: Stack,
+    workspace: Workspace,
+    port_offset: int,
+    base: Path,
+    infra_addresses: dict[str, str],
 ) -> Service:
-    """A generated service: built from `services/<name>` in the workspace, after its infra."""
+    """A generated service: built from `services/<name>` in the workspace, after what it uses."""
+    from ecomctl.runtime.services import service_dependencies
+
     disabled = [u for u in spec.uses if u not in stack.enabled_infra()]
     if disabled:
         raise UsageError(f"service {name} uses {', '.join(disabled)}, disabled in the stack")
     port = spec.port + port_offset
-    context = os.path.relpath(workspace.root / "services" / name, base)
     ready_url = f"http://127.0.0.1:{spec.port}/health/ready"
     probe = f"import urllib.request; urllib.request.urlopen('{ready_url}', timeout=3)"
     service: Service = {
-        "build": {"context": context},
+        "build": _build_section(workspace, name, base),
+        "pull_policy": "build",  # every `up` rebuilds, so the image follows the source
+        "environment": container_env(name, stack, infra_addresses),
+        "env_file": [os.path.relpath(service_env_file(workspace), base)],
         "profiles": [SERVICES_PROFILE],
         "restart": RESTART_POLICY,
+        "stop_grace_period": SERVICE_STOP_GRACE,
         "ports": _local_ports(None, [(port, spec.port)]),
         "healthcheck": {
             "test": ["CMD", "python", "-c", probe],
@@ -129,9 +152,20 @@ def _app_service(
         },
         "labels": _labels(None, name, "service", port),
     }
-    if spec.uses:
-        service["depends_on"] = {u: {"condition": "service_healthy"} for u in spec.uses}
+    dependencies = service_dependencies(name, stack)
+    if dependencies:
+        service["depends_on"] = {d: {"condition": "service_healthy"} for d in dependencies}
     return service
+
+
+def _build_section(workspace: Workspace, name: str, base: Path) -> dict[str, Any]:
+    """Context relative to the compose file, Dockerfile relative to the context (compose rules)."""
+    build = service_build(workspace, name)
+    section: dict[str, Any] = {"context": os.path.relpath(build.context, base)}
+    if build.dockerfile is not None:
+        section["dockerfile"] = os.path.relpath(build.dockerfile, build.context)
+    section["additional_contexts"] = {"kit": os.path.relpath(build.kit, base)}
+    return section
 
 
 def _labels(given: Any, name: str, kind: str, port: int) -> dict[str, str]:

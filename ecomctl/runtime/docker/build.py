@@ -1,0 +1,142 @@
+"""What `docker compose build` needs for a generated service, kept in `.ecomctl/docker/`.
+
+Every service image is the same recipe (a venv with the kit and the service, a
+non-root user, uvicorn, a readiness healthcheck), so ecomctl renders one
+Jinja template (`Dockerfile.service.jinja`) per service instead of each
+template carrying a copy. Beside it:
+
+- `kit/`: a copy of the service kit's source, handed to the build as the extra
+  context `kit` (compose `additional_contexts`). Copying it into the workspace
+  keeps the compose project self-contained: it builds from a clean checkout,
+  with ecomctl installed from a wheel, without any index holding the kit.
+- `<service>/Dockerfile.dockerignore`: BuildKit reads `<Dockerfile>.dockerignore`
+  next to the Dockerfile, so the service folder needs no ignore file of its own.
+- `service.env`: the per-workspace JWT secret (mode 0600), read by compose as an
+  `env_file`, so the compose file itself holds no secret.
+
+A team that wants its own image writes `services/<name>/Dockerfile`; it is then
+used as it is (its build still gets the `kit` context).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from ecomctl.errors import ComponentFailed
+from ecomctl.stack.model import Stack
+from ecomctl.workspace import Workspace
+
+PYTHON_IMAGE = "python:3.11-slim-bookworm"
+APP_UID = 10001
+KIT_CONTEXT = "kit"
+SERVICE_ENV_FILE = "service.env"
+_TEMPLATE = "Dockerfile.service.jinja"
+_KIT_IGNORED = ("tests", "__pycache__", "*.egg-info", ".pytest_cache", ".mypy_cache")
+_KIT_IGNORED_MORE = (".ruff_cache", "build", "dist", ".venv")
+DOCKERIGNORE = """\
+# Rendered by ecomctl: what the build of this service never needs.
+.git
+.venv
+venv
+tests
+**/__pycache__
+**/*.egg-info
+.pytest_cache
+.mypy_cache
+.ruff_cache
+build
+dist
+"""
+
+
+@dataclass(frozen=True)
+class ServiceBuild:
+    """Where one service's image is built from (absolute paths)."""
+
+    context: Path
+    dockerfile: Path | None  # None: the service's own Dockerfile at the context root
+    kit: Path
+
+
+def support_dir(workspace: Workspace) -> Path:
+    return workspace.state_dir / "docker"
+
+
+def service_source(workspace: Workspace, name: str) -> Path:
+    return workspace.root / "services" / name
+
+
+def service_build(workspace: Workspace, name: str) -> ServiceBuild:
+    context = service_source(workspace, name)
+    own = (context / "Dockerfile").is_file()
+    rendered = support_dir(workspace) / name / "Dockerfile"
+    return ServiceBuild(context, None if own else rendered, support_dir(workspace) / KIT_CONTEXT)
+
+
+def service_env_file(workspace: Workspace) -> Path:
+    return support_dir(workspace) / SERVICE_ENV_FILE
+
+
+def package_name(workspace: Workspace, name: str, kind: str) -> str:
+    """The generated package (src/<pkg>/entrypoints/app.py), else the name fixed for its kind."""
+    found = sorted(service_source(workspace, name).glob("src/*/entrypoints/app.py"))
+    return found[0].parent.parent.name if found else kind.replace("-", "_")
+
+
+def render_dockerfile(*, service: str, package: str, port: int) -> str:
+    """The Dockerfile of one service from ecomctl's single template."""
+    text = resources.files("ecomctl.runtime.docker").joinpath(_TEMPLATE).read_text("utf-8")
+    environment = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
+    return environment.from_string(text).render(
+        service=service, package=package, port=port, python_image=PYTHON_IMAGE, uid=APP_UID
+    )
+
+
+def write_build_support(stack: Stack, workspace: Workspace) -> None:
+    """Write the kit copy, each enabled service's Dockerfile and the env file compose reads."""
+    services = {name: spec for name, spec in stack.services.items() if spec.enabled}
+    if not services:
+        return
+    base = support_dir(workspace)
+    base.mkdir(parents=True, exist_ok=True)
+    _copy_kit(base / KIT_CONTEXT)
+    for name, spec in services.items():
+        folder = base / name
+        folder.mkdir(exist_ok=True)
+        package = package_name(workspace, name, spec.template)
+        dockerfile = render_dockerfile(service=name, package=package, port=spec.port)
+        (folder / "Dockerfile").write_text(dockerfile, encoding="utf-8")
+        (folder / "Dockerfile.dockerignore").write_text(DOCKERIGNORE, encoding="utf-8")
+    _write_env_file(service_env_file(workspace), workspace)
+
+
+def _copy_kit(target: Path) -> None:
+    from ecomctl.runtime.venv import kit_dir
+
+    source = kit_dir()
+    if source is None:
+        raise ComponentFailed(
+            "services",
+            "the service kit's source is not found, so service images cannot be built",
+            hint="set ECOMCTL_KIT_DIR to the kit folder (the one with its pyproject.toml)",
+        )
+    if target.exists():
+        shutil.rmtree(target)
+    ignore = shutil.ignore_patterns(*_KIT_IGNORED, *_KIT_IGNORED_MORE)
+    shutil.copytree(source, target, ignore=ignore)
+
+
+def _write_env_file(path: Path, workspace: Workspace) -> None:
+    from ecomctl.runtime.services import jwt_secret
+
+    secret = jwt_secret(workspace)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(f"ECOM_JWT_SECRET={secret}\n", encoding="utf-8")
