@@ -1,0 +1,71 @@
+"""HTTP routes. Each route builds a command (or a query) and hands it to the bus."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.problems import Forbidden, ServiceUnavailable
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+
+from notification.domain import commands
+from notification.domain.errors import TransientError
+from notification.domain.model import Notification
+from notification.entrypoints.schemas import EmailRequest, NotificationResponse, SmsRequest
+from notification.service_layer import views
+from notification.service_layer.messagebus import MessageBus
+
+router = APIRouter()
+
+CurrentUser = Annotated[Claims, Depends(current_user)]
+AdminOrService = Annotated[Claims, Depends(require_roles("ADMIN", "SERVICE"))]
+
+
+def get_bus(request: Request) -> MessageBus:
+    bus: MessageBus = request.app.state.bus
+    return bus
+
+
+Bus = Annotated[MessageBus, Depends(get_bus)]
+
+
+async def _deliver(bus: MessageBus, command: commands.Command) -> NotificationResponse:
+    try:
+        sent: Notification = await bus.handle(command)
+    except TransientError as error:
+        raise ServiceUnavailable(str(error), headers={"Retry-After": "5"}) from error
+    return NotificationResponse.of(sent)
+
+
+@router.post("/api/notifications/email", status_code=status.HTTP_201_CREATED, tags=["send"])
+async def send_email(body: EmailRequest, _: AdminOrService, bus: Bus) -> NotificationResponse:
+    command = commands.SendEmail(
+        to=str(body.to),
+        subject=body.subject,
+        body=body.body,
+        user_id=body.user_id,
+        request_id=body.request_id,
+    )
+    return await _deliver(bus, command)
+
+
+@router.post("/api/notifications/sms", status_code=status.HTTP_201_CREATED, tags=["send"])
+async def send_sms(body: SmsRequest, _: AdminOrService, bus: Bus) -> NotificationResponse:
+    command = commands.SendSms(
+        to=body.to, body=body.body, user_id=body.user_id, request_id=body.request_id
+    )
+    return await _deliver(bus, command)
+
+
+@router.get("/api/notifications/{user_id}", tags=["log"])
+async def notifications_of(
+    user_id: Annotated[int, Path(ge=0, le=2**63 - 1)],
+    claims: CurrentUser,
+    bus: Bus,
+    page: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[NotificationResponse]:
+    if claims.user_id != user_id and not claims.has_role("ADMIN"):
+        raise Forbidden("only your own notifications (or ADMIN)")
+    found = await views.notifications_of(bus, user_id, page=page, size=size)
+    return [NotificationResponse.of(n) for n in found]

@@ -1,0 +1,90 @@
+"""The HTTP contract: status codes, RBAC; the bus runs on fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from ecomkit.auth import TokenIssuer
+
+from notification.bootstrap import bootstrap
+from notification.domain import commands
+from notification.domain.model import Contact
+from notification.entrypoints.app import create_app
+from notification.service_layer.messagebus import MessageBus
+from notification.settings import Settings
+from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, FakeUserDirectory
+
+pytestmark = pytest.mark.anyio
+
+SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 32)
+ISSUER = TokenIssuer(SETTINGS)
+
+
+def bearer(user_id: int, *roles: str) -> dict[str, str]:
+    token = ISSUER.issue_access(user_id, f"user{user_id}", list(roles) or ["USER"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+ADMIN, SERVICE, USER5, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(5), bearer(6)
+
+
+@pytest.fixture
+def email() -> FakeEmailSender:
+    return FakeEmailSender()
+
+
+@pytest.fixture
+def bus(email: FakeEmailSender) -> MessageBus:
+    users = FakeUserDirectory({5: Contact(5, "five@example.com", None, "en")})
+    return bootstrap(
+        SETTINGS, users=users, email=email, sms=FakeSmsProvider(), log=FakeNotificationLog()
+    )
+
+
+@pytest.fixture
+async def client(bus: MessageBus) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+MAIL = {"to": "x@example.com", "subject": "Hello", "body": "Text", "userId": 5}
+
+
+async def test_send_email_needs_admin_or_service(
+    client: httpx.AsyncClient, email: FakeEmailSender
+) -> None:
+    assert (await client.post("/api/notifications/email", json=MAIL)).status_code == 401
+    assert (
+        await client.post("/api/notifications/email", json=MAIL, headers=USER5)
+    ).status_code == 403
+    sent = await client.post("/api/notifications/email", json=MAIL, headers=SERVICE)
+    assert sent.status_code == 201 and sent.json()["status"] == "SENT"
+    assert email.sent[0].subject == "Hello"
+
+
+async def test_send_sms_and_validation(client: httpx.AsyncClient) -> None:
+    sms = {"to": "+49 151 000000", "body": "hi"}
+    assert (await client.post("/api/notifications/sms", json=sms, headers=ADMIN)).status_code == 201
+    bad = await client.post("/api/notifications/sms", json={"to": "x", "body": ""}, headers=ADMIN)
+    assert bad.status_code == 422
+
+
+async def test_smtp_down_is_503(client: httpx.AsyncClient, email: FakeEmailSender) -> None:
+    email.down = True
+    response = await client.post("/api/notifications/email", json=MAIL, headers=ADMIN)
+    assert response.status_code == 503
+
+
+async def test_notifications_of_a_user_own_or_admin(
+    client: httpx.AsyncClient, bus: MessageBus
+) -> None:
+    data = {"order_id": 1, "user_id": 5}
+    await bus.handle(commands.NotifyAboutEvent("ev", "OrderShipped", data))
+    mine = await client.get("/api/notifications/5", headers=USER5)
+    assert mine.status_code == 200
+    assert {n["channel"] for n in mine.json()} == {"EMAIL", "SMS"}
+    assert (await client.get("/api/notifications/5", headers=ADMIN)).status_code == 200
+    assert (await client.get("/api/notifications/5", headers=OTHER)).status_code == 403

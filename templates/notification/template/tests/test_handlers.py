@@ -1,0 +1,139 @@
+"""Notifying about events on fakes: language, preferences, once per event, failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from notification.bootstrap import bootstrap
+from notification.domain import commands
+from notification.domain.errors import DeliveryFailed, UpstreamUnavailable
+from notification.domain.model import Contact, Status
+from notification.service_layer.messagebus import MessageBus
+from notification.settings import Settings
+from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, FakeUserDirectory
+
+pytestmark = pytest.mark.anyio
+
+ADA = Contact(1, "ada@example.com", "+4915100000", "de", "Ada", "ada", True, True)
+BOB = Contact(2, "bob@example.com", None, "en", None, "bob", True, False)
+QUIET = Contact(3, "q@example.com", "+100000", "en", None, "q", False, False)
+
+
+@dataclass
+class World:
+    users: FakeUserDirectory
+    email: FakeEmailSender
+    sms: FakeSmsProvider
+    log: FakeNotificationLog
+    bus: MessageBus
+
+
+@pytest.fixture
+def world() -> World:
+    users = FakeUserDirectory({c.user_id: c for c in (ADA, BOB, QUIET)})
+    email, sms, log = FakeEmailSender(), FakeSmsProvider(), FakeNotificationLog()
+    bus = bootstrap(Settings(), users=users, email=email, sms=sms, log=log)
+    return World(users, email, sms, log, bus)
+
+
+def paid(user_id: int, event_id: str = "e1") -> commands.NotifyAboutEvent:
+    data = {"order_id": 42, "user_id": user_id, "total_amount": "19.9", "currency": "EUR"}
+    return commands.NotifyAboutEvent(event_id, "OrderPaid", data)
+
+
+async def test_order_paid_mails_in_the_users_language_and_texts(world: World) -> None:
+    await world.bus.handle(paid(1))
+    (mail,) = world.email.sent
+    assert mail.to == "ada@example.com" and mail.subject == "Ihre Bestellung 42 ist bestätigt"
+    assert "Hallo Ada" in mail.body and "19.90 EUR" in mail.body
+    assert mail.message_id == "<e1.EMAIL@notification.ecomctl.local>"
+    assert world.sms.sent == [("+4915100000", "Bestellung 42 ist bezahlt und bestätigt. Danke!")]
+    statuses = {n.channel.value: n.status for n in world.log.entries.values()}
+    assert statuses == {"EMAIL": Status.SENT, "SMS": Status.SENT}
+
+
+async def test_english_user_without_phone_gets_email_only(world: World) -> None:
+    await world.bus.handle(paid(2))
+    (mail,) = world.email.sent
+    assert mail.subject == "Your order 42 is confirmed" and "Hello bob" in mail.body
+    assert world.sms.sent == []
+    assert world.log.entries["e1:SMS"].status is Status.SKIPPED
+
+
+async def test_preferences_off_sends_nothing(world: World) -> None:
+    await world.bus.handle(paid(3))
+    assert world.email.sent == [] and world.sms.sent == []
+    assert {n.status for n in world.log.entries.values()} == {Status.SKIPPED}
+
+
+async def test_redelivery_sends_nothing_twice(world: World) -> None:
+    await world.bus.handle(paid(1))
+    await world.bus.handle(paid(1))
+    assert len(world.email.sent) == 1 and len(world.sms.sent) == 1
+
+
+async def test_smtp_down_fails_loudly_then_a_retry_sends_once(world: World) -> None:
+    world.email.down = True
+    with pytest.raises(DeliveryFailed):
+        await world.bus.handle(paid(1))
+    assert world.log.entries["e1:EMAIL"].status is Status.FAILED
+    assert len(world.sms.sent) == 1  # the other channel went out
+    world.email.down = False
+    await world.bus.handle(paid(1))
+    assert len(world.email.sent) == 1 and len(world.sms.sent) == 1
+    assert world.log.entries["e1:EMAIL"].attempts == 2
+
+
+async def test_user_auth_down_is_transient(world: World) -> None:
+    world.users.down = True
+    with pytest.raises(UpstreamUnavailable):
+        await world.bus.handle(paid(1))
+    assert world.log.entries == {}
+
+
+async def test_unknown_user_is_logged_as_skipped(world: World) -> None:
+    await world.bus.handle(paid(99))
+    assert world.email.sent == [] and world.log.entries["e1:EMAIL"].error == "unknown user"
+
+
+async def test_an_event_without_a_user_is_ignored(world: World) -> None:
+    assert await world.bus.handle(commands.NotifyAboutEvent("e", "OrderPaid", {})) == []
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "subject"),
+    [
+        (
+            "OrderCreated",
+            {"order_number": "ORD-1", "total_amount": "5"},
+            "We received your order ORD-1",
+        ),
+        ("OrderShipped", {"order_id": 5}, "Your order 5 is on its way"),
+        ("OrderCancelled", {"order_id": 5, "reason": "saga timeout"}, "Your order 5 was cancelled"),
+        ("PaymentCompleted", {"order_id": 5, "amount": "5.00"}, "Payment received for order 5"),
+        (
+            "PaymentFailed",
+            {"order_id": 5, "decline_code": "card_declined"},
+            "Payment failed for order 5",
+        ),
+        ("ReviewAdded", {"productId": 3, "rating": 4}, "Thank you for your review"),
+    ],
+)
+async def test_every_event_has_an_email(
+    world: World, event_type: str, data: dict[str, object], subject: str
+) -> None:
+    await world.bus.handle(commands.NotifyAboutEvent("x", event_type, {**data, "userId": 2}))
+    (mail,) = world.email.sent
+    assert mail.subject == subject
+
+
+async def test_direct_email_and_sms_with_a_request_id_go_out_once(world: World) -> None:
+    command = commands.SendEmail("z@example.com", "Hi", "Body", request_id="r-1")
+    first = await world.bus.handle(command)
+    await world.bus.handle(command)
+    assert first.status is Status.SENT and len(world.email.sent) == 1
+    await world.bus.handle(commands.SendSms("+100200300", "hi"))
+    await world.bus.handle(commands.SendSms("+100200300", "hi"))
+    assert len(world.sms.sent) == 2  # no request id: two requests, two messages
