@@ -1,0 +1,105 @@
+"""HTTP routes. Each route builds a command (or a query) and hands it to the bus; the
+reserve/release routes run the very handlers the event consumers use."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
+
+from ecomkit.auth import Claims, require_roles
+from ecomkit.problems import Conflict, NotFound, Problem, UnprocessableEntity
+from fastapi import APIRouter, Depends, Path, Request
+
+from inventory.domain import commands, errors
+from inventory.entrypoints.schemas import (
+    ReleaseRequest,
+    ReleaseResponse,
+    ReservationOut,
+    ReservationResponse,
+    ReserveRequest,
+    StockResponse,
+    StockUpdate,
+)
+from inventory.service_layer import views
+from inventory.service_layer.handlers import Outcome, ReservationResult
+from inventory.service_layer.messagebus import MessageBus
+
+router = APIRouter(tags=["inventory"])
+T = TypeVar("T")
+
+Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
+Trusted = Annotated[Claims, Depends(require_roles("SERVICE", "ADMIN"))]
+ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def get_bus(request: Request) -> MessageBus:
+    bus: MessageBus = request.app.state.bus
+    return bus
+
+
+Bus = Annotated[MessageBus, Depends(get_bus)]
+
+
+def _problem(error: errors.DomainError) -> Problem:
+    if isinstance(error, errors.ProductNotStocked):
+        return NotFound(str(error))
+    if isinstance(error, errors.InvalidStockLevel):
+        return UnprocessableEntity(str(error))
+    return Problem(500, detail=str(error))
+
+
+async def run(awaitable: Awaitable[T]) -> T:
+    try:
+        return await awaitable
+    except errors.DomainError as error:
+        raise _problem(error) from error
+
+
+@router.get("/api/inventory/{product_id}")
+async def get_stock(product_id: ProductId, bus: Bus) -> StockResponse:
+    return StockResponse.of(await run(views.stock_of(bus, product_id)))
+
+
+@router.put("/api/inventory/{product_id}/stock")
+async def set_stock(
+    product_id: ProductId, body: StockUpdate, _: Admin, bus: Bus
+) -> StockResponse:
+    command = commands.SetStock(product_id, body.available_stock)
+    return StockResponse.of(await run(bus.handle(command)))
+
+
+@router.post("/api/inventory/reserve")
+async def reserve(body: ReserveRequest, _: Trusted, bus: Bus) -> ReservationResponse:
+    """200 with the reservation (also for a repeat); 409 problem listing each short item."""
+    order = body.model_dump(mode="json", exclude={"order_id"}, exclude_none=True)
+    command = commands.ReserveStock(
+        order_id=body.order_id,
+        items=tuple((i.product_id, i.quantity) for i in body.items),
+        order=order,
+    )
+    result: ReservationResult = await run(bus.handle(command))
+    if result.outcome is Outcome.FAILED:
+        raise Conflict(
+            result.reason,
+            title="Insufficient stock",
+            errors=[
+                {"productId": s.product_id, "requested": s.requested, "available": s.available}
+                for s in result.shortages
+            ],
+        )
+    return ReservationResponse.of(result)
+
+
+@router.post("/api/inventory/release")
+async def release(body: ReleaseRequest, _: Trusted, bus: Bus) -> ReleaseResponse:
+    released = await run(bus.handle(commands.ReleaseStock(body.order_id, body.reason)))
+    return ReleaseResponse(
+        order_id=body.order_id, released=[ReservationOut.of(r) for r in released]
+    )
+
+
+@router.get("/api/inventory/reservations/{order_id}")
+async def reservations(
+    order_id: Annotated[int, Path(ge=1, le=2**63 - 1)], _: Trusted, bus: Bus
+) -> list[ReservationOut]:
+    return [ReservationOut.of(r) for r in await views.reservations_of(bus, order_id)]

@@ -1,0 +1,105 @@
+"""HTTP request and response bodies (camelCase JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from inventory.domain.model import Reservation, StockLevel
+from inventory.service_layer.handlers import ReservationResult
+
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class StockUpdate(CamelModel):
+    available_stock: Annotated[int, Field(ge=0, le=10**9)] = Field(
+        validation_alias=AliasChoices("availableStock", "available_stock", "quantity")
+    )
+
+
+class StockResponse(CamelModel):
+    product_id: int
+    available_stock: int
+    reserved_stock: int
+    sold_stock: int
+    stocked: int
+    available: int
+    """The same as availableStock, under the name product-catalog reads."""
+
+    @classmethod
+    def of(cls, level: StockLevel) -> StockResponse:
+        return cls(
+            product_id=level.product_id,
+            available_stock=level.available,
+            reserved_stock=level.reserved,
+            sold_stock=level.sold,
+            stocked=level.stocked,
+            available=level.available,
+        )
+
+
+class ItemIn(CamelModel):
+    product_id: Id
+    quantity: Annotated[int, Field(ge=1, le=10_000)]
+    price: Decimal | None = None
+
+
+class ReserveRequest(CamelModel):
+    order_id: Id
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=100)]
+    user_id: Id | None = None
+    total_amount: Decimal | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    payment_method_id: str | None = None
+
+
+class ReleaseRequest(CamelModel):
+    order_id: Id
+    reason: Annotated[str, Field(min_length=1, max_length=500)] = "released by request"
+
+
+class ReservationOut(CamelModel):
+    product_id: int
+    quantity: int
+    status: str
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, reservation: Reservation) -> ReservationOut:
+        return cls(
+            product_id=reservation.product_id,
+            quantity=reservation.quantity,
+            status=reservation.status.value,
+            expires_at=reservation.expires_at,
+        )
+
+
+class ReservationResponse(CamelModel):
+    order_id: int
+    status: str
+    reason: str | None
+    replayed: bool
+    reservations: list[ReservationOut]
+
+    @classmethod
+    def of(cls, result: ReservationResult) -> ReservationResponse:
+        return cls(
+            order_id=result.order_id,
+            status=result.outcome.value,
+            reason=result.reason,
+            replayed=result.replayed,
+            reservations=[ReservationOut.of(r) for r in result.reservations],
+        )
+
+
+class ReleaseResponse(CamelModel):
+    order_id: int
+    released: list[ReservationOut]

@@ -1,0 +1,68 @@
+"""The HTTP contract: status codes, problem bodies, roles; the bus runs on fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from ecomkit.auth import TokenIssuer
+from pydantic import SecretStr
+
+from inventory.bootstrap import bootstrap
+from inventory.entrypoints.app import create_app
+from inventory.settings import Settings
+from tests.fakes import FakeStore, FakeUnitOfWork
+
+pytestmark = pytest.mark.anyio
+
+SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
+ISSUER = TokenIssuer(SETTINGS)
+USER = {"Authorization": f"Bearer {ISSUER.issue_access(1, 'ada', ['USER'])}"}
+ADMIN = {"Authorization": f"Bearer {ISSUER.issue_access(9, 'root', ['ADMIN'])}"}
+SERVICE = {"Authorization": f"Bearer {ISSUER.issue_access(0, 'order', ['SERVICE'])}"}
+
+
+@pytest.fixture
+async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
+    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store), clock=lambda: store.now)
+    app = create_app(SETTINGS, bus=bus)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_stock_levels(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/inventory/1")).status_code == 404
+    assert (await client.put("/api/inventory/1/stock", json={"availableStock": 5},
+                             headers=USER)).status_code == 403
+    bad = await client.put("/api/inventory/1/stock", json={"availableStock": -1}, headers=ADMIN)
+    assert bad.status_code == 422
+    put = await client.put("/api/inventory/1/stock", json={"quantity": 5}, headers=ADMIN)
+    assert put.status_code == 200, put.text
+    body = (await client.get("/api/inventory/1")).json()
+    assert body == {"productId": 1, "availableStock": 5, "reservedStock": 0, "soldStock": 0,
+                    "stocked": 5, "available": 5}
+
+
+async def test_reserve_and_release(client: httpx.AsyncClient) -> None:
+    await client.put("/api/inventory/1/stock", json={"availableStock": 2}, headers=ADMIN)
+    order = {"orderId": 50, "items": [{"productId": 1, "quantity": 2}]}
+    assert (await client.post("/api/inventory/reserve", json=order,
+                              headers=USER)).status_code == 403
+    reserved = await client.post("/api/inventory/reserve", json=order, headers=SERVICE)
+    assert reserved.status_code == 200, reserved.text
+    assert reserved.json()["status"] == "RESERVED" and not reserved.json()["replayed"]
+    again = await client.post("/api/inventory/reserve", json=order, headers=SERVICE)
+    assert again.json()["replayed"] is True
+    other = await client.post(
+        "/api/inventory/reserve", json={**order, "orderId": 51}, headers=ADMIN
+    )
+    assert other.status_code == 409
+    assert other.headers["content-type"].startswith("application/problem+json")
+    assert other.json()["errors"] == [{"productId": 1, "requested": 2, "available": 0}]
+    held = await client.get("/api/inventory/reservations/50", headers=SERVICE)
+    assert [r["status"] for r in held.json()] == ["RESERVED"]
+    released = await client.post("/api/inventory/release", json={"orderId": 50}, headers=SERVICE)
+    assert released.status_code == 200 and len(released.json()["released"]) == 1
+    assert (await client.get("/api/inventory/1")).json()["availableStock"] == 2
