@@ -122,6 +122,15 @@ def service_env(
     if "mongo" in spec.uses and "mongo" in infra:
         database = MONGO_DATABASES.get(spec.template, name.replace("-", "_"))
         env["ECOM_MONGO_URL"] = f"mongodb://{host}:{port('mongo')}/{database}"
+    if "stripe" in spec.uses and "stripe" in infra:  # issue-5 contract: the Stripe emulator
+        env["ECOM_STRIPE_API_BASE"] = f"http://{host}:{port('stripe')}"
+        env["ECOM_STRIPE_API_KEY"] = "sk_test_ecomctl"
+    if "smtp" in spec.uses and "smtp" in infra:  # the SMTP sink and its HTTP API
+        env["ECOM_SMTP_HOST"] = host
+        env["ECOM_SMTP_PORT"] = str(port("smtp"))
+        http = infra["smtp"].extra_ports.get("http")
+        if http:
+            env["ECOM_SMTP_API"] = f"http://{host}:{http + port_offset}"
     sql = next((u for u in spec.uses if u in _SQL_DRIVERS and u in infra), None)
     if sql and spec.database:
         db = infra[sql]
