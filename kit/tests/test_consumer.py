@@ -117,3 +117,22 @@ async def test_handler_sees_the_correlation_id() -> None:
         record_of(Envelope(type="T", source="s", data={}))
     )
     assert seen == ["c1"]
+
+
+async def test_cancellation_while_handling_is_not_retried() -> None:
+    import asyncio
+
+    started, calls = asyncio.Event(), []
+
+    async def hangs(envelope: Envelope, uow: Any) -> None:
+        calls.append(1)
+        started.set()
+        await asyncio.sleep(3600)
+
+    proc = processor(hangs, InMemoryProducer())
+    task = asyncio.create_task(proc.process(record_of(Envelope(type="T", source="s", data={}))))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert calls == [1]

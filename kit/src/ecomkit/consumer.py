@@ -19,7 +19,7 @@ from opentelemetry import trace
 from tenacity import (
     AsyncRetrying,
     RetryError,
-    retry_if_not_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential,
 )
@@ -60,6 +60,12 @@ class Record(Protocol):
     key: bytes | None
     value: bytes | None
     headers: Sequence[tuple[str, bytes]]
+
+
+def _transient(exc: BaseException) -> bool:
+    """Worth another try. Never a CancelledError: tenacity would otherwise swallow a
+    shutdown and call the handler again."""
+    return isinstance(exc, Exception) and not isinstance(exc, PermanentError | UndecodableEvent)
 
 
 class RecordProcessor:
@@ -104,7 +110,7 @@ class RecordProcessor:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self._max_attempts),
                 wait=wait_exponential(multiplier=self._backoff.initial_s, max=self._backoff.max_s),
-                retry=retry_if_not_exception_type((PermanentError, UndecodableEvent)),
+                retry=retry_if_exception(_transient),
             ):
                 with attempt:
                     attempts += 1
