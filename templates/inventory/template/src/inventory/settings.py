@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ecomkit.settings import ServiceSettings
 
 
@@ -13,3 +15,5 @@ class Settings(ServiceSettings):
     """ECOM_RESERVATION_TTL_S: a reservation not confirmed by then is released by itself."""
     expiry_sweep_interval_s: float = 5.0
     consume_events: bool = True
+    consumer_offset_reset: Literal["earliest", "latest"] = "earliest"
+    """Where a new consumer group starts: "latest" lets a test stack ignore old events."""

@@ -91,6 +91,7 @@ def order_events_consumer(
         order_events_handler(bus, _join_sql),
         inbox=SqlInbox(create_session_factory(engine), source=settings.service_name),
         create_topics=True,
+        consumer_options={"auto_offset_reset": settings.consumer_offset_reset},
     )
 
 

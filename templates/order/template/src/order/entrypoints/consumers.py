@@ -83,6 +83,7 @@ def saga_consumer(settings: Settings, engine: AsyncEngine, bus: MessageBus) -> E
         saga_handler(bus, _join_sql),
         inbox=SqlInbox(create_session_factory(engine), source=settings.service_name),
         create_topics=True,
+        consumer_options={"auto_offset_reset": settings.consumer_offset_reset},
     )
 
 
