@@ -111,7 +111,13 @@ def test_a_service_brings_the_services_profile(
     runtime: DockerRuntime, engine: FakeDockerEngine
 ) -> None:
     runtime.up(["order"], port_offset=0, on_event=Events())
-    assert engine.calls[0][3] == ("infra", "services")
+    assert (
+        engine.calls
+        == [  # infra healthy first, then the services (details: test_docker_services)
+            ("up", "shop", ("kafka",), ("infra",)),
+            ("up", "shop", ("order",), ("infra", "services")),
+        ]
+    )
     states = {row.name: (row.kind, row.state) for row in runtime.status()}
     assert states["order"] == ("service", "ready")
     assert states["kafka"] == ("infra", "ready")  # compose started what order depends on

@@ -24,7 +24,7 @@ import yaml
 from ecomctl.errors import ComponentFailed, UsageError
 from ecomctl.infra.registry import get_component
 from ecomctl.runtime.docker.build import service_build, service_env_file, write_build_support
-from ecomctl.runtime.docker.container_env import container_env, infra_address
+from ecomctl.runtime.docker.container_env import container_env, infra_addresses
 from ecomctl.runtime.docker.engine import COMPONENT_LABEL, KIND_LABEL, PORT_LABEL
 from ecomctl.runtime.plan import HOST, context_for
 from ecomctl.stack.model import ServiceSpec, Stack
@@ -50,11 +50,13 @@ def render_compose(
     """The compose document; build contexts are relative to `compose_dir` (default: state dir)."""
     base = compose_dir or workspace.state_dir
     services: dict[str, Service] = {}
-    addresses: dict[str, str] = {}
-    for name in stack.enabled_infra():
+    addresses: dict[int, str] = {}
+    for name, infra_spec in stack.enabled_infra().items():
         services[name] = _infra_service(name, stack, workspace, port_offset)
-        published = stack.infra[name].port + port_offset
-        addresses[name] = infra_address(name, services[name], published)
+        main_port = infra_spec.port
+        addresses.update(
+            infra_addresses(name, services[name], main_port=main_port, port_offset=port_offset)
+        )
     for name, spec in stack.services.items():
         if not spec.enabled:
             continue
@@ -123,7 +125,7 @@ def _app_service(
     workspace: Workspace,
     port_offset: int,
     base: Path,
-    infra_addresses: dict[str, str],
+    addresses: dict[int, str],
 ) -> Service:
     """A generated service: built from `services/<name>` in the workspace, after what it uses."""
     from ecomctl.runtime.services import service_dependencies
@@ -137,7 +139,7 @@ def _app_service(
     service: Service = {
         "build": _build_section(workspace, name, base),
         "pull_policy": "build",  # every `up` rebuilds, so the image follows the source
-        "environment": container_env(name, stack, infra_addresses),
+        "environment": container_env(name, stack, addresses),
         "env_file": [os.path.relpath(service_env_file(workspace), base)],
         "profiles": [SERVICES_PROFILE],
         "restart": RESTART_POLICY,

@@ -4,6 +4,12 @@ Compose does the ordering (`depends_on: condition: service_healthy`) and the
 waiting (`up --wait`); this class renders the file, reports progress while
 compose works, and turns container state and engine errors into the same
 statuses and one-line errors the local runtime gives.
+
+With generated services, `up` runs in three steps (see `prepare`): the infra
+they use up and healthy, then topics and SQL migrations from the host through
+the published ports, then the services (built from source on every `up`). The
+port offset is recorded in `.ecomctl/state.json`, where `ecomctl users
+create-admin` looks for it: it reaches MySQL through the published port too.
 """
 
 from __future__ import annotations
@@ -41,8 +47,14 @@ from ecomctl.runtime.docker.engine import (
     EngineError,
     EngineUnavailable,
 )
+from ecomctl.runtime.docker.prepare import (
+    HostPreparer,
+    PublishedPortPreparer,
+    needs_migrations,
+)
 from ecomctl.runtime.docker.status import container_state, image_tag, uptime_s
-from ecomctl.runtime.plan import HOST, check_offset, context_for
+from ecomctl.runtime.local.state import RuntimeState, locked
+from ecomctl.runtime.plan import HOST, check_offset, context_for, select_names
 from ecomctl.runtime.ports import port_holder, port_is_free
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
@@ -77,6 +89,7 @@ class DockerRuntime(Runtime):
         engine: DockerEngine | None = None,
         wait_timeout_s: float = 600.0,
         poll_interval_s: float = 1.0,
+        preparer: HostPreparer | None = None,
     ) -> None:
         if engine is None:
             from ecomctl.runtime.docker.sdk import SdkDockerEngine
@@ -85,6 +98,7 @@ class DockerRuntime(Runtime):
         self.stack = stack
         self.workspace = workspace
         self.engine = engine
+        self.preparer = preparer or PublishedPortPreparer()
         self.project = stack.name
         self.wait_timeout_s = wait_timeout_s
         self.poll_interval_s = poll_interval_s
@@ -103,14 +117,67 @@ class DockerRuntime(Runtime):
         self._check_ports([n for n in chosen if n not in running], port_offset)
         self.workspace.ensure()
         compose_file = write_compose(self.stack, self.workspace, port_offset=port_offset)
+        self._record_offset(port_offset)
         for name in chosen:
             phase, message = ("skip", "already running") if name in running else ("start", "")
             on_event(UpEvent(name, phase, message or f"docker compose up ({self.project})"))
-        profiles = [INFRA_PROFILE] + ([SERVICES_PROFILE] if set(chosen) & self._services() else [])
         already: dict[str, State] = {name: "ready" for name in running}
-        self._compose_up_with_progress(chosen, compose_file, profiles, already, on_event)
+        services = self._services()
+        if not set(chosen) & services:
+            self._compose_up_with_progress(chosen, compose_file, [INFRA_PROFILE], already, on_event)
+        else:
+            needed = select_names(self.stack, chosen)
+            infra = [name for name in needed if name not in services]
+            apps = [name for name in needed if name in services]
+            self._compose_up_with_progress(infra, compose_file, [INFRA_PROFILE], already, on_event)
+            self._prepare_from_host(infra, apps, port_offset, on_event)
+            profiles = [INFRA_PROFILE, SERVICES_PROFILE]
+            self._compose_up_with_progress(apps, compose_file, profiles, already, on_event)
         statuses = {row.name: row for row in self.status()}
         return [statuses[name] for name in chosen]
+
+    def _prepare_from_host(
+        self, infra: list[str], services: list[str], port_offset: int, on_event: EventSink
+    ) -> None:
+        """Topics and migrations through the published ports, before any service starts."""
+        if "kafka" in infra and self.stack.topics:
+            on_event(UpEvent("kafka", "prepare", "creating the stack's topics"))
+            try:
+                created = self.preparer.create_topics(
+                    self.stack, self.workspace, port_offset=port_offset
+                )
+            except UserError:
+                on_event(UpEvent("kafka", "failed", "topics not created"))
+                raise
+            except Exception as exc:  # the Kafka client's errors carry no common base
+                on_event(UpEvent("kafka", "failed", "topics not created"))
+                raise ComponentFailed("kafka", f"creating topics failed: {exc}") from exc
+            on_event(UpEvent("kafka", "prepare", f"{len(created)} topic(s) created"))
+        for name in services:
+            if not needs_migrations(self.stack, name):
+                continue
+            on_event(UpEvent(name, "prepare", "applying SQL migrations from the host"))
+            try:
+                applied = self.preparer.migrate(
+                    self.stack, self.workspace, name, port_offset=port_offset
+                )
+            except UserError as exc:
+                on_event(UpEvent(name, "failed", "migrations failed"))
+                raise ComponentFailed(
+                    name,
+                    f"migrations failed: {exc}",
+                    hint=f"see `ecomctl migrate info --service {name}`",
+                ) from exc
+            done = f"applied {', '.join(applied)}" if applied else "schema up to date"
+            on_event(UpEvent(name, "prepare", done))
+
+    def _record_offset(self, port_offset: int) -> None:
+        """Where `users create-admin` and `migrate` read the offset the stack runs with."""
+        state_file = self.workspace.state_dir / "state.json"
+        with locked(self.workspace.state_dir):
+            state = RuntimeState.load(state_file)
+            state.port_offset = port_offset
+            state.save(state_file)
 
     def _compose_up_with_progress(
         self,
