@@ -163,14 +163,10 @@ def evaluate(expect: Expect, world: World, state: dict[str, Any]) -> list[CheckR
         seen = set(state["events"].get(name, {}))
         missing = [t for t in events.include if t not in seen]
         present = [t for t in events.exclude if t in seen]
-        checks.append(
-            CheckResult(
-                f"events of {name}",
-                not missing and not present,
-                {"include": events.include, "exclude": events.exclude},
-                {"missing": missing, "unexpected": present},
-            )
-        )
+        wanted = ", ".join(events.include) + "".join(f", no {t}" for t in events.exclude)
+        problems = [f"missing {t}" for t in missing] + [f"unexpected {t}" for t in present]
+        got = "; ".join(problems) or "as expected"
+        checks.append(CheckResult(f"events of {name}", not missing and not present, wanted, got))
     dlq_total = sum(state["dlq"].values())
     checks.append(
         CheckResult(

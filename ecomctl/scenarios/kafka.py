@@ -87,7 +87,8 @@ class Record:
 
 
 def _config(bootstrap: str) -> dict[str, Any]:
-    return {"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000}
+    # log_level 4: librdkafka's info chatter (queue purges on close) stays off the terminal.
+    return {"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000, "log_level": 4}
 
 
 class EventLog:

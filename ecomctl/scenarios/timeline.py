@@ -44,10 +44,12 @@ class Entry:
     caused_by: str | None = None
     detail: str = ""
     redelivery: bool = False
+    published: datetime | None = None  # the Kafka record's time (a re-publish keeps `at`)
 
     def to_json(self) -> dict[str, Any]:
         found = asdict(self)
         found["at"] = self.at.isoformat()
+        found["published"] = self.published.isoformat() if self.published else None
         return found
 
 
@@ -88,6 +90,7 @@ def from_records(records: Iterable[Record], orders: dict[str, str]) -> list[Entr
                 order=orders[order_id],
                 event_id=str(envelope.get("id")) if envelope.get("id") else None,
                 detail=_summary(envelope.get("data")),
+                published=parse_time(None, record.timestamp_ms) if record.timestamp_ms else None,
             )
         )
     return entries
@@ -113,8 +116,12 @@ def from_order_events(rows: Iterable[dict[str, Any]], order: str) -> list[Entry]
 
 
 def assemble(entries: Iterable[Entry]) -> list[Entry]:
-    """Sort by time, link each event to its cause, and mark redeliveries."""
-    ordered = sorted(entries, key=lambda e: e.at)
+    """Sort by time, link each event to its cause, and mark redeliveries.
+
+    A redelivered event carries its original envelope (and time): it is placed at the time
+    it was published again instead.
+    """
+    ordered = sorted(entries, key=lambda e: (e.at, e.published or e.at))
     seen_ids: set[str] = set()
     latest: dict[tuple[str | None, str], Entry] = {}
     result = []
@@ -124,10 +131,12 @@ def assemble(entries: Iterable[Entry]) -> list[Entry]:
             seen_ids.add(entry.event_id)
         cause = _cause(entry, latest)
         linked = replace(entry, caused_by=cause, redelivery=redelivery)
+        if redelivery and entry.published:
+            linked = replace(linked, at=entry.published)
         result.append(linked)
         if not redelivery:
             latest[(entry.order, _generic(entry.action))] = linked
-    return result
+    return sorted(result, key=lambda e: e.at)
 
 
 def _cause(entry: Entry, latest: dict[tuple[str | None, str], Entry]) -> str | None:
