@@ -1,12 +1,14 @@
 """Every template, rendered into a temporary folder: its own tests and ruff must pass there.
 
 Parametrized over templates/*/copier.yml, so a new template is covered the
-moment it exists. The generated service runs with the interpreter running
-these tests, which has the service kit installed (`pip install -e kit`).
+moment it exists. Each generated service is installed the way `ecomctl up`
+installs it (a virtualenv over this interpreter's packages, plus the kit and
+the service editable), so a dependency the service forgot to declare fails here.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ecomctl.runtime.venv import ensure_venv
 from ecomctl.scaffold import generate_service
 from ecomctl.scaffold.templates import available_kinds, templates_root
 from ecomctl.stack.loader import load_stack
@@ -45,11 +48,18 @@ def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     return generate_service(workspace=workspace, name=kind, spec=_spec(kind)).path
 
 
-def test_generated_service_passes_its_own_tests(generated: Path) -> None:
+@pytest.fixture(scope="module")
+def service_python(generated: Path) -> Path:
+    """The interpreter `ecomctl up` would run this service with."""
+    workspace = Workspace(root=generated.parent.parent)
+    return ensure_venv(workspace, [generated], progress=lambda line: None)
+
+
+def test_generated_service_passes_its_own_tests(generated: Path, service_python: Path) -> None:
     if not (generated / "tests").is_dir():
         pytest.fail(f"{generated.name}: the template has no tests/ folder")
     done = _run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], generated
+        [str(service_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], generated
     )
     assert done.returncode == 0, (
         f"pytest in {generated}:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
@@ -65,7 +75,40 @@ def test_generated_service_has_the_contract_layout(generated: Path) -> None:
     apps = list(generated.glob("src/*/entrypoints/app.py"))
     assert apps, "no src/<package>/entrypoints/app.py"
     package = apps[0].parent.parent
-    for layer in ("domain", "service_layer", "adapters", "entrypoints"):
+    # A service with no persistence (the registry) may skip the middle layers.
+    for layer in ("domain", "entrypoints"):
         assert (package / layer).is_dir(), f"missing {layer}/"
     assert (generated / "pyproject.toml").is_file()
     assert (generated / ".copier-answers.yml").is_file()
+
+
+# Which outer layers each layer must not import. As in cosmicpython, the unit of
+# work in service_layer may wire the repositories of adapters; nothing but the
+# entrypoints may import the entrypoints, and the domain imports no other layer.
+FORBIDDEN = {
+    "domain": ("service_layer", "adapters", "entrypoints"),
+    "service_layer": ("entrypoints",),
+    "adapters": ("entrypoints",),
+}
+
+
+def test_imports_point_inward(generated: Path) -> None:
+    package = next(generated.glob("src/*/entrypoints/app.py")).parent.parent
+    wrong = []
+    for layer, forbidden in FORBIDDEN.items():
+        outer = {f"{package.name}.{name}" for name in forbidden}
+        for module in (package / layer).rglob("*.py") if (package / layer).is_dir() else []:
+            for imported in _imports(module):
+                if any(imported == o or imported.startswith(o + ".") for o in outer):
+                    wrong.append(f"{module.relative_to(package)} imports {imported}")
+    assert not wrong, "imports must point inward:\n" + "\n".join(wrong)
+
+
+def _imports(module: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+    return names
