@@ -137,6 +137,7 @@ def service_env(
         env["ECOM_DATABASE_URL"] = (
             f"{_SQL_DRIVERS[sql]}://{db.user}:{db.password}@{host}:{port(sql)}/{spec.database}"
         )
+    env.update(spec.env)
     return env
 
 

@@ -79,6 +79,16 @@ class ServiceSpec(_Strict):
     publishes: list[str] = Field(default_factory=list)
     consumes: list[str] = Field(default_factory=list)
     enabled: bool = True
+    # Extra ECOM_* settings for this service; they win over what ecomctl derives.
+    env: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("env")
+    @classmethod
+    def _ecom_names(cls, value: dict[str, str]) -> dict[str, str]:
+        wrong = [key for key in value if not key.startswith("ECOM_")]
+        if wrong:
+            raise ValueError(f"env names must start with ECOM_: {', '.join(wrong)}")
+        return value
 
 
 class Stack(_Strict):
