@@ -26,8 +26,14 @@ class Resources:
 
 
 def open_resources(settings: Settings) -> Resources:
-    # Concurrent reservations queue on row locks: give waiters connections to wait with.
-    return Resources(engine=create_engine(settings.database_url, pool_size=10, max_overflow=20))
+    # READ COMMITTED: locking reads take record locks only (no gap locks, which made
+    # concurrent reservations of new orders deadlock on their inserts), and plain reads
+    # see what committed last. Concurrent reservations queue on the stock rows' locks:
+    # give the waiters connections to wait with.
+    engine = create_engine(
+        settings.database_url, pool_size=10, max_overflow=20, isolation_level="READ COMMITTED"
+    )
+    return Resources(engine=engine)
 
 
 def bootstrap(

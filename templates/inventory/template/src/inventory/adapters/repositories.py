@@ -1,6 +1,7 @@
 """Storage ports and their MySQL/MariaDB implementations (SQLAlchemy Core).
 
-Stock rows are read with SELECT ... FOR UPDATE in product order before they change, so
+The engine runs READ COMMITTED (bootstrap). Stock rows are read with SELECT ... FOR
+UPDATE in product order before they change, so
 two reservations of the last unit queue on the row lock and the second sees what the
 first left (no oversell); the database's CHECK (counters >= 0) is the last guard.
 Datetimes are naive UTC (TIMESTAMP columns, one session time zone for writes and reads).
@@ -42,8 +43,8 @@ class StockRepository(abc.ABC):
 class ReservationRepository(abc.ABC):
     @abc.abstractmethod
     async def for_order(self, order_id: int, *, for_update: bool = False) -> list[Reservation]:
-        """In product order; `for_update` locks them (and the gap, against a concurrent
-        reservation of the same order)."""
+        """In product order; `for_update` locks them (a release or confirm of the same order
+        waits for the other to finish, then sees its statuses)."""
 
     @abc.abstractmethod
     async def add(self, reservation: Reservation) -> None: ...
@@ -57,7 +58,7 @@ class ReservationRepository(abc.ABC):
 
     @abc.abstractmethod
     async def cancelled_reason(self, order_id: int) -> str | None:
-        """Why the order was cancelled before we reserved anything (a tombstone), locked."""
+        """Why the order was cancelled before we reserved anything (a tombstone)."""
 
     @abc.abstractmethod
     async def add_cancelled(self, order_id: int, reason: str) -> None: ...
@@ -160,11 +161,7 @@ class MysqlReservationRepository(ReservationRepository):
         return [int(i) for i in await self.session.scalars(query)]
 
     async def cancelled_reason(self, order_id: int) -> str | None:
-        query = (
-            select(cancelled_orders.c.reason)
-            .where(cancelled_orders.c.order_id == order_id)
-            .with_for_update()
-        )
+        query = select(cancelled_orders.c.reason).where(cancelled_orders.c.order_id == order_id)
         reason = await self.session.scalar(query)
         return None if reason is None else str(reason)
 

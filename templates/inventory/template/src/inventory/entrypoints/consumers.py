@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.domain import commands
 from inventory.service_layer.messagebus import MessageBus
-from inventory.service_layer.unit_of_work import JoinedUnitOfWork, UnitOfWork
+from inventory.service_layer.unit_of_work import SOURCE, JoinedUnitOfWork, UnitOfWork
 from inventory.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def order_events_consumer(
         settings.service_name,
         list(TOPICS.values()),
         order_events_handler(bus, _join_sql),
-        inbox=SqlInbox(create_session_factory(engine), source=settings.service_name),
+        inbox=SqlInbox(create_session_factory(engine), source=SOURCE),
         create_topics=True,
         consumer_options={"auto_offset_reset": settings.consumer_offset_reset},
     )

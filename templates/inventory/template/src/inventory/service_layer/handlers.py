@@ -64,7 +64,9 @@ class ReservationResult:
 async def reserve_stock(cmd: commands.ReserveStock, deps: Dependencies) -> ReservationResult:
     """All items or none. A repeated request for the same order changes nothing."""
     async with deps.uow() as uow:
-        existing = await uow.reservations.for_order(cmd.order_id, for_update=True)
+        # Plain reads: a concurrent twin of this request is stopped by the unique
+        # reservation key (the bus retries, and the retry finds its reservations).
+        existing = await uow.reservations.for_order(cmd.order_id)
         if existing:
             return _result_of(cmd.order_id, existing)
         cancelled = await uow.reservations.cancelled_reason(cmd.order_id)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order.domain import commands
 from order.service_layer.messagebus import MessageBus
-from order.service_layer.unit_of_work import JoinedUnitOfWork, UnitOfWork
+from order.service_layer.unit_of_work import SOURCE, JoinedUnitOfWork, UnitOfWork
 from order.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def saga_consumer(settings: Settings, engine: AsyncEngine, bus: MessageBus) -> E
         settings.service_name,
         list(TOPICS.values()),
         saga_handler(bus, _join_sql),
-        inbox=SqlInbox(create_session_factory(engine), source=settings.service_name),
+        inbox=SqlInbox(create_session_factory(engine), source=SOURCE),
         create_topics=True,
         consumer_options={"auto_offset_reset": settings.consumer_offset_reset},
     )
