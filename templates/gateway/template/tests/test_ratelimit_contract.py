@@ -3,6 +3,7 @@ ECOM_TEST_REDIS_URL points at a Redis (the platform's integration suite sets it)
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.anyio
 REDIS_URL = os.environ.get("ECOM_TEST_REDIS_URL", "")
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-large-leases"])
 async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[RateLimiter]:
     if request.param == "memory":
         yield InMemoryTokenBucket()
@@ -27,7 +28,16 @@ async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[RateLimiter]:
     from gateway.adapters.redis_ratelimit import RedisTokenBucket
 
     redis = Redis.from_url(REDIS_URL)
-    yield RedisTokenBucket(redis, prefix=f"test:{uuid.uuid4().hex}:")
+    if request.param == "redis":
+        yield RedisTokenBucket(redis, prefix=f"test:{uuid.uuid4().hex}:")
+    else:
+        # Leases as large as the whole burst: the contract must hold however tokens are batched.
+        yield RedisTokenBucket(
+            redis,
+            prefix=f"test:{uuid.uuid4().hex}:",
+            lease_window_s=100,
+            max_lease_fraction=1.0,
+        )
     await redis.aclose()
 
 
@@ -52,3 +62,9 @@ async def test_all_buckets_or_none(limiter: RateLimiter) -> None:
     # the refused request took nothing from the IP bucket: 9 of 10 left
     allowed = [(await limiter.acquire([("ip:x", roomy)])).allowed for _ in range(10)]
     assert allowed.count(True) == 9
+
+
+async def test_concurrent_requests_get_exactly_the_burst(limiter: RateLimiter) -> None:
+    limit = Limit(rate_per_s=0.01, burst=20)
+    decisions = await asyncio.gather(*(limiter.acquire([("ip:c", limit)]) for _ in range(50)))
+    assert sum(d.allowed for d in decisions) == 20
