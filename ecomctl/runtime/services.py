@@ -234,25 +234,9 @@ class ServiceComponent(InfraComponent):
             raise NotReady(f"/health/ready answered {response.status_code}: {response.text[:200]}")
 
     def compose_service(self, ctx: ComponentContext) -> dict[str, Any]:
-        """Environment for the container: infra is reached by its compose service name."""
-        env = service_env(self.name, self.stack, port_offset=0, jwt_secret="", host="0.0.0.0")
-        env["ECOM_JWT_SECRET"] = "${ECOM_JWT_SECRET:?run ecomctl up to set it}"
-        return {"environment": _container_addresses(env, self.stack)}
-
-
-def _container_addresses(env: dict[str, str], stack: Stack) -> dict[str, str]:
-    """Inside compose, 127.0.0.1 is the container itself: use service names instead."""
-    fixed = {}
-    for key, value in env.items():
-        if key == "ECOM_HOST":
-            fixed[key] = "0.0.0.0"
-            continue
-        for infra_name, spec in stack.infra.items():
-            value = value.replace(f"0.0.0.0:{spec.port}", f"{infra_name}:{spec.port}")
-        for service_name, service in stack.services.items():
-            value = value.replace(f"0.0.0.0:{service.port}", f"{service_name}:{service.port}")
-        fixed[key] = value
-    return fixed
+        """Services are rendered by the docker runtime itself (docker/compose.py, build.py):
+        it needs container addresses and build contexts no single component knows."""
+        raise NotImplementedError("services are rendered by ecomctl.runtime.docker.compose._app_service")
 
 
 def _version_of(source: Path) -> str:
