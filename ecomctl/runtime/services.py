@@ -236,7 +236,7 @@ class ServiceComponent(InfraComponent):
     def compose_service(self, ctx: ComponentContext) -> dict[str, Any]:
         """Services are rendered by the docker runtime itself (docker/compose.py, build.py):
         it needs container addresses and build contexts no single component knows."""
-        raise NotImplementedError("services are rendered by ecomctl.runtime.docker.compose._app_service")
+        raise NotImplementedError("rendered by ecomctl.runtime.docker.compose")
 
 
 def _version_of(source: Path) -> str:
