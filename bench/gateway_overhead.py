@@ -45,9 +45,13 @@ async def product(pid: int) -> dict:
     return {"id": pid, "name": "Widget", "price": "9.99", "stock": 12, "description": "x" * 200}
 """
 
+# The gateway runs one worker process per CPU (`python -m gateway`, as `ecomctl up` starts
+# it); HAProxy gets as many threads, so both sides may use the same number of cores.
+WORKERS = os.cpu_count() or 1
+
 HAPROXY = """global
   maxconn 2000
-  nbthread 1
+  nbthread {threads}
 defaults
   mode http
   timeout connect 2s
@@ -156,7 +160,9 @@ def start_all(procs: Processes, workdir: Path) -> dict[str, str]:
         cwd=workdir,
     )
     config = workdir / "haproxy.cfg"
-    config.write_text(HAPROXY.format(port=ports["haproxy"], upstream=ports["upstream"]))
+    config.write_text(
+        HAPROXY.format(port=ports["haproxy"], upstream=ports["upstream"], threads=WORKERS)
+    )
     procs.start(["haproxy", "-f", str(config), "-db"])
     procs.start(
         [
@@ -187,6 +193,7 @@ def start_all(procs: Processes, workdir: Path) -> dict[str, str]:
                 "ECOM_GATEWAY_RATE_PER_IP_PER_S": "10000000",
                 "ECOM_GATEWAY_BURST_PER_IP": "10000000",
                 "ECOM_GATEWAY_CACHE_TTL_S": cache_ttl,
+                "ECOM_GATEWAY_WORKERS": str(WORKERS),
             },
         )
     urls = {
@@ -223,6 +230,7 @@ def main() -> int:
             figures = measure(urls, options.duration, options.rounds)
         finally:
             procs.stop()
+    print(f"gateway workers: {WORKERS}, HAProxy nbthread: {WORKERS}")
     for name, f in figures.items():
         print(f"{name:14s} {f['rps']:9.0f} req/s (32 conn)   p50 {f['p50']:.2f} ms (4 conn)")
     direct, haproxy, gateway = figures["direct"], figures["haproxy"], figures["gateway"]

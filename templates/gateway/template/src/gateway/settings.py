@@ -11,6 +11,9 @@ class Settings(ServiceSettings):
     service_name: str = "gateway"
     port: int = 8080
 
+    # Worker processes of `python -m gateway` (0 = one per CPU). Each has its own breakers,
+    # response cache and metrics; rate limits stay shared through Redis.
+    gateway_workers: int = 0
     # Route table (JSON); empty = the one shipped in the package.
     gateway_routes_file: Path | None = None
     # Rate limits: token buckets in Redis, one per IP and one per authenticated user.
