@@ -24,10 +24,12 @@ from ecomctl.workspace import Workspace
 
 @pytest.fixture
 def stack() -> Stack:
-    """The default stack with the first four services enabled."""
+    """The default stack with the first four services enabled and the saga's four disabled."""
     data = load_stack().model_dump()
     for name in ("gateway", "user-auth", "product-catalog", "registry"):
         data["services"][name]["enabled"] = True
+    for name in ("order", "payment", "inventory", "notification"):
+        data["services"][name]["enabled"] = False
     return Stack.model_validate(data)
 
 
