@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from ecomctl.operations import target
 from ecomctl.scenarios.client import Gateway, StripeEmulator
 from ecomctl.scenarios.endpoints import Endpoints, for_workspace
+from ecomctl.scenarios.kafka import EventLog
 from ecomctl.scenarios.live import WorkspaceAdmin
 
 PASSWORD = "Bench-pass-42"
@@ -79,12 +80,10 @@ class Outcomes:
             bootstrap_servers=self.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5
         )
         await self.consumer.start()
-        await self.consumer.topics()  # loads the metadata partitions_for_topic reads
-        parts = [
-            TopicPartition(t, p)
-            for t in OUTCOME_TOPICS
-            for p in sorted(self.consumer.partitions_for_topic(t) or {0})
-        ]
+        ends = EventLog(self.bootstrap).end_offsets(OUTCOME_TOPICS)
+        parts = [TopicPartition(t, p) for t, found in ends.items() for p in sorted(found)]
+        if len(parts) < len(OUTCOME_TOPICS):
+            raise SystemExit(f"no partitions found for {', '.join(OUTCOME_TOPICS)}")
         self.consumer.assign(parts)
         await self.consumer.seek_to_end(*parts)
         for tp in parts:

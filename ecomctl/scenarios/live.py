@@ -121,7 +121,7 @@ def live_adapters(tgt: Target) -> Iterator[tuple[Adapters, Endpoints]]:
         mail.close()
 
 
-def wait_ready(ends: Endpoints, timeout_s: float = 30.0) -> None:
+def wait_ready(ends: Endpoints, timeout_s: float = 15.0) -> None:
     """The gateway answers before the first step (a clear error instead of a failed step)."""
     import httpx
 
