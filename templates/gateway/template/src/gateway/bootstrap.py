@@ -11,7 +11,7 @@ import aiohttp
 from gateway.adapters.response_cache import ResponseCache
 from gateway.adapters.upstreams import InstanceSource, UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker, State
-from gateway.domain.identity import Identity, InvalidToken, TokenVerifier
+from gateway.domain.identity import Identity, InvalidToken, TokenVerifier, VerifiedTokens
 from gateway.domain.ratelimit import InMemoryTokenBucket, Limit, NoRateLimit, RateLimiter
 from gateway.domain.routes import RouteTable, load_routes
 from gateway.entrypoints import metrics
@@ -99,13 +99,19 @@ def kit_verifier(settings: Settings) -> TokenVerifier:
     from ecomkit.problems import Unauthorized
 
     kit = KitTokenVerifier(settings)
+    verified = VerifiedTokens()
 
     def verify(header_value: str) -> Identity:
+        known = verified.get(header_value)
+        if known is not None:
+            return known
         try:
             claims = kit.verify_bearer(header_value)
         except Unauthorized as exc:
             raise InvalidToken(exc.detail or "invalid token") from exc
-        return Identity(claims.user_id, claims.username, tuple(claims.roles))
+        identity = Identity(claims.user_id, claims.username, tuple(claims.roles))
+        verified.put(header_value, identity, claims.exp)
+        return identity
 
     return verify
 

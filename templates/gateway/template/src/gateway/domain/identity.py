@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,3 +28,34 @@ class InvalidToken(Exception):
 
 # Verifies the Authorization header's value ("Bearer <jwt>"); raises InvalidToken.
 TokenVerifier = Callable[[str], Identity]
+
+
+class VerifiedTokens:
+    """Tokens already verified, remembered until they expire: a bounded LRU.
+
+    A client sends the same access token with every request for its lifetime (15 min), and
+    verifying it (base64, JSON, HMAC, claim checks) costs more than a dict lookup. Only valid
+    tokens are kept, keyed by the whole header value, so a forged one never matches; an entry
+    is never used past the token's `exp`.
+    """
+
+    def __init__(self, max_entries: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+        self._max = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+
+    def get(self, header_value: str) -> Identity | None:
+        entry = self._entries.get(header_value)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock():
+            del self._entries[header_value]
+            return None
+        self._entries.move_to_end(header_value)
+        return entry[0]
+
+    def put(self, header_value: str, identity: Identity, expires_at: float) -> None:
+        self._entries[header_value] = (identity, expires_at)
+        self._entries.move_to_end(header_value)
+        if len(self._entries) > self._max:
+            self._entries.popitem(last=False)

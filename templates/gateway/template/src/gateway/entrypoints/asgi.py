@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from random import getrandbits
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -17,8 +17,14 @@ PROBLEM_JSON = b"application/problem+json"
 TRACEPARENT_RE = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
+def random_hex(bits: int) -> str:
+    """Random ids for requests and traces. Not secrets, so the Mersenne Twister will do (as
+    OpenTelemetry's id generator): os.urandom is a system call per id."""
+    return f"{getrandbits(bits):0{bits // 4}x}"
+
+
 def new_traceparent() -> str:
-    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
+    return f"00-{random_hex(128)}-{random_hex(64)}-01"
 
 
 def valid_traceparent(value: str | None) -> str:

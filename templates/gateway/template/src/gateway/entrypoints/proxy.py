@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from gateway.adapters.upstreams import UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker
 from gateway.domain.routes import Route, RouteTable
 from gateway.entrypoints import metrics
-from gateway.entrypoints.asgi import Receive, Scope, Send, send_problem, send_whole
+from gateway.entrypoints.asgi import Receive, Scope, Send, random_hex, send_problem, send_whole
 from gateway.entrypoints.asgi import valid_traceparent as traceparent_of
 from gateway.service_layer.edge import EdgePolicy, Rejected
 
@@ -258,8 +257,14 @@ class Proxy:
                 if cacheable:
                     assert cache_key is not None
                     self.cache.put(cache_key, response.status, headers, body)
-                tail = [(b"x-gateway-cache", b"MISS")] if cache_key is not None else []
-                await send_whole(send, response.status, headers + reply + tail, body)
+                headers += reply
+                if cache_key is not None:
+                    headers.append((b"x-gateway-cache", b"MISS"))
+                # Inline rather than send_whole(): one coroutine level less per request.
+                await send(
+                    {"type": "http.response.start", "status": response.status, "headers": headers}
+                )
+                await send({"type": "http.response.body", "body": body})
                 return response.status
             await send(
                 {
@@ -317,7 +322,7 @@ class _RequestHeaders:
             elif key == b"cache-control":
                 self.no_store = any(token in value for token in NO_STORE)
             forward.append((key.decode("latin-1"), value.decode("latin-1")))
-        self.request_id = request_id or uuid.uuid4().hex
+        self.request_id = request_id or random_hex(128)
         forward.append(("X-Request-ID", self.request_id))
         forward.append(("traceparent", traceparent_of(traceparent)))
         client = scope.get("client")
