@@ -10,7 +10,18 @@ from typing import Annotated
 import typer
 
 from ecomctl import __version__, config
-from ecomctl.cli import dlq, generate, infra, init_cmd, lifecycle, render, scenario, users
+from ecomctl.cli import (
+    bench,
+    dlq,
+    generate,
+    infra,
+    init_cmd,
+    lifecycle,
+    loadtest,
+    render,
+    scenario,
+    users,
+)
 from ecomctl.cli.context import CliState
 from ecomctl.cli.terminal import Output
 from ecomctl.errors import ComponentFailed, EcomctlError, ExitCode, UserError
@@ -73,6 +84,8 @@ app.add_typer(users.app, name="users")
 app.add_typer(infra.app, name="infra")
 app.add_typer(render.app, name="render")
 scenario.register(app)
+loadtest.register(app)
+bench.register(app)
 app.add_typer(dlq.app, name="dlq")
 try:  # the migrate group arrives with its own module
     from ecomctl.cli import migrate_cmd

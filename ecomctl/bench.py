@@ -1,0 +1,149 @@
+"""`ecomctl bench`: run the scripts in bench/ and read each one's verdict line,
+`<name>: ratio=<x> target<=<y> (<absolute figures>)` (or `target>=`), the last it prints.
+
+Benchmarks that need the running stack get its workspace, or its database/Redis URLs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecomctl.errors import UsageError
+from ecomctl.operations import Target
+
+_VERDICT = re.compile(
+    r"^(?P<name>[\w-]+): ratio=(?P<ratio>[-\d.einf]+) target(?P<op><=|>=)(?P<target>[\d.]+)"
+    r"\s*(?:\((?P<detail>.*)\))?\s*$"
+)
+TIMEOUT_S = 1800.0
+
+ArgsFor = Callable[[Target], list[str]]
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str
+    what: str
+    args: ArgsFor
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    name: str
+    ok: bool
+    ratio: float | None
+    op: str
+    target: float | None
+    detail: str
+    exit_code: int
+    seconds: float
+    last_line: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "ratio": self.ratio,
+            "target": f"{self.op}{self.target}" if self.target is not None else None,
+            "detail": self.detail,
+            "exit_code": self.exit_code,
+            "seconds": round(self.seconds, 1),
+            "last_line": self.last_line,
+        }
+
+
+def _workspace(tgt: Target) -> list[str]:
+    return ["--workspace", str(tgt.workspace.root)]
+
+
+def _databases(tgt: Target) -> list[str]:
+    offset = _offset(tgt)
+    infra = tgt.stack.infra
+    pg, my = infra["postgres"].port + offset, infra["mysql"].port + offset
+    return [
+        "--postgres-url", f"postgresql://ecomctl:ecomctl@127.0.0.1:{pg}/postgres",
+        "--mysql-url", f"mysql://ecomctl:ecomctl@127.0.0.1:{my}/mysql",
+    ]  # fmt: skip
+
+
+def _cache(tgt: Target) -> list[str]:
+    offset = _offset(tgt)
+    infra = tgt.stack.infra
+    my, redis = infra["mysql"].port + offset, infra["redis"].port + offset
+    return [
+        "--mysql-url", f"mysql://ecomctl:ecomctl@127.0.0.1:{my}/mysql",
+        "--redis-url", f"redis://127.0.0.1:{redis}/0",
+    ]  # fmt: skip
+
+
+def _offset(tgt: Target) -> int:
+    from ecomctl.scenarios.endpoints import port_offset
+
+    try:
+        return port_offset(tgt.workspace)
+    except Exception:
+        raise UsageError(
+            "this benchmark needs the running stack", hint="start it with `ecomctl up`"
+        ) from None
+
+
+BENCHES: dict[str, Bench] = {
+    b.name: b
+    for b in (
+        Bench("up_time", "ecomctl up vs the slowest component alone", lambda _t: []),
+        Bench("migrate_time", "ecomctl migrate vs Flyway", _databases),
+        Bench("cache_hit", "product by id: cache hit vs miss", _cache),
+        Bench("gateway_overhead", "gateway vs HAProxy vs direct", lambda _t: []),
+        Bench("saga_latency", "POST order -> PAID vs bare Kafka hops", _workspace),
+        Bench("checkout_throughput", "orders/s to PAID within the SLO", _workspace),
+    )
+}
+
+
+def bench_dir() -> Path:
+    found = Path(__file__).resolve().parents[1] / "bench"
+    if not found.is_dir():
+        raise UsageError("bench/ scripts not found: run `ecomctl bench` from a checkout")
+    return found
+
+
+def parse_verdict(name: str, output: str, exit_code: int, seconds: float) -> BenchResult:
+    lines = [line for line in output.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    found = next((m for line in reversed(lines) if (m := _VERDICT.match(line.strip()))), None)
+    if found is None:
+        return BenchResult(name, False, None, "", None, "no verdict line", exit_code, seconds, last)
+    ratio, target, op = float(found["ratio"]), float(found["target"]), found["op"]
+    holds = ratio <= target if op == "<=" else ratio >= target
+    return BenchResult(
+        name, holds and exit_code == 0, ratio, op, target, found["detail"] or "",
+        exit_code, seconds, found.group(0),
+    )  # fmt: skip
+
+
+def run_bench(
+    *, tgt: Target, names: list[str] | None = None, on_start: Callable[[str], None] | None = None
+) -> list[BenchResult]:
+    chosen = names or list(BENCHES)
+    unknown = [n for n in chosen if n not in BENCHES]
+    if unknown:
+        raise UsageError(f"unknown benchmark {unknown[0]!r}: choose from {', '.join(BENCHES)}")
+    folder = bench_dir()
+    results = []
+    for name in chosen:
+        if on_start:
+            on_start(name)
+        args = BENCHES[name].args(tgt)
+        began = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, str(folder / f"{name}.py"), *args],
+            capture_output=True, text=True, timeout=TIMEOUT_S, cwd=folder.parent,
+        )  # fmt: skip
+        output = done.stdout + ("\n" + done.stderr if not done.stdout.strip() else "")
+        results.append(parse_verdict(name, output, done.returncode, time.monotonic() - began))
+    return results
