@@ -163,7 +163,7 @@ def test_bad_tokens_are_refused_at_the_edge(stack: Stack, case: str) -> None:
         "tampered": f"{head}.{jwt.utils.base64url_encode(json.dumps({'sub': '1'}).encode()).decode()}.{sig}",  # noqa: E501
         "expired": token(5, exp=int(time.time()) - 60),
         "alg_none": jwt.encode(
-            jwt.decode(good, options={"verify_signature": False}), None, algorithm="none"
+            jwt.decode(good, options={"verify_signature": False}), "", algorithm="none"
         ),
         "wrong_key": token(5, secret="another-secret-0123456789-abcdefghijklmnop"),
     }
