@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -57,11 +58,12 @@ def loadtest(
     )  # fmt: skip
     tgt = cli.target()
     board = _Board()
-    with Live(board.render(), console=output.out, refresh_per_second=2, transient=True) as live:
+    # No refresh thread (auto_refresh off): Locust's gevent patching does not mix with one.
+    with Live(board.render(), console=output.out, auto_refresh=False, transient=True) as live:
 
         def progress(now: Progress) -> None:
             board.latest = now
-            live.update(board.render())
+            live.update(board.render(), refresh=True)
 
         report = run_loadtest(
             tgt=tgt, options=options, on_progress=progress, on_phase=lambda t: output.info(t)
@@ -96,7 +98,7 @@ def _show(output: Output, report: LoadTestReport) -> None:
     rows = [*report.stats.endpoints, *([report.stats.total] if report.stats.total else [])]
     for e in rows:
         table.add_row(
-            e.method, e.name, f"{e.requests:,}", f"{e.failures:,}", f"{e.rps:.1f}",
+            e.method, escape(e.name), f"{e.requests:,}", f"{e.failures:,}", f"{e.rps:.1f}",
             f"{e.p50_ms:.0f}", f"{e.p95_ms:.0f}", f"{e.p99_ms:.0f}",
         )  # fmt: skip
     output.out.print(table)

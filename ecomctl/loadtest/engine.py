@@ -59,7 +59,9 @@ def run_in_process(
             on_progress(_progress(env, time.monotonic() - began, module))
     runner.quit()
     if csv_writer is not None:
-        csv_writer.close_files()
+        writer, greenlet = csv_writer
+        greenlet.kill(block=True)  # stop writing before the files close
+        writer.close_files()
     if options.html is not None:
         _write_html(env, options.html)
     stats = collect(env)
@@ -128,8 +130,7 @@ def _csv_writer(env: Any, prefix: str | None) -> Any:
 
     Path(prefix).parent.mkdir(parents=True, exist_ok=True)
     writer = StatsCSVFileWriter(env, PERCENTILES, prefix, full_history=False)
-    gevent.spawn(writer.stats_writer)
-    return writer
+    return writer, gevent.spawn(writer.stats_writer)
 
 
 def _write_html(env: Any, path: Path) -> None:

@@ -25,6 +25,7 @@ class SeedData:
     tag: str
     password: str
     users: list[str]
+    tokens: list[list[str]]  # [access, refresh] per user: logins (argon2) stay out of the load
     products: list[int]
     payment_method: str
     random_seed: int
@@ -55,8 +56,9 @@ def seed_platform(
     for product_id in product_ids:
         gateway.set_stock(token, product_id, STOCK)
     names = [_user(gateway, tag, i) for i in range(users)]
+    tokens = [_tokens(gateway, name) for name in names]
     card = stripe.create_payment_method(CARD_OK)
-    return SeedData(tag, PASSWORD, names, product_ids, card, random_seed)
+    return SeedData(tag, PASSWORD, names, tokens, product_ids, card, random_seed)
 
 
 def _product(gateway: Gateway, token: str, tag: str, index: int) -> int:
@@ -71,6 +73,13 @@ def _product(gateway: Gateway, token: str, tag: str, index: int) -> int:
             raise
     found = gateway.body("GET", f"/api/products?name={sku}&size=5")
     return int(next(p["id"] for p in items_of(found) if pick(p, "sku") == sku))
+
+
+def _tokens(gateway: Gateway, username: str) -> list[str]:
+    body = gateway.body(
+        "POST", "/api/auth/login", json={"username": username, "password": PASSWORD}
+    )
+    return [str(pick(body, "accessToken")), str(pick(body, "refreshToken"))]
 
 
 def _user(gateway: Gateway, tag: str, index: int) -> str:
