@@ -50,6 +50,7 @@ LAUNCHER_NAME = "localstripe_launcher.py"
 LAUNCHER = '''\
 """Written by ecomctl: serve localstripe on one address, its state in one file."""
 import argparse
+import asyncio
 import logging
 import os
 import pickle
@@ -76,14 +77,78 @@ def main():
         store.clear()
         dict.update(store, saved)
 
-    def dump(store):
+    def write(store):
         partial = state_file + ".partial"
         with open(partial, "wb") as f:
             pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, state_file)  # a crash never leaves a torn state file
 
-    resources.Store.try_load_from_disk = load
+    pending = []
+
+    def flush(store):
+        pending.clear()
+        write(store)
+
+    def dump(store):
+        # localstripe calls this after every write; pickling the whole store each time
+        # made every charge slower than the last. Writes within 1 s share one dump.
+        if pending or loading:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            write(store)
+            return
+        pending.append(loop.call_later(1.0, flush, store))
+
+    async def flush_on_exit(_app):
+        if pending:
+            pending[0].cancel()
+            flush(resources.store)
+
+    # localstripe lists the objects of a type by scanning its whole store, and does so
+    # three times whenever it returns a charge (its refunds): each charge was slower
+    # than the last. The same lists, from an index of the store's keys by type.
+    by_type = {}
+
+    def index(store):
+        by_type.clear()
+        for key, value in store.items():
+            by_type.setdefault(key.split(":", 1)[0], {})[key] = value
+
+    def setitem(store, key, value):
+        dict.__setitem__(store, key, value)
+        by_type.setdefault(key.split(":", 1)[0], {})[key] = value
+        store.dump_to_disk()
+
+    def delitem(store, key):
+        dict.__delitem__(store, key)
+        by_type.get(key.split(":", 1)[0], {}).pop(key, None)
+        store.dump_to_disk()
+
+    def list_all(cls, url, limit=None, starting_after=None, **kwargs):
+        if kwargs:
+            raise resources.UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+        found = resources.List(url, limit=limit, starting_after=starting_after)
+        found._list = list(by_type.get(cls.object, {}).values())
+        return found
+
+    loading = []
+
+    def load_and_index(store):
+        loading.append(True)  # unpickling the store sets every item: no dump for each
+        try:
+            load(store)
+        finally:
+            loading.clear()
+        index(store)
+
+    resources.Store.try_load_from_disk = load_and_index
     resources.Store.dump_to_disk = dump
+    resources.Store.__setitem__ = setitem
+    resources.Store.__delitem__ = delitem
+    resources.StripeObject._api_list_all = classmethod(list_all)
+    app.on_cleanup.append(flush_on_exit)
     resources.store.try_load_from_disk()
     access_log = logging.getLogger("aiohttp.access")
     access_log.setLevel(logging.INFO)

@@ -4,17 +4,25 @@ Per record: decode the envelope, hand it to the inbox (which skips a handled eve
 retry transient errors with exponential backoff, and after `max_attempts` (or at once for
 a `PermanentError`/undecodable record) publish it to `<topic>.DLQ` with `dlq-error`,
 `dlq-attempts` and `dlq-original-topic` headers. Offsets are committed only after every
-record of a batch was handled or dead-lettered; a crash before that redelivers the batch,
-which the inbox turns into no-ops.
+record fetched from a partition so far was handled or dead-lettered; a crash before that
+redelivers them, which the inbox turns into no-ops.
+
+Records are handled concurrently except those with the same key, which are handled one
+after the other in offset order: events are keyed by their aggregate (the order id), so
+one aggregate's events keep their order, while one slow event no longer holds up every
+other order's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from opentelemetry import trace
 from tenacity import (
     AsyncRetrying,
@@ -147,7 +155,14 @@ class RecordProcessor:
 
 class EventConsumer:
     """A consumer-group member that feeds records to a `RecordProcessor`; run it as a
-    background task of the app (`background=[consumer]`)."""
+    background task of the app (`background=[consumer]`).
+
+    Each assigned partition is a pipeline of its own: its records are handled one after
+    the other, while other partitions' records are handled at the same time (at most
+    `concurrency` records at once) and the next batch is fetched meanwhile. A partition's
+    offset is committed once everything fetched from it so far was handled; before a
+    rebalance takes partitions away, their work is finished and committed.
+    """
 
     def __init__(
         self,
@@ -162,6 +177,8 @@ class EventConsumer:
         producer: Producer | None = None,
         create_topics: bool = False,
         consumer_options: dict[str, Any] | None = None,
+        concurrency: int = 8,
+        max_pending: int = 500,
     ) -> None:
         self.bootstrap = bootstrap
         self.group_id = group_id
@@ -173,6 +190,10 @@ class EventConsumer:
         self._producer = producer
         self._create_topics = create_topics
         self._consumer_options = consumer_options or {}
+        # Records handled at once; keep it under the database pool's size.
+        self._concurrency = concurrency
+        # Records fetched but not yet handled before fetching pauses.
+        self._max_pending = max_pending
 
     async def run(self) -> None:
         if self._create_topics:
@@ -191,20 +212,118 @@ class EventConsumer:
             max_attempts=self._max_attempts,
             backoff=self._backoff,
         )
-        consumer = create_consumer(
-            self.bootstrap, self.group_id, self.topics, **self._consumer_options
-        )
+        consumer = create_consumer(self.bootstrap, self.group_id, [], **self._consumer_options)
+        pipelines = _Pipelines(consumer, processor, self._concurrency)
+        consumer.subscribe(self.topics, listener=_FinishBeforeRevoke(pipelines))
         await consumer.start()
         try:
             while True:
-                batches = await consumer.getmany(timeout_ms=1000, max_records=100)
+                if pipelines.pending >= self._max_pending:
+                    await pipelines.wait_one()
+                batches = await consumer.getmany(
+                    timeout_ms=50 if pipelines.pending else 1000, max_records=100
+                )
                 for partition, records in batches.items():
-                    for record in records:
-                        await processor.process(record)
-                    await consumer.commit({partition: records[-1].offset + 1})
+                    pipelines.add(partition, records)
+                await pipelines.commit_finished()
         finally:
+            await pipelines.cancel()
             await consumer.stop()
             if own_producer is not None:
                 await own_producer.stop()
 
     __call__ = run
+
+
+class _Pipelines:
+    """The records in flight: one task per record, chained behind the previous record of
+    the same key (so one aggregate's events are handled in offset order, and different
+    aggregates' at the same time), and per partition the tasks in offset order, so the
+    committed offset never passes a record that is not handled yet."""
+
+    def __init__(
+        self, consumer: AIOKafkaConsumer, processor: RecordProcessor, concurrency: int
+    ) -> None:
+        self._consumer = consumer
+        self._processor = processor
+        self._limit = asyncio.Semaphore(concurrency)
+        self._by_partition: dict[TopicPartition, deque[tuple[int, asyncio.Task[None]]]] = {}
+        self._last_of_key: dict[tuple[TopicPartition, bytes | None], asyncio.Task[None]] = {}
+
+    @property
+    def pending(self) -> int:
+        return sum(len(queue) for queue in self._by_partition.values())
+
+    def add(self, partition: TopicPartition, records: Sequence[Record]) -> None:
+        queue = self._by_partition.setdefault(partition, deque())
+        for record in records:
+            key = (partition, record.key)
+            task = asyncio.create_task(self._handle(self._last_of_key.get(key), record))
+            self._last_of_key[key] = task
+            queue.append((record.offset + 1, task))
+
+    async def _handle(self, previous: asyncio.Task[None] | None, record: Record) -> None:
+        if previous is not None:
+            await previous  # a failure before fails the rest of the key's chain, uncommitted
+        async with self._limit:
+            await self._processor.process(record)
+
+    async def wait_one(self) -> None:
+        tasks = [task for queue in self._by_partition.values() for _, task in queue]
+        if tasks:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+
+    async def commit_finished(self, only: Iterable[TopicPartition] | None = None) -> None:
+        """Commit each partition up to its first record not handled yet; raise the error
+        of a record that failed (only a DLQ outage can) after committing the others."""
+        offsets: dict[TopicPartition, int] = {}
+        failure: BaseException | None = None
+        for tp in list(self._by_partition if only is None else only):
+            queue = self._by_partition.get(tp)
+            while queue and queue[0][1].done():
+                offset, task = queue[0]
+                error = task.exception() if not task.cancelled() else asyncio.CancelledError()
+                if error is not None:
+                    failure = failure or error
+                    break
+                queue.popleft()
+                offsets[tp] = offset
+            if queue is not None and not queue:
+                del self._by_partition[tp]
+        self._last_of_key = {k: t for k, t in self._last_of_key.items() if not t.done()}
+        if offsets:
+            await self._consumer.commit(offsets)
+        if failure is not None:
+            raise failure
+
+    async def finish(self, partitions: Iterable[TopicPartition]) -> None:
+        chosen = list(partitions)
+        tasks = [t for tp in chosen for _, t in self._by_partition.get(tp, ())]
+        if tasks:
+            await asyncio.wait(tasks)
+        await self.commit_finished(chosen)
+
+    async def cancel(self) -> None:
+        tasks = [t for queue in self._by_partition.values() for _, t in queue]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._by_partition.clear()
+        self._last_of_key.clear()
+
+
+class _FinishBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """aiokafka awaits this before giving partitions away: their records in flight are
+    handled and committed first, so the next owner does not handle them again."""
+
+    def __init__(self, pipelines: _Pipelines) -> None:
+        self._pipelines = pipelines
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        try:
+            await self._pipelines.finish(list(revoked))
+        except Exception:  # the error surfaces again; the inbox absorbs a redelivery
+            log.exception("could not finish the revoked partitions' work")
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        return None

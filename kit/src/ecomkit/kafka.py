@@ -59,13 +59,19 @@ def create_producer(bootstrap: str, *, client_id: str | None = None) -> AIOKafka
 def create_consumer(
     bootstrap: str, group_id: str, topics: Sequence[str], **overrides: Any
 ) -> AIOKafkaConsumer:
-    """Offsets are committed by the caller after handling (never automatically)."""
+    """Offsets are committed by the caller after handling (never automatically).
+
+    A fetch request to the broker leaves out the partitions that still have fetched
+    records waiting; records arriving on them meanwhile wait for that request to return.
+    A short long-poll (`fetch_max_wait_ms`) bounds that wait (aiokafka's default is 500 ms).
+    """
     options: dict[str, Any] = {
         "bootstrap_servers": bootstrap,
         "group_id": group_id,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "isolation_level": "read_committed",
+        "fetch_max_wait_ms": 50,
     }
     options.update(overrides)
     return AIOKafkaConsumer(*topics, **options)

@@ -57,4 +57,8 @@ def event_consumer(settings: Settings, database: Any, bus: MessageBus) -> EventC
         max_attempts=settings.consumer_max_attempts,
         backoff=Backoff(settings.consumer_backoff_initial_s, settings.consumer_backoff_max_s),
         create_topics=True,
+        # One event at a time: notifications are not on the order's critical path, and
+        # every event costs several Mongo round trips; handling them concurrently would
+        # take CPU from the saga's services on a small machine for no gain to the user.
+        concurrency=1,
     )

@@ -1,0 +1,131 @@
+"""The consumer's pipelines: one key's records in offset order, other keys concurrently,
+and a partition's offset committed only up to its first record not handled yet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+
+from ecomkit.consumer import Backoff, RecordProcessor, _Pipelines
+from ecomkit.events import Envelope, encode
+from ecomkit.testing import InMemoryInbox, InMemoryProducer
+
+pytestmark = pytest.mark.anyio
+TP = TopicPartition("order-created-events", 0)
+
+
+@dataclass
+class Record:
+    offset: int
+    key: bytes | None
+    topic: str = TP.topic
+    partition: int = TP.partition
+    value: bytes | None = None
+    headers: Sequence[tuple[str, bytes]] = ()
+
+    def __post_init__(self) -> None:
+        self.value = encode(Envelope(type="OrderCreated", source="order", data={"n": self.offset}))
+
+
+class Consumer:
+    def __init__(self) -> None:
+        self.commits: list[dict[TopicPartition, int]] = []
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.commits.append(dict(offsets))
+
+
+class GatedHandler:
+    """Each event waits for its gate; records what started and finished, in order."""
+
+    def __init__(self) -> None:
+        self.gates: dict[int, asyncio.Event] = {}
+        self.started: list[int] = []
+        self.finished: list[int] = []
+
+    def gate(self, n: int) -> asyncio.Event:
+        return self.gates.setdefault(n, asyncio.Event())
+
+    async def __call__(self, envelope: Envelope, uow: Any) -> None:
+        n = envelope.data["n"]
+        self.started.append(n)
+        await self.gate(n).wait()
+        self.finished.append(n)
+
+
+def pipelines(handler: GatedHandler, consumer: Consumer, concurrency: int = 8) -> _Pipelines:
+    processor = RecordProcessor(
+        "inventory",
+        handler,
+        inbox=InMemoryInbox(),
+        dlq_producer=InMemoryProducer(),
+        backoff=Backoff(0, 0),
+    )
+    return _Pipelines(consumer, processor, concurrency)
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_one_key_in_order_other_keys_meanwhile() -> None:
+    handler, consumer = GatedHandler(), Consumer()
+    work = pipelines(handler, consumer)
+    work.add(TP, [Record(0, b"a"), Record(1, b"a"), Record(2, b"b")])
+    await settle()
+    assert handler.started == [0, 2]  # 1 waits for 0 (same key); 2 does not
+    handler.gate(2).set()
+    await settle()
+    await work.commit_finished()
+    assert consumer.commits == []  # 2 is done, but 0 before it is not
+    handler.gate(0).set()
+    handler.gate(1).set()
+    await settle()
+    await work.commit_finished()
+    assert handler.finished == [2, 0, 1]
+    assert consumer.commits == [{TP: 3}]
+    assert work.pending == 0
+
+
+async def test_commits_up_to_the_first_unfinished_record() -> None:
+    handler, consumer = GatedHandler(), Consumer()
+    work = pipelines(handler, consumer)
+    work.add(TP, [Record(5, b"a"), Record(6, b"b"), Record(7, b"c")])
+    handler.gate(5).set()
+    handler.gate(7).set()
+    await settle()
+    await work.commit_finished()
+    assert consumer.commits == [{TP: 6}]
+    await work.cancel()
+
+
+async def test_concurrency_is_bounded() -> None:
+    handler, consumer = GatedHandler(), Consumer()
+    work = pipelines(handler, consumer, concurrency=2)
+    work.add(TP, [Record(i, str(i).encode()) for i in range(5)])
+    await settle()
+    assert len(handler.started) == 2
+    for i in range(5):
+        handler.gate(i).set()
+    await settle()
+    await work.commit_finished()
+    assert sorted(handler.finished) == [0, 1, 2, 3, 4]
+    assert consumer.commits == [{TP: 5}]
+
+
+async def test_finish_hands_over_revoked_partitions_committed() -> None:
+    handler, consumer = GatedHandler(), Consumer()
+    work = pipelines(handler, consumer)
+    work.add(TP, [Record(0, b"a")])
+    finishing = asyncio.create_task(work.finish([TP]))
+    await settle()
+    assert not finishing.done()
+    handler.gate(0).set()
+    await finishing
+    assert consumer.commits == [{TP: 1}]
