@@ -103,6 +103,73 @@ def redis_url(platform: Platform) -> str:
     return f"redis://127.0.0.1:{platform.port('redis')}/0"
 
 
+# ---- an infrastructure-only platform ----------------------------------------------------
+# Tests that run their OWN copy of a saga service must not share Kafka topics with the
+# platform's copies, which would react to the test's events too. They use this stack
+# instead: the same infrastructure, no services, at another offset.
+ISOLATED_OFFSET = OFFSET + 3000
+ISOLATED_INFRA = "kafka,postgres,mysql,mongo,redis,stripe,smtp"
+
+
+@pytest.fixture(scope="session")
+def infra_only_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    workspace = tmp_path_factory.mktemp("infra-only")
+    result = run_ecomctl(
+        "--workspace", str(workspace), "up", "--runtime", "local", "--yes", "--json",
+        "--only", ISOLATED_INFRA, "--port-offset", str(ISOLATED_OFFSET), timeout=UP_TIMEOUT_S,
+    )  # fmt: skip
+    if result.returncode != 0:
+        run_ecomctl("--workspace", str(workspace), "down")
+        pytest.fail(
+            f"ecomctl up (infra only) failed ({result.returncode}):\n{result.stderr[-4000:]}"
+        )
+    components = {c["name"]: c for c in json.loads(result.stdout)["components"]}
+    yield Platform(workspace=workspace, offset=ISOLATED_OFFSET, components=components)
+    run_ecomctl("--workspace", str(workspace), "down", "--volumes", check=True)
+
+
+def use_infra_only_platform() -> tuple[object, ...]:
+    """Fixtures a test module assigns to itself to run on the infrastructure-only stack:
+
+    platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = (
+        use_infra_only_platform()
+    )
+    """
+
+    @pytest.fixture(name="platform", scope="session")
+    def isolated(infra_only_platform: Platform) -> Platform:
+        return infra_only_platform
+
+    @pytest.fixture(name="postgres_url", scope="session")
+    def isolated_postgres(infra_only_platform: Platform) -> str:
+        return f"postgresql://ecomctl:ecomctl@127.0.0.1:{infra_only_platform.port('postgres')}/postgres"
+
+    @pytest.fixture(name="mysql_url", scope="session")
+    def isolated_mysql(infra_only_platform: Platform) -> str:
+        return f"mysql://ecomctl:ecomctl@127.0.0.1:{infra_only_platform.port('mysql')}/mysql"
+
+    @pytest.fixture(name="kafka_bootstrap", scope="session")
+    def isolated_kafka(infra_only_platform: Platform) -> str:
+        return f"127.0.0.1:{infra_only_platform.port('kafka')}"
+
+    @pytest.fixture(name="mongo_url", scope="session")
+    def isolated_mongo(infra_only_platform: Platform) -> str:
+        return f"mongodb://127.0.0.1:{infra_only_platform.port('mongo')}/"
+
+    @pytest.fixture(name="redis_url", scope="session")
+    def isolated_redis(infra_only_platform: Platform) -> str:
+        return f"redis://127.0.0.1:{infra_only_platform.port('redis')}/0"
+
+    return (
+        isolated,
+        isolated_postgres,
+        isolated_mysql,
+        isolated_kafka,
+        isolated_mongo,
+        isolated_redis,
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration" in str(item.fspath):

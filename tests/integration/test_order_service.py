@@ -31,6 +31,13 @@ from test_product_catalog_service import Stack, new_product
 from test_user_auth_service import RunningService, auth, start_service
 
 from ecomctl.migrate import parse_url
+from tests.integration.conftest import use_infra_only_platform
+
+# This module runs its own copies of saga services: keep the platform's copies away from
+# its events (tests/integration/conftest.py, infra_only_platform).
+platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = (
+    use_infra_only_platform()
+)
 
 __all__ = ["anyio_backend"]
 

@@ -23,9 +23,9 @@ from ecomkit.consumer import Backoff, RecordProcessor
 from ecomkit.db import create_engine, create_session_factory
 from ecomkit.events import Envelope, encode
 from ecomkit.inbox import SqlInbox
-from ecomkit.kafka import create_producer
+from ecomkit.kafka import create_producer, ensure_topics
 
-from tests.integration.conftest import Platform
+from tests.integration.conftest import Platform, use_infra_only_platform
 from tests.integration.test_payment_support import (
     Kafka,
     RunningService,
@@ -33,6 +33,12 @@ from tests.integration.test_payment_support import (
     generate,
     new_postgres_database,
     start_service,
+)
+
+# This module runs its own copies of saga services: keep the platform's copies away from
+# its events (tests/integration/conftest.py, infra_only_platform).
+platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = (
+    use_infra_only_platform()
 )
 
 API_KEY = "sk_test_ecomctl"
@@ -200,7 +206,11 @@ def test_cancelled_after_charge_is_refunded(
     kafka.collect(OUTCOMES, key=str(order), until=bool)
     kafka.publish("order-cancelled-events", cancelled(order), str(order))
     found = kafka.collect(OUTCOMES, key=str(order), until=lambda f: len(f) >= 2, settle_s=2)
-    assert [e["type"] for e in found] == ["PaymentCompleted", "RefundCompleted"], service.tail()
+    # Two topics: arrival order between them is not defined, the events' own times are.
+    in_time_order = sorted(found, key=lambda e: e["time"])
+    assert [e["type"] for e in in_time_order] == ["PaymentCompleted", "RefundCompleted"], (
+        service.tail()
+    )
     got = httpx.get(f"{service.url}/api/payments/order/{order}", headers=ADMIN, timeout=10)
     assert got.json()["status"] == "REFUNDED"
     assert [t["type"] for t in got.json()["transactions"]] == ["CHARGE", "REFUND"]
@@ -257,6 +267,8 @@ async def test_a_provider_outage_is_retried_then_dead_lettered(
     producer = create_producer(kafka_bootstrap)
     await producer.start()
     topic = "it-payment-" + uuid.uuid4().hex[:8]
+    # The broker does not auto-create topics (as in production): the DLQ must exist.
+    await ensure_topics(kafka_bootstrap, [topic, topic + ".DLQ"], partitions=1)
     order = an_order()
     event = reserved(order, payment_method(stripe_base, CARD_OK))
     try:
