@@ -7,6 +7,7 @@ runs against the fake engine with a recording host preparer.
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import stat
@@ -40,7 +41,8 @@ from tests.unit.test_docker_runtime import Events
 
 
 def _instructions(text: str) -> list[tuple[str, str]]:
-    parser = DockerfileParser(fileobj=None)
+    # An in-memory file: by default the parser writes "Dockerfile" into the working directory.
+    parser = DockerfileParser(fileobj=io.BytesIO())
     parser.content = text
     return [(item["instruction"], item["value"]) for item in parser.structure]
 
