@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -70,6 +71,28 @@ async def test_send_sms_and_validation(client: httpx.AsyncClient) -> None:
     assert (await client.post("/api/notifications/sms", json=sms, headers=ADMIN)).status_code == 201
     bad = await client.post("/api/notifications/sms", json={"to": "x", "body": ""}, headers=ADMIN)
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"subject": "Hi\r\nBcc: someone@example.com"},  # header injection
+        {"subject": "Hi\u2028there"},  # a line break the email library also refuses
+        {"body": "\ud800"},  # a lone surrogate: not sendable text
+        {"userId": 2**70},  # beyond what MongoDB stores
+    ],
+)
+async def test_unsendable_input_is_422_and_sends_nothing(
+    client: httpx.AsyncClient, email: FakeEmailSender, change: dict[str, object]
+) -> None:
+    # json.dumps escapes a lone surrogate as \\ud800, as a client's JSON would carry it.
+    response = await client.post(
+        "/api/notifications/email",
+        content=json.dumps({**MAIL, **change}),
+        headers={**ADMIN, "content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert email.sent == []
 
 
 async def test_smtp_down_is_503(client: httpx.AsyncClient, email: FakeEmailSender) -> None:
