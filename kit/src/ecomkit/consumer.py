@@ -237,9 +237,10 @@ class EventConsumer:
 
 class _Pipelines:
     """The records in flight: one task per record, chained behind the previous record of
-    the same key (so one aggregate's events are handled in offset order, and different
-    aggregates' at the same time), and per partition the tasks in offset order, so the
-    committed offset never passes a record that is not handled yet."""
+    the same key ACROSS all subscribed topics (one aggregate's events — OrderCreated and
+    OrderCancelled for one order arrive on different topics — are never handled at the same
+    time, and different aggregates' are), and per partition the tasks in offset order, so
+    the committed offset never passes a record that is not handled yet."""
 
     def __init__(
         self, consumer: AIOKafkaConsumer, processor: RecordProcessor, concurrency: int
@@ -248,7 +249,7 @@ class _Pipelines:
         self._processor = processor
         self._limit = asyncio.Semaphore(concurrency)
         self._by_partition: dict[TopicPartition, deque[tuple[int, asyncio.Task[None]]]] = {}
-        self._last_of_key: dict[tuple[TopicPartition, bytes | None], asyncio.Task[None]] = {}
+        self._last_of_key: dict[object, asyncio.Task[None]] = {}
 
     @property
     def pending(self) -> int:
@@ -257,7 +258,8 @@ class _Pipelines:
     def add(self, partition: TopicPartition, records: Sequence[Record]) -> None:
         queue = self._by_partition.setdefault(partition, deque())
         for record in records:
-            key = (partition, record.key)
+            # Keyless records have no aggregate to protect: they chain per partition.
+            key: object = record.key if record.key is not None else (partition, None)
             task = asyncio.create_task(self._handle(self._last_of_key.get(key), record))
             self._last_of_key[key] = task
             queue.append((record.offset + 1, task))
