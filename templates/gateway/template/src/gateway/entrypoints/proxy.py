@@ -51,6 +51,8 @@ NO_STORE = (b"no-store", b"no-cache", b"private")
 # The gateway's server writes its own.
 RESPONSE_DROP = HOP_BY_HOP.union({b"date", b"server"}) - {b"content-length"}
 
+_CACHE_HEADERS = frozenset({b"x-cache", b"x-gateway-cache"})
+
 
 class BodyTooLarge(Exception):
     pass
@@ -129,8 +131,9 @@ class Proxy:
         if cache_key is not None:
             hit = self.cache.get(cache_key)
             if hit is not None:
+                # The stored upstream answer carries its own X-Cache (e.g. MISS): replace it.
                 headers = [
-                    *hit.headers,
+                    *(h for h in hit.headers if h[0].lower() not in _CACHE_HEADERS),
                     *reply,
                     (b"x-cache", b"HIT-GATEWAY"),
                     (b"x-gateway-cache", b"HIT"),
