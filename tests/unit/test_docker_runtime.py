@@ -98,7 +98,12 @@ def test_up_writes_the_compose_file_and_starts_the_infra_profile(
     assert events.phases("kafka") == ["start", "ready"]
 
 
-def test_up_applies_the_port_offset_everywhere(runtime: DockerRuntime) -> None:
+def test_up_applies_the_port_offset_everywhere(
+    runtime: DockerRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shifted ports were never reserved for this test: another program may hold one
+    # by chance (an ephemeral port). The port check has tests of its own.
+    monkeypatch.setattr("ecomctl.runtime.docker.runtime.port_is_free", lambda port, host: True)
     rows = runtime.up(["kafka"], port_offset=7, on_event=Events())
     assert [(r.name, r.port, r.ports) for r in rows] == [
         ("kafka", PORTS["kafka"] + 7, {"controller": CONTROLLER_PORT + 7})
