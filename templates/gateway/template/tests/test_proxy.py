@@ -10,7 +10,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from gateway.bootstrap import Gateway, bootstrap, upstream_session
+from gateway.bootstrap import Gateway, bootstrap, upstream_pool
 from gateway.domain.identity import Identity, InvalidToken
 from gateway.domain.ratelimit import Decision, InMemoryTokenBucket, Limit
 from gateway.entrypoints.app import GatewayApp
@@ -74,9 +74,9 @@ def make_gateway(upstream_url: str, **overrides: object) -> Gateway:
 @pytest.fixture
 async def gateway(upstream: Upstream) -> AsyncIterator[Gateway]:
     gateway = make_gateway(upstream.url)
-    gateway.proxy.session = upstream_session(Settings())
+    gateway.proxy.pool = upstream_pool(Settings())
     yield gateway
-    await gateway.proxy.session.close()
+    await gateway.proxy.pool.close()
 
 
 def client_of(gateway: Gateway) -> httpx.AsyncClient:
@@ -111,11 +111,11 @@ async def test_protected_route_needs_a_valid_token(gateway, upstream) -> None:  
 
 async def test_rate_limit_answers_429_with_retry_after(upstream) -> None:  # type: ignore[no-untyped-def]
     gateway = make_gateway(upstream.url, gateway_rate_per_ip_per_s=1, gateway_burst_per_ip=3)
-    gateway.proxy.session = upstream_session(Settings())
+    gateway.proxy.pool = upstream_pool(Settings())
     async with client_of(gateway) as client:
         statuses = [(await client.get("/api/products/1")).status_code for _ in range(5)]
         refused = await client.get("/api/products/1")
-    await gateway.proxy.session.close()
+    await gateway.proxy.pool.close()
     assert statuses == [200, 200, 200, 429, 429]
     assert refused.headers["retry-after"] == "1"
 

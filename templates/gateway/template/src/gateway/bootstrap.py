@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import aiohttp
-
 from gateway.adapters.response_cache import ResponseCache
+from gateway.adapters.upstream_pool import UpstreamPool
 from gateway.adapters.upstreams import InstanceSource, UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker, State
 from gateway.domain.identity import Identity, InvalidToken, TokenVerifier, VerifiedTokens
@@ -116,26 +115,10 @@ def kit_verifier(settings: Settings) -> TokenVerifier:
     return verify
 
 
-def upstream_session(settings: Settings) -> aiohttp.ClientSession:
-    """One keep-alive pool for all upstreams, tuned for a proxy.
-
-    keepalive_timeout stays below uvicorn's 5 s so the gateway drops an idle connection
-    before the upstream does (otherwise a request may land on a connection being closed).
-    """
-    connector = aiohttp.TCPConnector(
-        limit=0,
-        limit_per_host=settings.gateway_pool_per_upstream,
-        keepalive_timeout=4.0,
-        ttl_dns_cache=300,
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        timeout=aiohttp.ClientTimeout(
-            total=None,
-            connect=settings.gateway_connect_timeout_s,
-            sock_read=settings.gateway_read_timeout_s,
-        ),
-        auto_decompress=False,
-        skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
-        cookie_jar=aiohttp.DummyCookieJar(),
+def upstream_pool(settings: Settings) -> UpstreamPool:
+    """One keep-alive pool for all upstreams (and the registry)."""
+    return UpstreamPool(
+        connect_timeout_s=settings.gateway_connect_timeout_s,
+        read_timeout_s=settings.gateway_read_timeout_s,
+        max_idle_per_origin=settings.gateway_pool_per_upstream,
     )

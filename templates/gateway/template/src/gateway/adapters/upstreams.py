@@ -9,12 +9,12 @@ static URL from ECOM_UPSTREAMS.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import aiohttp
-
+from gateway.adapters.upstream_pool import Origin, UpstreamError, UpstreamPool
 from gateway.domain.balancing import Instance, choose
 
 log = logging.getLogger(__name__)
@@ -23,14 +23,21 @@ log = logging.getLogger(__name__)
 InstanceSource = Callable[[], Awaitable[dict[str, list[Instance]]]]
 
 
-def registry_source(session: aiohttp.ClientSession, registry_url: str) -> InstanceSource:
-    url = registry_url.rstrip("/") + "/api/registry/services"
+class RegistryUnavailable(Exception):
+    pass
+
+
+def registry_source(pool: UpstreamPool, registry_url: str) -> InstanceSource:
+    origin = Origin.parse(registry_url)
+    path = "/api/registry/services"
 
     async def fetch() -> dict[str, list[Instance]]:
-        timeout = aiohttp.ClientTimeout(total=2.0)
-        async with session.get(url, timeout=timeout) as response:
-            response.raise_for_status()
-            document: dict[str, Any] = await response.json()
+        async with asyncio.timeout(2.0):
+            response = await pool.request("GET", origin, path, [(b"accept", b"application/json")])
+            body = await response.read()
+        if response.status != 200:
+            raise RegistryUnavailable(f"the registry answered {response.status}")
+        document: dict[str, Any] = json.loads(body)
         return {
             service: [
                 Instance(
@@ -74,7 +81,7 @@ class UpstreamResolver:
             return
         try:
             found = await self.source()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except (UpstreamError, RegistryUnavailable, TimeoutError, ValueError) as exc:
             log.warning("registry unreachable, keeping the last known upstreams: %s", exc)
             return
         self._known = {service: found_ for service, found_ in found.items() if found_}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.adapters.upstreams import registry_source
-from gateway.bootstrap import Gateway, bootstrap, upstream_session
+from gateway.bootstrap import Gateway, bootstrap, upstream_pool
 from gateway.entrypoints.admin import admin_router
 from gateway.entrypoints.asgi import Receive, Scope, Send
 from gateway.settings import Settings
@@ -38,14 +38,14 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     proxy, resolver = gateway.proxy, gateway.resolver
 
     async def open_pool() -> None:
-        proxy.session = upstream_session(settings)
+        proxy.pool = upstream_pool(settings)
         if settings.registry_url and resolver.source is None:
-            resolver.source = registry_source(proxy.session, settings.registry_url)
+            resolver.source = registry_source(proxy.pool, settings.registry_url)
         await resolver.refresh()
 
     async def close_pool() -> None:
-        if proxy.session is not None:
-            await proxy.session.close()
+        if proxy.pool is not None:
+            await proxy.pool.close()
 
     readiness = {}
     if gateway.ping_limiter is not None:

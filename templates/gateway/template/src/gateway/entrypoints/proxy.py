@@ -14,10 +14,14 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import aiohttp
-from yarl import URL
-
 from gateway.adapters.response_cache import ResponseCache
+from gateway.adapters.upstream_pool import (
+    Origin,
+    UpstreamError,
+    UpstreamPool,
+    UpstreamResponse,
+    UpstreamTimeout,
+)
 from gateway.adapters.upstreams import UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker
 from gateway.domain.routes import Route, RouteTable
@@ -40,6 +44,8 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
         b"host",
         b"content-length",
+        # The gateway reads the whole body or streams it; it never waits for a 100 Continue.
+        b"expect",
     }
 )
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -83,7 +89,7 @@ class Proxy:
         self.breakers = breakers
         self.cache = cache
         self.options = options
-        self.session: aiohttp.ClientSession | None = None
+        self.pool: UpstreamPool | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -125,7 +131,7 @@ class Proxy:
             )
             return rejected.status
         if identity is not None:
-            request.forward += identity.headers()
+            request.forward += [(k.encode(), v.encode()) for k, v in identity.headers()]
 
         cache_key = self._cache_key(scope, route, request) if identity is None else None
         if cache_key is not None:
@@ -174,7 +180,7 @@ class Proxy:
         attempts = 1 + (self.options.retries if method in IDEMPOTENT and replayable else 0)
         target = _target(scope)
         tried: str | None = None
-        assert self.session is not None, "the proxy is used before startup"
+        assert self.pool is not None, "the proxy is used before startup"
         for attempt in range(attempts):
             instance = self.resolver.pick(route.service, avoid=tried)
             if instance is None:
@@ -190,23 +196,19 @@ class Proxy:
             tried = instance.url
             last = attempt == attempts - 1
             try:
-                response = await self.session.request(
-                    method,
-                    URL(instance.url + target, encoded=True),
-                    headers=request.forward,
-                    data=body,
-                    allow_redirects=False,
+                response = await self.pool.request(
+                    method, Origin.parse(instance.url), target, request.forward, body
                 )
             except BodyTooLarge:
                 return await self._too_large(send, path, reply)
-            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            except (UpstreamError, UpstreamTimeout) as exc:
                 if not last:
                     metrics.retry(route.id)
                     await asyncio.sleep(self.options.retry_backoff_s * (attempt + 1))
                     continue
                 breaker.record_failure()
                 log.warning("upstream %s failed: %r", route.service, exc)
-                status = 504 if isinstance(exc, TimeoutError) else 502
+                status = 504 if isinstance(exc, UpstreamTimeout) else 502
                 return await _fallback(
                     send,
                     route,
@@ -243,19 +245,17 @@ class Proxy:
     async def _relay(
         self,
         send: Send,
-        response: aiohttp.ClientResponse,
+        response: UpstreamResponse,
         reply: list[tuple[bytes, bytes]],
         cache_key: str | None,
     ) -> int:
-        async with response:
-            headers = [
-                (k.lower(), v) for k, v in response.raw_headers if k.lower() not in RESPONSE_DROP
-            ]
+        try:
+            headers = [(k, v) for k, v in response.headers if k not in RESPONSE_DROP]
             length = response.content_length
             if length is not None and length <= SMALL_BODY:
                 body = await response.read()
                 cacheable = cache_key is not None and _storable(
-                    response, headers, len(body), self.options.cache_max_body_bytes
+                    response.status, headers, len(body), self.options.cache_max_body_bytes
                 )
                 if cacheable:
                     assert cache_key is not None
@@ -276,10 +276,12 @@ class Proxy:
                     "headers": headers + reply,
                 }
             )
-            async for chunk in response.content.iter_any():
+            async for chunk in response.chunks():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
             return response.status
+        finally:
+            response.release()
 
     async def _too_large(self, send: Send, path: str, reply: list[tuple[bytes, bytes]]) -> int:
         limit = self.options.max_body_bytes
@@ -305,7 +307,7 @@ class _RequestHeaders:
         self.chunked = False
         self.no_store = False
         request_id = traceparent = None
-        forward: list[tuple[str, str]] = []
+        forward: list[tuple[bytes, bytes]] = []
         for key, value in scope["headers"]:
             if key in HOP_BY_HOP or key.startswith(b"x-user-"):
                 # Identity headers come only from the gateway; a client's are dropped.
@@ -324,14 +326,14 @@ class _RequestHeaders:
                 self.authorization = value.decode("latin-1")
             elif key == b"cache-control":
                 self.no_store = any(token in value for token in NO_STORE)
-            forward.append((key.decode("latin-1"), value.decode("latin-1")))
+            forward.append((key, value))
         self.request_id = request_id or random_hex(128)
-        forward.append(("X-Request-ID", self.request_id))
-        forward.append(("traceparent", traceparent_of(traceparent)))
+        forward.append((b"x-request-id", self.request_id.encode()))
+        forward.append((b"traceparent", traceparent_of(traceparent).encode()))
         client = scope.get("client")
         if client:
-            forward.append(("X-Forwarded-For", client[0]))
-        forward.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+            forward.append((b"x-forwarded-for", client[0].encode()))
+        forward.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
         self.forward = forward
 
 
@@ -348,13 +350,8 @@ def _target(scope: Scope) -> str:
     return (raw + b"?" + query if query else raw).decode("latin-1")
 
 
-def _storable(
-    response: aiohttp.ClientResponse,
-    headers: list[tuple[bytes, bytes]],
-    size: int,
-    max_size: int,
-) -> bool:
-    if response.status != 200 or size > max_size:
+def _storable(status: int, headers: list[tuple[bytes, bytes]], size: int, max_size: int) -> bool:
+    if status != 200 or size > max_size:
         return False
     for key, value in headers:
         if key == b"set-cookie" or (key == b"cache-control" and any(t in value for t in NO_STORE)):
