@@ -1,4 +1,4 @@
-"""The ASGI app: `python -m uvicorn gateway.entrypoints.app:app` (or `python -m gateway`).
+"""The ASGI app: `python -m gateway` (Granian), or any ASGI server (`...entrypoints.app:app`).
 
 /api/** goes straight to the bare ASGI proxy (no framework middleware on the hot path);
 everything else (health, metrics, OpenAPI) is the kit's FastAPI app, which also owns the
