@@ -70,14 +70,31 @@ class MongoUnitOfWork:
 
 
 class MongoInbox:
-    def __init__(self, database: Any, *, collection: str = "inbox") -> None:
+    """Records handled events in `inbox`; `inbox_claims` makes the common case insert-only.
+
+    FerretDB 1.x (the local Mongo) finds a document by scanning its collection, even by
+    `_id`, so a look-up before every event would grow slower with every event handled
+    (23 ms at 10,000 documents); an insert checks the unique `_id` index at any size. Each
+    delivery therefore first inserts a claim: the first delivery of an event always gets
+    it and goes straight to the handler; only a redelivery (its claim collides) pays for
+    the look-up of whether the event was handled.
+    """
+
+    def __init__(
+        self, database: Any, *, collection: str = "inbox", claims: str = "inbox_claims"
+    ) -> None:
         self._database = database
         self._collection = database[collection]
+        self._claims = database[claims]
 
     async def handle(self, envelope: Envelope, consumer: str, handler: Handler) -> bool:
         key = f"{consumer}:{envelope.id}"
-        if await self._collection.find_one({"_id": key}) is not None:
-            return False
+        try:
+            await self._claims.insert_one({"_id": key, "claimed_at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            # Delivered before: handled then, or failed or crashed before it was recorded.
+            if await self._collection.find_one({"_id": key}) is not None:
+                return False
         await handler(envelope, MongoUnitOfWork(self._database))
         try:
             await self._collection.insert_one(

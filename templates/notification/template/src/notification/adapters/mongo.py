@@ -1,5 +1,13 @@
 """`notification_logs` in Mongo (FerretDB locally): one document per notification, `_id` =
-event id + channel, so the unique primary key itself refuses a second claim."""
+event id + channel, so the unique primary key itself refuses a second claim.
+
+Why two collections: FerretDB 1.x finds documents by scanning the collection, even by `_id`
+(measured: 23 ms for `find_one` and 48 ms for `update_one` at 10,000 documents, growing
+linearly), while an insert checks the unique `_id` index (0.6 ms at any size). So the path
+every notification takes only inserts: the claim into `notification_claims`, then the final
+document into `notification_logs`. Lookups and updates happen only on the rare paths (a
+redelivery, a retry after a failure, a crashed attempt), where the claim already exists.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +25,17 @@ DONE = (Status.SENT.value, Status.SKIPPED.value)
 
 
 class MongoNotificationLog:
-    def __init__(self, database: Any, *, collection: str = "notification_logs") -> None:
+    def __init__(
+        self,
+        database: Any,
+        *,
+        collection: str = "notification_logs",
+        claims: str = "notification_claims",
+    ) -> None:
         self.collection = database[collection]
+        self.claims = database[claims]
+        # Claimed here and not yet finished: the document finish() inserts.
+        self._claimed: dict[str, dict[str, Any]] = {}
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("userId", 1), ("createdAt", -1)])
@@ -28,32 +45,40 @@ class MongoNotificationLog:
         document = _document(notification)
         document.update(status=Status.SENDING.value, attempts=1, claimedAt=now, updatedAt=now)
         try:
-            await self.collection.insert_one(document)
-            return True
+            await self.claims.insert_one(_claim(notification.key, Status.SENDING, now))
         except DuplicateKeyError:
-            pass
-        existing = await self.collection.find_one({"_id": notification.key})
+            attempts = await self._take_over(notification.key, now=now, lease_s=lease_s)
+            if attempts is None:
+                return False
+            document["attempts"] = attempts
+        self._claimed[notification.key] = document
+        return True
+
+    async def _take_over(self, key: str, *, now: datetime, lease_s: float) -> int | None:
+        """A second claim of `key`: None when it is done, else the attempt number it takes."""
+        logged = await self.collection.find_one({"_id": key})
+        if logged is not None and logged["status"] in DONE:
+            return None
+        existing = await self.claims.find_one({"_id": key})
         if existing is None:  # removed in between: claim afresh
-            return await self.claim(notification, now=now, lease_s=lease_s)
-        if existing["status"] in DONE:
-            return False
+            with contextlib.suppress(DuplicateKeyError):
+                await self.claims.insert_one(_claim(key, Status.SENDING, now))
+                return 1
+            raise DeliveryInProgress(f"notification {key} was claimed meanwhile")
         claimed_at = existing.get("claimedAt")
         sending = existing["status"] == Status.SENDING.value and claimed_at is not None
         if sending and _naive(claimed_at) > _naive(now) - timedelta(seconds=lease_s):
-            raise DeliveryInProgress(f"notification {notification.key} is being sent")
+            raise DeliveryInProgress(f"notification {key} is being sent")
         # FAILED, or SENDING past its lease (a crashed attempt): take it over, unless
         # another attempt takes it over first (compare-and-set on the state we read).
-        taken = await self.collection.find_one_and_update(
-            {"_id": notification.key, "status": existing["status"], "claimedAt": claimed_at},
-            {
-                "$set": {"status": Status.SENDING.value, "claimedAt": now, "updatedAt": now},
-                "$inc": {"attempts": 1},
-            },
+        taken = await self.claims.find_one_and_update(
+            {"_id": key, "status": existing["status"], "claimedAt": claimed_at},
+            {"$set": {"status": Status.SENDING.value, "claimedAt": now}, "$inc": {"attempts": 1}},
             return_document=ReturnDocument.AFTER,
         )
         if taken is None:
-            raise DeliveryInProgress(f"notification {notification.key} was claimed meanwhile")
-        return True
+            raise DeliveryInProgress(f"notification {key} was claimed meanwhile")
+        return int(taken["attempts"])
 
     async def finish(
         self,
@@ -69,6 +94,16 @@ class MongoNotificationLog:
             changes["providerRef"] = provider_ref
         if status is Status.SENT:
             changes["sentAt"] = now
+        document = self._claimed.pop(key, None)
+        if status is not Status.SENT:
+            # The claim must say so, or a retry would wait for the lease of a dead attempt.
+            await self.claims.update_one({"_id": key}, {"$set": {"status": status.value}})
+        if document is not None:
+            with contextlib.suppress(DuplicateKeyError):
+                await self.collection.insert_one({**document, **changes})
+                return
+            # Logged by an earlier attempt (it failed): this one's outcome replaces it.
+            changes["attempts"] = document["attempts"]
         await self.collection.update_one({"_id": key}, {"$set": changes})
 
     async def skip(self, notification: Notification) -> None:
@@ -77,6 +112,10 @@ class MongoNotificationLog:
         # Known already (sent, or skipped before): leave it as it is.
         with contextlib.suppress(DuplicateKeyError):
             await self.collection.insert_one(document)
+        with contextlib.suppress(DuplicateKeyError):
+            await self.claims.insert_one(
+                _claim(notification.key, Status.SKIPPED, notification.created_at)
+            )
 
     async def for_user(self, user_id: int, *, offset: int, limit: int) -> list[Notification]:
         cursor = (
@@ -86,6 +125,10 @@ class MongoNotificationLog:
             .limit(limit)
         )
         return [_notification(document) async for document in cursor]
+
+
+def _claim(key: str, status: Status, now: datetime | None) -> dict[str, Any]:
+    return {"_id": key, "status": status.value, "claimedAt": now, "attempts": 1}
 
 
 def _naive(moment: datetime) -> datetime:
