@@ -1,7 +1,8 @@
 """Background loops: the order-events consumer, the outbox relay and reservation expiry.
 
-The consumer runs each event's handler inside the kit inbox's transaction (JoinedUnitOfWork),
-so a redelivered event has no second effect and a crash leaves everything or nothing.
+The consumer runs each event's handler inside the kit inbox's transaction
+(MysqlUnitOfWork.joining), so a redelivered event has no second effect and a crash leaves
+everything or nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.domain import commands
 from inventory.service_layer.messagebus import MessageBus
-from inventory.service_layer.unit_of_work import SOURCE, JoinedUnitOfWork, UnitOfWork
+from inventory.service_layer.unit_of_work import SOURCE, MysqlUnitOfWork, UnitOfWork
 from inventory.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def order_events_handler(
     bus: MessageBus, joined: Callable[[Any], Callable[[], UnitOfWork]]
 ) -> Callable[[Envelope, Any], Awaitable[None]]:
     """`joined(inbox_uow)` gives the unit-of-work factory bound to the inbox's transaction
-    (JoinedUnitOfWork in production, a fake in unit tests)."""
+    (MysqlUnitOfWork.joining in production, a fake in unit tests)."""
 
     async def on_order_event(envelope: Envelope, inbox_uow: Any) -> None:
         command = command_for(envelope)
@@ -78,7 +79,7 @@ def order_events_handler(
 
 
 def _join_sql(inbox_uow: SqlUnitOfWork) -> Callable[[], UnitOfWork]:
-    return lambda: JoinedUnitOfWork(inbox_uow)
+    return lambda: MysqlUnitOfWork.joining(inbox_uow)
 
 
 def order_events_consumer(

@@ -1,7 +1,8 @@
 """Background loops: the saga consumer, the outbox relay and the deadline sweep.
 
-The consumer runs each event's handler inside the kit inbox's transaction (JoinedUnitOfWork),
-so a redelivered event has no second effect and a crash leaves either everything or nothing.
+The consumer runs each event's handler inside the kit inbox's transaction
+(`PostgresUnitOfWork.joining`), so a redelivered event has no second effect and a crash
+leaves either everything or nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order.domain import commands
 from order.service_layer.messagebus import MessageBus
-from order.service_layer.unit_of_work import SOURCE, JoinedUnitOfWork, UnitOfWork
+from order.service_layer.unit_of_work import SOURCE, PostgresUnitOfWork, UnitOfWork
 from order.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def saga_handler(
     bus: MessageBus, joined: Callable[[Any], Callable[[], UnitOfWork]]
 ) -> Callable[[Envelope, Any], Awaitable[None]]:
     """`joined(inbox_uow)` gives the unit-of-work factory bound to the inbox's transaction
-    (JoinedUnitOfWork in production, a fake in unit tests)."""
+    (PostgresUnitOfWork.joining in production, a fake in unit tests)."""
 
     async def on_saga_event(envelope: Envelope, inbox_uow: Any) -> None:
         command = command_for(envelope)
@@ -72,7 +73,7 @@ def saga_handler(
 
 
 def _join_sql(inbox_uow: SqlUnitOfWork) -> Callable[[], UnitOfWork]:
-    return lambda: JoinedUnitOfWork(inbox_uow)
+    return lambda: PostgresUnitOfWork.joining(inbox_uow)
 
 
 def saga_consumer(settings: Settings, engine: AsyncEngine, bus: MessageBus) -> EventConsumer:
