@@ -24,7 +24,7 @@ def bootstrap(
 ) -> MessageBus:
     if uow is None:
         sessions = create_session_factory(engine or create_engine(settings.database_url))
-        uow = lambda: PostgresUnitOfWork.new(sessions)  # noqa: E731
+        uow = lambda: PostgresUnitOfWork(sessions)  # noqa: E731
     return MessageBus(Dependencies(uow=uow, provider=provider or stripe_provider(settings)))
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from ecomkit.health import sql_check
 from ecomkit.web import create_app as create_kit_app
 from fastapi import FastAPI
-from sqlalchemy import text
 
-from inventory.bootstrap import Resources, bootstrap, open_resources
+from inventory.bootstrap import bootstrap, open_resources
 from inventory.entrypoints.api import router
 from inventory.entrypoints.consumers import expiry_sweeper, order_events_consumer, outbox_relay
 from inventory.service_layer.messagebus import MessageBus
@@ -35,20 +35,12 @@ def create_app(settings: Settings | None = None, *, bus: MessageBus | None = Non
             settings,
             title="inventory",
             routers=[router],
-            readiness=_readiness(resources),
+            readiness={"mysql": sql_check(resources.engine)},
             shutdown=[resources.close],
             background=background,
         )
     app.state.bus = bus
     return app
-
-
-def _readiness(resources: Resources) -> dict[str, Hook]:
-    async def mysql() -> None:
-        async with resources.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    return {"mysql": mysql}
 
 
 app: FastAPI  # built on first access (below), not at import

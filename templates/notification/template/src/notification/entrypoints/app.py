@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from ecomkit.health import mongo_check
 from ecomkit.web import create_app as create_kit_app
 from fastapi import FastAPI
 
-from notification.bootstrap import Resources, bootstrap, open_resources
+from notification.bootstrap import bootstrap, open_resources
 from notification.entrypoints.api import router
 from notification.entrypoints.consumers import event_consumer
 from notification.service_layer.messagebus import MessageBus
@@ -31,20 +32,13 @@ def create_app(settings: Settings | None = None, *, bus: MessageBus | None = Non
             settings,
             title="notification",
             routers=[router],
-            readiness=_readiness(resources),
+            readiness={"mongo": mongo_check(resources.mongo)},
             startup=[resources.log.ensure_indexes],
             shutdown=[resources.close],
             background=background,
         )
     app.state.bus = bus
     return app
-
-
-def _readiness(resources: Resources) -> dict[str, Hook]:
-    async def mongo() -> None:
-        await resources.mongo.admin.command("ping")
-
-    return {"mongo": mongo}
 
 
 app: FastAPI  # built on first access (below), not at import

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from ecomkit.health import sql_check
 from ecomkit.web import create_app as create_kit_app
 from fastapi import FastAPI
-from sqlalchemy import text
 
-from order.bootstrap import Resources, bootstrap, open_resources
+from order.bootstrap import bootstrap, open_resources
 from order.entrypoints.api import router
 from order.entrypoints.consumers import deadline_sweeper, outbox_relay, saga_consumer
 from order.service_layer.messagebus import MessageBus
@@ -35,20 +35,12 @@ def create_app(settings: Settings | None = None, *, bus: MessageBus | None = Non
             settings,
             title="order",
             routers=[router],
-            readiness=_readiness(resources),
+            readiness={"postgres": sql_check(resources.engine)},
             shutdown=[resources.close],
             background=background,
         )
     app.state.bus = bus
     return app
-
-
-def _readiness(resources: Resources) -> dict[str, Hook]:
-    async def postgres() -> None:
-        async with resources.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    return {"postgres": postgres}
 
 
 app: FastAPI  # built on first access (below), not at import

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from ecomkit.health import mongo_check, redis_check, sql_check
 from ecomkit.web import create_app as create_kit_app
 from fastapi import FastAPI
-from sqlalchemy import text
 
-from product_catalog.bootstrap import Resources, bootstrap, open_resources
+from product_catalog.bootstrap import bootstrap, open_resources
 from product_catalog.entrypoints.api import router
 from product_catalog.entrypoints.consumers import (
     inventory_consumer,
@@ -36,27 +36,17 @@ def create_app(settings: Settings | None = None, *, bus: MessageBus | None = Non
             settings,
             title="product-catalog",
             routers=[router],
-            readiness=_readiness(resources),
+            readiness={
+                "mysql": sql_check(resources.engine),
+                "mongo": mongo_check(resources.mongo),
+                "redis": redis_check(resources.redis),
+            },
             startup=[resources.review_store.ensure_indexes],
             shutdown=[resources.close],
             background=background,
         )
     app.state.bus = bus
     return app
-
-
-def _readiness(resources: Resources) -> dict[str, Hook]:
-    async def mysql() -> None:
-        async with resources.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    async def mongo() -> None:
-        await resources.mongo.admin.command("ping")
-
-    async def redis() -> None:
-        await resources.redis.ping()
-
-    return {"mysql": mysql, "mongo": mongo, "redis": redis}
 
 
 app: FastAPI  # built on first access (below), not at import
