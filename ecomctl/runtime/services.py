@@ -221,7 +221,7 @@ class ServiceComponent(InfraComponent):
             "--no-access-log",
         ]
         if self.spec.template == GATEWAY_KIND:
-            # Its own launcher: tuned uvicorn, one worker per CPU (docs/services/gateway.md);
+            # Its own launcher: Granian, one worker per CPU (docs/services/gateway.md);
             # it reads ECOM_HOST and ECOM_PORT from the environment.
             argv = [str(inst.path("python")), "-m", inst.paths["package"]]
         return ProcessSpec(
