@@ -1,0 +1,142 @@
+"""saga_cpu: CPU time per order, by process, while orders run the saga to PAID.
+
+The saga benchmarks are bound by CPU on a small machine (every order crosses eight
+processes), so this is the figure to lower first. The CPU time of every component of the
+running stack (and its child processes) is read before and after N orders at C
+concurrent; the background each process burns when idle (pollers, heartbeats, scrapes) is
+measured over a quiet window first and subtracted.
+
+    python bench/saga_cpu.py --workspace WS [--orders 200] [--concurrency 10] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+import aiohttp
+import psutil
+from _saga import Outcomes, Tally, place_and_follow, seed
+
+IDLE_WINDOW_S = 5.0
+
+
+def component_pids(workspace: Path) -> dict[str, int]:
+    state = json.loads((workspace / ".ecomctl" / "state.json").read_text())
+    return {
+        name: int(c["pid"])
+        for name, c in state["components"].items()
+        if c.get("pid") and not c.get("stopped")
+    }
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """user + system seconds of each component's process tree (0 for one that is gone)."""
+    totals: dict[str, float] = {}
+    for name, pid in pids.items():
+        try:
+            root = psutil.Process(pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            totals[name] = 0.0
+            continue
+        seconds = 0.0
+        for proc in tree:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            seconds += times.user + times.system
+        totals[name] = seconds
+    return totals
+
+
+def delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    return {name: max(0.0, after[name] - before.get(name, 0.0)) for name in after}
+
+
+async def place(
+    options: argparse.Namespace, found: object, outcomes: Outcomes, count: int, first: int
+) -> Tally:
+    tally = Tally()
+    queue = iter(range(first, first + count))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
+
+        async def worker() -> None:
+            for index in queue:
+                await place_and_follow(session, found, outcomes, index, tally)  # type: ignore[arg-type]
+
+        await asyncio.gather(*(worker() for _ in range(options.concurrency)))
+    return tally
+
+
+async def measure(options: argparse.Namespace) -> dict[str, object]:
+    pids = component_pids(options.workspace)
+    found = seed(options.workspace, via=options.via, users=10, products=10, stock=1_000_000)
+    outcomes = Outcomes(found.ends.kafka)
+    await outcomes.start()
+    try:
+        await place(options, found, outcomes, options.warmup, 0)
+        await asyncio.sleep(1.0)  # let the warm-up's notifications drain
+        idle_start = cpu_seconds(pids)
+        await asyncio.sleep(IDLE_WINDOW_S)
+        idle_rate = {k: v / IDLE_WINDOW_S for k, v in delta(cpu_seconds(pids), idle_start).items()}
+        before, started = cpu_seconds(pids), time.perf_counter()
+        tally = await place(options, found, outcomes, options.orders, options.warmup)
+        await asyncio.sleep(options.drain)  # notification and relays finish the last orders
+        after, elapsed = cpu_seconds(pids), time.perf_counter() - started
+    finally:
+        await outcomes.stop()
+    used = delta(after, before)
+    per_order = {
+        name: max(0.0, used[name] - idle_rate.get(name, 0.0) * elapsed) * 1000 / options.orders
+        for name in used
+    }
+    total = sum(per_order.values())
+    return {
+        "orders": options.orders,
+        "paid": len(tally.latencies_ms),
+        "errors": tally.errors,
+        "elapsed_s": round(elapsed, 2),
+        "cpu_ms_per_order": {
+            k: round(v, 2) for k, v in sorted(per_order.items(), key=lambda kv: -kv[1])
+        },
+        "total_cpu_ms_per_order": round(total, 2),
+        "cpus": os.cpu_count(),
+        "ceiling_orders_per_s": round((os.cpu_count() or 1) * 1000 / total, 1) if total else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workspace", type=Path, default=Path.cwd())
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--drain", type=float, default=2.0, help="seconds after the last PAID")
+    parser.add_argument("--via", choices=("order", "gateway"), default="order")
+    parser.add_argument("--json", action="store_true")
+    options = parser.parse_args()
+    result = asyncio.run(measure(options))
+    if options.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(
+        f"{result['paid']}/{result['orders']} orders PAID in {result['elapsed_s']} s "
+        f"(errors: {result['errors'] or 'none'})"
+    )
+    for name, ms in result["cpu_ms_per_order"].items():  # type: ignore[attr-defined]
+        if ms >= 0.05:
+            print(f"  {name:<16} {ms:7.2f} ms")
+    print(
+        f"  {'total':<16} {result['total_cpu_ms_per_order']:7.2f} ms CPU per order -> at most "
+        f"{result['ceiling_orders_per_s']} orders/s on {result['cpus']} CPUs"
+    )
+
+
+if __name__ == "__main__":
+    main()
