@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import insert
+from sqlalchemy import event as sa_event
+from sqlalchemy import exc, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from ecomkit.context import current_correlation_id
 from ecomkit.events import (
@@ -49,22 +52,53 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-def create_engine(url: str, **overrides: Any) -> AsyncEngine:
-    """An engine whose pool survives a database restart (pre-ping, recycle).
+def create_engine(url: str, *, ping_after_idle_s: float = 1.0, **overrides: Any) -> AsyncEngine:
+    """An engine whose pool survives a database restart (idle ping, recycle).
 
     The pool holds what a busy service uses at once (requests, the consumer's concurrent
     handlers, the relay): connections beyond it are opened and closed per checkout, and
     each new one costs a TLS probe and a login.
     """
     options: dict[str, Any] = {
-        "pool_pre_ping": True,
         "pool_size": 15,
         "max_overflow": 10,
         "pool_recycle": 1800,
         "pool_timeout": 10,
     }
     options.update(overrides)
-    return create_async_engine(async_url(url), **options)
+    engine = create_async_engine(async_url(url), **options)
+    if not options.get("pool_pre_ping"):
+        ping_when_idle(engine, after_s=ping_after_idle_s)
+    return engine
+
+
+def ping_when_idle(engine: AsyncEngine, *, after_s: float) -> None:
+    """Check a pooled connection on checkout only if it sat idle for `after_s` or longer.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout: a round trip per transaction,
+    3-9 % of a busy service's CPU. A connection handed back moments ago was alive then
+    (HikariCP skips its check for 500 ms on the same reasoning); one that idled longer
+    may have been closed by a database restart, so it is pinged, and a dead one is
+    replaced before anyone uses it (DisconnectionError makes the pool reconnect).
+    """
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @sa_event.listens_for(pool, "checkin")
+    def _idle_from(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa_event.listens_for(pool, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < after_s:
+            return  # new, or back in the pool a moment ago
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError(f"pooled connection is gone: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("pooled connection did not answer its ping")
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
