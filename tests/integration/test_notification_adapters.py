@@ -61,6 +61,14 @@ class TestSmtpEmailSender(contracts.EmailSenderContract):  # type: ignore[misc]
                 result.append((message["Subject"], message["Text"]))
             return result
 
+    async def test_one_session_carries_many_emails(self, sender: Any) -> None:
+        to = f"u{uuid.uuid4().hex[:12]}@example.com"
+        for i in range(5):
+            await sender.send(contracts.Email(to, f"s{i}", "b", f"<reuse-{i}-{to}>"))
+        assert sender.sessions_opened == 1
+        assert len(await self.received(sender, to)) == 5
+        await sender.aclose()
+
 
 class TestMongoNotificationLog(contracts.NotificationLogContract):  # type: ignore[misc]
     @pytest.fixture

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -38,6 +39,20 @@ class EmailSenderContract:
         (got,) = await self.received(sender, to)
         assert got[0] == "Grüße aus dem Shop"
         assert "Ihre Bestellung 7 ist bezahlt." in got[1]
+
+    async def test_emails_sent_one_after_another_and_at_once_all_arrive(
+        self, sender: EmailSender
+    ) -> None:
+        to = f"u{uuid.uuid4().hex[:12]}@example.com"
+        for i in range(3):
+            await sender.send(Email(to, f"in a row {i}", "b", f"<row-{i}-{to}>"))
+        await asyncio.gather(
+            *(sender.send(Email(to, f"at once {i}", "b", f"<once-{i}-{to}>")) for i in range(6))
+        )
+        subjects = sorted(subject for subject, _ in await self.received(sender, to))
+        assert subjects == sorted(
+            [f"in a row {i}" for i in range(3)] + [f"at once {i}" for i in range(6)]
+        )
 
     async def test_an_unreachable_server_fails_the_delivery(
         self, broken_sender: EmailSender

@@ -10,7 +10,7 @@ from ecomkit.http import ServiceClient
 from ecomkit.registry_client import RegistryClient
 from pymongo import AsyncMongoClient
 
-from notification.adapters.clients import HttpUserDirectory, ServiceToken
+from notification.adapters.clients import CachedUserDirectory, HttpUserDirectory, ServiceToken
 from notification.adapters.mongo import MongoNotificationLog
 from notification.adapters.rendering import JinjaRenderer
 from notification.adapters.senders import LocalSmsSink, SmtpEmailSender, TwilioSmsProvider
@@ -34,10 +34,13 @@ class Resources:
     database: Any
     log: MongoNotificationLog
     clients: list[ServiceClient] = field(default_factory=list)
+    email: SmtpEmailSender | None = None
 
     async def close(self) -> None:
         for client in self.clients:
             await client.aclose()
+        if self.email is not None:
+            await self.email.aclose()
         await self.mongo.close()
 
 
@@ -62,20 +65,27 @@ def bootstrap(
         assert resources is not None
         client = _client("user-auth", settings)
         resources.clients.append(client)
-        users = HttpUserDirectory(
+        directory = HttpUserDirectory(
             client, ServiceToken(TokenIssuer(settings), settings.service_name)
         )
+        users = directory
+        if settings.contact_cache_ttl_s > 0:
+            users = CachedUserDirectory(directory, ttl_s=settings.contact_cache_ttl_s)
     if sms is None:
         assert resources is not None
         sms = sms_provider(settings, resources.database)
     if log is None:
         assert resources is not None
         log = resources.log
+    if email is None:
+        email = smtp_sender(settings)
+        if resources is not None:
+            resources.email = email  # its open sessions are closed with the app
     return MessageBus(
         Dependencies(
             users=users,
             renderer=renderer or JinjaRenderer(default_language=settings.default_language),
-            email=email or smtp_sender(settings),
+            email=email,
             sms=sms,
             log=log,
             default_language=settings.default_language,

@@ -22,6 +22,8 @@ class Settings(ServiceSettings):
     twilio_auth_token: SecretStr = SecretStr("")
     twilio_from_number: str = ""
     default_language: str = "en"
+    # How long a user's contact and preferences from user-auth are reused (0: ask each time).
+    contact_cache_ttl_s: float = 5.0
     # A delivery still "sending" for longer than this is taken for a crashed attempt.
     sending_lease_s: float = 60.0
     consume_events: bool = True
