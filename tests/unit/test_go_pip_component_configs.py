@@ -161,7 +161,7 @@ def test_ferretdb_argv_sqlite_loopback_no_debug_listener(tmp_path: Path) -> None
     argv = mongo_mod.ferretdb_argv(Path("/bin/ferretdb"), ctx)
     assert argv[0] == "/bin/ferretdb"
     assert "--handler=sqlite" in argv
-    assert f"--sqlite-url=file:{ctx.data_dir / 'sqlite'}/" in argv
+    assert f"--sqlite-url=file:{ctx.data_dir / 'sqlite'}/?_pragma=synchronous(normal)" in argv
     assert f"--listen-addr=127.0.0.1:{27017 + OFFSET}" in argv
     assert "--debug-addr=" in argv  # FerretDB's 127.0.0.1:8088 default would clash
     assert "--telemetry=disable" in argv
