@@ -45,3 +45,7 @@ def configure_logging(service_name: str, level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
     # Kafka clients log every reconnect at INFO/ERROR; warnings are enough for operators.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # HTTP clients that log every request at INFO (httpx; stripe-python twice per call):
+    # a JSON line per call that the traces already tell, and that costs the caller CPU.
+    for name in ("httpx", "stripe"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
