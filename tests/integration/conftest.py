@@ -1,7 +1,9 @@
 """The real platform for integration tests, brought up once per session by `ecomctl up` itself.
 
 Ports are shifted by ECOMCTL_TEST_PORT_OFFSET (default 20000) so a developer's
-own stack on the default ports keeps running while the tests do.
+own stack on the default ports keeps running while the tests do. While working on one
+part, ECOMCTL_TEST_WORKSPACE=DIR runs the tests against the stack already running in DIR
+instead (no `up`, no `down`; tests that restart or stop components will do so there).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 
 OFFSET = int(os.environ.get("ECOMCTL_TEST_PORT_OFFSET", "20000"))
+RUNNING_WORKSPACE = os.environ.get("ECOMCTL_TEST_WORKSPACE", "")
 UP_TIMEOUT_S = 900
 
 
@@ -53,8 +56,20 @@ class Platform:
         return run_ecomctl("--workspace", str(self.workspace), *args, timeout=timeout)
 
 
+def running_platform(workspace: Path) -> Platform:
+    """The stack already running in `workspace` (see ECOMCTL_TEST_WORKSPACE)."""
+    result = run_ecomctl("--workspace", str(workspace), "status", "--json", check=True)
+    payload = json.loads(result.stdout)
+    components = {c["name"]: c for c in payload["components"]}
+    offset = components["kafka"]["port"] - 9092
+    return Platform(workspace=workspace, offset=offset, components=components)
+
+
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    if RUNNING_WORKSPACE:
+        yield running_platform(Path(RUNNING_WORKSPACE))
+        return
     workspace = tmp_path_factory.mktemp("platform")
     result = run_ecomctl(
         "--workspace",
