@@ -110,7 +110,7 @@ async def main_async(options: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", "-w", type=Path, required=True)
-    parser.add_argument("--rates", default="25,50,75,100,125,150,200")
+    parser.add_argument("--rates", default="10,15,20,25,50,75,100,125,150,200")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--via", choices=("order", "gateway"), default="order")
     parser.add_argument("--json", action="store_true")

@@ -71,6 +71,7 @@ async def test_same_product_twice_becomes_one_line(bus: MessageBus) -> None:
     ("command", "error"),
     [
         (place(user_id=99), UnknownUser),
+        (place(user_id=99, p404=1), UnknownUser),  # both asked at once: the user first
         (place(p404=1), UnknownProduct),
         (place(p13=1), UnknownProduct),  # withdrawn
         (place(p10=1, p12=1), MixedCurrencies),
