@@ -9,9 +9,21 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import (
+    JSON,
+    Text,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +32,29 @@ from order.domain.errors import KeyTaken
 from order.domain.model import Order, OrderLine, OrderStatus, SagaState
 
 _MUTABLE = ("status", "saga_state", "saga_deadline", "payment_id", "cancel_reason")
+
+# An order's lines as one JSON array [[product_id, quantity, "price"], ...] in the row that
+# reads the order: the whole aggregate in one round trip (prices as text: exact decimals).
+_LINES = type_coerce(
+    select(
+        func.coalesce(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_array(
+                        order_items.c.product_id,
+                        order_items.c.quantity,
+                        cast(order_items.c.price, Text),
+                    ),
+                    order_items.c.id,
+                )
+            ),
+            literal_column("'[]'::json"),
+        )
+    )
+    .where(order_items.c.order_id == orders.c.id)
+    .scalar_subquery(),
+    JSON,
+).label("lines")
 
 
 class OrderRepository(abc.ABC):
@@ -96,13 +131,14 @@ class PostgresOrderRepository(OrderRepository):
         return order
 
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
-        query = select(orders).where(orders.c.id == order_id)
+        query = select(orders, _LINES).where(orders.c.id == order_id)
         if for_update:
-            query = query.with_for_update()
+            query = query.with_for_update(of=orders)
         row = (await self.session.execute(query)).first()
         if row is None:
             return None
-        return (await self._with_items([row._mapping]))[0]
+        lines = [OrderLine(int(p), int(q), Decimal(price)) for p, q, price in row.lines]
+        return _order(row._mapping, lines)
 
     async def save(self, order: Order) -> None:
         values = {name: getattr(order, name) for name in _MUTABLE}
