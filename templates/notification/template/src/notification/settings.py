@@ -28,5 +28,6 @@ class Settings(ServiceSettings):
     sending_lease_s: float = 60.0
     consume_events: bool = True
     consumer_max_attempts: int = 5
+    consumer_concurrency: int = 4
     consumer_backoff_initial_s: float = 0.5
     consumer_backoff_max_s: float = 10.0
