@@ -23,7 +23,7 @@ import psutil
 from _saga import Outcomes, Tally, place_and_follow, seed
 
 IDLE_WINDOW_S = 5.0
-SETTLED_CPU_SHARE = 0.25  # of one core, summed over the stack: only background work left
+SETTLED_CPU_SHARE = 0.45  # of one core, summed over the stack (its background is ~0.3)
 SETTLE_LIMIT_S = 180.0
 
 
