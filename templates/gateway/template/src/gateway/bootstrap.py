@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from ecomkit.upstream_pool import UpstreamPool
+
 from gateway.adapters.response_cache import ResponseCache
-from gateway.adapters.upstream_pool import UpstreamPool
 from gateway.adapters.upstreams import InstanceSource, UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker, State
 from gateway.domain.identity import Identity, InvalidToken, TokenVerifier, VerifiedTokens

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from gateway.adapters.upstream_pool import Origin, UpstreamError, UpstreamPool
+from ecomkit.upstream_pool import Origin, UpstreamError, UpstreamPool
+
 from gateway.domain.balancing import Instance, choose
 
 log = logging.getLogger(__name__)

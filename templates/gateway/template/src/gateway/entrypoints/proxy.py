@@ -14,14 +14,15 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from gateway.adapters.response_cache import ResponseCache
-from gateway.adapters.upstream_pool import (
+from ecomkit.upstream_pool import (
     Origin,
     UpstreamError,
     UpstreamPool,
     UpstreamResponse,
     UpstreamTimeout,
 )
+
+from gateway.adapters.response_cache import ResponseCache
 from gateway.adapters.upstreams import UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker
 from gateway.domain.routes import Route, RouteTable

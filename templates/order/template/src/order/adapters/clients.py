@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal, InvalidOperation
 
-import httpx
-from ecomkit.http import ServiceClient
+from ecomkit.http import ServiceClient, ServiceResponse
 from ecomkit.problems import ServiceUnavailable
 
 from order.domain.errors import UpstreamUnavailable
@@ -16,7 +15,7 @@ from order.service_layer.ports import ProductInfo, UserInfo
 log = logging.getLogger(__name__)
 
 
-async def _get(client: ServiceClient, path: str, authorization: str) -> httpx.Response | None:
+async def _get(client: ServiceClient, path: str, authorization: str) -> ServiceResponse | None:
     """The 200 response, None for 404; UpstreamUnavailable for anything else."""
     try:
         response = await client.get(path, headers={"Authorization": authorization})

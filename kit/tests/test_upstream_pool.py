@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp import web
 
-from gateway.adapters.upstream_pool import (
+from ecomkit.upstream_pool import (
     Origin,
     UpstreamError,
     UpstreamPool,
