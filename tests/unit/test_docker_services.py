@@ -334,3 +334,12 @@ def test_create_admin_reaches_the_published_mysql_port_of_a_docker_stack(tmp_pat
     )
     assert done.returncode == 1, done.stderr
     assert f"mysql://ecomctl@127.0.0.1:{port}/users" in done.stderr  # nothing listens there now
+
+
+def test_the_gateway_image_runs_its_own_launcher_on_all_interfaces() -> None:
+    text = render_dockerfile(service="gateway", package="gateway", port=8080, own_launcher=True)
+    steps = _instructions(text)
+    final = steps[max(i for i, (ins, _) in enumerate(steps) if ins == "FROM") :]
+    assert json.loads(dict(final)["CMD"]) == ["python", "-m", "gateway"]
+    env = " ".join(value for ins, value in final if ins == "ENV")
+    assert "ECOM_HOST=0.0.0.0" in env and "ECOM_PORT=8080" in env

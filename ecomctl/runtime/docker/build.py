@@ -28,6 +28,7 @@ from pathlib import Path
 import jinja2
 
 from ecomctl.errors import ComponentFailed
+from ecomctl.runtime.services import GATEWAY_KIND
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
 
@@ -88,14 +89,20 @@ def package_name(workspace: Workspace, name: str, kind: str) -> str:
     return found[0].parent.parent.name if found else kind.replace("-", "_")
 
 
-def render_dockerfile(*, service: str, package: str, port: int) -> str:
-    """The Dockerfile of one service from ecomctl's single template."""
+def render_dockerfile(*, service: str, package: str, port: int, own_launcher: bool = False) -> str:
+    """The Dockerfile of one service from ecomctl's single template; `own_launcher` runs
+    `python -m <package>` (the gateway's Granian launcher) instead of uvicorn."""
     text = resources.files("ecomctl.runtime.docker").joinpath(_TEMPLATE).read_text("utf-8")
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
     )
     return environment.from_string(text).render(
-        service=service, package=package, port=port, python_image=PYTHON_IMAGE, uid=APP_UID
+        service=service,
+        package=package,
+        port=port,
+        python_image=PYTHON_IMAGE,
+        uid=APP_UID,
+        own_launcher=own_launcher,
     )
 
 
@@ -111,7 +118,12 @@ def write_build_support(stack: Stack, workspace: Workspace) -> None:
         folder = base / name
         folder.mkdir(exist_ok=True)
         package = package_name(workspace, name, spec.template)
-        dockerfile = render_dockerfile(service=name, package=package, port=spec.port)
+        dockerfile = render_dockerfile(
+            service=name,
+            package=package,
+            port=spec.port,
+            own_launcher=spec.template == GATEWAY_KIND,
+        )
         (folder / "Dockerfile").write_text(dockerfile, encoding="utf-8")
         (folder / "Dockerfile.dockerignore").write_text(DOCKERIGNORE, encoding="utf-8")
     _write_env_file(service_env_file(workspace), workspace)
