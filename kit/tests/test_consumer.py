@@ -5,6 +5,7 @@ import pytest
 
 from ecomkit.consumer import Backoff, PermanentError, RecordProcessor
 from ecomkit.events import Envelope, encode
+from ecomkit.inbox import KeyedEffects
 from ecomkit.testing import InMemoryInbox, InMemoryProducer
 
 pytestmark = pytest.mark.anyio
@@ -136,3 +137,21 @@ async def test_cancellation_while_handling_is_not_retried() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert calls == [1]
+
+
+async def test_keyed_effects_hands_every_delivery_to_the_handler() -> None:
+    """`KeyedEffects` records nothing itself: a redelivery reaches the handler again (whose
+    unique record under the event id keeps the effect single: the notification log's
+    contract tests), with no unit of work."""
+    handler = Calls()
+    seen_uows: list[Any] = []
+
+    async def recording(envelope: Envelope, uow: Any) -> None:
+        seen_uows.append(uow)
+        await handler(envelope, uow)
+
+    inbox = KeyedEffects()
+    envelope = Envelope(type="OrderPaid", source="t", subject="1", data={})
+    assert await inbox.handle(envelope, "notification", recording)
+    assert await inbox.handle(envelope, "notification", recording)
+    assert handler.calls == 2 and seen_uows == [None, None]

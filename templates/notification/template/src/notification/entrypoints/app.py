@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, *, bus: MessageBus | None = Non
         bus = bootstrap(settings, resources)
         background: list[Hook] = []
         if settings.consume_events:
-            background.append(event_consumer(settings, resources.database, bus).run)
+            background.append(event_consumer(settings, bus).run)
         app = create_kit_app(
             settings,
             title="notification",

@@ -1,10 +1,12 @@
 """The event consumer: every saga and review event the user should hear about.
 
-Idempotence has two layers: the kit's Mongo inbox skips an event id it recorded, and
-`notification_logs` (unique key = event id + channel) skips a delivery already made —
-the second covers the window in which the Mongo inbox records an event only after its
-handler ran. A transient failure (SMTP down, user-auth down) raises out of the handler:
-the kit retries with backoff, then publishes the event to `<topic>.DLQ`.
+Idempotence comes from the notification log itself: every effect of an event is recorded
+under `<event id>:<channel>` (a unique key) and claimed before anything is sent, so a
+redelivered event sends nothing again (service_layer/handlers.py). That log is this
+consumer's inbox (the kit's `KeyedEffects`): a separate Mongo inbox would record the same
+fact again with two more FerretDB writes per event. A transient failure (SMTP down,
+user-auth down) raises out of the handler: the kit retries with backoff, then publishes
+the event to `<topic>.DLQ`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from ecomkit.consumer import Backoff, EventConsumer
 from ecomkit.events import Envelope
-from ecomkit.inbox import MongoInbox
+from ecomkit.inbox import KeyedEffects
 
 from notification.domain import commands
 from notification.service_layer.messagebus import MessageBus
@@ -47,13 +49,13 @@ def event_handler(bus: MessageBus) -> EventHandler:
     return on_event
 
 
-def event_consumer(settings: Settings, database: Any, bus: MessageBus) -> EventConsumer:
+def event_consumer(settings: Settings, bus: MessageBus) -> EventConsumer:
     return EventConsumer(
         settings.kafka_bootstrap,
         settings.service_name,
         list(TOPICS),
         event_handler(bus),
-        inbox=MongoInbox(database),
+        inbox=KeyedEffects(),
         max_attempts=settings.consumer_max_attempts,
         backoff=Backoff(settings.consumer_backoff_initial_s, settings.consumer_backoff_max_s),
         create_topics=True,
