@@ -259,6 +259,13 @@ def test_localstripe_charges_declines_and_keeps_state(tmp_path: Path) -> None:
         assert attach.status_code == 402 and attach.json()["error"]["code"] == "card_declined"
         # Unlike real Stripe, charging 4000000000000002 directly succeeds in localstripe.
         assert charge(client, stripe_mod.CARD_DECLINED_ON_ATTACH).status_code == 200
+        # Saved while running (a forked child writes the snapshot within ~1 s), not only at
+        # a clean stop: a killed emulator keeps all but the last second of its payments.
+        deadline = time.monotonic() + 10
+        while not (ctx.data_dir / "localstripe.pickle").is_file():
+            assert time.monotonic() < deadline, "no snapshot written while running"
+            time.sleep(0.2)
+        assert client.get(f"/v1/customers/{customer}").status_code == 200  # still serving
 
     assert (ctx.data_dir / "localstripe.pickle").is_file()
     with running(component, ctx), stripe_client(ctx) as client:
