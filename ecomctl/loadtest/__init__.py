@@ -8,6 +8,7 @@ created back from the order service, judge the gates."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,9 @@ __all__ = ["LoadTestOptions", "LoadTestReport", "Progress", "build_options", "ru
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 READY_TIMEOUT_S = 3.0
+# A stack just restarted (or one of its servers) may fail a probe or two while the
+# gateway's workers reconnect their pools: ready within this grace counts as ready.
+READY_GRACE_S = 15.0
 
 
 def locustfile() -> Path:
@@ -53,16 +57,27 @@ def stack_endpoints(tgt: Target) -> Endpoints:
         ) from None
     if urlsplit(ends.gateway).hostname not in LOOPBACK:
         raise UsageError(f"refusing to load {ends.gateway}: only the local stack is tested")
-    try:
-        ready = httpx.get(f"{ends.gateway}/health/ready", timeout=READY_TIMEOUT_S)
-    except httpx.HTTPError:
-        ready = None
-    if ready is None or ready.status_code != 200:
+    if not _gateway_ready(f"{ends.gateway}/health/ready"):
         raise UsageError(
             f"no stack is running: the gateway at {ends.gateway} does not answer ready",
             hint="start it with `ecomctl up` (see `ecomctl status`)",
         )
     return ends
+
+
+def _gateway_ready(url: str) -> bool:
+    deadline = time.monotonic() + READY_GRACE_S
+    while True:
+        try:
+            if httpx.get(url, timeout=READY_TIMEOUT_S).status_code == 200:
+                return True
+        except httpx.ConnectError:
+            return False  # nothing listens: no stack, no point in waiting
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
 
 
 def run_loadtest(
