@@ -179,3 +179,55 @@ async def test_crash_while_handling_redelivers_the_event(kafka_bootstrap: str) -
         lambda: bool(seen),
     )
     assert seen == [str(env.id)]
+
+
+async def test_offsets_are_committed_in_batches_and_when_the_consumer_stops(
+    kafka_bootstrap: str,
+) -> None:
+    """With a commit interval longer than the run, records handled after the first round
+    are committed only by the stop, and a restarted consumer replays none of them."""
+    topic = await new_topic(kafka_bootstrap, partitions=1)
+    seen: list[int] = []
+
+    async def handler(env: Envelope, uow: Any) -> None:
+        seen.append(env.data["n"])
+
+    def consumer() -> EventConsumer:
+        return EventConsumer(
+            kafka_bootstrap,
+            f"g-{topic}",
+            [topic],
+            handler,
+            inbox=InMemoryInbox(),  # fresh each time: only the committed offset prevents a replay
+            backoff=FAST,
+            commit_interval_s=3600,
+        )
+
+    first = consumer()
+    task = asyncio.create_task(first.run())
+    await asyncio.sleep(1)  # assigned, first commit round done with nothing to commit
+    await produce(kafka_bootstrap, topic, [Envelope(type="T", source="s", data={"n": 0})])
+    async with asyncio.timeout(60):
+        while not seen:
+            await asyncio.sleep(0.05)
+    assert await committed(kafka_bootstrap, f"g-{topic}", topic) is None  # not yet: batched
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert await committed(kafka_bootstrap, f"g-{topic}", topic) == 1  # the stop committed it
+    await produce(kafka_bootstrap, topic, [Envelope(type="T", source="s", data={"n": 1})])
+    await run_until(consumer(), lambda: len(seen) >= 2)
+    assert seen == [0, 1]
+
+
+async def committed(bootstrap: str, group: str, topic: str) -> int | None:
+    from aiokafka import TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    found = offsets.get(TopicPartition(topic, 0))
+    return None if found is None or found.offset < 0 else found.offset

@@ -4,6 +4,7 @@ before anyone uses it (the database restarted, or an admin killed the session)."
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from ecomkit.db import create_engine
@@ -70,3 +71,59 @@ async def test_a_connection_back_a_moment_ago_is_not_pinged(
     finally:
         await engine.dispose()
     assert third != first
+
+
+async def _rollbacks_of_this_session(conn: object) -> int:
+    result = await conn.execute(text("SHOW SESSION STATUS LIKE 'Com_rollback'"))  # type: ignore[attr-defined]
+    return int(result.one()[1])
+
+
+async def test_mysql_a_committed_connection_goes_back_without_a_rollback(mysql_url: str) -> None:
+    """After a commit nothing is open, so handing the connection back costs no ROLLBACK
+    round trip (the session's own counter stays put over three units of work)."""
+    engine = create_engine(create_database(mysql_url), pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INT PRIMARY KEY)"))
+        async with engine.connect() as conn:
+            before = await _rollbacks_of_this_session(conn)
+            await conn.commit()
+        for row in range(3):
+            async with engine.begin() as conn:
+                await conn.execute(text(f"INSERT INTO t VALUES ({row})"))
+        async with engine.connect() as conn:
+            after = await _rollbacks_of_this_session(conn)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+    assert after == before
+
+
+def _insert_through_the_driver(sync_conn: Any) -> None:
+    cursor = sync_conn.connection.cursor()
+    cursor.execute("INSERT INTO t VALUES (1)")
+    cursor.close()
+
+
+async def test_mysql_a_connection_handed_back_mid_transaction_is_rolled_back(
+    mysql_url: str,
+) -> None:
+    """A transaction the Connection did not end itself (driver-level work) is still
+    rolled back on the way into the pool: its row never lands and its lock is gone."""
+    url = create_database(mysql_url)
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    other = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INT PRIMARY KEY)"))
+        async with engine.connect() as conn:
+            await conn.run_sync(_insert_through_the_driver)
+        async with other.connect() as conn:
+            await conn.execute(text("SET SESSION innodb_lock_wait_timeout = 2"))
+            await conn.execute(text("INSERT INTO t VALUES (1)"))  # would wait on a held lock
+            await conn.commit()
+            rows = (await conn.execute(text("SELECT COUNT(*) FROM t"))).scalar_one()
+    finally:
+        await engine.dispose()
+        await other.dispose()
+    assert rows == 1

@@ -4,8 +4,9 @@ Per record: decode the envelope, hand it to the inbox (which skips a handled eve
 retry transient errors with exponential backoff, and after `max_attempts` (or at once for
 a `PermanentError`/undecodable record) publish it to `<topic>.DLQ` with `dlq-error`,
 `dlq-attempts` and `dlq-original-topic` headers. Offsets are committed only after every
-record fetched from a partition so far was handled or dead-lettered; a crash before that
-redelivers them, which the inbox turns into no-ops.
+record fetched from a partition so far was handled or dead-lettered, at most every
+`commit_interval_s` and whenever partitions are revoked or the consumer stops; a crash
+before that redelivers them, which the inbox turns into no-ops.
 
 Records are handled concurrently except those with the same key, which are handled one
 after the other in offset order: events are keyed by their aggregate (the order id), so
@@ -16,7 +17,9 @@ other order's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -179,6 +182,7 @@ class EventConsumer:
         consumer_options: dict[str, Any] | None = None,
         concurrency: int = 8,
         max_pending: int = 500,
+        commit_interval_s: float = 0.5,
     ) -> None:
         self.bootstrap = bootstrap
         self.group_id = group_id
@@ -194,6 +198,10 @@ class EventConsumer:
         self._concurrency = concurrency
         # Records fetched but not yet handled before fetching pauses.
         self._max_pending = max_pending
+        # Offsets are committed at most this often (and when partitions are revoked or the
+        # consumer stops): an OffsetCommit per fetch was a broker write per handful of
+        # records. A crash re-delivers at most this much handled work; the inbox absorbs it.
+        self._commit_interval_s = commit_interval_s
 
     async def run(self) -> None:
         if self._create_topics:
@@ -216,17 +224,26 @@ class EventConsumer:
         pipelines = _Pipelines(consumer, processor, self._concurrency)
         consumer.subscribe(self.topics, listener=_FinishBeforeRevoke(pipelines))
         await consumer.start()
+        next_commit = 0.0
         try:
             while True:
                 if pipelines.pending >= self._max_pending:
                     await pipelines.wait_one()
+                # Records handled but not committed count as pending: the loop keeps
+                # waking up until they are committed.
                 batches = await consumer.getmany(
                     timeout_ms=50 if pipelines.pending else 1000, max_records=100
                 )
                 for partition, records in batches.items():
                     pipelines.add(partition, records)
-                await pipelines.commit_finished()
+                if time.monotonic() >= next_commit:
+                    await pipelines.commit_finished()
+                    next_commit = time.monotonic() + self._commit_interval_s
         finally:
+            # A stop still commits what was handled (bounded: the broker may be the reason).
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(5):
+                    await pipelines.commit_finished()
             await pipelines.cancel()
             await consumer.stop()
             if own_producer is not None:
