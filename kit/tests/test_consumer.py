@@ -5,7 +5,7 @@ import pytest
 
 from ecomkit.consumer import Backoff, PermanentError, RecordProcessor
 from ecomkit.events import Envelope, encode
-from ecomkit.inbox import KeyedEffects
+from ecomkit.inbox import IdempotentEffects
 from ecomkit.testing import InMemoryInbox, InMemoryProducer
 
 pytestmark = pytest.mark.anyio
@@ -140,7 +140,7 @@ async def test_cancellation_while_handling_is_not_retried() -> None:
 
 
 async def test_keyed_effects_hands_every_delivery_to_the_handler() -> None:
-    """`KeyedEffects` records nothing itself: a redelivery reaches the handler again (whose
+    """`IdempotentEffects` records nothing itself: a redelivery reaches the handler again (whose
     unique record under the event id keeps the effect single: the notification log's
     contract tests), with no unit of work."""
     handler = Calls()
@@ -150,7 +150,7 @@ async def test_keyed_effects_hands_every_delivery_to_the_handler() -> None:
         seen_uows.append(uow)
         await handler(envelope, uow)
 
-    inbox = KeyedEffects()
+    inbox = IdempotentEffects()
     envelope = Envelope(type="OrderPaid", source="t", subject="1", data={})
     assert await inbox.handle(envelope, "notification", recording)
     assert await inbox.handle(envelope, "notification", recording)

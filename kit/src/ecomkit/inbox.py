@@ -5,9 +5,9 @@ the handler adds), so a redelivered event has no second effect. `MongoInbox` is 
 services whose store is Mongo (FerretDB has no multi-document transactions): it records
 the event after the handler succeeded, so a crash in between redelivers it once more —
 Mongo handlers therefore write their effects keyed by the event id (upserts).
-`KeyedEffects` is for a handler whose every effect is already recorded under the event id
-with a unique key (the notification log): that record is the inbox, and a second one
-would only cost writes.
+`IdempotentEffects` is for a handler whose effects cannot happen twice by themselves: each
+recorded under the event id with a unique key (the notification log), or harmless to
+repeat (a cache eviction); an inbox would only cost writes.
 """
 
 from __future__ import annotations
@@ -65,11 +65,12 @@ class SqlInbox:
             return (await session.execute(query)).first() is not None
 
 
-class KeyedEffects:
-    """No inbox of its own: every delivery goes to the handler, which keeps a redelivery
-    from having a second effect by recording each effect under the event id first (a
-    unique key; the notification service claims `<event id>:<channel>` before sending).
-    The handler gets no unit of work (None). Use it only for such handlers."""
+class IdempotentEffects:
+    """No inbox: every delivery goes to the handler, which itself keeps a redelivery from
+    having a second effect, either by recording each effect under the event id first (a
+    unique key; the notification service claims `<event id>:<channel>` before sending) or
+    because repeating the effect changes nothing (product-catalog evicting a cached
+    product). The handler gets no unit of work (None). Use it only for such handlers."""
 
     async def handle(self, envelope: Envelope, consumer: str, handler: Handler) -> bool:
         await handler(envelope, None)

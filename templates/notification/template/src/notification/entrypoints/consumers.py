@@ -3,7 +3,7 @@
 Idempotence comes from the notification log itself: every effect of an event is recorded
 under `<event id>:<channel>` (a unique key) and claimed before anything is sent, so a
 redelivered event sends nothing again (service_layer/handlers.py). That log is this
-consumer's inbox (the kit's `KeyedEffects`): a separate Mongo inbox would record the same
+consumer's inbox (the kit's `IdempotentEffects`): a separate Mongo inbox would record the same
 fact again with two more FerretDB writes per event. A transient failure (SMTP down,
 user-auth down) raises out of the handler: the kit retries with backoff, then publishes
 the event to `<topic>.DLQ`.
@@ -17,7 +17,7 @@ from typing import Any
 
 from ecomkit.consumer import Backoff, EventConsumer
 from ecomkit.events import Envelope
-from ecomkit.inbox import KeyedEffects
+from ecomkit.inbox import IdempotentEffects
 
 from notification.domain import commands
 from notification.service_layer.messagebus import MessageBus
@@ -55,7 +55,7 @@ def event_consumer(settings: Settings, bus: MessageBus) -> EventConsumer:
         settings.service_name,
         list(TOPICS),
         event_handler(bus),
-        inbox=KeyedEffects(),
+        inbox=IdempotentEffects(),
         max_attempts=settings.consumer_max_attempts,
         backoff=Backoff(settings.consumer_backoff_initial_s, settings.consumer_backoff_max_s),
         create_topics=True,

@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, *, bus: MessageBus | None = Non
         bus = bootstrap(settings, resources)
         background: list[Hook] = [outbox_relay(settings, resources.engine), review_copier(bus)]
         if settings.consume_events:
-            background.append(inventory_consumer(settings, resources.engine, bus).run)
+            background.append(inventory_consumer(settings, bus).run)
         app = create_kit_app(
             settings,
             title="product-catalog",

@@ -8,9 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ecomkit.consumer import EventConsumer
-from ecomkit.db import create_session_factory
 from ecomkit.events import Envelope
-from ecomkit.inbox import SqlInbox
+from ecomkit.inbox import IdempotentEffects
 from ecomkit.kafka import create_producer
 from ecomkit.outbox import OutboxRelay
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -44,13 +43,15 @@ def inventory_updated_handler(bus: MessageBus) -> Callable[[Envelope, Any], Awai
     return on_inventory_updated
 
 
-def inventory_consumer(settings: Settings, engine: AsyncEngine, bus: MessageBus) -> EventConsumer:
+def inventory_consumer(settings: Settings, bus: MessageBus) -> EventConsumer:
     return EventConsumer(
         settings.kafka_bootstrap,
         f"{settings.service_name}-inventory-updated",
         [INVENTORY_UPDATED_TOPIC],
         inventory_updated_handler(bus),
-        inbox=SqlInbox(create_session_factory(engine), source=settings.service_name),
+        # Evicting a cached product twice changes nothing: an inbox row (a MySQL
+        # transaction per stock change) would only cost writes.
+        inbox=IdempotentEffects(),
         create_topics=True,
     )
 
