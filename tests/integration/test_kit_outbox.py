@@ -42,7 +42,7 @@ async def test_commit_writes_events_with_the_change(engine: AsyncEngine) -> None
     await record_events(engine, "t", ["a", "b"])
     await record_events(engine, "t", ["c"], commit=False)
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(outbox_table).order_by("created_at", "id"))).all()
+        rows = (await conn.execute(select(outbox_table).order_by(outbox_table.c.seq))).all()
         effects = (await conn.execute(text("SELECT count(*) FROM effects"))).scalar_one()
     assert [r.message_key for r in rows] == ["a", "b"]
     assert effects == 1  # the uncommitted unit of work left nothing, event or change
@@ -68,6 +68,29 @@ async def test_relay_publishes_in_order_and_marks(
     assert [decode(r.value).data["i"] for r in records] == list(range(30))
     assert dict(records[0].headers)["event-type"] == b"ThingHappened"
     assert await unpublished(engine) == 0
+
+
+async def test_rows_go_out_in_the_order_they_were_written_not_begun(
+    engine: AsyncEngine, kafka_bootstrap: str
+) -> None:
+    """A transaction that began first but wrote its event after another one committed (as
+    a handler waiting on the aggregate's lock does) publishes second. On PostgreSQL the
+    rows' created_at (now(): transaction start) says the opposite."""
+    topic = await new_topic(kafka_bootstrap, partitions=1)
+    async with SqlUnitOfWork(create_session_factory(engine), source="kit-test") as early:
+        await early.session.execute(text("SELECT 1"))  # its transaction has begun
+        await asyncio.sleep(0.01)
+        await record_events(engine, topic, ["k"])  # another writes {"i": 0} and commits
+        early.add_event(Event(type="ThingHappened", topic=topic, key="k", data={"i": 1}))
+        await early.commit()
+    producer = create_producer(kafka_bootstrap)
+    await producer.start()
+    try:
+        assert await OutboxRelay(engine, producer).publish_pending() == 2
+    finally:
+        await producer.stop()
+    records = await read_all(kafka_bootstrap, topic, 2)
+    assert [decode(r.value).data["i"] for r in records] == [0, 1]
 
 
 class StallAfterAck:
@@ -114,10 +137,6 @@ async def test_crash_between_publish_and_mark_duplicates_but_loses_nothing(
     assert await unpublished(engine) == 0
 
 
-# Known flake (2 failures in ~6 runs, only while the 2-core machine was saturated by other
-# stacks): one key's events came out of order once. Rerun once so CI shows it as a rerun
-# (pytest -ra lists reruns) while the cause is open — see the issue note (kit relay).
-@pytest.mark.flaky(reruns=1)
 async def test_several_relays_publish_each_event_and_keep_key_order(
     engine: AsyncEngine, kafka_bootstrap: str
 ) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 ROOT = Path(__file__).resolve().parents[2]
-# The service whose V2 migration holds the outbox/inbox of each dialect.
+# The service whose V2 migration (and outbox_sequence after it) holds the outbox/inbox.
 OUTBOX_MIGRATION = {"postgresql": "order", "mysql": "inventory"}
 
 
@@ -31,7 +31,8 @@ def outbox_sql(dialect: str) -> str:
     ):
         found = sorted(folder.glob("V2__create_outbox*.sql"))
         if found:
-            return found[0].read_text()
+            later = sorted(folder.glob("V*__outbox_sequence.sql"))
+            return ";\n".join(f.read_text() for f in [found[0], *later])
     raise FileNotFoundError(f"no V2 outbox migration for {service}")
 
 

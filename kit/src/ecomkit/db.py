@@ -136,8 +136,8 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 def outbox_row(event: Event, *, source: str) -> dict[str, Any]:
     """The outbox row for an event; its payload is the whole envelope the relay publishes.
 
-    `created_at` is left to the database clock (one clock for every writer); rows of one
-    transaction that share it keep their order through the time-ordered (v7) ids.
+    `created_at` and `seq` are the database's; `seq`, drawn at insert, is the order the
+    relay publishes in (rows of one statement are numbered in the order given here).
     """
     envelope = Envelope(type=event.type, source=source, subject=event.subject, data=event.data)
     headers = {HEADER_EVENT_TYPE: event.type, **current_trace_headers()}

@@ -78,8 +78,8 @@ _last = [0, 0]  # last millisecond, counter within it
 def uuid7() -> uuid.UUID:
     """A time-ordered UUID (RFC 9562 v7), monotonic within this process.
 
-    Outbox rows written in one transaction share `created_at`; ordering by (created_at, id)
-    then keeps the order in which the unit of work recorded them.
+    Event ids sort by creation time, which makes logs and the outbox easy to read (the
+    relay's order is the outbox's `seq`).
     """
     with _lock:
         ms = time.time_ns() // 1_000_000

@@ -9,9 +9,10 @@ A relay runs a round as soon as a unit of work of its own process committed outb
 (`ecomkit.db.outbox_committed`), and otherwise every `poll_interval_s` for rows written
 by other processes.
 
+Rows go out in the order they were inserted (`seq`, drawn by the database at insert, after
+the writer locked its aggregate), so one aggregate's events keep the order of its changes.
 Several relays may run: one that finds the oldest unpublished row locked by another relay
-stands by for that round instead of publishing later rows first, so events of one key keep
-their order.
+stands by for that round instead of publishing later rows first.
 """
 
 from __future__ import annotations
@@ -33,14 +34,16 @@ from ecomkit.tables import outbox_table
 log = logging.getLogger(__name__)
 
 _UNPUBLISHED = outbox_table.c.published_at.is_(None)
-_ORDER = (outbox_table.c.created_at, outbox_table.c.id)
+# The order rows were inserted in (a database sequence): for one aggregate that is the
+# order its transactions took its lock in, whatever their clocks said.
+_ORDER = (outbox_table.c.seq,)
 _oldest = outbox_table.alias("oldest")
 # The id of the oldest unpublished row, locked or not: read in the same statement that
 # locks the batch (a round trip less per round than asking separately).
 _HEAD_ID = (
     select(_oldest.c.id)
     .where(_oldest.c.published_at.is_(None))
-    .order_by(_oldest.c.created_at, _oldest.c.id)
+    .order_by(_oldest.c.seq)
     .limit(1)
     .scalar_subquery()
     .label("head_id")

@@ -1,4 +1,5 @@
-"""The outbox and inbox tables of migrations/<service>/V2__create_outbox*.sql as Core tables.
+"""The outbox and inbox tables of migrations/<service>/V2__create_outbox*.sql (and the
+`outbox_sequence` migration after it) as Core tables.
 
 Declared (not reflected) so they work without a round trip; the types map to what the
 migrations create: UUID/JSONB/TIMESTAMPTZ on PostgreSQL, CHAR(36)/JSON/TIMESTAMP(6) on MariaDB.
@@ -12,9 +13,11 @@ from typing import Any
 from sqlalchemy import (
     CHAR,
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Dialect,
+    FetchedValue,
     Integer,
     MetaData,
     String,
@@ -65,6 +68,8 @@ outbox_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+    # Drawn by the database at insert (identity / AUTO_INCREMENT): the relay's order.
+    Column("seq", BigInteger, server_default=FetchedValue(), nullable=False),
 )
 
 inbox_table = Table(
