@@ -110,6 +110,24 @@ def _copy_fallback_migrations(kind: str, target: Path) -> None:
         shutil.copytree(legacy, target / MIGRATIONS_SUBDIR)
 
 
+def _add_new_fallback_migrations(kind: str, target: Path) -> list[str]:
+    """Migrations ecomctl shipped after the service was generated (a new kit may need the
+    schema they make). Files already there are left alone: an applied migration's
+    checksum must not change, and the team may have edited a pending one."""
+    from ecomctl.migrate.locations import builtin_root
+
+    shipped = builtin_root() / kind
+    folder = target / MIGRATIONS_SUBDIR
+    if not shipped.is_dir() or not folder.is_dir():
+        return []
+    added = []
+    for migration in sorted(shipped.glob("*.sql")):
+        if not (folder / migration.name).exists():
+            shutil.copy2(migration, folder / migration.name)
+            added.append(migration.name)
+    return added
+
+
 def generated_services(workspace: Workspace) -> dict[str, Path]:
     """Every service folder of the workspace that copier generated (it has an answers file)."""
     base = workspace.root / SERVICES_DIR
@@ -144,6 +162,8 @@ def update_service(
         )
     except UserMessageError as exc:
         raise UserError(f"cannot update services/{name}: {exc}") from None
+    if not (source / "template" / MIGRATIONS_SUBDIR).is_dir():
+        _add_new_fallback_migrations(kind, target)
     conflicts = git.conflicted(repo, target)
     if not conflicts:
         message = f"ecomctl: update service {name} to template {kind} {snap.version}"

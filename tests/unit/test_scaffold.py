@@ -131,3 +131,30 @@ def test_init_writes_the_stack_and_add_service_appends_to_it(
     with pytest.raises(UsageError, match="port 8080"):
         add_service(workspace=ws, name="clash", kind="demo", port=8080)
     assert not (ws.root / "services" / "clash").exists()
+
+
+def test_update_brings_migrations_shipped_since_and_keeps_the_ones_there(
+    templates_root: Path, ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template without db/migration gets ecomctl's built-in migrations; an update adds
+    the versions shipped since (a new kit may need their schema) and changes no file
+    already there (applied migrations keep their checksums, team edits stay)."""
+    shipped = tmp_path / "builtin"
+    (shipped / "order").mkdir(parents=True)
+    (shipped / "order" / "V1__create.sql").write_text("CREATE TABLE t (id INT);\n")
+    monkeypatch.setattr("ecomctl.migrate.locations.builtin_root", lambda: shipped)
+    generated = generate_service(
+        workspace=ws, name="order", spec=ServiceSpec(port=8083, template="order")
+    )
+    folder = generated.path / "db" / "migration"
+    assert sorted(p.name for p in folder.iterdir()) == ["V1__create.sql"]
+    (folder / "V1__create.sql").write_text("CREATE TABLE t (id BIGINT);\n")  # the team's edit
+    (shipped / "order" / "V1__create.sql").write_text("CREATE TABLE t (id SMALLINT);\n")
+    (shipped / "order" / "V2__more.sql").write_text("ALTER TABLE t ADD COLUMN n INT;\n")
+
+    [updated] = update_services(workspace=ws, names=["order"])
+
+    assert updated.conflicts == []
+    assert sorted(p.name for p in folder.iterdir()) == ["V1__create.sql", "V2__more.sql"]
+    assert (folder / "V1__create.sql").read_text() == "CREATE TABLE t (id BIGINT);\n"
+    assert scaffold_git.dirty_paths(ws.root, generated.path) == []
