@@ -173,3 +173,21 @@ async def test_propagates_correlation_id_and_reuses_its_connection(serve: Any) -
     assert second.headers["Authorization"] == "Bearer t"
     assert first.transport is second.transport  # one keep-alive connection
     await client.aclose()
+
+
+async def test_a_callers_header_replaces_the_propagated_one_whatever_its_case(
+    serve: Any,
+) -> None:
+    upstream = await serve(Upstream())
+    client = client_for(upstream)
+    token = correlation_id_var.set("corr-9")
+    try:
+        await client.post(
+            "/x", json={}, headers={"x-correlation-id": "mine", "CONTENT-TYPE": "text/plain"}
+        )
+    finally:
+        correlation_id_var.reset(token)
+    [sent] = upstream.requests
+    assert sent.headers.getall("X-Correlation-ID") == ["mine"]
+    assert sent.headers.getall("Content-Type") == ["text/plain"]
+    await client.aclose()

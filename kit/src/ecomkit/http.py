@@ -148,10 +148,12 @@ class ServiceClient:
         """The upstream's response (any status below 500 is returned, not raised)."""
         method = method.upper()
         body = content
-        extra = dict(headers or {})
+        # Header names are case-insensitive: lower-cased once, so a caller's `x-correlation-id`
+        # replaces the propagated one instead of going out next to it.
+        extra = {name.lower(): value for name, value in (headers or {}).items()}
         if json is not None:
             body = jsonlib.dumps(json, separators=(",", ":")).encode()
-            extra.setdefault("Content-Type", "application/json")
+            extra.setdefault("content-type", "application/json")
         query = f"?{urlencode(params, doseq=True)}" if params else ""
         attempts = self._retries + 1 if method in IDEMPOTENT else 1
         try:
@@ -177,10 +179,9 @@ class ServiceClient:
         base = await self.base_url()
         url = f"{base}/{target.lstrip('/')}"
         path = "/" + url.split("://", 1)[-1].partition("/")[2]  # what follows host:port
-        pairs = [
-            (name.lower().encode(), value.encode())
-            for name, value in {**self._propagated_headers(), **headers}.items()
-        ]
+        merged = {name.lower(): value for name, value in self._propagated_headers().items()}
+        merged.update(headers)  # already lower-case (request)
+        pairs = [(name.encode(), value.encode()) for name, value in merged.items()]
         breaker = await self._breakers.get_breaker(self.name)
         async with breaker:
             upstream = await self._pool.request(method, Origin.parse(base), path, pairs, body)
