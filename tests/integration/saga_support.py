@@ -45,8 +45,12 @@ def high_id() -> int:
 def new_migrated_postgres(postgres_url: str, kind: str) -> str:
     admin = parse_url(postgres_url)
     name = kind.replace("-", "_") + "_" + uuid.uuid4().hex[:10]
-    conninfo = {"host": admin.host, "port": admin.port, "user": admin.user,
-                "password": admin.password or None}
+    conninfo = {
+        "host": admin.host,
+        "port": admin.port,
+        "user": admin.user,
+        "password": admin.password or None,
+    }
     with psycopg.connect(dbname=admin.database, autocommit=True, **conninfo) as conn:
         conn.execute(f"CREATE DATABASE {name}".encode())
     url = f"postgresql://{admin.user}:{admin.password}@{admin.host}:{admin.port}/{name}"
@@ -56,23 +60,24 @@ def new_migrated_postgres(postgres_url: str, kind: str) -> str:
 
 def publish(kafka: str, topic: str, envelope: Envelope, key: str) -> None:
     producer = Producer({"bootstrap.servers": kafka})
-    producer.produce(topic, encode(envelope), key=key.encode(),
-                     headers=[("event-type", envelope.type.encode())])
+    producer.produce(
+        topic, encode(envelope), key=key.encode(), headers=[("event-type", envelope.type.encode())]
+    )
     assert producer.flush(15) == 0
 
 
 def saga_event(kind: str, **data: Any) -> Envelope:
-    return Envelope(type=kind, source="integration-test", subject=str(data.get("order_id")),
-                    data=data)
+    return Envelope(
+        type=kind, source="integration-test", subject=str(data.get("order_id")), data=data
+    )
 
 
-def event_for(kafka: str, topic: str, order_id: int, **extra: Any
-              ) -> tuple[dict[str, Any], dict[str, bytes]]:
+def event_for(
+    kafka: str, topic: str, order_id: int, **extra: Any
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     def match(envelope: dict[str, Any]) -> bool:
         data = envelope.get("data") or {}
-        return data.get("order_id") == order_id and all(
-            data.get(k) == v for k, v in extra.items()
-        )
+        return data.get("order_id") == order_id and all(data.get(k) == v for k, v in extra.items())
 
     return find_event(kafka, topic, match)
 

@@ -32,9 +32,7 @@ from tests.integration.conftest import use_infra_only_platform
 
 # This module runs its own copies of saga services: keep the platform's copies away from
 # its events (tests/integration/conftest.py, infra_only_platform).
-platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = (
-    use_infra_only_platform()
-)
+platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = use_infra_only_platform()
 
 __all__ = ["anyio_backend"]
 
@@ -55,8 +53,11 @@ class Inventory:
 
     def stock(self, product_id: int, available: int) -> None:
         with self.client() as client:
-            put = client.put(f"/api/inventory/{product_id}/stock",
-                             json={"availableStock": available}, headers=ADMIN)
+            put = client.put(
+                f"/api/inventory/{product_id}/stock",
+                json={"availableStock": available},
+                headers=ADMIN,
+            )
         assert put.status_code == 200, put.text
 
     def level(self, product_id: int) -> dict[str, Any]:
@@ -66,8 +67,14 @@ class Inventory:
 
     def sql(self, statement: str, *args: Any) -> list[tuple[Any, ...]]:
         url = parse_url(self.db)
-        conn = pymysql.connect(host=url.host, port=url.port, user=url.user,
-                               password=url.password, database=url.database, autocommit=True)
+        conn = pymysql.connect(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password,
+            database=url.database,
+            autocommit=True,
+        )
         try:
             with conn.cursor() as cursor:
                 cursor.execute(statement, args)
@@ -103,8 +110,9 @@ async def _reserve_all(base: str, orders: list[dict[str, Any]]) -> list[int]:
 def test_no_oversell_when_many_orders_race_for_the_last_units(inventory: Inventory) -> None:
     product = high_id()
     inventory.stock(product, 5)
-    orders = [{"orderId": high_id(), "items": [{"productId": product, "quantity": 1}]}
-              for _ in range(40)]
+    orders = [
+        {"orderId": high_id(), "items": [{"productId": product, "quantity": 1}]} for _ in range(40)
+    ]
     codes = asyncio.run(_reserve_all(inventory.service.url, orders))
     assert sorted(set(codes)) == [200, 409], (codes, inventory.service.log.read_text()[-3000:])
     assert codes.count(200) == 5
@@ -112,7 +120,9 @@ def test_no_oversell_when_many_orders_race_for_the_last_units(inventory: Invento
     assert (level["availableStock"], level["reservedStock"]) == (0, 5)
     rows = inventory.sql(
         "SELECT COUNT(*), SUM(quantity) FROM reservations WHERE product_id = %s "
-        "AND status = 'RESERVED'", product)
+        "AND status = 'RESERVED'",
+        product,
+    )
     assert rows[0][0] == 5 and int(rows[0][1]) == 5
 
 
@@ -129,7 +139,8 @@ def test_multi_item_orders_race_all_or_nothing_without_deadlock(inventory: Inven
     orders = [{"orderId": high_id(), "items": items()} for _ in range(24)]
     codes = asyncio.run(_reserve_all(inventory.service.url, orders))
     assert codes.count(200) == 3 and codes.count(409) == 21, (
-        codes, inventory.service.log.read_text()[-3000:]
+        codes,
+        inventory.service.log.read_text()[-3000:],
     )
     for product in (a, b):
         level = inventory.level(product)
@@ -140,7 +151,11 @@ def test_order_created_reserves_then_order_paid_confirms(inventory: Inventory) -
     product, order_id = high_id(), high_id()
     inventory.stock(product, 10)
     created = saga_event(
-        "OrderCreated", order_id=order_id, user_id=7, total_amount="30.00", currency="USD",
+        "OrderCreated",
+        order_id=order_id,
+        user_id=7,
+        total_amount="30.00",
+        currency="USD",
         payment_method_id="pm_card_visa",
         items=[{"product_id": product, "quantity": 3, "price": "10.00"}],
     )
@@ -157,8 +172,12 @@ def test_order_created_reserves_then_order_paid_confirms(inventory: Inventory) -
     publish(inventory.kafka, "order-created-events", created, str(order_id))
     twin = saga_event("OrderCreated", **created.data)
     publish(inventory.kafka, "order-created-events", twin, str(order_id))
-    publish(inventory.kafka, "order-paid-events",
-            saga_event("OrderPaid", order_id=order_id, user_id=7), str(order_id))
+    publish(
+        inventory.kafka,
+        "order-paid-events",
+        saga_event("OrderPaid", order_id=order_id, user_id=7),
+        str(order_id),
+    )
     wait_for(lambda: inventory.level(product)["soldStock"] == 3, "confirmed")
     level = inventory.level(product)
     assert (level["availableStock"], level["reservedStock"], level["soldStock"]) == (7, 0, 3)
@@ -172,9 +191,13 @@ def test_out_of_stock_fails_with_per_item_availability(inventory: Inventory) -> 
     inventory.stock(plenty, 10)
     inventory.stock(scarce, 1)
     created = saga_event(
-        "OrderCreated", order_id=order_id, user_id=8,
-        items=[{"product_id": plenty, "quantity": 1, "price": "1.00"},
-               {"product_id": scarce, "quantity": 2, "price": "1.00"}],
+        "OrderCreated",
+        order_id=order_id,
+        user_id=8,
+        items=[
+            {"product_id": plenty, "quantity": 1, "price": "1.00"},
+            {"product_id": scarce, "quantity": 2, "price": "1.00"},
+        ],
     )
     publish(inventory.kafka, "order-created-events", created, str(order_id))
     envelope, _ = event_for(inventory.kafka, "inventory-reservation-failed-events", order_id)
@@ -186,19 +209,28 @@ def test_out_of_stock_fails_with_per_item_availability(inventory: Inventory) -> 
 def test_payment_failed_then_order_cancelled_releases_once(inventory: Inventory) -> None:
     product, order_id = high_id(), high_id()
     inventory.stock(product, 4)
-    created = saga_event("OrderCreated", order_id=order_id, user_id=9,
-                         items=[{"product_id": product, "quantity": 4, "price": "2.00"}])
+    created = saga_event(
+        "OrderCreated",
+        order_id=order_id,
+        user_id=9,
+        items=[{"product_id": product, "quantity": 4, "price": "2.00"}],
+    )
     publish(inventory.kafka, "order-created-events", created, str(order_id))
     wait_for(lambda: inventory.level(product)["reservedStock"] == 4, "reserved")
     failed = saga_event("PaymentFailed", order_id=order_id, reason="card_declined")
     publish(inventory.kafka, "payment-failed-events", failed, str(order_id))
     publish(inventory.kafka, "payment-failed-events", failed, str(order_id))  # redelivered
-    cancelled = saga_event("OrderCancelled", order_id=order_id, reason="payment failed",
-                           previous_status="PENDING")
+    cancelled = saga_event(
+        "OrderCancelled", order_id=order_id, reason="payment failed", previous_status="PENDING"
+    )
     publish(inventory.kafka, "order-cancelled-events", cancelled, str(order_id))
-    wait_for(lambda: inventory.sql(
-        "SELECT COUNT(*) FROM inbox WHERE event_id = %s", str(cancelled.id))[0][0] == 1,
-        "OrderCancelled handled")
+    wait_for(
+        lambda: (
+            inventory.sql("SELECT COUNT(*) FROM inbox WHERE event_id = %s", str(cancelled.id))[0][0]
+            == 1
+        ),
+        "OrderCancelled handled",
+    )
     level = inventory.level(product)
     assert (level["availableStock"], level["reservedStock"]) == (4, 0)
     conserved(inventory, product, 4)
@@ -208,11 +240,15 @@ def test_expired_reservations_are_released_by_the_service(inventory: Inventory) 
     product, order_id = high_id(), high_id()
     inventory.stock(product, 2)
     with inventory.client() as client:
-        held = client.post("/api/inventory/reserve", headers=SERVICE, json={
-            "orderId": order_id, "items": [{"productId": product, "quantity": 2}]})
+        held = client.post(
+            "/api/inventory/reserve",
+            headers=SERVICE,
+            json={"orderId": order_id, "items": [{"productId": product, "quantity": 2}]},
+        )
     assert held.status_code == 200
-    inventory.sql("UPDATE reservations SET expires_at = '2001-01-01 00:00:00' "
-                  "WHERE order_id = %s", order_id)
+    inventory.sql(
+        "UPDATE reservations SET expires_at = '2001-01-01 00:00:00' WHERE order_id = %s", order_id
+    )
     wait_for(lambda: inventory.level(product)["availableStock"] == 2, "expiry release")
     with inventory.client() as client:
         statuses = client.get(f"/api/inventory/reservations/{order_id}", headers=SERVICE)
@@ -220,8 +256,11 @@ def test_expired_reservations_are_released_by_the_service(inventory: Inventory) 
 
     def updated(envelope: dict[str, Any]) -> bool:
         data = envelope.get("data") or {}
-        return data.get("product_id") == product and data.get("available_stock") == 2 \
+        return (
+            data.get("product_id") == product
+            and data.get("available_stock") == 2
             and envelope.get("type") == "InventoryUpdated"
+        )
 
     from saga_support import find_event
 

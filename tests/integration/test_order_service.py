@@ -35,9 +35,7 @@ from tests.integration.conftest import use_infra_only_platform
 
 # This module runs its own copies of saga services: keep the platform's copies away from
 # its events (tests/integration/conftest.py, infra_only_platform).
-platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = (
-    use_infra_only_platform()
-)
+platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = use_infra_only_platform()
 
 __all__ = ["anyio_backend"]
 
@@ -49,8 +47,13 @@ class Orders:
         self.db = new_migrated_postgres(postgres_url, "order")
         self.sql(f"ALTER SEQUENCE orders_id_seq RESTART WITH {high_id()}")
         upstreams = {"user-auth": stack.user_auth.url, "product-catalog": stack.catalog.url}
-        self.env = service_env("order", self.db, kafka, ECOM_UPSTREAMS=json.dumps(upstreams),
-                               ECOM_SAGA_SWEEP_INTERVAL_S="0.5")
+        self.env = service_env(
+            "order",
+            self.db,
+            kafka,
+            ECOM_UPSTREAMS=json.dumps(upstreams),
+            ECOM_SAGA_SWEEP_INTERVAL_S="0.5",
+        )
         self.service: RunningService = start_service("order", self.env, tmp)
         wait_group_stable(kafka, self.env["ECOM_SERVICE_NAME"])
 
@@ -59,20 +62,27 @@ class Orders:
 
     def sql(self, statement: str, *args: Any) -> list[tuple[Any, ...]]:
         url = parse_url(self.db)
-        with psycopg.connect(host=url.host, port=url.port, user=url.user,
-                             password=url.password or None, dbname=url.database,
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.user,
+            password=url.password or None,
+            dbname=url.database,
+            autocommit=True,
+        ) as conn:
             cursor = conn.execute(statement.encode(), args or None)
             return list(cursor.fetchall()) if cursor.description else []
 
-    def place(self, *, quantity: int = 2, headers: dict[str, str] | None = None
-              ) -> dict[str, Any]:
+    def place(self, *, quantity: int = 2, headers: dict[str, str] | None = None) -> dict[str, Any]:
         product = new_product(self.stack, price="19.90")
-        body = {"items": [{"productId": product["id"], "quantity": quantity}],
-                "paymentMethodId": "pm_card_visa"}
+        body = {
+            "items": [{"productId": product["id"], "quantity": quantity}],
+            "paymentMethodId": "pm_card_visa",
+        }
         with self.client() as client:
-            created = client.post("/api/orders", json=body,
-                                  headers={**auth(self.stack.user), **(headers or {})})
+            created = client.post(
+                "/api/orders", json=body, headers={**auth(self.stack.user), **(headers or {})}
+            )
         assert created.status_code == 201, created.text
         order: dict[str, Any] = created.json()
         return order
@@ -85,15 +95,22 @@ class Orders:
         return body
 
     def history(self, order_id: int) -> list[str]:
-        rows = self.sql("SELECT event_type FROM order_events WHERE order_id = %s ORDER BY id",
-                        order_id)
+        rows = self.sql(
+            "SELECT event_type FROM order_events WHERE order_id = %s ORDER BY id", order_id
+        )
         return [r[0] for r in rows]
 
 
 def _sql_mysql(url_text: str, statement: str) -> None:
     url = parse_url(url_text)
-    conn = pymysql.connect(host=url.host, port=url.port, user=url.user, password=url.password,
-                           database=url.database, autocommit=True)
+    conn = pymysql.connect(
+        host=url.host,
+        port=url.port,
+        user=url.user,
+        password=url.password,
+        database=url.database,
+        autocommit=True,
+    )
     try:
         conn.cursor().execute(statement)
     finally:
@@ -135,8 +152,9 @@ def test_order_created_leaves_with_the_envelope(orders: Orders) -> None:
     data = envelope["data"]
     assert data["total_amount"] == "39.80" and data["currency"] == "USD"
     assert data["user_id"] == order["userId"] and data["email"] == orders.stack.user["email"]
-    assert data["items"] == [{"product_id": order["items"][0]["productId"], "quantity": 2,
-                              "price": "19.90"}]
+    assert data["items"] == [
+        {"product_id": order["items"][0]["productId"], "quantity": 2, "price": "19.90"}
+    ]
     assert data["payment_method_id"] == "pm_card_visa"
     assert headers["event-type"] == b"OrderCreated"
     assert headers["correlation-id"] == correlation.encode()
@@ -150,20 +168,27 @@ def test_idempotency_key_returns_the_first_order(orders: Orders) -> None:
     with orders.client() as client:
         first = client.post("/api/orders", json=body, headers=headers)
         again = client.post("/api/orders", json=body, headers=headers)
-        other = client.post("/api/orders", json={"items": [{"productId": product["id"],
-                                                             "quantity": 3}]}, headers=headers)
+        other = client.post(
+            "/api/orders",
+            json={"items": [{"productId": product["id"], "quantity": 3}]},
+            headers=headers,
+        )
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"] and again.headers["Idempotent-Replayed"]
     assert other.status_code == 409
-    keys = orders.sql("SELECT COUNT(*) FROM idempotency_keys WHERE order_id = %s",
-                      first.json()["id"])
+    keys = orders.sql(
+        "SELECT COUNT(*) FROM idempotency_keys WHERE order_id = %s", first.json()["id"]
+    )
     assert keys == [(1,)]
 
 
 def test_unknown_product_is_refused(orders: Orders) -> None:
     with orders.client() as client:
-        refused = client.post("/api/orders", headers=auth(orders.stack.user),
-                              json={"items": [{"productId": high_id(), "quantity": 1}]})
+        refused = client.post(
+            "/api/orders",
+            headers=auth(orders.stack.user),
+            json={"items": [{"productId": high_id(), "quantity": 1}]},
+        )
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
 
@@ -174,32 +199,49 @@ def test_saga_events_pay_then_ship_and_redelivery_has_no_second_effect(orders: O
     reserved = saga_event("InventoryReserved", order_id=oid, user_id=order["userId"])
     publish(orders.kafka, "inventory-reserved-events", reserved, str(oid))
     wait_for(lambda: orders.get(oid)["sagaState"] == "RESERVED", "reserved")
-    paid = saga_event("PaymentCompleted", order_id=oid, user_id=order["userId"],
-                      payment_id="pay-" + uuid.uuid4().hex[:8], amount="39.80", currency="USD")
+    paid = saga_event(
+        "PaymentCompleted",
+        order_id=oid,
+        user_id=order["userId"],
+        payment_id="pay-" + uuid.uuid4().hex[:8],
+        amount="39.80",
+        currency="USD",
+    )
     publish(orders.kafka, "payment-completed-events", paid, str(oid))
     publish(orders.kafka, "payment-completed-events", paid, str(oid))  # redelivered
     publish(orders.kafka, "inventory-reserved-events", reserved, str(oid))
     wait_for(status_is(orders, oid, "PAID"), "paid")
-    wait_for(lambda: orders.sql("SELECT COUNT(*) FROM inbox WHERE event_id = %s",
-                                str(reserved.id)) == [(1,)], "redelivery consumed")
+    wait_for(
+        lambda: (
+            orders.sql("SELECT COUNT(*) FROM inbox WHERE event_id = %s", str(reserved.id)) == [(1,)]
+        ),
+        "redelivery consumed",
+    )
     envelope, _ = event_for(orders.kafka, "order-paid-events", oid)
-    assert envelope["data"] == {"order_id": oid, "user_id": order["userId"],
-                                "total_amount": "39.80", "currency": "USD"}
+    assert envelope["data"] == {
+        "order_id": oid,
+        "user_id": order["userId"],
+        "total_amount": "39.80",
+        "currency": "USD",
+    }
     with orders.client() as client:
         shipped = client.put(f"/api/orders/{oid}/ship", headers=auth(orders.stack.admin))
         refused = client.put(f"/api/orders/{oid}/cancel", headers=auth(orders.stack.user))
     assert shipped.status_code == 200 and shipped.json()["status"] == "SHIPPED"
     assert refused.status_code == 409
-    assert orders.history(oid) == ["OrderCreated", "InventoryReserved", "OrderPaid",
-                                   "OrderShipped"]
+    assert orders.history(oid) == ["OrderCreated", "InventoryReserved", "OrderPaid", "OrderShipped"]
     event_for(orders.kafka, "order-shipped-events", oid)
 
 
 def test_payment_failure_cancels_and_a_late_payment_is_ignored(orders: Orders) -> None:
     order = orders.place()
     oid = order["id"]
-    publish(orders.kafka, "payment-failed-events",
-            saga_event("PaymentFailed", order_id=oid, reason="card_declined"), str(oid))
+    publish(
+        orders.kafka,
+        "payment-failed-events",
+        saga_event("PaymentFailed", order_id=oid, reason="card_declined"),
+        str(oid),
+    )
     wait_for(status_is(orders, oid, "CANCELLED"), "cancelled")
     assert orders.get(oid)["cancelReason"] == "payment failed: card_declined"
     envelope, _ = event_for(orders.kafka, "order-cancelled-events", oid)
@@ -213,8 +255,12 @@ def test_payment_failure_cancels_and_a_late_payment_is_ignored(orders: Orders) -
 def test_reservation_failure_cancels_with_the_reason(orders: Orders) -> None:
     order = orders.place()
     oid = order["id"]
-    failed = saga_event("InventoryReservationFailed", order_id=oid,
-                        reason="insufficient stock for product(s) 1", items=[])
+    failed = saga_event(
+        "InventoryReservationFailed",
+        order_id=oid,
+        reason="insufficient stock for product(s) 1",
+        items=[],
+    )
     publish(orders.kafka, "inventory-reservation-failed-events", failed, str(oid))
     wait_for(status_is(orders, oid, "CANCELLED"), "cancelled")
     assert "insufficient stock" in orders.get(oid)["cancelReason"]

@@ -37,9 +37,7 @@ from tests.integration.test_payment_support import (
 
 # This module runs its own copies of saga services: keep the platform's copies away from
 # its events (tests/integration/conftest.py, infra_only_platform).
-platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = (
-    use_infra_only_platform()
-)
+platform, postgres_url, mysql_url, kafka_bootstrap, mongo_url, redis_url = use_infra_only_platform()
 
 API_KEY = "sk_test_ecomctl"
 CARD_OK, CARD_DECLINED = "4242424242424242", "4000000000000341"
