@@ -6,6 +6,11 @@ running stack (and its child processes) is read before and after N orders at C
 concurrent; the background each process burns when idle (pollers, heartbeats, scrapes) is
 measured over a quiet window first and subtracted.
 
+CPU time per unit of work swings by a third between runs on a shared VM, so the same run
+also measures a reference: saga_latency's bare chain (one HTTP call, four Kafka hops
+through aiokafka relays in this process) for as many messages, counting this process and
+Kafka. The ratio of the two is the figure to compare across runs and machines.
+
     python bench/saga_cpu.py --workspace WS [--orders 200] [--concurrency 10] [--json]
 """
 
@@ -21,6 +26,7 @@ from pathlib import Path
 import aiohttp
 import psutil
 from _saga import Outcomes, Tally, place_and_follow, seed
+from saga_latency import run_reference
 
 IDLE_WINDOW_S = 5.0
 SETTLED_CPU_SHARE = 0.45  # of one core, summed over the stack (its background is ~0.3)
@@ -108,6 +114,7 @@ async def measure(options: argparse.Namespace) -> dict[str, object]:
         after, elapsed = cpu_seconds(pids), time.perf_counter() - started
     finally:
         await outcomes.stop()
+    reference_ms = await reference_cpu_ms(options, pids, found.ends.kafka)
     used = delta(after, before)
     per_order = {
         name: max(0.0, used[name] - idle_rate.get(name, 0.0) * elapsed) * 1000 / options.orders
@@ -124,10 +131,34 @@ async def measure(options: argparse.Namespace) -> dict[str, object]:
             k: round(v, 2) for k, v in sorted(per_order.items(), key=lambda kv: -kv[1])
         },
         "total_cpu_ms_per_order": round(total, 2),
+        "reference_cpu_ms_per_chain": round(reference_ms, 2),
+        "ratio_to_reference": round(total / reference_ms, 1) if reference_ms else None,
         "idle_background_cores": round(sum(idle_rate.values()), 3),
         "cpus": os.cpu_count(),
         "ceiling_orders_per_s": round((os.cpu_count() or 1) * 1000 / total, 1) if total else None,
     }
+
+
+async def reference_cpu_ms(
+    options: argparse.Namespace, pids: dict[str, int], bootstrap: str
+) -> float:
+    """CPU per chain of the bare reference (this process + Kafka, Kafka's idle subtracted)."""
+    kafka = {"kafka": pids["kafka"]}
+    me = psutil.Process()
+    idle_start = cpu_seconds(kafka)["kafka"]
+    await asyncio.sleep(IDLE_WINDOW_S)
+    kafka_idle_rate = (cpu_seconds(kafka)["kafka"] - idle_start) / IDLE_WINDOW_S
+    mine, theirs, started = _own_cpu(me), cpu_seconds(kafka)["kafka"], time.perf_counter()
+    await run_reference(bootstrap, options.orders, options.concurrency, 0)
+    elapsed = time.perf_counter() - started
+    used = _own_cpu(me) - mine
+    used += max(0.0, cpu_seconds(kafka)["kafka"] - theirs - kafka_idle_rate * elapsed)
+    return used * 1000 / options.orders
+
+
+def _own_cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 def main() -> None:
@@ -155,6 +186,10 @@ def main() -> None:
     print(
         f"  {'total':<16} {result['total_cpu_ms_per_order']:7.2f} ms CPU per order -> at most "
         f"{result['ceiling_orders_per_s']} orders/s on {result['cpus']} CPUs"
+    )
+    print(
+        f"reference chain (1 HTTP call + 4 Kafka hops): {result['reference_cpu_ms_per_chain']} ms"
+        f" CPU per chain; saga / reference = {result['ratio_to_reference']}"
     )
 
 
