@@ -77,6 +77,12 @@ async def settle(pids: dict[str, int]) -> float:
     return time.perf_counter() - started
 
 
+def steal_share() -> tuple[int, int]:
+    """(steal, total) jiffies of the machine so far: what the hypervisor took."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (fields[7] if len(fields) > 7 else 0), sum(fields)
+
+
 def delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
     return {name: max(0.0, after[name] - before.get(name, 0.0)) for name in after}
 
@@ -108,10 +114,12 @@ async def measure(options: argparse.Namespace) -> dict[str, object]:
         await asyncio.sleep(IDLE_WINDOW_S)
         idle_rate = {k: v / IDLE_WINDOW_S for k, v in delta(cpu_seconds(pids), idle_start).items()}
         before, started = cpu_seconds(pids), time.perf_counter()
+        steal_before = steal_share()
         tally = await place(options, found, outcomes, options.orders, options.warmup)
         paid_after = time.perf_counter() - started
         drained_after = paid_after + await settle(pids)  # every consumer done with them
         after, elapsed = cpu_seconds(pids), time.perf_counter() - started
+        steal_after = steal_share()
     finally:
         await outcomes.stop()
     reference_ms = await reference_cpu_ms(options, pids, found.ends.kafka)
@@ -135,6 +143,10 @@ async def measure(options: argparse.Namespace) -> dict[str, object]:
         "ratio_to_reference": round(total / reference_ms, 1) if reference_ms else None,
         "idle_background_cores": round(sum(idle_rate.values()), 3),
         "cpus": os.cpu_count(),
+        # CPU time per unit of work inflates when the hypervisor is busy elsewhere.
+        "steal_percent": round(
+            100 * (steal_after[0] - steal_before[0]) / max(1, steal_after[1] - steal_before[1]), 1
+        ),
         "ceiling_orders_per_s": round((os.cpu_count() or 1) * 1000 / total, 1) if total else None,
     }
 
@@ -179,7 +191,10 @@ def main() -> None:
         f"consumers done in {result['drained_in_s']} s "
         f"(errors: {result['errors'] or 'none'})"
     )
-    print(f"idle background: {result['idle_background_cores']} of a core (subtracted)")
+    print(
+        f"idle background: {result['idle_background_cores']} of a core (subtracted); "
+        f"steal during the run: {result['steal_percent']} % of the machine"
+    )
     for name, ms in result["cpu_ms_per_order"].items():  # type: ignore[attr-defined]
         if ms >= 0.05:
             print(f"  {name:<16} {ms:7.2f} ms")

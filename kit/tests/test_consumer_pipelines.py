@@ -129,3 +129,20 @@ async def test_finish_hands_over_revoked_partitions_committed() -> None:
     handler.gate(0).set()
     await finishing
     assert consumer.commits == [{TP: 1}]
+
+
+async def test_wait_one_waits_for_a_record_in_flight_not_one_handled_already() -> None:
+    """Handled records stay pending until the next commit; waiting on them would return at
+    once and turn the consumer's back-pressure into a busy loop."""
+    handler, consumer = GatedHandler(), Consumer()
+    work = pipelines(handler, consumer)
+    work.add(TP, [Record(0, b"a"), Record(1, b"b")])
+    handler.gate(1).set()
+    await settle()
+    assert handler.finished == [1] and work.pending == 2
+    waiting = asyncio.create_task(work.wait_one())
+    await settle()
+    assert not waiting.done()
+    handler.gate(0).set()
+    await asyncio.wait_for(waiting, 5)
+    await work.cancel()

@@ -228,7 +228,11 @@ class EventConsumer:
         try:
             while True:
                 if pipelines.pending >= self._max_pending:
-                    await pipelines.wait_one()
+                    # Full: let go of what is handled, then wait for a record in flight.
+                    await pipelines.commit_finished()
+                    next_commit = time.monotonic() + self._commit_interval_s
+                    if pipelines.pending >= self._max_pending:
+                        await pipelines.wait_one()
                 # Records handled but not committed count as pending: the loop keeps
                 # waking up until they are committed.
                 batches = await consumer.getmany(
@@ -288,7 +292,8 @@ class _Pipelines:
             await self._processor.process(record)
 
     async def wait_one(self) -> None:
-        tasks = [task for queue in self._by_partition.values() for _, task in queue]
+        """Until one more record is handled (records handled already do not count)."""
+        tasks = [t for queue in self._by_partition.values() for _, t in queue if not t.done()]
         if tasks:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
 
