@@ -18,6 +18,7 @@ from ecomctl.operations import Target
 
 _VERDICT = re.compile(
     r"^(?P<name>[\w-]+): ratio=(?P<ratio>[-\d.einf]+) target(?P<op><=|>=)(?P<target>[\d.]+)"
+    r"(?:\s+[^\s(]+)?"  # a unit after the target ("orders/s")
     r"\s*(?:\((?P<detail>.*)\))?\s*$"
 )
 TIMEOUT_S = 1800.0

@@ -60,5 +60,12 @@ def test_bench_verdict_lines() -> None:
     assert result.ok and result.ratio == 0.002 and result.detail.startswith("hit")
     higher = parse_verdict("checkout_throughput", "x: ratio=80 target>=100 (80/s)", 1, 1.0)
     assert not higher.ok and higher.op == ">="
+    real = (
+        "checkout_throughput: ratio=15.0 target>=100 orders/s (p95 180.0 ms at 15/s offered; "
+        "limits p95<200 ms, errors<0.1%; via order)"
+    )
+    throughput = parse_verdict("checkout_throughput", real, 1, 1.0)
+    assert throughput.ratio == 15.0 and throughput.target == 100
+    assert throughput.detail.startswith("p95 180.0 ms")
     missing = parse_verdict("up_time", "Traceback ...", 1, 1.0)
     assert not missing.ok and missing.detail == "no verdict line"
