@@ -13,7 +13,7 @@ from ecomkit.events import Event, decode
 from ecomkit.kafka import create_producer
 from ecomkit.outbox import OutboxRelay
 from ecomkit.tables import outbox_table
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from test_kit_support import anyio_backend, dialect, engine, new_topic, read_all
 
@@ -91,6 +91,71 @@ async def test_rows_go_out_in_the_order_they_were_written_not_begun(
         await producer.stop()
     records = await read_all(kafka_bootstrap, topic, 2)
     assert [decode(r.value).data["i"] for r in records] == [0, 1]
+
+
+TWO_HOURS_AGO = {
+    "postgresql": "CURRENT_TIMESTAMP - interval '2 hours'",
+    "mysql": "CURRENT_TIMESTAMP(6) - INTERVAL 2 HOUR",
+}
+
+
+async def test_rows_published_longer_ago_than_the_retention_are_deleted(
+    engine: AsyncEngine, kafka_bootstrap: str
+) -> None:
+    topic = await new_topic(kafka_bootstrap)
+    await record_events(engine, topic, ["a", "b", "c", "d"])
+    producer = create_producer(kafka_bootstrap)
+    await producer.start()
+    try:
+        assert await OutboxRelay(engine, producer).publish_pending() == 4
+    finally:
+        await producer.stop()
+    async with engine.begin() as conn:
+        ids = (await conn.execute(select(outbox_table.c.id).order_by(outbox_table.c.seq))).all()
+        old = text(TWO_HOURS_AGO[conn.dialect.name])
+        await conn.execute(
+            update(outbox_table)
+            .where(outbox_table.c.id.in_([row.id for row in ids[:2]]))
+            .values(published_at=old)
+        )
+    await record_events(engine, topic, ["e"])  # not published yet: never deleted
+    keeping = OutboxRelay(engine, producer, retention_s=None)
+    assert await keeping.delete_published() == 0
+    relay = OutboxRelay(engine, producer, retention_s=3600)
+    assert await relay.delete_published(batch=1) == 2  # one batch after the other
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(outbox_table).order_by(outbox_table.c.seq))).all()
+    assert [r.message_key for r in rows] == ["c", "d", "e"]
+    assert rows[-1].published_at is None
+
+
+async def test_a_running_relay_sweeps_old_rows_by_itself(
+    engine: AsyncEngine, kafka_bootstrap: str
+) -> None:
+    topic = await new_topic(kafka_bootstrap)
+    await record_events(engine, topic, ["a"])
+    async with engine.begin() as conn:
+        old = text(TWO_HOURS_AGO[conn.dialect.name])
+        await conn.execute(update(outbox_table).values(published_at=old))
+    producer = create_producer(kafka_bootstrap)
+    await producer.start()
+    relay = OutboxRelay(engine, producer, retention_s=3600, sweep_interval_s=0.05)
+    task = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(30):
+            while await count_rows(engine):
+                await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await producer.stop()
+
+
+async def count_rows(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int(
+            (await conn.execute(select(func.count()).select_from(outbox_table))).scalar_one()
+        )
 
 
 class StallAfterAck:

@@ -13,6 +13,9 @@ Rows go out in the order they were inserted (`seq`, drawn by the database at ins
 the writer locked its aggregate), so one aggregate's events keep the order of its changes.
 Several relays may run: one that finds the oldest unpublished row locked by another relay
 stands by for that round instead of publishing later rows first.
+
+Published rows are kept for `retention_s` (7 days: enough to see what went out, and when)
+and then deleted by the relay, a batch at a time, so the table does not grow without end.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, text, update
+from sqlalchemy import Float, Integer, Row, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ecomkit.db import outbox_committed
@@ -50,6 +54,15 @@ _HEAD_ID = (
 )
 
 
+def _ago(dialect: str, seconds: float) -> Any:
+    """The database clock `seconds` ago (the clock that wrote published_at)."""
+    if dialect == "postgresql":
+        ago = bindparam("ago", float(seconds), type_=Float())
+        return text("CURRENT_TIMESTAMP - make_interval(secs => :ago)").bindparams(ago)
+    ago = bindparam("ago", int(seconds), type_=Integer())
+    return text("CURRENT_TIMESTAMP(6) - INTERVAL :ago SECOND").bindparams(ago)
+
+
 def message_of(row: Row[Any]) -> tuple[bytes, bytes, Headers]:
     """(key, value, headers) of the Kafka record for an outbox row."""
     value = json.dumps(row.payload, separators=(",", ":")).encode()
@@ -66,12 +79,16 @@ class OutboxRelay:
         batch: int = 100,
         poll_interval_s: float = 0.2,
         max_backoff_s: float = 5.0,
+        retention_s: float | None = 7 * 86_400.0,
+        sweep_interval_s: float = 300.0,
     ) -> None:
         self._engine = engine
         self._producer = producer
         self._batch = batch
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
+        self._retention_s = retention_s  # None keeps published rows forever
+        self._sweep_interval_s = sweep_interval_s
 
     async def run(self) -> None:
         """Relay until cancelled; failures are logged and retried with a growing pause."""
@@ -83,6 +100,7 @@ class OutboxRelay:
 
     async def _loop(self, wake: asyncio.Event) -> None:
         failures = 0
+        next_sweep = time.monotonic() + self._sweep_interval_s
         while True:
             wake.clear()  # before the round: a commit during it triggers the next one
             try:
@@ -94,6 +112,9 @@ class OutboxRelay:
                 failures += 1
                 log.exception("outbox relay round failed (%d in a row)", failures)
                 published = 0
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + self._sweep_interval_s
+                await self._sweep()
             if failures:
                 await asyncio.sleep(self._pause(failures))
             elif published < self._batch:
@@ -133,6 +154,39 @@ class OutboxRelay:
         finally:
             if failed:  # after the round's transaction let go of the row locks
                 await self._count_attempt(failed)
+
+    async def _sweep(self) -> None:
+        try:
+            deleted = await self.delete_published()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # publishing matters more: try again next time
+            log.warning("could not delete old published outbox rows", exc_info=True)
+            return
+        if deleted:
+            log.info("deleted %d outbox rows published over %.0f s ago", deleted, self._retention_s)
+
+    async def delete_published(self, *, batch: int = 1_000) -> int:
+        """Delete rows published more than `retention_s` ago, `batch` per transaction (short
+        transactions: writers keep inserting meanwhile); returns how many went."""
+        if self._retention_s is None:
+            return 0
+        deleted = 0
+        while True:
+            async with self._engine.begin() as conn:
+                cutoff = _ago(conn.dialect.name, self._retention_s)
+                old = (
+                    select(outbox_table.c.id)
+                    .where(outbox_table.c.published_at.is_not(None))
+                    .where(outbox_table.c.published_at < cutoff)
+                    .limit(batch)
+                )
+                if conn.dialect.name == "mysql":  # no LIMIT in an IN subquery there
+                    old = select(old.subquery().c.id)
+                result = await conn.execute(delete(outbox_table).where(outbox_table.c.id.in_(old)))
+            deleted += result.rowcount
+            if result.rowcount < batch:
+                return deleted
 
     @staticmethod
     async def _relax_durability(conn: AsyncConnection) -> None:
