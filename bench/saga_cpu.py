@@ -122,7 +122,9 @@ async def measure(options: argparse.Namespace) -> dict[str, object]:
         steal_after = steal_share()
     finally:
         await outcomes.stop()
-    reference_ms = await reference_cpu_ms(options, pids, found.ends.kafka)
+    reference_ms = await reference_cpu_ms(
+        options, pids["kafka"], idle_rate.get("kafka", 0.0), found.ends.kafka
+    )
     used = delta(after, before)
     per_order = {
         name: max(0.0, used[name] - idle_rate.get(name, 0.0) * elapsed) * 1000 / options.orders
@@ -152,25 +154,15 @@ async def measure(options: argparse.Namespace) -> dict[str, object]:
 
 
 async def reference_cpu_ms(
-    options: argparse.Namespace, pids: dict[str, int], bootstrap: str
+    options: argparse.Namespace, kafka_pid: int, kafka_idle_rate: float, bootstrap: str
 ) -> float:
     """CPU per chain of the bare reference (this process + Kafka, Kafka's idle subtracted)."""
-    kafka = {"kafka": pids["kafka"]}
-    me = psutil.Process()
-    idle_start = cpu_seconds(kafka)["kafka"]
-    await asyncio.sleep(IDLE_WINDOW_S)
-    kafka_idle_rate = (cpu_seconds(kafka)["kafka"] - idle_start) / IDLE_WINDOW_S
-    mine, theirs, started = _own_cpu(me), cpu_seconds(kafka)["kafka"], time.perf_counter()
+    pids = {"bench": os.getpid(), "kafka": kafka_pid}
+    before, started = cpu_seconds(pids), time.perf_counter()
     await run_reference(bootstrap, options.orders, options.concurrency, 0)
-    elapsed = time.perf_counter() - started
-    used = _own_cpu(me) - mine
-    used += max(0.0, cpu_seconds(kafka)["kafka"] - theirs - kafka_idle_rate * elapsed)
-    return used * 1000 / options.orders
-
-
-def _own_cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
+    used = delta(cpu_seconds(pids), before)
+    kafka = max(0.0, used["kafka"] - kafka_idle_rate * (time.perf_counter() - started))
+    return (used["bench"] + kafka) * 1000 / options.orders
 
 
 def main() -> None:

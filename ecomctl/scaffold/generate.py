@@ -81,7 +81,7 @@ def generate_service(
         overwrite=True,
         quiet=True,
     )
-    _copy_fallback_migrations(spec.template, target)
+    _copy_fallback_migrations(spec.template, source, target)
     git.commit(repo, [target], f"ecomctl: generate service {name} from template {spec.template}")
     return Generated(name, spec.template, target, snap.version)
 
@@ -99,33 +99,23 @@ def _answers(name: str, spec: ServiceSpec, source: Path) -> dict[str, Any]:
     return {key: value for key, value in known.items() if key in asked}
 
 
-def _copy_fallback_migrations(kind: str, target: Path) -> None:
-    """A template without db/migration gets the repository's migrations/<kind> (until moved)."""
-    if (target / MIGRATIONS_SUBDIR).is_dir():
+def _copy_fallback_migrations(kind: str, source: Path, target: Path) -> None:
+    """A template without db/migration gets the repository's migrations/<kind> (until moved):
+    every file at generation, and at each update the versions shipped since (a new kit may
+    need their schema). Files already there are left alone: an applied migration's checksum
+    must not change, and the team may have edited a pending one."""
+    if (source / "template" / MIGRATIONS_SUBDIR).is_dir():
         return
     from ecomctl.migrate.locations import builtin_root
 
-    legacy = builtin_root() / kind
-    if legacy.is_dir():
-        shutil.copytree(legacy, target / MIGRATIONS_SUBDIR)
-
-
-def _add_new_fallback_migrations(kind: str, target: Path) -> list[str]:
-    """Migrations ecomctl shipped after the service was generated (a new kit may need the
-    schema they make). Files already there are left alone: an applied migration's
-    checksum must not change, and the team may have edited a pending one."""
-    from ecomctl.migrate.locations import builtin_root
-
     shipped = builtin_root() / kind
+    if not shipped.is_dir():
+        return
     folder = target / MIGRATIONS_SUBDIR
-    if not shipped.is_dir() or not folder.is_dir():
-        return []
-    added = []
+    folder.mkdir(parents=True, exist_ok=True)
     for migration in sorted(shipped.glob("*.sql")):
         if not (folder / migration.name).exists():
             shutil.copy2(migration, folder / migration.name)
-            added.append(migration.name)
-    return added
 
 
 def generated_services(workspace: Workspace) -> dict[str, Path]:
@@ -162,8 +152,7 @@ def update_service(
         )
     except UserMessageError as exc:
         raise UserError(f"cannot update services/{name}: {exc}") from None
-    if not (source / "template" / MIGRATIONS_SUBDIR).is_dir():
-        _add_new_fallback_migrations(kind, target)
+    _copy_fallback_migrations(kind, source, target)
     conflicts = git.conflicted(repo, target)
     if not conflicts:
         message = f"ecomctl: update service {name} to template {kind} {snap.version}"
