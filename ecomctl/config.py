@@ -13,6 +13,7 @@ KAFKA_HOME = "KAFKA_HOME"  # a Kafka distribution the user already has
 NO_COLOR = "NO_COLOR"
 TEMPLATES_DIR = "ECOMCTL_TEMPLATES_DIR"  # service templates (default: those shipped with ecomctl)
 KIT_DIR = "ECOMCTL_KIT_DIR"  # the service kit's source (default: the one shipped with ecomctl)
+INSTALLER = "ECOMCTL_INSTALLER"  # "pip": install services with pip even when uv is present
 
 WORKSPACE_MARKER = "ecomctl.yaml"  # a stack file that makes its folder a workspace
 DEFAULT_WORKSPACE_NAME = "ecomctl-workspace"

@@ -1,17 +1,23 @@
 """The workspace's virtualenv that runs every generated service.
 
-Created with `--system-site-packages` so libraries already installed with
-ecomctl (FastAPI, SQLAlchemy, the drivers...) are reused rather than
-downloaded again; the service kit and each service are installed editable,
-so an edit in `services/<name>` needs a restart, not a reinstall. A stamp of
-the pyproject files it was built from makes a second `up` skip pip.
+Isolated from the interpreter it was made from (no system site-packages): a
+service runs only with what its own pyproject.toml and the kit declare, so an
+undeclared import fails on every machine instead of only where the base
+interpreter happens to lack it. Packages are installed with uv when ecomctl
+has it (a cold install of the kit takes seconds, pip about a minute), else with
+the venv's pip. The service kit and each service are installed editable, so an
+edit in `services/<name>` needs a restart, not a reinstall; a stamp of the
+pyproject files it was built from makes a second `up` skip the installer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -37,39 +43,87 @@ def kit_dir() -> Path | None:
     return checkout if (checkout / "pyproject.toml").is_file() else None
 
 
-def install_command(python: Path, sources: list[Path]) -> list[str]:
-    argv = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    for source in sources:
-        argv += ["-e", str(source)]
+def uv_binary() -> str | None:
+    """uv's executable when it is installed beside ecomctl and not switched off."""
+    if os.environ.get(config.INSTALLER, "").strip() == "pip":
+        return None
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        return None
+    try:
+        return str(find_uv_bin())
+    except FileNotFoundError:
+        return None
+
+
+def install_command(python: Path, editables: list[str], *, uv: str | None = None) -> list[str]:
+    """Editable installs of `editables` (paths, each optionally with `[extras]`) into the venv."""
+    if uv:
+        argv = [uv, "pip", "install", "--quiet", "--python", str(python)]
+        # uv reads UV_CONSTRAINT; a user who pinned pip with PIP_CONSTRAINT means the same.
+        for constraint in os.environ.get("PIP_CONSTRAINT", "").split():
+            argv += ["--constraint", constraint]
+    else:
+        argv = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    for editable in editables:
+        argv += ["-e", editable]
     return argv
 
 
-def ensure_venv(workspace: Workspace, services: list[Path], progress: ProgressFn) -> Path:
-    """The venv's python, with the kit and `services` installed; pip runs only on change."""
+def ensure_venv(
+    workspace: Workspace,
+    services: list[Path],
+    progress: ProgressFn,
+    *,
+    extras: Sequence[str] = (),
+) -> Path:
+    """The venv's python, with the kit and `services` installed; the installer runs only on change.
+
+    `extras` are installed for the services (not the kit): the template tests ask for "test".
+    """
     venv = workspace.state_dir / "venv"
     python = venv / "bin" / "python"
+    if python.is_file() and _sees_system_packages(venv):
+        progress(f"recreating {venv} without the base interpreter's packages")
+        shutil.rmtree(venv)
     if not python.is_file():
         progress(f"creating {venv}")
-        _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], "venv")
+        _run([sys.executable, "-m", "venv", str(venv)], "venv")
     kit = kit_dir()
-    sources = ([kit] if kit else []) + sorted(services)
     stamp_file = venv / _STAMP
-    wanted = _stamp(sources)
+    wanted = _stamp(([kit] if kit else []) + sorted(services), extras)
     done = set(stamp_file.read_text().splitlines()) if stamp_file.is_file() else set()
     if wanted - done:
-        progress(f"pip install -e {' -e '.join(s.name for s in sources)}")
-        _run(install_command(python, sources), "pip install")
+        uv = uv_binary()
+        suffix = f"[{','.join(extras)}]" if extras else ""
+        editables = ([str(kit)] if kit else []) + [f"{s}{suffix}" for s in sorted(services)]
+        progress(f"{'uv pip' if uv else 'pip'} install -e {' -e '.join(editables)}")
+        _run(install_command(python, editables, uv=uv), "installing the services")
         stamp_file.write_text("\n".join(sorted(done | wanted)))
     return python
 
 
-def _stamp(sources: list[Path]) -> set[str]:
-    """One line per source: its path and the hash of its pyproject.toml."""
+def _sees_system_packages(venv: Path) -> bool:
+    """True for a venv made by an older ecomctl with --system-site-packages."""
+    cfg = venv / "pyvenv.cfg"
+    if not cfg.is_file():
+        return False
+    for line in cfg.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "include-system-site-packages":
+            return value.strip().lower() == "true"
+    return False
+
+
+def _stamp(sources: list[Path], extras: Sequence[str]) -> set[str]:
+    """One line per source: its path, the extras asked for, and the hash of its pyproject.toml."""
     lines = set()
+    tag = ",".join(extras) or "-"
     for source in sources:
         pyproject = source / "pyproject.toml"
         digest = hashlib.sha256(pyproject.read_bytes()).hexdigest() if pyproject.is_file() else "-"
-        lines.add(f"{source.resolve()} {digest}")
+        lines.add(f"{source.resolve()} {tag} {digest}")
     return lines
 
 

@@ -2,8 +2,9 @@
 
 Parametrized over templates/*/copier.yml, so a new template is covered the
 moment it exists. Each generated service is installed the way `ecomctl up`
-installs it (a virtualenv over this interpreter's packages, plus the kit and
-the service editable), so a dependency the service forgot to declare fails here.
+installs it (an isolated virtualenv with the kit and the service editable, plus
+the service's test extra), so a dependency the service forgot to declare fails
+here: at import in the venv, and by name through deptry.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def service_python(generated: Path) -> Path:
     """The interpreter `ecomctl up` would run this service with."""
     workspace = Workspace(root=generated.parent.parent)
-    return ensure_venv(workspace, [generated], progress=lambda line: None)
+    return ensure_venv(workspace, [generated], progress=lambda line: None, extras=("test",))
 
 
 def test_generated_service_passes_its_own_tests(generated: Path, service_python: Path) -> None:
@@ -64,6 +65,39 @@ def test_generated_service_passes_its_own_tests(generated: Path, service_python:
     assert done.returncode == 0, (
         f"pytest in {generated}:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
     )
+
+
+def test_every_module_imports_in_the_isolated_venv(generated: Path, service_python: Path) -> None:
+    """Catches what deptry cannot see: a package needed through an extra (pydantic[email])."""
+    package = next(generated.glob("src/*/entrypoints/app.py")).parent.parent.name
+    walk = (
+        "import importlib, pkgutil, sys\n"
+        f"root = importlib.import_module({package!r})\n"
+        "for m in pkgutil.walk_packages(root.__path__, root.__name__ + '.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print(sys.prefix)\n"
+    )
+    done = _run([str(service_python), "-c", walk], generated)
+    assert done.returncode == 0, f"{generated.name}:\n{done.stderr[-3000:]}"
+    assert Path(done.stdout.strip()) == service_python.parent.parent
+
+
+def test_generated_service_declares_what_it_imports(generated: Path) -> None:
+    """deptry with the service's own [tool.deptry]: the code, then the code and its tests."""
+    deptry = [sys.executable, "-m", "deptry", ".", "--no-ansi"]
+    code = _run(deptry, generated)
+    assert code.returncode == 0, f"deptry in {generated}:\n{code.stdout[-3000:]}{code.stderr}"
+    # The tests may import the test extra (DEP004 would call that misplaced in code).
+    with_tests = _run([*deptry, "--exclude", r"\.venv|\.git", "--ignore", "DEP004"], generated)
+    assert with_tests.returncode == 0, (
+        f"deptry (tests included) in {generated}:\n{with_tests.stdout[-3000:]}{with_tests.stderr}"
+    )
+
+
+def test_the_service_venv_is_isolated(service_python: Path) -> None:
+    """Nothing of the interpreter ecomctl runs in is visible to the services, not even ecomctl."""
+    done = _run([str(service_python), "-c", "import ecomctl"], service_python.parent)
+    assert done.returncode != 0 and "No module named 'ecomctl'" in done.stderr
 
 
 def test_generated_service_is_ruff_clean(generated: Path) -> None:

@@ -16,7 +16,7 @@ from ecomctl.runtime.services import (
     service_dependencies,
     service_env,
 )
-from ecomctl.runtime.venv import install_command
+from ecomctl.runtime.venv import install_command, uv_binary
 from ecomctl.stack.loader import load_stack
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
@@ -113,6 +113,22 @@ def test_locate_needs_the_venv_and_the_generated_service(stack: Stack, tmp_path:
 
 
 def test_pip_installs_kit_and_services_editable(tmp_path: Path) -> None:
-    argv = install_command(Path(sys.executable), [tmp_path / "kit", tmp_path / "svc"])
+    argv = install_command(Path(sys.executable), [str(tmp_path / "kit"), f"{tmp_path}/svc[test]"])
     assert argv[1:4] == ["-m", "pip", "install"]
-    assert argv[-4:] == ["-e", str(tmp_path / "kit"), "-e", str(tmp_path / "svc")]
+    assert argv[-4:] == ["-e", str(tmp_path / "kit"), "-e", f"{tmp_path}/svc[test]"]
+
+
+def test_uv_installs_into_the_venv_with_pips_constraints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIP_CONSTRAINT", "/pins.txt")
+    venv_python = tmp_path / "venv" / "bin" / "python"
+    argv = install_command(venv_python, [str(tmp_path / "svc")], uv="/bin/uv")
+    assert argv[:6] == ["/bin/uv", "pip", "install", "--quiet", "--python", str(venv_python)]
+    assert argv[6:8] == ["--constraint", "/pins.txt"]
+    assert argv[-2:] == ["-e", str(tmp_path / "svc")]
+
+
+def test_installer_can_be_forced_to_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOMCTL_INSTALLER", "pip")
+    assert uv_binary() is None
