@@ -62,3 +62,18 @@ class ServiceSettings(BaseSettings):
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+
+class ConsumerSettings(ServiceSettings):
+    """A service that consumes Kafka events: the same ECOM_CONSUMER_* knobs everywhere."""
+
+    consume_events: bool = True
+    """ECOM_CONSUME_EVENTS=false runs the API alone (no consumer in the background)."""
+    consumer_offset_reset: Literal["earliest", "latest"] = "earliest"
+    """Where a new consumer group starts: "latest" lets a test stack ignore old events."""
+    consumer_max_attempts: int = 5
+    """Attempts at a transiently failing event before it goes to <topic>.DLQ."""
+    consumer_backoff_initial_s: float = 0.2
+    consumer_backoff_max_s: float = 5.0
+    consumer_concurrency: int = 8
+    """Events handled at once (one partition's events stay in order); keep under the pool."""

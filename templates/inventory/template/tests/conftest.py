@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from inventory.service_layer.handlers import Dependencies
-from inventory.service_layer.messagebus import MessageBus
+from inventory.service_layer.messagebus import MessageBus, message_bus
 from tests.fakes import FakeStore, FakeUnitOfWork
 
 
@@ -26,4 +26,4 @@ def deps(store: FakeStore) -> Dependencies:
 
 @pytest.fixture
 def bus(deps: Dependencies) -> MessageBus:
-    return MessageBus(deps)
+    return message_bus(deps)

@@ -24,8 +24,9 @@ def event(kind: str, **data: Any) -> Envelope:
     return Envelope(type=kind, source="test", data=data)
 
 
-def joined_fake(store: FakeStore) -> Callable[[Any], Callable[[], UnitOfWork]]:
-    return lambda _inbox_uow: (lambda: FakeUnitOfWork(store))
+def joined_fake(store: FakeStore) -> Callable[[Any], UnitOfWork]:
+    """Stands for MysqlUnitOfWork.joining: a unit of work in the inbox's transaction."""
+    return lambda _inbox_uow: FakeUnitOfWork(store)
 
 
 CREATED = event(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from order.service_layer.handlers import Dependencies
-from order.service_layer.messagebus import MessageBus
+from order.service_layer.messagebus import MessageBus, message_bus
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
 
 
@@ -48,4 +48,4 @@ def deps(store: FakeStore, users: FakeUserDirectory, catalog: FakeProductCatalog
 
 @pytest.fixture
 def bus(deps: Dependencies) -> MessageBus:
-    return MessageBus(deps)
+    return message_bus(deps)

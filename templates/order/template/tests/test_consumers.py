@@ -26,8 +26,9 @@ def event(kind: str, **data: Any) -> Envelope:
     return Envelope(type=kind, source="test", data=data)
 
 
-def joined_fake(store: FakeStore) -> Callable[[Any], Callable[[], UnitOfWork]]:
-    return lambda _inbox_uow: (lambda: FakeUnitOfWork(store))
+def joined_fake(store: FakeStore) -> Callable[[Any], UnitOfWork]:
+    """Stands for PostgresUnitOfWork.joining: a unit of work in the inbox's transaction."""
+    return lambda _inbox_uow: FakeUnitOfWork(store)
 
 
 async def new_order(bus: MessageBus) -> int:

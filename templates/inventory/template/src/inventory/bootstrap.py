@@ -10,7 +10,7 @@ from ecomkit.db import create_engine, create_session_factory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.service_layer.handlers import Dependencies, utc_now
-from inventory.service_layer.messagebus import MessageBus
+from inventory.service_layer.messagebus import MessageBus, message_bus
 from inventory.service_layer.unit_of_work import MysqlUnitOfWork, UnitOfWork
 from inventory.settings import Settings
 
@@ -49,6 +49,6 @@ def bootstrap(
             raise ValueError("bootstrap needs resources for the adapters not passed in")
         sessions = create_session_factory(resources.engine)
         uow = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
-    return MessageBus(
+    return message_bus(
         Dependencies(uow=uow, reservation_ttl_s=settings.reservation_ttl_s, clock=clock)
     )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order.adapters.clients import HttpProductCatalog, HttpUserDirectory
 from order.service_layer.handlers import Dependencies, utc_now
-from order.service_layer.messagebus import MessageBus
+from order.service_layer.messagebus import MessageBus, message_bus
 from order.service_layer.ports import ProductCatalog, UserDirectory
 from order.service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from order.settings import Settings
@@ -56,7 +56,7 @@ def bootstrap(
             users = HttpUserDirectory(_client("user-auth", settings, resources))
         if catalog is None:
             catalog = HttpProductCatalog(_client("product-catalog", settings, resources))
-    return MessageBus(
+    return message_bus(
         Dependencies(
             uow=uow,
             users=users,

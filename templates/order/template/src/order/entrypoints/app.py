@@ -2,54 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from ecomkit.health import sql_check
-from ecomkit.web import create_app as create_kit_app
+from ecomkit.service import Wiring, create_service_app, every, lazy_app, outbox_relay
 from fastapi import FastAPI
 
 from order.bootstrap import bootstrap, open_resources
+from order.domain import commands
 from order.entrypoints.api import router
-from order.entrypoints.consumers import deadline_sweeper, outbox_relay, saga_consumer
+from order.entrypoints.consumers import saga_consumer
 from order.service_layer.messagebus import MessageBus
 from order.settings import Settings
 
-Hook = Callable[[], Awaitable[None]]
+
+def wire(settings: Settings) -> Wiring:
+    resources = open_resources(settings)
+    bus = bootstrap(settings, resources)
+    sweep = every(
+        settings.saga_sweep_interval_s,
+        lambda: bus.handle(commands.CancelOverdueOrders()),
+        what="saga deadline sweep",
+    )
+    background = [outbox_relay(settings, resources.engine), sweep]
+    if settings.consume_events:
+        background.append(saga_consumer(settings, resources.engine, bus).run)
+    return Wiring(
+        bus,
+        readiness={"postgres": sql_check(resources.engine)},
+        shutdown=[resources.close],
+        background=background,
+    )
 
 
 def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production builds one on the real stores."""
+    """The app; tests pass a bus built on fakes, production wires the real stores."""
     settings = settings or Settings()
-    if bus is not None:
-        app = create_kit_app(settings, title="order", routers=[router])
-    else:
-        resources = open_resources(settings)
-        bus = bootstrap(settings, resources)
-        background: list[Hook] = [
-            outbox_relay(settings, resources.engine),
-            deadline_sweeper(bus, settings.saga_sweep_interval_s),
-        ]
-        if settings.consume_events:
-            background.append(saga_consumer(settings, resources.engine, bus).run)
-        app = create_kit_app(
-            settings,
-            title="order",
-            routers=[router],
-            readiness={"postgres": sql_check(resources.engine)},
-            shutdown=[resources.close],
-            background=background,
-        )
-    app.state.bus = bus
-    return app
+    return create_service_app(settings, title="order", routers=[router], wire=wire, bus=bus)
 
 
-app: FastAPI  # built on first access (below), not at import
-
-
-def __getattr__(name: str) -> FastAPI:
-    # `app` is built on first access so importing this module has no side effects.
-    if name == "app":
-        global app
-        app = create_app()
-        return app
-    raise AttributeError(name)
+app: FastAPI  # built on first access, not at import
+__getattr__ = lazy_app(create_app)

@@ -1,31 +1,23 @@
-"""Background loops: the saga consumer, the outbox relay and the deadline sweep.
+"""The saga's events, turned into this service's commands.
 
-The consumer runs each event's handler inside the kit inbox's transaction
+The kit's consumer runs each command inside the inbox's transaction
 (`PostgresUnitOfWork.joining`), so a redelivered event has no second effect and a crash
 leaves either everything or nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from ecomkit.consumer import EventConsumer, PermanentError
-from ecomkit.db import SqlUnitOfWork, create_session_factory
+from ecomkit.db import create_session_factory
 from ecomkit.events import Envelope
-from ecomkit.inbox import SqlInbox
-from ecomkit.kafka import create_producer
-from ecomkit.outbox import OutboxRelay
+from ecomkit.inbox import Handler, SqlInbox
+from ecomkit.service import Joining, commands_from_events, event_consumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order.domain import commands
 from order.service_layer.messagebus import MessageBus
-from order.service_layer.unit_of_work import SOURCE, PostgresUnitOfWork, UnitOfWork
+from order.service_layer.unit_of_work import SOURCE, PostgresUnitOfWork
 from order.settings import Settings
-
-log = logging.getLogger(__name__)
 
 TOPICS = {
     "InventoryReserved": "inventory-reserved-events",
@@ -56,59 +48,10 @@ def command_for(envelope: Envelope) -> commands.Command | None:
     return None
 
 
-def saga_handler(
-    bus: MessageBus, joined: Callable[[Any], Callable[[], UnitOfWork]]
-) -> Callable[[Envelope, Any], Awaitable[None]]:
-    """`joined(inbox_uow)` gives the unit-of-work factory bound to the inbox's transaction
-    (PostgresUnitOfWork.joining in production, a fake in unit tests)."""
-
-    async def on_saga_event(envelope: Envelope, inbox_uow: Any) -> None:
-        command = command_for(envelope)
-        if command is None:
-            log.info("ignoring %s %s", envelope.type, envelope.id)
-            return
-        await bus.joined(joined(inbox_uow)).handle(command)
-
-    return on_saga_event
-
-
-def _join_sql(inbox_uow: SqlUnitOfWork) -> Callable[[], UnitOfWork]:
-    return lambda: PostgresUnitOfWork.joining(inbox_uow)
+def saga_handler(bus: MessageBus, joining: Joining = PostgresUnitOfWork.joining) -> Handler:
+    return commands_from_events(bus, command_for, joining=joining)
 
 
 def saga_consumer(settings: Settings, engine: AsyncEngine, bus: MessageBus) -> EventConsumer:
-    return EventConsumer(
-        settings.kafka_bootstrap,
-        settings.service_name,
-        list(TOPICS.values()),
-        saga_handler(bus, _join_sql),
-        inbox=SqlInbox(create_session_factory(engine), source=SOURCE),
-        create_topics=True,
-        consumer_options={"auto_offset_reset": settings.consumer_offset_reset},
-    )
-
-
-def outbox_relay(settings: Settings, engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
-    async def relay() -> None:
-        producer = create_producer(settings.kafka_bootstrap, client_id=settings.service_name)
-        await producer.start()
-        try:
-            await OutboxRelay(engine, producer).run()
-        finally:
-            await producer.stop()
-
-    return relay
-
-
-def deadline_sweeper(bus: MessageBus, interval_s: float) -> Callable[[], Awaitable[None]]:
-    """Cancels PENDING orders past their saga deadline, every `interval_s`."""
-
-    async def sweep_overdue_orders() -> None:
-        while True:
-            try:
-                await bus.handle(commands.CancelOverdueOrders())
-            except Exception:  # a database hiccup must not end the sweep
-                log.exception("saga deadline sweep failed; trying again")
-            await asyncio.sleep(interval_s)
-
-    return sweep_overdue_orders
+    inbox = SqlInbox(create_session_factory(engine), source=SOURCE)
+    return event_consumer(settings, list(TOPICS.values()), saga_handler(bus), inbox=inbox)

@@ -1,0 +1,178 @@
+"""The service chassis: how a generated service becomes a running app.
+
+A template's `entrypoints/app.py` says only what is its own — its routers and a `wire`
+function that opens its stores and returns a `Wiring` (the bus, readiness checks,
+background loops). Everything around it is here: the app itself (`ecomkit.web`), the
+outbox relay, periodic sweeps, Kafka consumers that turn events into commands run inside
+the inbox's transaction, and building the ASGI `app` lazily so importing a module has no
+side effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ecomkit.consumer import Backoff, EventConsumer
+from ecomkit.events import Envelope
+from ecomkit.health import Check
+from ecomkit.inbox import Handler, Inbox
+from ecomkit.kafka import create_producer
+from ecomkit.messagebus import MessageBus
+from ecomkit.outbox import OutboxRelay
+from ecomkit.settings import ConsumerSettings, ServiceSettings
+from ecomkit.web import Hook, create_app
+
+log = logging.getLogger(__name__)
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+AppT = TypeVar("AppT")
+
+
+@dataclass
+class Wiring:
+    """What a service built on its real stores: given to `create_service_app`."""
+
+    bus: Any
+    readiness: Mapping[str, Check] = field(default_factory=dict)
+    startup: Sequence[Hook] = ()
+    shutdown: Sequence[Hook] = ()
+    background: Sequence[Hook] = ()
+
+
+def create_service_app(
+    settings: SettingsT,
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    wire: Callable[[SettingsT], Wiring],
+    bus: Any = None,
+) -> FastAPI:
+    """The service's app on its real stores (`wire`), or on `bus` alone (tests pass fakes)."""
+    if bus is not None:
+        app = create_app(settings, title=title, routers=routers)
+    else:
+        wiring = wire(settings)
+        bus = wiring.bus
+        app = create_app(
+            settings,
+            title=title,
+            routers=routers,
+            readiness=wiring.readiness,
+            startup=wiring.startup,
+            shutdown=wiring.shutdown,
+            background=wiring.background,
+        )
+    app.state.bus = bus
+    return app
+
+
+def lazy_app(factory: Callable[[], AppT]) -> Callable[[str], AppT]:
+    """A module `__getattr__` that builds `app` on first access (`module:app` for servers).
+
+    Usage in a template: `__getattr__ = lazy_app(create_app)`; importing the module (tests,
+    tools) then opens no connection and reads no settings.
+    """
+    built: list[AppT] = []
+
+    def module_getattr(name: str) -> AppT:
+        if name != "app":
+            raise AttributeError(name)
+        if not built:
+            built.append(factory())
+        return built[0]
+
+    return module_getattr
+
+
+def outbox_relay(settings: ServiceSettings, engine: AsyncEngine) -> Hook:
+    """The background loop publishing this service's outbox to Kafka."""
+
+    async def relay() -> None:
+        producer = create_producer(settings.kafka_bootstrap, client_id=settings.service_name)
+        await producer.start()
+        try:
+            await OutboxRelay(engine, producer).run()
+        finally:
+            await producer.stop()
+
+    return relay
+
+
+def every(interval_s: float, action: Callable[[], Awaitable[Any]], *, what: str) -> Hook:
+    """A loop running `action` every `interval_s`; a failed round is logged, not fatal."""
+
+    async def periodically() -> None:
+        while True:
+            try:
+                done = await action()
+                if done:
+                    log.info("%s: %s", what, done)
+            except Exception:  # a database hiccup must not end the loop
+                log.exception("%s failed; trying again in %.0f s", what, interval_s)
+            await asyncio.sleep(interval_s)
+
+    periodically.__name__ = what.replace(" ", "_")
+    return periodically
+
+
+CommandFor = Callable[[Envelope], Any]
+Joining = Callable[[Any], Any]
+
+
+def commands_from_events(
+    bus: MessageBus[Any],
+    command_for: CommandFor,
+    *,
+    joining: Joining | None = None,
+    expected: tuple[type[Exception], ...] = (),
+) -> Handler:
+    """The consumer's handler: the event's command, run by `bus`.
+
+    `command_for(envelope)` gives the command (None: an event this service ignores; raise
+    PermanentError for a malformed one). With `joining` (e.g. `PostgresUnitOfWork.joining`)
+    the command runs in the transaction the inbox opened for this event. An `expected`
+    error ends the event as handled (logged), e.g. a charge for an order already cancelled.
+    """
+
+    async def on_event(envelope: Envelope, inbox_uow: Any) -> None:
+        command = command_for(envelope)
+        if command is None:
+            log.debug("ignoring %s %s", envelope.type, envelope.id)
+            return
+        target = bus if joining is None else bus.joined(lambda: joining(inbox_uow))
+        try:
+            await target.handle(command)
+        except expected as error:
+            log.info("%s %s: %s (%s)", envelope.type, envelope.id, type(error).__name__, error)
+
+    return on_event
+
+
+def event_consumer(
+    settings: ConsumerSettings,
+    topics: Sequence[str],
+    handler: Handler,
+    *,
+    inbox: Inbox,
+    group_id: str | None = None,
+) -> EventConsumer:
+    """A consumer configured from the service's ECOM_CONSUMER_* settings."""
+    return EventConsumer(
+        settings.kafka_bootstrap,
+        group_id or settings.service_name,
+        list(topics),
+        handler,
+        inbox=inbox,
+        max_attempts=settings.consumer_max_attempts,
+        backoff=Backoff(settings.consumer_backoff_initial_s, settings.consumer_backoff_max_s),
+        create_topics=True,
+        consumer_options={"auto_offset_reset": settings.consumer_offset_reset},
+        concurrency=settings.consumer_concurrency,
+    )

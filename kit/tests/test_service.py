@@ -1,0 +1,129 @@
+"""The service chassis: the app factory, lazy `app`, periodic loops, events to commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ecomkit.consumer import PermanentError
+from ecomkit.events import Envelope
+from ecomkit.messagebus import MessageBus
+from ecomkit.service import Wiring, commands_from_events, create_service_app, every, lazy_app
+from ecomkit.settings import ServiceSettings
+from ecomkit.testing import InMemoryInbox
+
+pytestmark = pytest.mark.anyio
+
+
+@dataclass(frozen=True)
+class Ship:
+    order_id: int
+
+
+class AlreadyCancelled(Exception):
+    pass
+
+
+@dataclass
+class Deps:
+    uow: Any
+    shipped: list[tuple[int, Any]] = field(default_factory=list)
+
+
+async def ship(command: Ship, deps: Deps) -> None:
+    if command.order_id < 0:
+        raise AlreadyCancelled(command.order_id)
+    deps.shipped.append((command.order_id, deps.uow()))
+
+
+def command_for(envelope: Envelope) -> Ship | None:
+    if envelope.type != "OrderPaid":
+        return None
+    if "order_id" not in envelope.data:
+        raise PermanentError("no order_id")
+    return Ship(int(envelope.data["order_id"]))
+
+
+def event(kind: str, **data: Any) -> Envelope:
+    return Envelope(type=kind, source="test", data=data)
+
+
+@pytest.fixture
+def deps() -> Deps:
+    return Deps(uow=lambda: "own")
+
+
+async def test_an_event_becomes_its_command_in_the_inbox_transaction(deps: Deps) -> None:
+    bus = MessageBus({Ship: ship}, deps)
+    handler = commands_from_events(bus, command_for, joining=lambda inbox_uow: ("in", inbox_uow))
+    inbox = InMemoryInbox(uow_factory=lambda: "inbox-tx")
+    paid = event("OrderPaid", order_id=7)
+    assert await inbox.handle(paid, "svc", handler)
+    assert not await inbox.handle(paid, "svc", handler)  # redelivered: no second effect
+    assert deps.shipped == [(7, ("in", "inbox-tx"))]
+
+
+async def test_ignored_malformed_and_expected_outcomes(deps: Deps) -> None:
+    bus = MessageBus({Ship: ship}, deps)
+    handler = commands_from_events(bus, command_for, expected=(AlreadyCancelled,))
+    await handler(event("OrderShipped", order_id=1), None)
+    await handler(event("OrderPaid", order_id=-1), None)  # expected: handled, logged
+    with pytest.raises(PermanentError):
+        await handler(event("OrderPaid"), None)
+    assert deps.shipped == []
+    strict = commands_from_events(bus, command_for)
+    with pytest.raises(AlreadyCancelled):
+        await strict(event("OrderPaid", order_id=-1), None)
+
+
+async def test_a_periodic_loop_survives_a_failed_round(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "ecomkit.service")
+    rounds: list[int] = []
+
+    async def sweep() -> int:
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise RuntimeError("database went away")
+        return len(rounds)
+
+    task = asyncio.create_task(every(0.01, sweep, what="test sweep")())
+    while len(rounds) < 3:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert "test sweep failed" in caplog.text
+    assert "test sweep: 2" in caplog.text
+
+
+def test_lazy_app_builds_once_and_only_app() -> None:
+    built: list[int] = []
+    getattr_ = lazy_app(lambda: built.append(1) or len(built))
+    assert getattr_("app") == 1 and getattr_("app") == 1
+    assert built == [1]
+    with pytest.raises(AttributeError):
+        getattr_("other")
+
+
+def test_the_app_on_fakes_skips_wiring_and_the_real_one_checks_readiness() -> None:
+    settings = ServiceSettings(service_name="svc")
+
+    def wire(_settings: ServiceSettings) -> Wiring:
+        async def store_down() -> None:
+            raise ConnectionError("refused")
+
+        return Wiring(bus="real bus", readiness={"store": store_down})
+
+    def refuse(_settings: ServiceSettings) -> Wiring:
+        raise AssertionError("a test app must not open the real stores")
+
+    on_fakes = create_service_app(settings, title="svc", routers=[], wire=refuse, bus="fake bus")
+    assert on_fakes.state.bus == "fake bus"
+    real = create_service_app(settings, title="svc", routers=[], wire=wire)
+    assert real.state.bus == "real bus"
+    with TestClient(real) as client:
+        ready = client.get("/health/ready")
+    assert ready.status_code == 503 and "store" in ready.text
