@@ -24,6 +24,7 @@ from ecomkit.events import Envelope
 from ecomkit.health import Check
 from ecomkit.inbox import Handler, Inbox
 from ecomkit.kafka import create_producer
+from ecomkit.lazy import lazy_app
 from ecomkit.messagebus import MessageBus
 from ecomkit.outbox import OutboxRelay
 from ecomkit.settings import ConsumerSettings, ServiceSettings
@@ -31,8 +32,17 @@ from ecomkit.web import Hook, create_app
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "Wiring",
+    "commands_from_events",
+    "create_service_app",
+    "event_consumer",
+    "every",
+    "lazy_app",
+    "outbox_relay",
+]
+
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
-AppT = TypeVar("AppT")
 
 
 @dataclass
@@ -71,24 +81,6 @@ def create_service_app(
         )
     app.state.bus = bus
     return app
-
-
-def lazy_app(factory: Callable[[], AppT]) -> Callable[[str], AppT]:
-    """A module `__getattr__` that builds `app` on first access (`module:app` for servers).
-
-    Usage in a template: `__getattr__ = lazy_app(create_app)`; importing the module (tests,
-    tools) then opens no connection and reads no settings.
-    """
-    built: list[AppT] = []
-
-    def module_getattr(name: str) -> AppT:
-        if name != "app":
-            raise AttributeError(name)
-        if not built:
-            built.append(factory())
-        return built[0]
-
-    return module_getattr
 
 
 def outbox_relay(settings: ServiceSettings, engine: AsyncEngine) -> Hook:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from product_catalog.service_layer.handlers import Dependencies
-from product_catalog.service_layer.messagebus import MessageBus
+from product_catalog.service_layer.messagebus import MessageBus, message_bus
 from tests.fakes import (
     FakeProductCache,
     FakeReviewStore,
@@ -38,4 +38,4 @@ def deps(store: FakeStore) -> Dependencies:
 
 @pytest.fixture
 def bus(deps: Dependencies) -> MessageBus:
-    return MessageBus(deps)
+    return message_bus(deps)

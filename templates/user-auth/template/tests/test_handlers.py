@@ -17,7 +17,7 @@ from user_auth.domain.errors import (
 )
 from user_auth.domain.model import Role
 from user_auth.service_layer.handlers import Dependencies, TokenPair
-from user_auth.service_layer.messagebus import MessageBus
+from user_auth.service_layer.messagebus import MessageBus, message_bus
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +31,7 @@ def store() -> FakeStore:
 
 @pytest.fixture
 def bus(store: FakeStore) -> MessageBus:
-    return MessageBus(
+    return message_bus(
         Dependencies(
             uow=lambda: FakeUnitOfWork(store),
             hasher=FakeHasher(),

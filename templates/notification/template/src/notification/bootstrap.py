@@ -15,7 +15,7 @@ from notification.adapters.mongo import MongoNotificationLog
 from notification.adapters.rendering import JinjaRenderer
 from notification.adapters.senders import LocalSmsSink, SmtpEmailSender, TwilioSmsProvider
 from notification.service_layer.handlers import Dependencies
-from notification.service_layer.messagebus import MessageBus
+from notification.service_layer.messagebus import MessageBus, message_bus
 from notification.service_layer.ports import (
     EmailSender,
     NotificationLog,
@@ -81,7 +81,7 @@ def bootstrap(
         email = smtp_sender(settings)
         if resources is not None:
             resources.email = email  # its open sessions are closed with the app
-    return MessageBus(
+    return message_bus(
         Dependencies(
             users=users,
             renderer=renderer or JinjaRenderer(default_language=settings.default_language),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ecomkit.settings import ServiceSettings
+from ecomkit.settings import ConsumerSettings
 from pydantic import SecretStr
 
 
-class Settings(ServiceSettings):
+class Settings(ConsumerSettings):
     service_name: str = "notification"
     port: int = 8086
     mongo_url: str = "mongodb://127.0.0.1:27017/notifications"
@@ -26,8 +26,6 @@ class Settings(ServiceSettings):
     contact_cache_ttl_s: float = 5.0
     # A delivery still "sending" for longer than this is taken for a crashed attempt.
     sending_lease_s: float = 60.0
-    consume_events: bool = True
-    consumer_max_attempts: int = 5
     consumer_concurrency: int = 4
     consumer_backoff_initial_s: float = 0.5
     consumer_backoff_max_s: float = 10.0

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payment.adapters.stripe_provider import StripePaymentProvider
 from payment.service_layer.handlers import Dependencies
-from payment.service_layer.messagebus import MessageBus
+from payment.service_layer.messagebus import MessageBus, message_bus
 from payment.service_layer.ports import PaymentProvider
 from payment.service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from payment.settings import Settings
@@ -25,7 +25,7 @@ def bootstrap(
     if uow is None:
         sessions = create_session_factory(engine or create_engine(settings.database_url))
         uow = lambda: PostgresUnitOfWork(sessions)  # noqa: E731
-    return MessageBus(Dependencies(uow=uow, provider=provider or stripe_provider(settings)))
+    return message_bus(Dependencies(uow=uow, provider=provider or stripe_provider(settings)))
 
 
 def stripe_provider(settings: Settings) -> StripePaymentProvider:

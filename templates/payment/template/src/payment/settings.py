@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ecomkit.settings import ServiceSettings
+from ecomkit.settings import ConsumerSettings
 from pydantic import SecretStr
 
 
-class Settings(ServiceSettings):
+class Settings(ConsumerSettings):
     service_name: str = "payment"
     port: int = 8084
     database_url: str = "postgresql+asyncpg://ecomctl:ecomctl@127.0.0.1:5432/payments"
@@ -15,9 +15,5 @@ class Settings(ServiceSettings):
     stripe_api_base: str = "http://127.0.0.1:12111"
     stripe_api_key: SecretStr = SecretStr("sk_test_ecomctl")
     stripe_timeout_s: float = 10.0
-    consume_events: bool = True
-    # How often a transient provider failure (connection refused, 5xx) is retried by the
-    # consumer before the event goes to <topic>.DLQ.
-    consumer_max_attempts: int = 5
-    consumer_backoff_initial_s: float = 0.2
-    consumer_backoff_max_s: float = 5.0
+    # A transient provider failure (connection refused, 5xx) is retried by the consumer
+    # ECOM_CONSUMER_MAX_ATTEMPTS times (the kit's default, 5) before going to <topic>.DLQ.

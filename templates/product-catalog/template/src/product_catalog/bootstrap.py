@@ -18,7 +18,7 @@ from product_catalog.adapters.cache import TwoLevelProductCache
 from product_catalog.adapters.clients import HttpStockLookup, HttpUserDirectory
 from product_catalog.adapters.mongo import MongoReviewStore
 from product_catalog.service_layer.handlers import Dependencies
-from product_catalog.service_layer.messagebus import MessageBus
+from product_catalog.service_layer.messagebus import MessageBus, message_bus
 from product_catalog.service_layer.unit_of_work import MysqlUnitOfWork
 from product_catalog.settings import Settings
 
@@ -63,7 +63,7 @@ def bootstrap(settings: Settings, resources: Resources) -> MessageBus:
     users, inventory = _client("user-auth", settings), _client("inventory", settings)
     resources.clients += [users, inventory]
     uow: Callable[[], MysqlUnitOfWork] = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
-    return MessageBus(
+    return message_bus(
         Dependencies(
             uow=uow,
             cache=TwoLevelProductCache(cache),

@@ -10,7 +10,7 @@ from ecomkit.db import create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from user_auth.service_layer.handlers import Dependencies
-from user_auth.service_layer.messagebus import MessageBus
+from user_auth.service_layer.messagebus import MessageBus, message_bus
 from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher, utc_now
 from user_auth.service_layer.unit_of_work import MysqlUnitOfWork, UnitOfWork, utc_sessions
 from user_auth.settings import Settings
@@ -28,7 +28,7 @@ def bootstrap(
     if uow is None:
         sessions = utc_sessions(engine or create_engine(settings.database_url))
         uow = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
-    return MessageBus(
+    return message_bus(
         Dependencies(
             uow=uow,
             hasher=hasher or default_hasher(),

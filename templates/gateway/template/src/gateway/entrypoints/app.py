@@ -7,6 +7,7 @@ lifespan: registration with the registry, the upstream pool, the registry refres
 
 from __future__ import annotations
 
+from ecomkit.lazy import lazy_app
 from fastapi import FastAPI
 
 from gateway.adapters.upstreams import registry_source
@@ -66,13 +67,5 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     return GatewayApp(gateway, admin)
 
 
-app: GatewayApp  # bound on first access, below
-
-
-def __getattr__(name: str) -> GatewayApp:
-    # `app` is built on first access so importing this module (tests, tools) has no effects.
-    if name == "app":
-        global app
-        app = create_app()
-        return app
-    raise AttributeError(name)
+app: GatewayApp  # built on first access, not at import
+__getattr__ = lazy_app(create_app)

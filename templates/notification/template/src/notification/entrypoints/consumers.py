@@ -11,19 +11,14 @@ the event to `<topic>.DLQ`.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from ecomkit.consumer import Backoff, EventConsumer
+from ecomkit.consumer import EventConsumer
 from ecomkit.events import Envelope
-from ecomkit.inbox import IdempotentEffects
+from ecomkit.inbox import Handler, IdempotentEffects
+from ecomkit.service import commands_from_events, event_consumer
 
 from notification.domain import commands
 from notification.service_layer.messagebus import MessageBus
 from notification.settings import Settings
-
-log = logging.getLogger(__name__)
 
 TOPICS = {
     "review-added-events": "ReviewAdded",
@@ -36,31 +31,20 @@ TOPICS = {
 }
 EVENT_TYPES = frozenset(TOPICS.values())
 
-EventHandler = Callable[[Envelope, Any], Awaitable[None]]
 
 
-def event_handler(bus: MessageBus) -> EventHandler:
-    async def on_event(envelope: Envelope, _uow: Any) -> None:
-        if envelope.type not in EVENT_TYPES:
-            log.debug("ignoring %s %s", envelope.type, envelope.id)
-            return
-        await bus.handle(commands.NotifyAboutEvent(str(envelope.id), envelope.type, envelope.data))
-
-    return on_event
+def command_for(envelope: Envelope) -> commands.NotifyAboutEvent | None:
+    if envelope.type not in EVENT_TYPES:
+        return None
+    return commands.NotifyAboutEvent(str(envelope.id), envelope.type, envelope.data)
 
 
-def event_consumer(settings: Settings, bus: MessageBus) -> EventConsumer:
-    return EventConsumer(
-        settings.kafka_bootstrap,
-        settings.service_name,
-        list(TOPICS),
-        event_handler(bus),
-        inbox=IdempotentEffects(),
-        max_attempts=settings.consumer_max_attempts,
-        backoff=Backoff(settings.consumer_backoff_initial_s, settings.consumer_backoff_max_s),
-        create_topics=True,
-        # A few events at once: one at a time (about 50 ms each, mostly waiting on FerretDB,
-        # SMTP and user-auth) kept up with only ~7 orders/s, and emails fell minutes behind
-        # a busy shop. The events of one order are still handled in order (same key).
-        concurrency=settings.consumer_concurrency,
-    )
+def event_handler(bus: MessageBus) -> Handler:
+    return commands_from_events(bus, command_for)
+
+
+def notification_consumer(settings: Settings, bus: MessageBus) -> EventConsumer:
+    # A few events at once (ECOM_CONSUMER_CONCURRENCY): one at a time (about 50 ms each,
+    # mostly waiting on FerretDB, SMTP and user-auth) kept up with only ~7 orders/s, and
+    # emails fell minutes behind a busy shop. One order's events stay in order (same key).
+    return event_consumer(settings, list(TOPICS), event_handler(bus), inbox=IdempotentEffects())

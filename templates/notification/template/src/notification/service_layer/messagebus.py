@@ -1,16 +1,13 @@
-"""Routes a command to its handler; the one door the entrypoints knock on."""
+"""This service's message bus: the kit's bus over this service's handlers."""
 
 from __future__ import annotations
 
-from typing import Any
+from ecomkit.messagebus import MessageBus as KitMessageBus
 
-from notification.domain.commands import Command
 from notification.service_layer.handlers import HANDLERS, Dependencies
 
+MessageBus = KitMessageBus[Dependencies]
 
-class MessageBus:
-    def __init__(self, deps: Dependencies) -> None:
-        self.deps = deps
 
-    async def handle(self, command: Command) -> Any:
-        return await HANDLERS[type(command)](command, self.deps)
+def message_bus(deps: Dependencies) -> MessageBus:
+    return KitMessageBus(HANDLERS, deps)

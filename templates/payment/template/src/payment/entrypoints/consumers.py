@@ -1,4 +1,4 @@
-"""Background loops: the saga consumer (InventoryReserved, OrderCancelled) and the relay.
+"""The saga consumer: InventoryReserved and OrderCancelled, turned into commands.
 
 One consumer group (`payment`) reads both topics. Each event is handled inside the
 transaction the kit's inbox opened, so the inbox row, the payment rows and the outbox
@@ -9,33 +9,25 @@ then publishes the event to `<topic>.DLQ`. A decline is not a failure (PaymentFa
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ecomkit.consumer import Backoff, EventConsumer, PermanentError
+from ecomkit.consumer import EventConsumer, PermanentError
 from ecomkit.db import create_session_factory
 from ecomkit.events import Envelope
-from ecomkit.inbox import SqlInbox
-from ecomkit.kafka import create_producer
-from ecomkit.outbox import OutboxRelay
+from ecomkit.inbox import Handler, SqlInbox
+from ecomkit.service import Joining, commands_from_events, event_consumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payment.domain import commands
 from payment.domain.errors import OrderCancelled
 from payment.domain.model import money
 from payment.service_layer.messagebus import MessageBus
-from payment.service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
+from payment.service_layer.unit_of_work import PostgresUnitOfWork
 from payment.settings import Settings
-
-log = logging.getLogger(__name__)
 
 INVENTORY_RESERVED_TOPIC = "inventory-reserved-events"
 ORDER_CANCELLED_TOPIC = "order-cancelled-events"
 TOPICS = (INVENTORY_RESERVED_TOPIC, ORDER_CANCELLED_TOPIC)
-
-EventHandler = Callable[[Envelope, Any], Awaitable[None]]
-Join = Callable[[Any], UnitOfWork]
 
 
 def _get(data: dict[str, Any], name: str, default: Any = None) -> Any:
@@ -68,44 +60,20 @@ def cancel_command(envelope: Envelope) -> commands.RecordOrderCancelled:
     return commands.RecordOrderCancelled(order_id, _get(envelope.data, "reason"))
 
 
-def saga_handler(bus: MessageBus, join: Join) -> EventHandler:
-    """The handler the kit's consumer calls with (envelope, the inbox's unit of work)."""
+def command_for(envelope: Envelope) -> commands.Command | None:
+    match envelope.type:
+        case "InventoryReserved":
+            return charge_command(envelope)
+        case "OrderCancelled":
+            return cancel_command(envelope)
+    return None
 
-    async def on_event(envelope: Envelope, kit_uow: Any) -> None:
-        if envelope.type == "InventoryReserved":
-            command = charge_command(envelope)
-            try:
-                await bus.handle(command, uow=join(kit_uow))
-            except OrderCancelled:
-                log.info("order %s was cancelled before payment; not charged", command.order_id)
-        elif envelope.type == "OrderCancelled":
-            await bus.handle(cancel_command(envelope), uow=join(kit_uow))
-        else:
-            log.debug("ignoring %s %s", envelope.type, envelope.id)
 
-    return on_event
+def saga_handler(bus: MessageBus, joining: Joining = PostgresUnitOfWork.joining) -> Handler:
+    # A charge that finds its order already cancelled moves no money: handled, not failed.
+    return commands_from_events(bus, command_for, joining=joining, expected=(OrderCancelled,))
 
 
 def saga_consumer(settings: Settings, engine: AsyncEngine, bus: MessageBus) -> EventConsumer:
-    return EventConsumer(
-        settings.kafka_bootstrap,
-        settings.service_name,
-        TOPICS,
-        saga_handler(bus, PostgresUnitOfWork.joining),
-        inbox=SqlInbox(create_session_factory(engine), source=settings.service_name),
-        max_attempts=settings.consumer_max_attempts,
-        backoff=Backoff(settings.consumer_backoff_initial_s, settings.consumer_backoff_max_s),
-        create_topics=True,
-    )
-
-
-def outbox_relay(settings: Settings, engine: AsyncEngine) -> Callable[[], Awaitable[None]]:
-    async def relay() -> None:
-        producer = create_producer(settings.kafka_bootstrap, client_id=settings.service_name)
-        await producer.start()
-        try:
-            await OutboxRelay(engine, producer).run()
-        finally:
-            await producer.stop()
-
-    return relay
+    inbox = SqlInbox(create_session_factory(engine), source=settings.service_name)
+    return event_consumer(settings, TOPICS, saga_handler(bus), inbox=inbox)

@@ -40,10 +40,9 @@ def refund_key(payment: Payment) -> str:
     return f"refund-{payment.payment_id}"
 
 
-async def charge_order(
-    command: commands.ChargeOrder, deps: Dependencies, uow: UnitOfWork
-) -> Payment:
+async def charge_order(command: commands.ChargeOrder, deps: Dependencies) -> Payment:
     """The order's payment: the existing one, or a new charge (COMPLETED or FAILED)."""
+    uow = deps.uow()
     async with uow:
         await uow.payments.lock_order(command.order_id)
         existing = await uow.payments.get_by_order(command.order_id)
@@ -87,9 +86,10 @@ async def charge_order(
 
 
 async def record_order_cancelled(
-    command: commands.RecordOrderCancelled, deps: Dependencies, uow: UnitOfWork
+    command: commands.RecordOrderCancelled, deps: Dependencies
 ) -> Payment | None:
     """Remember the cancellation; refund the order's charge if it has one."""
+    uow = deps.uow()
     async with uow:
         await uow.payments.lock_order(command.order_id)
         await uow.payments.record_cancelled(command.order_id, command.reason)
@@ -103,9 +103,8 @@ async def record_order_cancelled(
         return payment
 
 
-async def refund_payment(
-    command: commands.RefundPayment, deps: Dependencies, uow: UnitOfWork
-) -> Payment:
+async def refund_payment(command: commands.RefundPayment, deps: Dependencies) -> Payment:
+    uow = deps.uow()
     async with uow:
         payment = await uow.payments.get(command.payment_id)
         if payment is None:
@@ -161,9 +160,7 @@ def _outcome_event(payment: Payment) -> events.Event:
     )
 
 
-Handler = Callable[[Any, Dependencies, UnitOfWork], Awaitable[Any]]
-
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[commands.Command], Callable[[Any, Dependencies], Awaitable[Any]]] = {
     commands.ChargeOrder: charge_order,
     commands.RecordOrderCancelled: record_order_cancelled,
     commands.RefundPayment: refund_payment,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from ecomkit.lazy import lazy_app
 from ecomkit.web import create_app as create_kit_app
 from fastapi import FastAPI
 
@@ -46,13 +47,5 @@ def create_app(
     return app
 
 
-app: FastAPI  # bound on first access, below
-
-
-def __getattr__(name: str) -> FastAPI:
-    # `app` is built on first access so importing this module (tests, tools) has no effects.
-    if name == "app":
-        global app
-        app = create_app()
-        return app
-    raise AttributeError(name)
+app: FastAPI  # built on first access, not at import
+__getattr__ = lazy_app(create_app)

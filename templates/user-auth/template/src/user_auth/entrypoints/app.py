@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ecomkit.db import create_engine
-from ecomkit.web import create_app as create_kit_app
+from ecomkit.health import sql_check
+from ecomkit.service import Wiring, create_service_app, lazy_app
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from user_auth.bootstrap import bootstrap
 from user_auth.entrypoints.api import router
@@ -13,39 +13,17 @@ from user_auth.service_layer.messagebus import MessageBus
 from user_auth.settings import Settings
 
 
+def wire(settings: Settings) -> Wiring:
+    engine = create_engine(settings.database_url)
+    bus = bootstrap(settings, engine=engine)
+    return Wiring(bus, readiness={"mysql": sql_check(engine)}, shutdown=[engine.dispose])
+
+
 def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production builds one on MySQL."""
+    """The app; tests pass a bus built on fakes, production wires MySQL."""
     settings = settings or Settings()
-    readiness = {}
-    shutdown = []
-    if bus is None:
-        engine = create_engine(settings.database_url)
-        bus = bootstrap(settings, engine=engine)
-
-        async def mysql() -> None:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-
-        readiness["mysql"] = mysql
-        shutdown.append(engine.dispose)
-    app = create_kit_app(
-        settings,
-        title="user-auth",
-        routers=[router],
-        readiness=readiness,
-        shutdown=shutdown,
-    )
-    app.state.bus = bus
-    return app
+    return create_service_app(settings, title="user-auth", routers=[router], wire=wire, bus=bus)
 
 
-app: FastAPI  # built on first access (below), not at import
-
-
-def __getattr__(name: str) -> FastAPI:
-    # `app` is built on first access so importing this module (tests, tools) has no effects.
-    if name == "app":
-        global app
-        app = create_app()
-        return app
-    raise AttributeError(name)
+app: FastAPI  # built on first access, not at import
+__getattr__ = lazy_app(create_app)
