@@ -189,7 +189,6 @@ def test_an_old_version_is_upcast_to_the_current_one() -> None:
 
 def test_a_gap_in_the_upcasters_ends_what_can_be_read() -> None:
     class Gap(ShippedV3):
-        event_type: ClassVar[str] = "OrderShipped"  # else the class name, as for any class
         upcasters: ClassVar[Mapping[int, Upcaster]] = {2: _v2_to_v3}
 
     assert Gap.readable_versions() == [2, 3]

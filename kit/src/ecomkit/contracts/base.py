@@ -17,7 +17,8 @@ A contract class declares, as class variables:
 - `upcasters`: for each older version N still in the topics, a function turning a version-N
   payload into a version N+1 payload, so old events stay readable after a bump.
 
-The event type is the class name unless `event_type` says otherwise.
+The event type is the name of the class that declares the topic, unless `event_type` says
+otherwise; a subclass that declares no topic is the same event (e.g. a variant in a test).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class Contract(BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        if "event_type" not in cls.__dict__:
+        if "topic" in cls.__dict__ and "event_type" not in cls.__dict__:
             cls.event_type = cls.__name__
 
     @property
