@@ -9,6 +9,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from ecomkit.contracts.base import Contract, Money
+from ecomkit.contracts.orders import OrderScoped
 from ecomkit.contracts.topics import Topic
 
 
@@ -30,15 +31,10 @@ class Shortage(BaseModel):
     available: int
 
 
-class InventoryReserved(Contract):
+class InventoryReserved(OrderScoped):
     """Every item is held until `expires_at`; carries what payment needs to charge."""
 
     topic: ClassVar[Topic] = Topic.INVENTORY_RESERVED
-    key_field: ClassVar[str] = "order_id"
-    aggregate: ClassVar[str] = "order"
-
-    order_id: int
-    user_id: int
     items: list[ReservedItem]
     total_amount: Money
     currency: str
@@ -46,15 +42,10 @@ class InventoryReserved(Contract):
     expires_at: datetime
 
 
-class InventoryReservationFailed(Contract):
+class InventoryReservationFailed(OrderScoped):
     """Nothing was reserved; `items` lists only the products that were short."""
 
     topic: ClassVar[Topic] = Topic.INVENTORY_RESERVATION_FAILED
-    key_field: ClassVar[str] = "order_id"
-    aggregate: ClassVar[str] = "order"
-
-    order_id: int
-    user_id: int
     reason: str
     items: list[Shortage]
 

@@ -16,7 +16,9 @@ from ecomkit.contracts.base import Contract, Money
 from ecomkit.contracts.topics import Topic
 
 
-class _OrderEvent(Contract):
+class OrderScoped(Contract):
+    """An event about one order, keyed by its id (order, inventory and payment events)."""
+
     key_field: ClassVar[str] = "order_id"
     aggregate: ClassVar[str] = "order"
 
@@ -32,7 +34,7 @@ class OrderLineItem(BaseModel):
     price: Money
 
 
-class OrderCreated(_OrderEvent):
+class OrderCreated(OrderScoped):
     """An order was placed (PENDING): inventory reserves its items; the saga starts."""
 
     topic: ClassVar[Topic] = Topic.ORDER_CREATED
@@ -46,7 +48,7 @@ class OrderCreated(_OrderEvent):
     created_at: datetime
 
 
-class OrderPaid(_OrderEvent):
+class OrderPaid(OrderScoped):
     """The charge succeeded: inventory turns the reservation into a sale."""
 
     topic: ClassVar[Topic] = Topic.ORDER_PAID
@@ -55,11 +57,11 @@ class OrderPaid(_OrderEvent):
     currency: str
 
 
-class OrderShipped(_OrderEvent):
+class OrderShipped(OrderScoped):
     topic: ClassVar[Topic] = Topic.ORDER_SHIPPED
 
 
-class OrderCancelled(_OrderEvent):
+class OrderCancelled(OrderScoped):
     """Compensations: inventory releases the stock, payment refunds a charge."""
 
     topic: ClassVar[Topic] = Topic.ORDER_CANCELLED

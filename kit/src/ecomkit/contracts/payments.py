@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ecomkit.contracts.base import Contract, Money
+from ecomkit.contracts.base import Money
+from ecomkit.contracts.orders import OrderScoped
 from ecomkit.contracts.topics import Topic
 
 
-class _PaymentEvent(Contract):
-    key_field: ClassVar[str] = "order_id"
-    aggregate: ClassVar[str] = "order"
-
-    order_id: int
-    user_id: int
+class _PaymentEvent(OrderScoped):
     payment_id: str
     amount: Money
     currency: str
