@@ -13,6 +13,7 @@ from ecomctl import __version__, config
 from ecomctl.cli import (
     bench,
     dlq,
+    events,
     generate,
     infra,
     init_cmd,
@@ -87,6 +88,7 @@ scenario.register(app)
 loadtest.register(app)
 bench.register(app)
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(events.app, name="events")
 try:  # the migrate group arrives with its own module
     from ecomctl.cli import migrate_cmd
 

@@ -60,6 +60,11 @@ class Output:
         sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
         sys.stdout.flush()
 
+    def document(self, text: str) -> None:
+        """A generated document (YAML, JSON) written to stdout as it is."""
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
     def table(
         self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:

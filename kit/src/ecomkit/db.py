@@ -139,7 +139,13 @@ def outbox_row(event: Event, *, source: str) -> dict[str, Any]:
     `created_at` and `seq` are the database's; `seq`, drawn at insert, is the order the
     relay publishes in (rows of one statement are numbered in the order given here).
     """
-    envelope = Envelope(type=event.type, source=source, subject=event.subject, data=event.data)
+    envelope = Envelope(
+        type=event.type,
+        source=source,
+        subject=event.subject,
+        data=event.data,
+        schema_version=event.schema_version,
+    )
     headers = {HEADER_EVENT_TYPE: event.type, **current_trace_headers()}
     correlation_id = current_correlation_id()
     if correlation_id:

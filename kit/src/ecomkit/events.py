@@ -36,6 +36,7 @@ class Event(BaseModel):
     data: dict[str, Any]
     subject: str | None = None
     aggregate_type: str | None = None
+    schema_version: int = 1
 
     @property
     def aggregate_id(self) -> str:
