@@ -100,6 +100,12 @@ def test_the_service_venv_is_isolated(service_python: Path) -> None:
     assert done.returncode != 0 and "No module named 'ecomctl'" in done.stderr
 
 
+def test_generated_service_is_mypy_clean(generated: Path, service_python: Path) -> None:
+    """Strict mypy over the service and its tests, with the venv's own packages."""
+    done = _run([str(service_python), "-m", "mypy", "--no-incremental"], generated)
+    assert done.returncode == 0, f"mypy in {generated}:\n{done.stdout[-4000:]}"
+
+
 def test_generated_service_is_ruff_clean(generated: Path) -> None:
     done = _run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], generated)
     assert done.returncode == 0, f"ruff in {generated}:\n{done.stdout[-4000:]}"

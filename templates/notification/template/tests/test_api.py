@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.auth import TokenIssuer
+from pydantic import SecretStr
 
 from notification.bootstrap import bootstrap
 from notification.domain import commands
@@ -19,7 +20,7 @@ from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, F
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 32)
+SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
 ISSUER = TokenIssuer(SETTINGS)
 
 

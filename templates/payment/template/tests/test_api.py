@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.auth import TokenIssuer
+from pydantic import SecretStr
 
 from payment.bootstrap import bootstrap
 from payment.entrypoints.app import create_app
@@ -15,7 +16,7 @@ from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, 
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 32)
+SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
 ISSUER = TokenIssuer(SETTINGS)
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.auth import TokenIssuer
+from pydantic import SecretStr
 
 from product_catalog.entrypoints.app import create_app
 from product_catalog.service_layer.handlers import Dependencies
@@ -16,7 +17,7 @@ from tests.fakes import FakeUserDirectory
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 32)
+SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
 ISSUER = TokenIssuer(SETTINGS)
 ADMIN = {"Authorization": "Bearer " + ISSUER.issue_access(2, "boss", ["ADMIN", "USER"])}
 USER = {"Authorization": "Bearer " + ISSUER.issue_access(1, "ada", ["USER"])}

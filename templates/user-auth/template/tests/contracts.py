@@ -92,8 +92,9 @@ class UnitOfWorkContract:
         async with uow() as work:
             first, total = await work.users.list(offset=0, limit=2)
             rest, _ = await work.users.list(offset=2, limit=100)
-        ids = [u.id for u in first + rest]
+        ids = [u.id for u in first + rest if u.id is not None]
         assert total >= 3 and len(first) == 2 and ids == sorted(ids)
+        assert len(ids) == len(first + rest)
 
     async def test_refresh_token_rotation_and_family_revocation(
         self, uow: Callable[[], UnitOfWork]

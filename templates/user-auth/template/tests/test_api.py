@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import jwt
 import pytest
+from pydantic import SecretStr
 
 from tests.fakes import FakeHasher, FakeStore, FakeUnitOfWork
 from user_auth.bootstrap import bootstrap
@@ -16,7 +17,7 @@ from user_auth.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret="unit-test-secret-" + "x" * 32)
+SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
 ADA = {"username": "ada", "email": "ada@example.com", "password": "s3cret-pass"}
 
 
@@ -73,7 +74,7 @@ async def test_bad_registration_is_422_with_field_errors(
 
 async def test_login_refresh_reuse_and_logout(client: httpx.AsyncClient) -> None:
     first = await tokens(client)
-    assert first["tokenType"] == "Bearer" and first["expiresIn"] > 0
+    assert first["tokenType"] == "Bearer" and int(first["expiresIn"]) > 0
     wrong = await client.post("/api/auth/login", json={"username": "ada", "password": "nope12345"})
     assert wrong.status_code == 401
     second = await client.post("/api/auth/refresh", json={"refreshToken": first["refreshToken"]})
@@ -142,7 +143,7 @@ async def test_bad_tokens_are_401(client: httpx.AsyncClient, kind: str) -> None:
     elif kind == "wrong-key":
         token = jwt.encode(claims, "another-secret-" + "y" * 32, algorithm="HS256")
     elif kind == "alg-none":
-        token = jwt.encode({**claims, "roles": ["ADMIN"]}, None, algorithm="none")  # type: ignore[arg-type]
+        token = jwt.encode({**claims, "roles": ["ADMIN"]}, None, algorithm="none")
     else:
         secret = SETTINGS.jwt_secret.get_secret_value()
         token = jwt.encode({**claims, "exp": 1, "iat": 0}, secret, algorithm="HS256")

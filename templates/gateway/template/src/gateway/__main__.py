@@ -12,6 +12,7 @@ many as CPUs): one Python process cannot use more than one core.
 from __future__ import annotations
 
 import os
+from typing import Protocol
 
 from ecomkit.logging import configure_logging
 from granian import Granian
@@ -21,11 +22,17 @@ from granian.log import LogLevels
 from gateway.settings import Settings
 
 
+class Server(Protocol):
+    """What main() needs of Granian (whose class is chosen at import, so not a type)."""
+
+    def serve(self) -> None: ...
+
+
 def worker_count(configured: int) -> int:
     return configured if configured > 0 else (os.cpu_count() or 1)
 
 
-def server(settings: Settings) -> Granian:
+def server(settings: Settings) -> Server:
     return Granian(
         "gateway.entrypoints.app:app",
         address=settings.host,

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -208,7 +208,7 @@ async def _issue_pair_with_token(
     return TokenPair(access, refresh, deps.access_ttl_s), stored
 
 
-HANDLERS: dict[type[commands.Command], Callable[..., object]] = {
+HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[object]]] = {
     commands.RegisterUser: register_user,
     commands.LoginUser: login_user,
     commands.RotateRefreshToken: rotate_refresh_token,
