@@ -36,6 +36,15 @@ def _output(ctx: typer.Context, json_out: bool) -> Output:
     return Output(json_mode=json_out, debug=state(ctx).debug)
 
 
+def _human(ctx: typer.Context, json_out: bool, result: Any) -> Output | None:
+    """With --json: prints the result's document and returns None; else the Output to use."""
+    output = _output(ctx, json_out)
+    if json_out:
+        output.json(result.to_dict())
+        return None
+    return output
+
+
 def _show_applied(output: Output, verb: str, items: list[AppliedMigration]) -> None:
     for item in items:
         label = f"version {item.version}" if item.version else "repeatable"
@@ -79,10 +88,9 @@ def run_migrate(
 
 def _migrate(ctx: typer.Context, options: MigrateOptions, *, dry_run: bool, json_out: bool) -> None:
     settings = options.settings(ctx)
-    output = _output(ctx, json_out)
     result = engine.migrate(settings=settings, dry_run=dry_run)
-    if json_out:
-        output.json(result.to_dict())
+    output = _human(ctx, json_out, result)
+    if output is None:
         return
     for warning in result.warnings:
         output.warning(warning)
@@ -111,9 +119,8 @@ def _migrate(ctx: typer.Context, options: MigrateOptions, *, dry_run: bool, json
 def run_info(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
     """Show every migration: applied, pending, failed, missing (as Flyway's info)."""
     result = engine.info(settings=options.settings(ctx))
-    output = _output(ctx, json_out)
-    if json_out:
-        output.json(result.to_dict())
+    output = _human(ctx, json_out, result)
+    if output is None:
         return
     _info_table(output, result)
 
@@ -167,9 +174,8 @@ def run_validate(ctx: typer.Context, options: MigrateOptions, json_out: Json = F
 def run_repair(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
     """Remove failed rows, realign checksums, mark missing migrations deleted."""
     result = engine.repair(settings=options.settings(ctx))
-    output = _output(ctx, json_out)
-    if json_out:
-        output.json(result.to_dict())
+    output = _human(ctx, json_out, result)
+    if output is None:
         return
     output.success(
         f"{result.database}: removed {result.removed_failed} failed row(s); realigned "
@@ -183,10 +189,7 @@ def run_repair(ctx: typer.Context, options: MigrateOptions, json_out: Json = Fal
 def run_baseline(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
     """Mark an existing database as being at --baseline-version (nothing below it runs)."""
     result = engine.baseline(settings=options.settings(ctx))
-    output = _output(ctx, json_out)
-    if json_out:
-        output.json(result.to_dict())
-    else:
+    if output := _human(ctx, json_out, result):
         output.success(f"{result.database}: baselined at version {result.version}")
 
 
@@ -202,9 +205,8 @@ def run_undo(
 ) -> None:
     """Run the U script of the latest applied version (recorded as UNDO_SQL, as Flyway Teams)."""
     result = engine.undo(settings=options.settings(ctx), dry_run=dry_run)
-    output = _output(ctx, json_out)
-    if json_out:
-        output.json(result.to_dict())
+    output = _human(ctx, json_out, result)
+    if output is None:
         return
     if dry_run:
         _show_sql(output, result.sql)
@@ -218,10 +220,7 @@ def run_undo(
 def run_clean(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
     """Drop every object in the schema, history included. Refused unless enabled."""
     result = engine.clean(settings=options.settings(ctx, need_locations=False))
-    output = _output(ctx, json_out)
-    if json_out:
-        output.json(result.to_dict())
-    else:
+    if output := _human(ctx, json_out, result):
         output.success(
             f"{result.database}: dropped {len(result.dropped)} object(s) in {result.schema}"
         )
