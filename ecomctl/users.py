@@ -1,25 +1,35 @@
-"""`ecomctl users create-admin`: the first ADMIN, before any admin can grant the role.
+"""`ecomctl users create-admin`: the first ADMIN, made by user-auth's own command.
 
-It writes to the user-auth database directly (the service's API would need an
-admin to make one), hashing the password exactly as the service does
-(`ecomkit.passwords`, Argon2id with argon2-cffi's defaults). Running it twice
-with the same credentials is a no-op; a username that is taken otherwise is
-an error, never an overwrite.
+The API would need an admin to make one, and ecomctl should not know another
+service's tables; so it runs the service's admin command,
+`python -m user_auth.entrypoints.cli create-admin`, with the workspace
+virtualenv's python and the ECOM_* environment `up` gives the service (its
+database, port offset applied), and reports what the command answered. The
+password goes over stdin, never into an argv that `ps` shows, and no output of
+ecomctl repeats it. The command's own rules hold: the same admin again is a
+no-op, a username that is taken otherwise is refused, weak input exits 2.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from ecomctl import config
 from ecomctl.errors import UsageError, UserError
-from ecomctl.migrate.url import DatabaseUrl, service_url
+from ecomctl.infra.component import Installation
+from ecomctl.migrate.url import service_url
+from ecomctl.runtime.local.processes import inherited_env
+from ecomctl.runtime.services import ServiceComponent, jwt_secret, service_dir, service_env
 from ecomctl.stack.model import Stack
+from ecomctl.workspace import Workspace
 
-USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,50}$")  # the user-auth service's own rule
-MIN_PASSWORD_LENGTH = 8
-ADMIN_ROLES = ("USER", "ADMIN")
+ADMIN_MODULE = "entrypoints.cli"  # inside the service's package
+TIMEOUT_S = 120.0
+# The admin command's exit codes (templates/user-auth/.../entrypoints/cli.py).
+_REFUSED, _USAGE, _UNREACHABLE, _DATABASE = 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -30,128 +40,95 @@ class AdminResult:
     database: str  # redacted URL
 
 
-def _hasher() -> Any:
-    try:
-        from ecomkit import passwords  # the service's own hashing, when the kit is installed
-
-        return passwords
-    except ImportError:
-        from argon2 import PasswordHasher
-
-        return _Argon2(PasswordHasher())
-
-
-class _Argon2:
-    def __init__(self, hasher: Any) -> None:
-        self._hasher = hasher
-
-    def hash(self, password: str) -> str:
-        return str(self._hasher.hash(password))
-
-    def verify(self, password_hash: str, password: str) -> bool:
-        from argon2.exceptions import InvalidHashError, VerificationError
-
-        try:
-            return bool(self._hasher.verify(password_hash, password))
-        except (VerificationError, InvalidHashError):
-            return False
-
-
-def check_credentials(username: str, password: str) -> None:
-    if not USERNAME.match(username):
-        raise UsageError(f"username {username!r}: 3-50 letters, digits, '_', '.' or '-'")
-    if len(password) < MIN_PASSWORD_LENGTH or not (
-        re.search(r"[A-Za-z]", password) and re.search(r"\d", password)
-    ):
-        raise UsageError(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters, "
-            "with letters and digits"
-        )
-
-
 def create_admin(
     *,
+    workspace: Workspace,
     stack: Stack,
     username: str,
     password: str,
     email: str | None = None,
     port_offset: int = 0,
     service: str = "user-auth",
+    progress: Callable[[str], None] = lambda _line: None,
 ) -> AdminResult:
-    check_credentials(username, password)
-    url = service_url(stack, service, port_offset=port_offset)
-    hasher = _hasher()
-    with _connect(url) as conn, conn.cursor() as cursor:
-        try:
-            cursor.execute("SELECT id, password FROM users WHERE username = %s", (username,))
-            row = cursor.fetchone()
-            if row is not None:
-                return _existing(cursor, url, username, password, row, hasher)
-            cursor.execute(
-                "INSERT INTO users (username, email, password) VALUES (%s, %s, %s)",
-                (username, email or f"{username}@localhost", hasher.hash(password)),
-            )
-            user_id = int(cursor.lastrowid)
-            cursor.executemany(
-                "INSERT INTO user_roles (user_id, role) VALUES (%s, %s)",
-                [(user_id, role) for role in ADMIN_ROLES],
-            )
-            conn.commit()
-        except _db_errors() as exc:
-            conn.rollback()
-            raise _explain(exc, url) from None
-    return AdminResult(user_id, username, True, url.redacted())
-
-
-def _existing(
-    cursor: Any, url: DatabaseUrl, username: str, password: str, row: Any, hasher: Any
-) -> AdminResult:
-    user_id, password_hash = int(row[0]), str(row[1])
-    cursor.execute("SELECT role FROM user_roles WHERE user_id = %s", (user_id,))
-    roles = {r[0] for r in cursor.fetchall()}
-    if "ADMIN" in roles and hasher.verify(password_hash, password):
-        return AdminResult(user_id, username, False, url.redacted())
-    raise UserError(
-        f"user {username!r} already exists" + ("" if "ADMIN" in roles else " and is not an ADMIN"),
-        hint="choose another username; roles of existing users change through the API",
+    """Runs the service's `create-admin` against the stack's database (idempotent)."""
+    installed = _installed(workspace, stack, service, progress)
+    env = inherited_env() | service_env(
+        service, stack, port_offset=port_offset, jwt_secret=jwt_secret(workspace)
     )
-
-
-def _connect(url: DatabaseUrl) -> Any:
-    import pymysql
-
-    if url.dialect != "mysql":
-        raise UsageError(f"the user-auth database must be MySQL/MariaDB, not {url.dialect}")
+    argv = [
+        str(installed.path("python")),
+        "-m",
+        f"{installed.paths['package']}.{ADMIN_MODULE}",
+        "create-admin",
+        "--username",
+        username,
+        "--password-stdin",
+        "--json",
+    ]
+    if email:
+        argv += ["--email", email]
     try:
-        return pymysql.connect(
-            host=url.host,
-            port=url.port,
-            user=url.user,
-            password=url.password,
-            database=url.database,
-            connect_timeout=5,
-            autocommit=False,
+        done = subprocess.run(
+            argv,
+            input=password + "\n",
+            env=env,
+            cwd=installed.path("source"),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
         )
-    except pymysql.MySQLError as exc:
+    except subprocess.TimeoutExpired:
+        raise UserError(f"{service}'s create-admin did not finish in {TIMEOUT_S:.0f}s") from None
+    database = service_url(stack, service, port_offset=port_offset).redacted()
+    if done.returncode != 0:
+        raise _explain(done, service, database)
+    try:
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        return AdminResult(int(answer["user_id"]), answer["username"], answer["created"], database)
+    except (ValueError, KeyError, IndexError, TypeError):
         raise UserError(
-            f"cannot reach the user-auth database at {url.redacted()} ({exc.args[-1]})",
-            hint="start the stack first (`ecomctl up`); pass --port-offset if it runs with one",
+            f"{service}'s create-admin answered no JSON result: {done.stdout.strip()[-200:]!r}"
         ) from None
 
 
-def _db_errors() -> tuple[type[Exception], ...]:
-    import pymysql
-
-    return (pymysql.MySQLError,)
-
-
-def _explain(exc: Exception, url: DatabaseUrl) -> UserError:
-    message = str(exc.args[-1]) if exc.args else str(exc)
-    if "doesn't exist" in message:
-        return UserError(
-            f"{url.redacted()} has no users table yet",
-            hint="`ecomctl up` applies the user-auth migrations; or `ecomctl migrate -s user-auth`",
+def _installed(
+    workspace: Workspace, stack: Stack, service: str, progress: Callable[[str], None]
+) -> Installation:
+    """The service in the workspace's virtualenv; installed there first when it is not."""
+    if service not in stack.services:
+        raise UsageError(f"the stack has no service {service!r}")
+    component = ServiceComponent(service, stack, workspace)
+    found = component.locate(config.cache_dir())
+    if found is not None:
+        return found
+    if not (service_dir(workspace.root, service) / "pyproject.toml").is_file():
+        raise UserError(
+            f"{service} is not generated in {workspace.root}",
+            hint="`ecomctl up` generates the services and starts the stack",
         )
-    if "Duplicate" in message:
-        return UserError(f"cannot create the admin: {message}")
-    return UserError(f"cannot create the admin in {url.redacted()}: {message}")
+    return component.install(config.cache_dir(), progress)
+
+
+def _explain(done: subprocess.CompletedProcess[str], service: str, database: str) -> UserError:
+    lines = done.stderr.strip().splitlines()
+    message = lines[-1].removeprefix("error: ") if lines else f"exit {done.returncode}"
+    if done.returncode == _USAGE:
+        return UsageError(message)
+    if done.returncode == _REFUSED:
+        return UserError(
+            message, hint="choose another username; roles of existing users change through the API"
+        )
+    if done.returncode == _UNREACHABLE:
+        detail = message.removeprefix("cannot reach the database ")
+        return UserError(
+            f"cannot reach the {service} database at {database} {detail}",
+            hint="start the stack first (`ecomctl up`); pass --port-offset if it runs with one",
+        )
+    if done.returncode == _DATABASE:
+        return UserError(
+            f"{database}: {message}",
+            hint=f"`ecomctl up` migrates it, or `ecomctl migrate -s {service}`",
+        )
+    tail = "\n".join(lines[-5:])
+    return UserError(f"{service}'s create-admin failed (exit {done.returncode}): {tail}")

@@ -12,7 +12,7 @@ from ecomctl.runtime.local.state import RuntimeState
 from ecomctl.users import create_admin as create_admin_user
 
 app = typer.Typer(
-    help="Manage platform users directly in the user-auth database.",
+    help="Manage platform users with the user-auth service's own admin command.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -35,7 +35,8 @@ def create_admin(
         ),
     ],
     email: Annotated[
-        str | None, typer.Option("--email", help="Default: USERNAME@localhost.")
+        str | None,
+        typer.Option("--email", help="Default: user-auth's, USERNAME@localhost.localdomain."),
     ] = None,
     port_offset: Annotated[
         int | None,
@@ -45,9 +46,11 @@ def create_admin(
         bool, typer.Option("--json", help="Print one JSON document on stdout.")
     ] = False,
 ) -> None:
-    """Create the first ADMIN in the running stack's user-auth database (idempotent).
+    """Create the first ADMIN with user-auth's own command (idempotent).
 
-    Works before any admin exists, in both runtimes (it uses the published MySQL port).
+    Runs `python -m user_auth.entrypoints.cli create-admin` from .ecomctl/venv with the
+    service's environment; works before any admin exists, in both runtimes (the database
+    is reached on its published port). The password is passed on stdin, not in argv.
 
     Examples:
 
@@ -59,11 +62,13 @@ def create_admin(
     if port_offset is None:
         port_offset = RuntimeState.load(tgt.workspace.state_dir / "state.json").port_offset
     result = create_admin_user(
+        workspace=tgt.workspace,
         stack=tgt.stack,
         username=username,
         password=password,
         email=email,
         port_offset=port_offset,
+        progress=output.info,
     )
     if json_out:
         output.json(

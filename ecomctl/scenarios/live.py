@@ -42,6 +42,7 @@ class WorkspaceAdmin:
             path.touch(mode=0o600)
             path.write_text(json.dumps(stored))
         create_admin(
+            workspace=self.tgt.workspace,
             stack=self.tgt.stack,
             username=stored["username"],
             password=stored["password"],

@@ -108,7 +108,9 @@ def test_docker_runtime_builds_migrates_and_starts_a_generated_service(tmp_path:
         ready = httpx.get(f"http://127.0.0.1:{rows[0].port}/health/ready", timeout=5)
         assert ready.status_code == 200
         assert ("user-auth", "prepare") in [(e.component, e.phase) for e in events]
-        admin = create_admin(stack=stack, username="admin", password="s3cure-enough")
+        admin = create_admin(
+            workspace=workspace, stack=stack, username="admin", password="s3cure-enough"
+        )
         assert admin.created
     finally:
         runtime.down(volumes=True, on_event=events.append)

@@ -139,7 +139,7 @@ def start_service(
 
 
 def grant_admin(database_url: str, username: str) -> None:
-    """Runs the service's create-admin entrypoint, as `ecomctl users create-admin` does."""
+    """Makes an existing user an ADMIN with the service's own admin command."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO / "templates" / "user-auth" / "template" / "src"),
@@ -151,11 +151,9 @@ def grant_admin(database_url: str, username: str) -> None:
             sys.executable,
             "-m",
             "user_auth.entrypoints.cli",
-            "create-admin",
+            "grant-admin",
             "--username",
             username,
-            "--password",
-            "Adm1n-pass",
         ],
         env=env,
         capture_output=True,

@@ -50,3 +50,28 @@ def fake_stack() -> Stack:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return Workspace(root=tmp_path / "ws")
+
+
+def install_user_auth_stand_in(ws: Workspace, stack: Stack) -> Path:
+    """user-auth generated from its template into `ws`, and a `.ecomctl/venv/bin/python`
+    that runs its real code with this interpreter (a venv install would take minutes).
+
+    Returns the file where that python appends each argv it was started with.
+    """
+    import os
+    import sys
+
+    from ecomctl.runtime.services import service_dir, venv_dir
+    from ecomctl.scaffold import generate_service
+
+    generate_service(workspace=ws, name="user-auth", spec=stack.services["user-auth"])
+    argv_log = ws.state_dir / "python-argv.log"
+    python = venv_dir(ws) / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{argv_log}"\n'
+        f'PYTHONPATH="{service_dir(ws.root, "user-auth") / "src"}" exec "{sys.executable}" "$@"\n'
+    )
+    os.chmod(python, 0o755)
+    return argv_log

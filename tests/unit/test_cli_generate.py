@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.unit.conftest import free_port
+from ecomctl.stack.loader import load_stack
+from ecomctl.workspace import Workspace
+from tests.unit.conftest import free_port, install_user_auth_stand_in
 from tests.unit.test_cli import ecomctl
 from tests.unit.test_scaffold import fixture_templates
 
@@ -61,19 +63,24 @@ def test_generate_errors_are_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in unknown.stderr
 
 
-def test_create_admin_without_a_running_database_says_so(tmp_path: Path) -> None:
-    weak = ecomctl("users", "create-admin", "-u", "admin", "-p", "short", cwd=tmp_path)
+def test_create_admin_runs_user_auth_s_own_command(tmp_path: Path) -> None:
+    """Weak input and a stopped database are the service's answers, on one line each."""
+    missing = ecomctl("users", "create-admin", "-u", "admin", "-p", "s3cure-x", cwd=tmp_path)
+    assert missing.returncode == 1 and "user-auth is not generated" in missing.stderr
+    assert "ecomctl up" in missing.stderr
+    ws = Workspace(tmp_path / "ws")
+    argv_log = install_user_auth_stand_in(ws, load_stack())
+    weak = ecomctl(
+        "-w", str(ws.root), "users", "create-admin", "-u", "admin", "-p", "short", cwd=tmp_path
+    )
     assert weak.returncode == 2 and "at least 8 characters" in weak.stderr
     down = ecomctl(
-        "users",
-        "create-admin",
-        "-u",
-        "admin",
-        "-p",
-        "s3cure-enough",
-        "--port-offset",
-        str(free_port() - 3306),
-        cwd=tmp_path,
-    )
-    assert down.returncode == 1
+        "-w", str(ws.root), "users", "create-admin", "-u", "admin", "-p", "s3cure-enough",
+        "--port-offset", str(free_port() - 3306), cwd=tmp_path,
+    )  # fmt: skip
+    assert down.returncode == 1, down.stderr
     assert "cannot reach the user-auth database" in down.stderr and "ecomctl up" in down.stderr
+    assert "Traceback" not in down.stderr
+    started = argv_log.read_text()
+    assert "user_auth.entrypoints.cli create-admin --username admin" in started
+    assert "short" not in started and "s3cure-enough" not in started

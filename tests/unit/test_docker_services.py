@@ -31,7 +31,7 @@ from ecomctl.runtime.services import jwt_secret
 from ecomctl.stack.loader import load_stack
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
-from tests.unit.conftest import free_port
+from tests.unit.conftest import free_port, install_user_auth_stand_in
 from tests.unit.fake_docker import FAKE_COMPONENTS, FakeDockerEngine
 from tests.unit.test_cli import ecomctl
 from tests.unit.test_compose_render import assert_valid, compose_validator  # noqa: F401
@@ -315,10 +315,12 @@ def _offset_with_free_mysql_port(stack: Stack) -> int:
 
 
 def test_create_admin_reaches_the_published_mysql_port_of_a_docker_stack(tmp_path: Path) -> None:
-    """The CLI reads the offset the docker runtime recorded and dials 127.0.0.1:3306+offset."""
+    """The CLI reads the offset the docker runtime recorded; user-auth's command dials
+    127.0.0.1:3306+offset."""
     offset = _offset_with_free_mysql_port(load_stack())
     port = 3306 + offset
     ws = Workspace(tmp_path / "ws")
+    install_user_auth_stand_in(ws, load_stack())
     runtime = DockerRuntime(load_stack(), ws, engine=FakeDockerEngine(), poll_interval_s=0.01)
     runtime.up(["mysql"], port_offset=offset, on_event=Events())
     done = ecomctl(

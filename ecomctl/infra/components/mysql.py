@@ -15,22 +15,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pymysql
 
 from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import (
-    ComponentContext,
-    InfraComponent,
-    Installation,
-    NotReady,
-    ProcessSpec,
-    ProgressFn,
-)
-from ecomctl.infra.components._debian import binary_version, find_binary, socket_dir
-from ecomctl.infra.provision.apt import install_packages, sudo_hint
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.components._debian import DebianPackagedComponent, find_binary, socket_dir
 
 PACKAGES = ("mariadb-server", "mariadb-client")
 DEBIAN_DIRS = (Path("/usr/sbin"), Path("/usr/bin"))
@@ -80,36 +73,21 @@ def server_argv(mariadbd: Path, ctx: ComponentContext) -> list[str]:
     ]
 
 
-class MysqlComponent(InfraComponent):
+class MysqlComponent(DebianPackagedComponent):
     name = "mysql"
     description = "MySQL-compatible database (users, products, inventory)"
     default_port = 3306
     ready_timeout_s = 60.0
+    packages = PACKAGES
+    system_services = ("mariadb",)
+    server_names = ("mariadbd", "mysqld")
 
-    def locate(self, cache_dir: Path) -> Installation | None:
-        server = find_binary(["mariadbd", "mysqld"], DEBIAN_DIRS)
-        install_db = find_binary(["mariadb-install-db", "mysql_install_db"], DEBIAN_DIRS)
-        if server is None or install_db is None:
-            return None
-        version = binary_version(server[0])
-        if version is None:
-            return None
-        return Installation(
-            component=self.name,
-            version=version,
-            source=server[1],
-            paths={"server": str(server[0]), "install_db": str(install_db[0])},
-        )
+    def debian_dirs(self) -> Sequence[Path]:
+        return DEBIAN_DIRS
 
-    def install(self, cache_dir: Path, progress: ProgressFn) -> Installation:
-        install_packages(self.name, PACKAGES, progress, services=["mariadb"])
-        installation = self.locate(cache_dir)
-        if installation is None:
-            raise ComponentFailed(self.name, "installed mariadb-server but found no mariadbd")
-        return installation
-
-    def install_hint(self) -> str:
-        return sudo_hint(PACKAGES)
+    def more_paths(self, server: Path) -> dict[str, str] | None:
+        install_db = find_binary(["mariadb-install-db", "mysql_install_db"], self.debian_dirs())
+        return None if install_db is None else {"install_db": str(install_db[0])}
 
     def prepare(self, ctx: ComponentContext) -> None:
         assert ctx.installation is not None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,8 @@ import psycopg
 from psycopg import sql
 
 from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import (
-    ComponentContext,
-    InfraComponent,
-    Installation,
-    NotReady,
-    ProcessSpec,
-    ProgressFn,
-)
-from ecomctl.infra.components._debian import binary_version, find_binary, socket_dir
-from ecomctl.infra.provision.apt import install_packages, sudo_hint
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.components._debian import DebianPackagedComponent, socket_dir
 from ecomctl.infra.provision.privileges import (
     check_user_can_write,
     chown_for_user,
@@ -92,37 +85,23 @@ def server_argv(postgres: Path, ctx: ComponentContext) -> list[str]:
     return argv
 
 
-class PostgresComponent(InfraComponent):
+class PostgresComponent(DebianPackagedComponent):
     name = "postgres"
     description = "PostgreSQL (orders, payments, events)"
     default_port = 5432
     ready_timeout_s = 60.0
+    packages = PACKAGES
+    system_services = ("postgresql",)
+    server_names = ("postgres",)
+    server_key = "postgres"
 
-    def locate(self, cache_dir: Path) -> Installation | None:
-        found = find_binary(["postgres"], _debian_bin_dirs())
-        if found is None:
-            return None
-        postgres, source = found
-        initdb = postgres.parent / "initdb"
-        version = binary_version(postgres)
-        if not initdb.is_file() or version is None:
-            return None
-        return Installation(
-            component=self.name,
-            version=version,
-            source=source,
-            paths={"bin": str(postgres.parent), "postgres": str(postgres), "initdb": str(initdb)},
-        )
+    def debian_dirs(self) -> Sequence[Path]:
+        return _debian_bin_dirs()
 
-    def install(self, cache_dir: Path, progress: ProgressFn) -> Installation:
-        install_packages(self.name, PACKAGES, progress, services=["postgresql"])
-        installation = self.locate(cache_dir)
-        if installation is None:
-            raise ComponentFailed(self.name, "installed postgresql but found no server binaries")
-        return installation
-
-    def install_hint(self) -> str:
-        return sudo_hint(PACKAGES)
+    def more_paths(self, server: Path) -> dict[str, str] | None:
+        """initdb of the same major version, beside the server."""
+        initdb = server.parent / "initdb"
+        return {"bin": str(server.parent), "initdb": str(initdb)} if initdb.is_file() else None
 
     def prepare(self, ctx: ComponentContext) -> None:
         sockets = _socket_dir(ctx)

@@ -7,23 +7,15 @@ directory), so enabling a service in the stack file is enough for its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
-from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import (
-    ComponentContext,
-    InfraComponent,
-    Installation,
-    NotReady,
-    ProcessSpec,
-    ProgressFn,
-)
-from ecomctl.infra.components._debian import binary_version, find_binary
-from ecomctl.infra.provision.apt import install_packages, sudo_hint
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.components._debian import DebianPackagedComponent
 from ecomctl.stack.model import Stack
 
 PACKAGES = ("prometheus",)
@@ -78,32 +70,17 @@ def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
     ]
 
 
-class PrometheusComponent(InfraComponent):
+class PrometheusComponent(DebianPackagedComponent):
     name = "prometheus"
     description = "Prometheus (metrics)"
     default_port = 9090
     ready_timeout_s = 60.0
+    packages = PACKAGES
+    system_services = ("prometheus",)
+    server_names = ("prometheus",)
 
-    def locate(self, cache_dir: Path) -> Installation | None:
-        found = find_binary(["prometheus"], DEBIAN_DIRS)
-        if found is None:
-            return None
-        version = binary_version(found[0])
-        if version is None:
-            return None
-        return Installation(
-            component=self.name, version=version, source=found[1], paths={"server": str(found[0])}
-        )
-
-    def install(self, cache_dir: Path, progress: ProgressFn) -> Installation:
-        install_packages(self.name, PACKAGES, progress, services=["prometheus"])
-        installation = self.locate(cache_dir)
-        if installation is None:
-            raise ComponentFailed(self.name, "installed prometheus but cannot find it")
-        return installation
-
-    def install_hint(self) -> str:
-        return sudo_hint(PACKAGES)
+    def debian_dirs(self) -> Sequence[Path]:
+        return DEBIAN_DIRS
 
     def prepare(self, ctx: ComponentContext) -> None:
         ctx.data_dir.mkdir(parents=True, exist_ok=True)

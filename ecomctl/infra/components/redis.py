@@ -6,22 +6,14 @@ limit counters survive a restart without periodic fork-and-dump pauses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import redis
 
-from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import (
-    ComponentContext,
-    InfraComponent,
-    Installation,
-    NotReady,
-    ProcessSpec,
-    ProgressFn,
-)
-from ecomctl.infra.components._debian import binary_version, find_binary
-from ecomctl.infra.provision.apt import install_packages, sudo_hint
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.components._debian import DebianPackagedComponent
 
 PACKAGES = ("redis-server",)
 DEBIAN_DIRS = (Path("/usr/bin"),)
@@ -48,32 +40,17 @@ def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
     ]
 
 
-class RedisComponent(InfraComponent):
+class RedisComponent(DebianPackagedComponent):
     name = "redis"
     description = "Redis (cache, sessions, rate limits)"
     default_port = 6379
     ready_timeout_s = 30.0
+    packages = PACKAGES
+    system_services = ("redis-server",)
+    server_names = ("redis-server",)
 
-    def locate(self, cache_dir: Path) -> Installation | None:
-        found = find_binary(["redis-server"], DEBIAN_DIRS)
-        if found is None:
-            return None
-        version = binary_version(found[0])
-        if version is None:
-            return None
-        return Installation(
-            component=self.name, version=version, source=found[1], paths={"server": str(found[0])}
-        )
-
-    def install(self, cache_dir: Path, progress: ProgressFn) -> Installation:
-        install_packages(self.name, PACKAGES, progress, services=["redis-server"])
-        installation = self.locate(cache_dir)
-        if installation is None:
-            raise ComponentFailed(self.name, "installed redis-server but cannot find it")
-        return installation
-
-    def install_hint(self) -> str:
-        return sudo_hint(PACKAGES)
+    def debian_dirs(self) -> Sequence[Path]:
+        return DEBIAN_DIRS
 
     def prepare(self, ctx: ComponentContext) -> None:
         ctx.data_dir.mkdir(parents=True, exist_ok=True)  # redis will not create --dir

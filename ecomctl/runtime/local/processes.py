@@ -50,9 +50,14 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def inherited_env() -> dict[str, str]:
+    """What a started process keeps of ecomctl's own environment (the rest is its spec's)."""
+    return {key: os.environ[key] for key in _INHERITED_ENV if key in os.environ}
+
+
 def start_process(spec: ProcessSpec, log_file: Path, argv: list[str]) -> ProcessRecord:
     """Start detached in its own session; stdout and stderr append to the log."""
-    env = {key: os.environ[key] for key in _INHERITED_ENV if key in os.environ}
+    env = inherited_env()
     env.update(spec.env)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
