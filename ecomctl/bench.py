@@ -102,6 +102,10 @@ BENCHES: dict[str, Bench] = {
         Bench("gateway_overhead", "gateway vs HAProxy vs direct", lambda _t: []),
         Bench("saga_latency", "POST order -> PAID vs bare Kafka hops", _workspace),
         Bench("checkout_throughput", "orders/s to PAID within the SLO", _workspace),
+        Bench("saga_latency_1", "POST order -> PAID one at a time vs a bare chain", _workspace),
+        Bench(
+            "saga_cost", "SQL/Kafka/HTTP/span counts per order vs the design minimum", _workspace
+        ),
     )
 }
 
