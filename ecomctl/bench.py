@@ -5,6 +5,7 @@ Benchmarks that need the running stack get its workspace, or its database/Redis 
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -49,7 +50,8 @@ class BenchResult:
         return {
             "name": self.name,
             "ok": self.ok,
-            "ratio": self.ratio,
+            # JSON has no infinity: "inf" (work where the minimum is none) as a string
+            "ratio": self.ratio if self.ratio is None or math.isfinite(self.ratio) else "inf",
             "target": f"{self.op}{self.target}" if self.target is not None else None,
             "detail": self.detail,
             "exit_code": self.exit_code,

@@ -178,7 +178,8 @@ def test_work_where_none_is_needed_is_an_infinite_ratio() -> None:
     assert compared[0].ratio == float("inf")
     line = c.verdict("saga_cost", compared, 1.25, 10, "0.1 0.1 0.1")
     assert line.startswith("saga_cost: ratio=inf target<=1.25 (x y 1.00/order vs minimum 0,")
-    assert parse_verdict("saga_cost", line, 1, 1.0).ratio == float("inf")
+    parsed = parse_verdict("saga_cost", line, 1, 1.0)
+    assert parsed.ratio == float("inf") and parsed.to_json()["ratio"] == "inf"
 
 
 def test_docs_saga_lists_every_minimum_of_the_bench() -> None:
