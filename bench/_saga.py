@@ -216,3 +216,13 @@ async def settle(
             break
         await asyncio.sleep(0.25)
     return time.perf_counter() - started
+
+
+def latency_line(name: str, tally: Tally) -> str:
+    """One figures line of a latency bench: n, p50, p95, max, errors."""
+    values = tally.latencies_ms
+    return (
+        f"  {name:<9} n={len(values)} p50={percentile(values, 50):.1f} ms "
+        f"p95={percentile(values, 95):.1f} ms max={max(values, default=0):.1f} ms "
+        f"errors={tally.errors or 0}"
+    )

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import aiohttp
 from _reference import run_reference
-from _saga import Outcomes, Tally, percentile, place_and_follow, seed
+from _saga import Outcomes, Tally, latency_line, percentile, place_and_follow, seed
 
 TARGET = 2.0
 
@@ -45,15 +45,6 @@ async def run_saga(options: argparse.Namespace) -> Tally:
     return tally
 
 
-def _line(name: str, tally: Tally) -> str:
-    values = tally.latencies_ms
-    return (
-        f"  {name:<9} n={len(values)} p50={percentile(values, 50):.1f} ms "
-        f"p95={percentile(values, 95):.1f} ms max={max(values, default=0):.1f} ms "
-        f"errors={tally.errors or 0}"
-    )
-
-
 async def main_async(options: argparse.Namespace) -> int:
     from ecomctl.operations import target
     from ecomctl.scenarios.endpoints import for_workspace
@@ -62,8 +53,8 @@ async def main_async(options: argparse.Namespace) -> int:
     bootstrap = for_workspace(tgt.stack, tgt.workspace).kafka
     reference = await run_reference(bootstrap, options.orders, options.concurrency, options.warmup)
     saga = await run_saga(options)
-    print(_line("reference", reference))
-    print(_line("saga", saga))
+    print(latency_line("reference", reference))
+    print(latency_line("saga", saga))
     ref_p95 = percentile(reference.latencies_ms, 95)
     saga_p95 = percentile(saga.latencies_ms, 95)
     ratio = saga_p95 / ref_p95

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from _counters import loadavg
 from _reference import SagaWork, run_reference
-from _saga import Outcomes, Seed, Tally, percentile, place, seed
+from _saga import Outcomes, Seed, Tally, latency_line, percentile, place, seed
 
 TARGET = 1.5
 
@@ -60,23 +60,14 @@ async def run_bare(workspace: Path, found: Seed, orders: int, warmup: int) -> Ta
         await work.stop()
 
 
-def _line(name: str, tally: Tally) -> str:
-    values = tally.latencies_ms
-    return (
-        f"  {name:<9} n={len(values)} p50={percentile(values, 50):.1f} ms "
-        f"p95={percentile(values, 95):.1f} ms max={max(values, default=0):.1f} ms "
-        f"errors={tally.errors or 0}"
-    )
-
-
 async def main_async(options: argparse.Namespace) -> int:
     found = seed(options.workspace, via="gateway", users=10, products=10, stock=1_000_000)
     load_before = loadavg()
     reference = await run_bare(options.workspace, found, options.orders, options.warmup)
     saga = await run_saga(found, options.orders, options.warmup)
     load = loadavg()
-    print(_line("reference", reference))
-    print(_line("saga", saga))
+    print(latency_line("reference", reference))
+    print(latency_line("saga", saga))
     ref_p50, saga_p50 = percentile(reference.latencies_ms, 50), percentile(saga.latencies_ms, 50)
     ratio = saga_p50 / ref_p50
     if options.json:
