@@ -39,7 +39,8 @@ _CONTROL = re.compile(
     r"DISCARD|DEALLOCATE|SELECT\s+@@)",
     re.IGNORECASE,
 )
-_TX_END = re.compile(r"^\s*(COMMIT|ROLLBACK)\b(?!\s+TO)", re.IGNORECASE)
+_COMMIT = re.compile(r"^\s*COMMIT\b", re.IGNORECASE)
+_ROLLBACK = re.compile(r"^\s*ROLLBACK\b(?!\s+TO)", re.IGNORECASE)
 # The outbox relay's round (ecomkit.outbox.OutboxRelay.publish_pending): it locks a batch
 # with FOR UPDATE SKIP LOCKED and, only when it published something, marks it.
 _RELAY_LOCK = re.compile(r"\bFROM\s+`?outbox`?\b.*\bSKIP\s+LOCKED\b", re.IGNORECASE | re.DOTALL)
@@ -49,19 +50,19 @@ _SET = re.compile(r"^\s*SET\b", re.IGNORECASE)
 
 
 def statement_kind(text: str) -> str:
-    """'relay_lock', 'relay_mark', 'tx_end', 'begin', 'set', 'control' or 'data'."""
-    if _RELAY_LOCK.search(text):
-        return "relay_lock"
-    if _RELAY_MARK.search(text):
-        return "relay_mark"
-    if _TX_END.search(text):
-        return "tx_end"
-    if _BEGIN.search(text):
-        return "begin"
-    if _SET.search(text):
-        return "set"
-    if _CONTROL.search(text):
-        return "control"
+    """'relay_lock', 'relay_mark', 'commit', 'rollback', 'begin', 'set', 'control' or
+    'data'."""
+    for kind, pattern in (
+        ("relay_lock", _RELAY_LOCK),
+        ("relay_mark", _RELAY_MARK),
+        ("commit", _COMMIT),
+        ("rollback", _ROLLBACK),
+        ("begin", _BEGIN),
+        ("set", _SET),
+        ("control", _CONTROL),
+    ):
+        if pattern.search(text):
+            return kind
     return "data"
 
 
@@ -74,47 +75,56 @@ def statement_counts(service: str, rows: Iterable[tuple[str, float]]) -> Counts:
     return found
 
 
-# What pg_stat_statements and the digest table see of one relay round that found nothing.
-# PostgreSQL (asyncpg via SQLAlchemy): BEGIN, the lock, COMMIT; its SET LOCAL
-# synchronous_commit goes over the extended protocol and is not counted by
-# pg_stat_statements (2 calls against ~1,500 rounds in a test), although it is a round
-# trip. MariaDB (asyncmy): the lock, COMMIT (no BEGIN is sent; autocommit is off).
-EMPTY_ROUND = {
-    "postgresql": {"sql.begin": 1, "sql.relay_lock": 1, "sql.tx_end": 1},
-    "mysql": {"sql.relay_lock": 1, "sql.tx_end": 1},
-}
+# Control statements of one relay round that found nothing, besides its lock, as
+# pg_stat_statements and the digest table see them. PostgreSQL (asyncpg via SQLAlchemy):
+# BEGIN and COMMIT; its SET LOCAL synchronous_commit goes over the extended protocol and
+# is not counted by pg_stat_statements (2 calls against ~1,500 rounds in a test), although
+# it is a round trip. MariaDB (asyncmy): COMMIT (no BEGIN is sent; autocommit is off).
+EMPTY_ROUND_CONTROL = {"postgresql": 2, "mysql": 1}
 
 
 def sql_figures(counts: Mapping[str, float], service: str, dialect: str) -> Counts:
-    """A service's SQL figures from its raw counters (a delta), with the relay's empty rounds
-    (its 0.2 s poll when nothing is waiting: background that a busy window has fewer of
-    than an idle one, since every woken round restarts the poll timer) taken out:
+    """A service's SQL figures from its raw counters (a delta), with two kinds of timer-driven
+    background taken out exactly, since a busy window has fewer of them than an idle one:
 
-    - transactions: server-counted commits + rollbacks (PostgreSQL) or COMMIT/ROLLBACK
-      statements (MariaDB), less the empty rounds;
-    - statements: data statements (SELECT/INSERT/UPDATE/DELETE/WITH, the relay's own
-      included), less the empty rounds' lock;
-    - control: BEGIN, SET, COMMIT, ROLLBACK, ... (round trips that carry no data);
-    - relay_rounds: rounds that published; empty_polls: the ones taken out.
+    - the relay's empty rounds (its 0.2 s poll when nothing is waiting; every woken round
+      restarts the timer): a lock statement with no mark after it;
+    - on PostgreSQL, the pool's pre-ping of a connection idle for over a second (the kit's
+      pool hands out connections in turn, so how many are idle that long depends on the
+      traffic): SQLAlchemy's asyncpg adapter sends BEGIN, an empty query (not counted)
+      and ROLLBACK. No other PostgreSQL work on the saga's path ends with a ROLLBACK
+      (asyncpg returns a connection without one when no transaction is open), so its
+      ROLLBACKs are these pings. MariaDB's pings are protocol pings, not statements.
+
+    Figures: transactions (COMMIT and ROLLBACK statements, less the above), statements
+    (data: SELECT/INSERT/UPDATE/DELETE/WITH, the relay's own included), control statements
+    (BEGIN, SET, COMMIT, ROLLBACK, ...: round trips that carry no data), round trips (the
+    two together), and what was taken out. pg_stat_database's own transaction count is
+    shown beside them: it is flushed by each backend at most once a second, so a snapshot
+    misses a varying share of the last second's.
     """
 
     def get(name: str) -> float:
         return float(counts.get(f"{service}|{name}", 0.0))
 
     empty = max(0.0, get("sql.relay_lock") - get("sql.relay_mark"))
-    shape = EMPTY_ROUND[dialect]
-    data = get("sql.data") + get("sql.relay_lock") + get("sql.relay_mark")
-    control = get("sql.begin") + get("sql.set") + get("sql.control") + get("sql.tx_end")
-    empty_control = sum(v for k, v in shape.items() if k != "sql.relay_lock")
-    transactions = get("sql.xacts") if dialect == "postgresql" else get("sql.tx_end")
-    return {
-        f"{service}|sql transactions": transactions - empty,
-        f"{service}|sql statements": data - empty,
-        f"{service}|sql control statements": control - empty * empty_control,
-        f"{service}|sql round trips": data + control - empty * (1 + empty_control),
+    pings = get("sql.rollback") if dialect == "postgresql" else 0.0
+    data = get("sql.data") + get("sql.relay_lock") + get("sql.relay_mark") - empty
+    ends = get("sql.commit") + get("sql.rollback")
+    control = get("sql.begin") + get("sql.set") + get("sql.control") + ends
+    control -= empty * EMPTY_ROUND_CONTROL[dialect] + pings * 2
+    found = {
+        f"{service}|sql transactions": ends - empty - pings,
+        f"{service}|sql statements": data,
+        f"{service}|sql control statements": control,
+        f"{service}|sql round trips": data + control,
         f"{service}|relay rounds that published": get("sql.relay_mark"),
         f"{service}|relay empty polls (taken out)": empty,
     }
+    if dialect == "postgresql":
+        found[f"{service}|pool pings (taken out)"] = pings
+        found[f"{service}|transactions by pg_stat_database"] = get("sql.xacts")
+    return found
 
 
 # --- arithmetic on snapshots ----------------------------------------------------------------

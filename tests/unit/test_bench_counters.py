@@ -36,8 +36,8 @@ MY_LOCK = (
         (MY_LOCK, "relay_lock"),
         ("UPDATE outbox SET published_at=CURRENT_TIMESTAMP(6), attempts=1", "relay_mark"),
         ("UPDATE `outbox` SET `published_at` = CURRENT_TIMESTAMP (?)", "relay_mark"),
-        ("COMMIT", "tx_end"),
-        ("ROLLBACK ", "tx_end"),
+        ("COMMIT", "commit"),
+        ("ROLLBACK ", "rollback"),
         ("ROLLBACK TO SAVEPOINT sa_1", "control"),
         ("BEGIN ISOLATION LEVEL READ COMMITTED", "begin"),
         ("START TRANSACTION", "begin"),
@@ -56,20 +56,22 @@ def test_statement_kind(text: str, kind: str) -> None:
 def test_statement_counts_add_up_by_kind() -> None:
     rows = [("COMMIT", 5), ("BEGIN", 4), ("INSERT INTO x VALUES (1)", 2), ("SELECT 1", 3)]
     assert c.statement_counts("order", rows) == {
-        "order|sql.tx_end": 5.0,
+        "order|sql.commit": 5.0,
         "order|sql.begin": 4.0,
         "order|sql.data": 5.0,
     }
 
 
-def test_empty_relay_polls_are_taken_out_of_postgres_figures() -> None:
-    # 10 rounds, 3 of which published; 2 handler transactions of 3 statements each.
+def test_empty_relay_polls_and_pool_pings_are_taken_out_of_postgres_figures() -> None:
+    # 10 relay rounds, 3 of which published; 2 handler transactions of 3 statements each;
+    # 4 pool pings (BEGIN, an uncounted empty query, ROLLBACK).
     raw = {
-        "order|sql.xacts": 12.0,
+        "order|sql.xacts": 15.0,  # lags: not used for the figures
         "order|sql.relay_lock": 10.0,
         "order|sql.relay_mark": 3.0,
-        "order|sql.begin": 12.0,
-        "order|sql.tx_end": 12.0,
+        "order|sql.begin": 16.0,
+        "order|sql.commit": 12.0,
+        "order|sql.rollback": 4.0,
         "order|sql.data": 6.0,
     }
     found = c.sql_figures(raw, "order", "postgresql")
@@ -78,20 +80,24 @@ def test_empty_relay_polls_are_taken_out_of_postgres_figures() -> None:
     assert found["order|sql control statements"] == 10.0  # BEGIN + COMMIT x 5
     assert found["order|sql round trips"] == 22.0
     assert found["order|relay empty polls (taken out)"] == 7.0
+    assert found["order|pool pings (taken out)"] == 4.0
     assert found["order|relay rounds that published"] == 3.0
+    assert found["order|transactions by pg_stat_database"] == 15.0
 
 
 def test_mariadb_transactions_are_its_commit_and_rollback_statements() -> None:
     raw = {
         "inventory|sql.relay_lock": 4.0,
         "inventory|sql.relay_mark": 1.0,
-        "inventory|sql.tx_end": 6.0,  # 4 rounds + 2 handlers, no BEGIN sent
+        "inventory|sql.commit": 5.0,  # 4 rounds + 1 handler, no BEGIN sent
+        "inventory|sql.rollback": 1.0,  # a read that ended its implicit transaction
         "inventory|sql.data": 8.0,
     }
     found = c.sql_figures(raw, "inventory", "mysql")
     assert found["inventory|sql transactions"] == 3.0
     assert found["inventory|sql statements"] == 10.0
     assert found["inventory|sql control statements"] == 3.0
+    assert "inventory|pool pings (taken out)" not in found
 
 
 def test_idle_window_is_subtracted_per_order() -> None:
