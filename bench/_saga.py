@@ -177,3 +177,52 @@ def percentile(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def place(seed_: Seed, outcomes: Outcomes, count: int, first: int, concurrency: int) -> Tally:
+    """`count` orders (indexes first..), `concurrency` at a time, each followed to PAID."""
+    tally = Tally()
+    queue = iter(range(first, first + count))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
+
+        async def worker() -> None:
+            for index in queue:
+                await place_and_follow(session, seed_, outcomes, index, tally)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return tally
+
+
+async def settle(
+    bootstrap: str,
+    groups: dict[str, tuple[str, ...]],
+    *,
+    quiet_s: float = 1.0,
+    limit_s: float = 120,
+) -> float:
+    """Wait until no consumer group has anything left to handle (committed offsets at the
+    end of every topic it reads) for `quiet_s`; returns the seconds waited."""
+    log = EventLog(bootstrap)
+    started = time.perf_counter()
+    quiet_since: float | None = None
+    while time.perf_counter() - started < limit_s:
+        behind = await asyncio.to_thread(log.lag, groups)
+        now = time.perf_counter()
+        if any(behind.values()):
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= quiet_s:
+            break
+        await asyncio.sleep(0.25)
+    return time.perf_counter() - started
+
+
+def latency_line(name: str, tally: Tally) -> str:
+    """One figures line of a latency bench: n, p50, p95, max, errors."""
+    values = tally.latencies_ms
+    return (
+        f"  {name:<9} n={len(values)} p50={percentile(values, 50):.1f} ms "
+        f"p95={percentile(values, 95):.1f} ms max={max(values, default=0):.1f} ms "
+        f"errors={tally.errors or 0}"
+    )

@@ -23,10 +23,9 @@ import os
 import time
 from pathlib import Path
 
-import aiohttp
 import psutil
-from _saga import Outcomes, Tally, place_and_follow, seed
-from saga_latency import run_reference
+from _reference import run_reference
+from _saga import Outcomes, place, seed
 
 IDLE_WINDOW_S = 5.0
 SETTLED_CPU_SHARE = 0.45  # of one core, summed over the stack (its background is ~0.3)
@@ -87,35 +86,20 @@ def delta(after: dict[str, float], before: dict[str, float]) -> dict[str, float]
     return {name: max(0.0, after[name] - before.get(name, 0.0)) for name in after}
 
 
-async def place(
-    options: argparse.Namespace, found: object, outcomes: Outcomes, count: int, first: int
-) -> Tally:
-    tally = Tally()
-    queue = iter(range(first, first + count))
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
-
-        async def worker() -> None:
-            for index in queue:
-                await place_and_follow(session, found, outcomes, index, tally)  # type: ignore[arg-type]
-
-        await asyncio.gather(*(worker() for _ in range(options.concurrency)))
-    return tally
-
-
 async def measure(options: argparse.Namespace) -> dict[str, object]:
     pids = component_pids(options.workspace)
     found = seed(options.workspace, via=options.via, users=10, products=10, stock=1_000_000)
     outcomes = Outcomes(found.ends.kafka)
     await outcomes.start()
     try:
-        await place(options, found, outcomes, options.warmup, 0)
+        await place(found, outcomes, options.warmup, 0, options.concurrency)
         await settle(pids)  # the warm-up (and any earlier run) fully handled
         idle_start = cpu_seconds(pids)
         await asyncio.sleep(IDLE_WINDOW_S)
         idle_rate = {k: v / IDLE_WINDOW_S for k, v in delta(cpu_seconds(pids), idle_start).items()}
         before, started = cpu_seconds(pids), time.perf_counter()
         steal_before = steal_share()
-        tally = await place(options, found, outcomes, options.orders, options.warmup)
+        tally = await place(found, outcomes, options.orders, options.warmup, options.concurrency)
         paid_after = time.perf_counter() - started
         drained_after = paid_after + await settle(pids)  # every consumer done with them
         after, elapsed = cpu_seconds(pids), time.perf_counter() - started

@@ -22,18 +22,31 @@ def bench(
         str | None, typer.Argument(help=f"One of: {', '.join(BENCHES)} (default: all).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="List the benchmarks and what they measure; run none.")
+    ] = False,
 ) -> None:
     """Run the benchmarks (shared/PERFORMANCE.md targets) and print ratio vs target.
     Exit 0 only when every target holds.
 
     Examples:
 
+      ecomctl bench --list
+
       ecomctl bench cache_hit
 
-      ecomctl bench saga_latency --json
+      ecomctl bench saga_cost --json
     """
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)
+    if list_only:
+        if json_out:
+            output.json([{"name": b.name, "what": b.what} for b in BENCHES.values()])
+        else:
+            output.table(
+                "benchmarks", ["bench", "what"], [(b.name, b.what) for b in BENCHES.values()]
+            )
+        return
     results = run_bench(
         tgt=cli.target(),
         names=[name] if name else None,

@@ -205,6 +205,24 @@ def test_postgres_process(stack: Stack, tmp_path: Path) -> None:
     assert spec.run_as == "postgres" and spec.stop_signal == 2
 
 
+def test_postgres_preloads_pg_stat_statements_when_the_package_has_it(
+    stack: Stack, tmp_path: Path
+) -> None:
+    (tmp_path / "15" / "bin").mkdir(parents=True)
+    (tmp_path / "15" / "lib").mkdir()
+    real = tmp_path / "15" / "bin" / "postgres"
+    real.write_text("")
+    on_path = tmp_path / "postgres"  # a symlink on PATH, as /usr/local/bin/postgres
+    on_path.symlink_to(real)
+    ctx = make_ctx(stack, "postgres", tmp_path, postgres=str(on_path), initdb="/pg/initdb")
+    assert "shared_preload_libraries=pg_stat_statements" not in postgres.server_argv(on_path, ctx)
+    (tmp_path / "15" / "lib" / "pg_stat_statements.so").write_text("")
+    argv = postgres.server_argv(on_path, ctx)
+    assert argv[-2:] == ["-c", "shared_preload_libraries=pg_stat_statements"]
+    service = postgres.PostgresComponent().compose_service(make_ctx(stack, "postgres", tmp_path))
+    assert "shared_preload_libraries=pg_stat_statements" in service["command"]
+
+
 def test_initdb_trusts_the_socket_and_wants_passwords_over_tcp() -> None:
     argv = postgres.initdb_argv(Path("/pg/initdb"), Path("/d"), Path("/r/pw"))
     assert {"--auth-local=trust", "--auth-host=scram-sha-256", "--username=postgres"} <= set(argv)
@@ -235,6 +253,11 @@ def test_mariadb_reads_no_option_files_and_binds_loopback(stack: Stack, tmp_path
     assert {"--port=4306", "--bind-address=127.0.0.1", "--skip-name-resolve"} <= set(argv)
     assert f"--socket={ctx.run_dir / 'mysqld.sock'}" in argv
     assert "--innodb-buffer-pool-size=128M" in argv
+    # statement digests by schema (bench/saga_cost.py), statement instruments only
+    assert "--performance-schema=ON" in argv
+    assert argv.index("--performance-schema-instrument=%=OFF") < argv.index(
+        "--performance-schema-instrument=statement/%=ON"
+    )
 
 
 @pytest.mark.parametrize(("euid", "user_args"), [(0, ["--user=root"]), (1000, [])])

@@ -35,6 +35,12 @@ SERVER_SETTINGS = (
     "--max-connections=200",
     "--character-set-server=utf8mb4",  # MariaDB still defaults to latin1; MySQL 8 does not
     "--collation-server=utf8mb4_unicode_ci",
+    # Statement counts per database (performance_schema's digest summary has the schema),
+    # for bench/saga_cost.py: the services share this server and its one user. Statement
+    # instruments only; waits, stages and the rest stay off (the costly ones).
+    "--performance-schema=ON",
+    "--performance-schema-instrument=%=OFF",
+    "--performance-schema-instrument=statement/%=ON",
 )
 
 

@@ -42,6 +42,9 @@ SERVER_SETTINGS = {
     "shared_buffers": "128MB",  # laptop-sized
     "max_connections": "200",  # seven services with pools, plus migrations and tests
 }
+# Statement counts per database and statement (bench/saga_cost.py); a contrib module that
+# Debian's server package and the postgres image ship. Loaded only when it is there.
+STATEMENTS_MODULE = "pg_stat_statements"
 
 
 def _debian_bin_dirs(root: Path | None = None) -> list[Path]:
@@ -82,7 +85,16 @@ def server_argv(postgres: Path, ctx: ComponentContext) -> list[str]:
     ]
     for key, value in SERVER_SETTINGS.items():
         argv += ["-c", f"{key}={value}"]
+    if has_statements_module(postgres):
+        argv += ["-c", f"shared_preload_libraries={STATEMENTS_MODULE}"]
     return argv
+
+
+def has_statements_module(postgres: Path) -> bool:
+    """Whether the server's package library (`<prefix>/lib`, Debian's layout, found from
+    the real binary behind a symlink on PATH) holds pg_stat_statements: preloading a
+    module that is not there stops the server."""
+    return (postgres.resolve().parent.parent / "lib" / f"{STATEMENTS_MODULE}.so").is_file()
 
 
 class PostgresComponent(DebianPackagedComponent):
@@ -208,6 +220,7 @@ class PostgresComponent(DebianPackagedComponent):
                 set_password(conn, SUPERUSER, ctx.spec.password)
             for database in ctx.spec.databases:
                 ensure_database(conn, database, owner=ctx.spec.user)
+            ensure_statements_view(conn)
 
     def compose_service(self, ctx: ComponentContext) -> dict[str, Any]:
         init_sql = ctx.run_dir / "postgres-init.sql"
@@ -219,6 +232,7 @@ class PostgresComponent(DebianPackagedComponent):
             if key != "listen_addresses"
             for arg in ("-c", f"{key}={value}")
         ]
+        settings += ["-c", f"shared_preload_libraries={STATEMENTS_MODULE}"]  # in the image
         return {
             "image": ctx.spec.image or DEFAULT_IMAGE,
             "command": ["postgres", *settings],
@@ -269,6 +283,14 @@ def ensure_database(conn: psycopg.Connection[Any], database: str, *, owner: str)
                 sql.Identifier(database), sql.Identifier(owner)
             )
         )
+
+
+def ensure_statements_view(conn: psycopg.Connection[Any]) -> None:
+    """The pg_stat_statements view in the `postgres` database (it reads every database's
+    counters), when the server preloaded the module; creating it needs the superuser."""
+    loaded = conn.execute("show shared_preload_libraries").fetchone()
+    if loaded and STATEMENTS_MODULE in [m.strip() for m in str(loaded[0]).split(",")]:
+        conn.execute(f"create extension if not exists {STATEMENTS_MODULE}")
 
 
 def compose_init_sql(databases: list[str], owner: str) -> str:
