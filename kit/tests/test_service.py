@@ -127,3 +127,22 @@ def test_the_app_on_fakes_skips_wiring_and_the_real_one_checks_readiness() -> No
     with TestClient(real) as client:
         ready = client.get("/health/ready")
     assert ready.status_code == 503 and "store" in ready.text
+
+
+async def test_events_are_read_through_their_contracts() -> None:
+    from ecomkit.contracts import ContractError, OrderCancelled, OrderPaid, OrderShipped
+    from ecomkit.service import reading, topics_of
+
+    seen: list[object] = []
+    command_for = reading([OrderPaid, OrderCancelled], lambda event: seen.append(event) or 1)
+    paid = OrderPaid(order_id=7, user_id=3, total_amount="9.50", currency="EUR")
+    envelope = Envelope(type="OrderPaid", source="order", data=paid.payload())
+    assert command_for(envelope) == 1 and seen == [paid]
+    shipped = OrderShipped(order_id=7, user_id=3).to_event()
+    assert command_for(Envelope(type=shipped.type, source="order", data=shipped.data)) is None
+    with pytest.raises(ContractError):  # the consumer sends it to the DLQ
+        command_for(Envelope(type="OrderPaid", source="order", data={"order_id": 7}))
+    assert topics_of([OrderPaid, OrderCancelled, OrderPaid]) == [
+        "order-paid-events",
+        "order-cancelled-events",
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecomkit.consumer import Backoff, EventConsumer
+from ecomkit.contracts.base import Contract
 from ecomkit.events import Envelope
 from ecomkit.health import Check
 from ecomkit.inbox import Handler, Inbox
@@ -40,6 +41,8 @@ __all__ = [
     "every",
     "lazy_app",
     "outbox_relay",
+    "reading",
+    "topics_of",
 ]
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -116,6 +119,28 @@ def every(interval_s: float, action: Callable[[], Awaitable[Any]], *, what: str)
 
 CommandFor = Callable[[Envelope], Any]
 Joining = Callable[[Any], Any]
+
+
+def topics_of(contracts: Iterable[type[Contract]]) -> list[str]:
+    """The topics these events travel on, each once, in order (topic names live in contracts)."""
+    return list(dict.fromkeys(str(contract.topic) for contract in contracts))
+
+
+def reading(contracts: Iterable[type[Contract]], command_for: Callable[[Any], Any]) -> CommandFor:
+    """An envelope's command, from the event read through its typed contract.
+
+    Types not in `contracts` are ignored (None); an event that does not fit its contract
+    raises a ContractError, which the kit's consumer sends to the DLQ at once.
+    """
+    by_type = {contract.event_type: contract for contract in contracts}
+
+    def command_for_envelope(envelope: Envelope) -> Any:
+        contract = by_type.get(envelope.type)
+        if contract is None:
+            return None
+        return command_for(contract.from_data(envelope.data, envelope.schema_version))
+
+    return command_for_envelope
 
 
 def commands_from_events(

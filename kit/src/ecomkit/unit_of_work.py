@@ -9,8 +9,8 @@ and its in-memory fakes share), and its SQL unit of work as
         def bind(self, session: AsyncSession) -> None:
             self.orders = PostgresOrderRepository(session)
 
-        def outbox_event(self, event: Event) -> OutboxEvent:
-            return OutboxEvent(type=type(event).__name__, topic=event.topic, key=event.key, ...)
+A service's events are typed contracts (`ecomkit.contracts`): the unit of work publishes
+each through its own `to_event()`.
 
 `PostgresUnitOfWork(session_factory)` opens, commits and rolls back its own transaction
 (the kit's `SqlUnitOfWork`: events reach the outbox in that transaction).
@@ -27,6 +27,7 @@ from typing import ClassVar, Generic, Self, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ecomkit.contracts.base import Contract
 from ecomkit.db import SqlUnitOfWork
 from ecomkit.events import Event as OutboxEvent
 
@@ -81,9 +82,11 @@ class SqlRepositories(UnitOfWork[EventT]):
     def bind(self, session: AsyncSession) -> None:
         """Set this unit of work's repositories on `session`."""
 
-    @abc.abstractmethod
     def outbox_event(self, event: EventT) -> OutboxEvent:
-        """The outbox form of one of this service's domain events."""
+        """The outbox form of one of this service's events: its contract's (topic, key...)."""
+        if isinstance(event, Contract):
+            return event.to_event()
+        raise TypeError(f"{type(event).__name__} is not an event contract (ecomkit.contracts)")
 
     async def __aenter__(self) -> Self:
         if self._owned:
