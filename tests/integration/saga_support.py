@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from confluent_kafka import Producer
 from ecomkit.auth import TokenIssuer
+from ecomkit.contracts import REGISTRY, Contract
 from ecomkit.events import Envelope, encode
 from ecomkit.settings import ServiceSettings
 from pydantic import SecretStr
@@ -64,6 +65,19 @@ def publish(kafka: str, topic: str, envelope: Envelope, key: str) -> None:
         topic, encode(envelope), key=key.encode(), headers=[("event-type", envelope.type.encode())]
     )
     assert producer.flush(15) == 0
+
+
+def envelope_of(event: Contract) -> Envelope:
+    """The envelope another service's outbox would send for `event` (its type, key, data)."""
+    sent = event.to_event()
+    return Envelope(type=sent.type, source="integration-test", subject=sent.key, data=sent.data)
+
+
+def publish_event(kafka: str, envelope: Envelope) -> None:
+    """Publish `envelope` on its contract's topic, keyed by its subject (the order id); the
+    same envelope again is a redelivery."""
+    contract = REGISTRY.contract_for(envelope.type)
+    publish(kafka, contract.topic, envelope, envelope.subject or "")
 
 
 def saga_event(kind: str, **data: Any) -> Envelope:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,21 @@ import httpx
 import psycopg
 import pymysql
 import pytest
+from ecomkit.contracts import (
+    InventoryReservationFailed,
+    InventoryReserved,
+    PaymentCompleted,
+    PaymentFailed,
+    ReservedItem,
+    Shortage,
+    Topic,
+)
 from saga_support import (
+    envelope_of,
     event_for,
     high_id,
     new_migrated_postgres,
-    publish,
-    saga_event,
+    publish_event,
     service_env,
     template_contracts,
     wait_for,
@@ -140,12 +151,63 @@ def status_is(orders: Orders, order_id: int, status: str) -> Callable[[], bool]:
     return lambda: orders.get(order_id)["status"] == status
 
 
+# The saga's events as inventory and payment send them (their contracts), for an order the
+# API returned.
+
+
+def reserved(order: dict[str, Any]) -> InventoryReserved:
+    items = [
+        ReservedItem(product_id=i["productId"], quantity=i["quantity"], price=Decimal(i["price"]))
+        for i in order["items"]
+    ]
+    return InventoryReserved(
+        order_id=order["id"],
+        user_id=order["userId"],
+        items=items,
+        total_amount=Decimal(order["totalAmount"]),
+        currency=order["currency"],
+        payment_method_id=order["paymentMethodId"],
+        expires_at=datetime.now(UTC) + timedelta(minutes=15),
+    )
+
+
+def reservation_failed(order: dict[str, Any], reason: str) -> InventoryReservationFailed:
+    short = Shortage(product_id=order["items"][0]["productId"], requested=2, available=0)
+    return InventoryReservationFailed(
+        order_id=order["id"], user_id=order["userId"], reason=reason, items=[short]
+    )
+
+
+def payment_completed(order: dict[str, Any], payment_id: str) -> PaymentCompleted:
+    return PaymentCompleted(
+        order_id=order["id"],
+        user_id=order["userId"],
+        payment_id=payment_id,
+        amount=Decimal(order["totalAmount"]),
+        currency=order["currency"],
+        provider="stripe",
+        provider_ref="pi_" + payment_id,
+    )
+
+
+def payment_failed(order: dict[str, Any], reason: str) -> PaymentFailed:
+    return PaymentFailed(
+        order_id=order["id"],
+        user_id=order["userId"],
+        payment_id="pay-" + uuid.uuid4().hex[:8],
+        amount=Decimal(order["totalAmount"]),
+        currency=order["currency"],
+        reason=reason,
+        decline_code="generic_decline",
+    )
+
+
 def test_order_created_leaves_with_the_envelope(orders: Orders) -> None:
     correlation = "it-" + uuid.uuid4().hex
     order = orders.place(headers={"X-Correlation-ID": correlation})
     assert order["status"] == "PENDING" and order["totalAmount"] == "39.80"
     assert order["items"][0]["price"] == "19.90" and order["sagaState"] == "STARTED"
-    envelope, headers = event_for(orders.kafka, "order-created-events", order["id"])
+    envelope, headers = event_for(orders.kafka, Topic.ORDER_CREATED, order["id"])
     assert envelope["type"] == "OrderCreated" and envelope["source"] == "order"
     assert envelope["subject"] == str(order["id"]) and envelope["schema_version"] == 1
     uuid.UUID(envelope["id"])
@@ -196,28 +258,22 @@ def test_unknown_product_is_refused(orders: Orders) -> None:
 def test_saga_events_pay_then_ship_and_redelivery_has_no_second_effect(orders: Orders) -> None:
     order = orders.place()
     oid = order["id"]
-    reserved = saga_event("InventoryReserved", order_id=oid, user_id=order["userId"])
-    publish(orders.kafka, "inventory-reserved-events", reserved, str(oid))
+    reservation = envelope_of(reserved(order))
+    publish_event(orders.kafka, reservation)
     wait_for(lambda: orders.get(oid)["sagaState"] == "RESERVED", "reserved")
-    paid = saga_event(
-        "PaymentCompleted",
-        order_id=oid,
-        user_id=order["userId"],
-        payment_id="pay-" + uuid.uuid4().hex[:8],
-        amount="39.80",
-        currency="USD",
-    )
-    publish(orders.kafka, "payment-completed-events", paid, str(oid))
-    publish(orders.kafka, "payment-completed-events", paid, str(oid))  # redelivered
-    publish(orders.kafka, "inventory-reserved-events", reserved, str(oid))
+    paid = envelope_of(payment_completed(order, "pay-" + uuid.uuid4().hex[:8]))
+    publish_event(orders.kafka, paid)
+    publish_event(orders.kafka, paid)  # redelivered
+    publish_event(orders.kafka, reservation)
     wait_for(status_is(orders, oid, "PAID"), "paid")
     wait_for(
         lambda: (
-            orders.sql("SELECT COUNT(*) FROM inbox WHERE event_id = %s", str(reserved.id)) == [(1,)]
+            orders.sql("SELECT COUNT(*) FROM inbox WHERE event_id = %s", str(reservation.id))
+            == [(1,)]
         ),
         "redelivery consumed",
     )
-    envelope, _ = event_for(orders.kafka, "order-paid-events", oid)
+    envelope, _ = event_for(orders.kafka, Topic.ORDER_PAID, oid)
     assert envelope["data"] == {
         "order_id": oid,
         "user_id": order["userId"],
@@ -230,24 +286,18 @@ def test_saga_events_pay_then_ship_and_redelivery_has_no_second_effect(orders: O
     assert shipped.status_code == 200 and shipped.json()["status"] == "SHIPPED"
     assert refused.status_code == 409
     assert orders.history(oid) == ["OrderCreated", "InventoryReserved", "OrderPaid", "OrderShipped"]
-    event_for(orders.kafka, "order-shipped-events", oid)
+    event_for(orders.kafka, Topic.ORDER_SHIPPED, oid)
 
 
 def test_payment_failure_cancels_and_a_late_payment_is_ignored(orders: Orders) -> None:
     order = orders.place()
     oid = order["id"]
-    publish(
-        orders.kafka,
-        "payment-failed-events",
-        saga_event("PaymentFailed", order_id=oid, reason="card_declined"),
-        str(oid),
-    )
+    publish_event(orders.kafka, envelope_of(payment_failed(order, "card_declined")))
     wait_for(status_is(orders, oid, "CANCELLED"), "cancelled")
     assert orders.get(oid)["cancelReason"] == "payment failed: card_declined"
-    envelope, _ = event_for(orders.kafka, "order-cancelled-events", oid)
+    envelope, _ = event_for(orders.kafka, Topic.ORDER_CANCELLED, oid)
     assert envelope["data"]["previous_status"] == "PENDING"
-    late = saga_event("PaymentCompleted", order_id=oid, payment_id="pay-late")
-    publish(orders.kafka, "payment-completed-events", late, str(oid))
+    publish_event(orders.kafka, envelope_of(payment_completed(order, "pay-late")))
     wait_for(lambda: "PaymentIgnored" in orders.history(oid), "late payment noted")
     assert orders.get(oid)["status"] == "CANCELLED"
 
@@ -255,13 +305,8 @@ def test_payment_failure_cancels_and_a_late_payment_is_ignored(orders: Orders) -
 def test_reservation_failure_cancels_with_the_reason(orders: Orders) -> None:
     order = orders.place()
     oid = order["id"]
-    failed = saga_event(
-        "InventoryReservationFailed",
-        order_id=oid,
-        reason="insufficient stock for product(s) 1",
-        items=[],
-    )
-    publish(orders.kafka, "inventory-reservation-failed-events", failed, str(oid))
+    failed = reservation_failed(order, "insufficient stock for product(s) 1")
+    publish_event(orders.kafka, envelope_of(failed))
     wait_for(status_is(orders, oid, "CANCELLED"), "cancelled")
     assert "insufficient stock" in orders.get(oid)["cancelReason"]
 
@@ -274,7 +319,7 @@ def test_user_cancel_then_cancel_again_is_409(orders: Orders) -> None:
         again = client.put(path, headers=auth(orders.stack.user))
     assert first.status_code == 200 and first.json()["status"] == "CANCELLED"
     assert again.status_code == 409
-    envelope, _ = event_for(orders.kafka, "order-cancelled-events", order["id"])
+    envelope, _ = event_for(orders.kafka, Topic.ORDER_CANCELLED, order["id"])
     assert envelope["data"]["reason"] == "cancelled by user"
 
 
@@ -284,7 +329,7 @@ def test_an_order_past_its_deadline_is_cancelled(orders: Orders) -> None:
     orders.sql("UPDATE orders SET saga_deadline = now() - interval '1 hour' WHERE id = %s", oid)
     wait_for(status_is(orders, oid, "CANCELLED"), "deadline cancel")
     assert orders.get(oid)["cancelReason"] == "saga timeout"
-    envelope, _ = event_for(orders.kafka, "order-cancelled-events", oid, reason="saga timeout")
+    envelope, _ = event_for(orders.kafka, Topic.ORDER_CANCELLED, oid, reason="saga timeout")
     assert envelope["data"]["previous_status"] == "PENDING"
     assert orders.history(oid) == ["OrderCreated", "OrderCancelled"]
 

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Self
 
+from ecomkit.contracts import Contract
+from ecomkit.events import Event
+
 from order.adapters.repositories import IdempotencyKeys, OrderRepository
 from order.domain.errors import KeyTaken, UpstreamUnavailable
-from order.domain.events import Event
 from order.domain.model import Order, OrderStatus
 from order.service_layer.ports import ProductInfo, UserInfo
 from order.service_layer.unit_of_work import UnitOfWork
@@ -25,10 +27,11 @@ class FakeStore:
     history: list[tuple[int, str, dict[str, Any], datetime]] = field(default_factory=list)
     keys: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)
     published: list[Event] = field(default_factory=list)
+    """What the outbox would publish: each committed contract's `to_event()`."""
     now: datetime = field(default_factory=lambda: datetime(2025, 1, 1, 12, tzinfo=UTC))
 
     def published_types(self) -> list[str]:
-        return [type(e).__name__ for e in self.published]
+        return [e.type for e in self.published]
 
 
 class FakeOrderRepository(OrderRepository):
@@ -93,19 +96,19 @@ class FakeUnitOfWork(UnitOfWork):
             keys=dict(self.store.keys),
             now=self.store.now,
         )
-        self._events: list[Event] = []
+        self._events: list[Contract] = []
         self.orders = FakeOrderRepository(self._work)
         self.idempotency = FakeIdempotencyKeys(self._work)
         return self
 
-    def add_event(self, event: Event) -> None:
+    def add_event(self, event: Contract) -> None:
         self._events.append(event)
 
     async def commit(self) -> None:
         self.store.orders = self._work.orders
         self.store.history = self._work.history
         self.store.keys = self._work.keys
-        self.store.published.extend(self._events)
+        self.store.published.extend(e.to_event() for e in self._events)
         await self.__aenter__()
 
     async def rollback(self) -> None:

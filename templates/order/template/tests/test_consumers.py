@@ -1,19 +1,31 @@
-"""Saga events through the consumer handler, with the kit's in-memory inbox: a redelivered
-event has no second effect."""
+"""Saga events through the consumer handler, with the kit's in-memory inbox: each event is
+read through its contract, and a redelivered event has no second effect."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from ecomkit.consumer import PermanentError
+from ecomkit.contracts import (
+    Contract,
+    ContractError,
+    InventoryReservationFailed,
+    InventoryReserved,
+    OrderShipped,
+    PaymentCompleted,
+    PaymentFailed,
+    ReservedItem,
+    Shortage,
+)
 from ecomkit.events import Envelope
 from ecomkit.testing import InMemoryInbox
 
 from order.domain import commands
 from order.domain.model import OrderStatus
-from order.entrypoints.consumers import command_for, saga_handler
+from order.entrypoints.consumers import CONSUMED, command_for, saga_handler
 from order.service_layer.handlers import Placed
 from order.service_layer.messagebus import MessageBus
 from order.service_layer.unit_of_work import UnitOfWork
@@ -22,8 +34,46 @@ from tests.fakes import FakeStore, FakeUnitOfWork
 pytestmark = pytest.mark.anyio
 
 
-def event(kind: str, **data: Any) -> Envelope:
-    return Envelope(type=kind, source="test", data=data)
+def envelope(event: Contract) -> Envelope:
+    """The envelope another service's outbox would send for `event`."""
+    e = event.to_event()
+    return Envelope(type=e.type, source="test", data=e.data, subject=e.key)
+
+
+def reserved(order_id: int) -> InventoryReserved:
+    return InventoryReserved(
+        order_id=order_id,
+        user_id=1,
+        items=[ReservedItem(product_id=10, quantity=1, price=Decimal("19.99"))],
+        total_amount=Decimal("19.99"),
+        currency="USD",
+        payment_method_id="pm_card_visa",
+        expires_at=datetime(2025, 1, 1, 12, 15, tzinfo=UTC),
+    )
+
+
+def completed(order_id: int, payment_id: str = "pay-1") -> PaymentCompleted:
+    return PaymentCompleted(
+        order_id=order_id,
+        user_id=1,
+        payment_id=payment_id,
+        amount=Decimal("19.99"),
+        currency="USD",
+        provider="stripe",
+        provider_ref="pi_1",
+    )
+
+
+def declined(order_id: int, reason: str | None = "card_declined") -> PaymentFailed:
+    return PaymentFailed(
+        order_id=order_id,
+        user_id=1,
+        payment_id="pay-2",
+        amount=Decimal("19.99"),
+        currency="USD",
+        reason=reason,
+        decline_code="generic_decline",
+    )
 
 
 def joined_fake(store: FakeStore) -> Callable[[Any], UnitOfWork]:
@@ -44,7 +94,7 @@ async def test_redelivered_payment_has_no_second_effect(
 ) -> None:
     order_id = await new_order(bus)
     inbox, handler = InMemoryInbox(), saga_handler(bus, joined_fake(store))
-    paid = event("PaymentCompleted", order_id=order_id, payment_id="pay-1", amount="19.99")
+    paid = envelope(completed(order_id))
     assert await inbox.handle(paid, "order", handler)
     assert not await inbox.handle(paid, "order", handler)
     assert store.orders[order_id].status is OrderStatus.PAID
@@ -52,27 +102,62 @@ async def test_redelivered_payment_has_no_second_effect(
 
 
 async def test_every_saga_event_maps_to_its_command() -> None:
-    assert command_for(event("InventoryReserved", order_id=1)) == commands.RecordReservation(1)
-    assert command_for(
-        event("InventoryReservationFailed", order_id="2", reason="out of stock")
-    ) == commands.RecordReservationFailure(2, "out of stock")
-    assert command_for(
-        event("PaymentCompleted", order_id=3, payment_id=7)
-    ) == commands.RecordPayment(3, "7")
-    assert command_for(
-        event("PaymentFailed", order_id=4, reason="card_declined")
-    ) == commands.RecordPaymentFailure(4, "card_declined")
-    assert command_for(event("SomethingElse", order_id=5)) is None
+    short = Shortage(product_id=10, requested=3, available=1)
+    failed = InventoryReservationFailed(order_id=2, user_id=1, reason="out of stock", items=[short])
+    assert command_for(reserved(1)) == commands.RecordReservation(1)
+    assert command_for(failed) == commands.RecordReservationFailure(2, "out of stock")
+    assert command_for(completed(3, "pay-7")) == commands.RecordPayment(3, "pay-7")
+    assert command_for(declined(4)) == commands.RecordPaymentFailure(4, "card_declined")
+    assert command_for(declined(5, reason=None)) == commands.RecordPaymentFailure(5, "unknown")
+    assert command_for(OrderShipped(order_id=6, user_id=1)) is None
 
 
-async def test_an_event_without_order_id_goes_to_the_dlq() -> None:
-    with pytest.raises(PermanentError):
-        command_for(event("PaymentCompleted", payment_id="x"))
+async def test_the_consumed_events_are_read_through_their_contracts(
+    bus: MessageBus, store: FakeStore
+) -> None:
+    order_id = await new_order(bus)
+    handler = saga_handler(bus, joined_fake(store))
+    await handler(envelope(reserved(order_id)), None)
+    await handler(envelope(completed(order_id)), None)
+    assert store.orders[order_id].status is OrderStatus.PAID
+    assert store.orders[order_id].payment_id == "pay-1"
+    assert {c.event_type for c in CONSUMED} == {
+        "InventoryReserved", "InventoryReservationFailed", "PaymentCompleted", "PaymentFailed"
+    }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"payment_id": "x", "user_id": 1},  # no order_id
+        {"order_id": "not a number", "user_id": 1, "payment_id": "x"},
+        {"order_id": 1, "user_id": 1},  # no payment_id, amount, currency...
+    ],
+)
+async def test_a_malformed_event_goes_to_the_dlq(
+    bus: MessageBus, store: FakeStore, data: dict[str, Any]
+) -> None:
+    """A ContractError is the kit consumer's DLQ path: nothing is retried or changed."""
+    order_id = await new_order(bus)
+    handler = saga_handler(bus, joined_fake(store))
+    with pytest.raises(ContractError):
+        await handler(Envelope(type="PaymentCompleted", source="test", data=data), None)
+    assert store.orders[order_id].status is OrderStatus.PENDING
+    assert store.published_types() == ["OrderCreated"]
+
+
+async def test_an_event_of_another_type_is_ignored(bus: MessageBus, store: FakeStore) -> None:
+    order_id = await new_order(bus)
+    handler = saga_handler(bus, joined_fake(store))
+    await handler(Envelope(type="SomethingElse", source="test", data={"order_id": order_id}), None)
+    await handler(envelope(OrderShipped(order_id=order_id, user_id=1)), None)
+    assert store.published_types() == ["OrderCreated"]
 
 
 async def test_declined_payment_cancels(bus: MessageBus, store: FakeStore) -> None:
     order_id = await new_order(bus)
     handler = saga_handler(bus, joined_fake(store))
-    await handler(event("PaymentFailed", order_id=order_id, reason="card_declined"), None)
+    await handler(envelope(declined(order_id)), None)
     assert store.orders[order_id].status is OrderStatus.CANCELLED
+    assert store.orders[order_id].cancel_reason == "payment failed: card_declined"
     assert store.published[-1].data["previous_status"] == "PENDING"

@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from order.domain import commands, events
+from ecomkit.contracts import (
+    Contract,
+    OrderCancelled,
+    OrderCreated,
+    OrderLineItem,
+    OrderPaid,
+    OrderShipped,
+)
+
+from order.domain import commands
 from order.domain.errors import (
     IdempotencyKeyReused,
     KeyTaken,
@@ -100,7 +109,7 @@ async def place_order(cmd: commands.PlaceOrder, deps: Dependencies) -> Placed:
             assert order.id is not None
             if cmd.idempotency_key:
                 await uow.idempotency.add(cmd.user_id, cmd.idempotency_key, fingerprint, order.id)
-            await _record(uow, order, events.OrderCreated, created_data(order, user.email))
+            await _record(uow, order, order_created(order, user.email))
             await uow.commit()
     except KeyTaken:
         # A concurrent request with the same key committed first: answer with its order.
@@ -147,22 +156,22 @@ async def _priced_lines(
     return lines, currencies.pop()
 
 
-def created_data(order: Order, email: str | None) -> dict[str, Any]:
-    assert order.created_at is not None
-    return {
-        "order_id": order.id,
-        "order_number": order.order_number,
-        "user_id": order.user_id,
-        "items": [
-            {"product_id": i.product_id, "quantity": i.quantity, "price": str(i.price)}
+def order_created(order: Order, email: str | None) -> OrderCreated:
+    assert order.id is not None and order.created_at is not None
+    return OrderCreated(
+        order_id=order.id,
+        order_number=order.order_number,
+        user_id=order.user_id,
+        items=[
+            OrderLineItem(product_id=i.product_id, quantity=i.quantity, price=i.price)
             for i in order.items
         ],
-        "total_amount": str(order.total_amount),
-        "currency": order.currency,
-        "payment_method_id": order.payment_method_id,
-        "email": email,
-        "created_at": order.created_at.isoformat(),
-    }
+        total_amount=order.total_amount,
+        currency=order.currency,
+        payment_method_id=order.payment_method_id,
+        email=email,
+        created_at=order.created_at,
+    )
 
 
 # --- state changes asked for over HTTP ----------------------------------------------
@@ -184,8 +193,7 @@ async def ship_order(cmd: commands.ShipOrder, deps: Dependencies) -> Order:
         order = await _locked(uow, cmd.order_id)
         order.ship()
         await uow.orders.save(order)
-        shipped = {"order_id": order.id, "user_id": order.user_id}
-        await _record(uow, order, events.OrderShipped, shipped)
+        await _record(uow, order, OrderShipped(order_id=_id(order), user_id=order.user_id))
         await uow.commit()
     return order
 
@@ -222,13 +230,13 @@ async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> Non
         if order.status is OrderStatus.PENDING:
             order.pay(cmd.payment_id)
             await uow.orders.save(order)
-            data = {
-                "order_id": order.id,
-                "user_id": order.user_id,
-                "total_amount": str(order.total_amount),
-                "currency": order.currency,
-            }
-            await _record(uow, order, events.OrderPaid, data)
+            paid = OrderPaid(
+                order_id=_id(order),
+                user_id=order.user_id,
+                total_amount=order.total_amount,
+                currency=order.currency,
+            )
+            await _record(uow, order, paid)
         elif order.status is OrderStatus.CANCELLED:
             # The charge raced the cancellation: payment refunds it on our OrderCancelled.
             log.warning("payment %s for cancelled order %s", cmd.payment_id, order.id)
@@ -277,22 +285,26 @@ async def _cancel_if_pending(deps: Dependencies, order_id: int, reason: str) -> 
 
 async def _cancel(uow: UnitOfWork, order: Order, reason: str) -> None:
     previous = order.cancel(reason)
-    data = {
-        "order_id": order.id,
-        "user_id": order.user_id,
-        "reason": reason,
-        "previous_status": previous.value,
-    }
-    await _record(uow, order, events.OrderCancelled, data)
+    cancelled = OrderCancelled(
+        order_id=_id(order),
+        user_id=order.user_id,
+        reason=reason,
+        previous_status=previous.value,
+    )
+    await _record(uow, order, cancelled)
 
 
-async def _record(
-    uow: UnitOfWork, order: Order, kind: type[events.Event], data: dict[str, Any]
-) -> None:
-    """The order_events row and the outbox row of one state change (same transaction)."""
+async def _record(uow: UnitOfWork, order: Order, event: Contract) -> None:
+    """The order_events row and the outbox row of one state change (same transaction); the
+    history keeps the event's wire payload."""
+    await uow.orders.append_event(_id(order), event.event_type, event.payload())
+    uow.add_event(event)
+
+
+def _id(order: Order) -> int:
+    """A stored order's id (every event is about an order already added)."""
     assert order.id is not None
-    await uow.orders.append_event(order.id, kind.__name__, data)
-    uow.add_event(kind(key=str(order.id), data=data))
+    return order.id
 
 
 async def _note(uow: UnitOfWork, order: Order, what: str, **data: Any) -> None:
