@@ -65,7 +65,11 @@ def test_generate_errors_are_one_line(tmp_path: Path) -> None:
 
 def test_create_admin_runs_user_auth_s_own_command(tmp_path: Path) -> None:
     """Weak input and a stopped database are the service's answers, on one line each."""
-    missing = ecomctl("users", "create-admin", "-u", "admin", "-p", "s3cure-x", cwd=tmp_path)
+    # A workspace of its own: the default one (~/ecomctl-workspace) may hold a real stack.
+    empty = str(tmp_path / "empty")
+    missing = ecomctl(
+        "-w", empty, "users", "create-admin", "-u", "admin", "-p", "s3cure-x", cwd=tmp_path
+    )
     assert missing.returncode == 1 and "user-auth is not generated" in missing.stderr
     assert "ecomctl up" in missing.stderr
     ws = Workspace(tmp_path / "ws")
