@@ -1,8 +1,7 @@
 """Events the order service publishes (key: the order id).
 
-Field names and types are those the order service writes today (its handlers'
-`created_data`, `record_payment`, `ship_order`, `_cancel`); amounts travel as decimal
-strings.
+The order service's handlers build them (`order_created`, `record_payment`, `ship_order`,
+`_cancel`); amounts travel as decimal strings.
 """
 
 from __future__ import annotations
