@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from confluent_kafka import Producer
 from ecomkit.auth import TokenIssuer
+from ecomkit.contracts import Contract
 from ecomkit.events import Envelope, encode
 from ecomkit.settings import ServiceSettings
 from pydantic import SecretStr
@@ -70,6 +71,25 @@ def saga_event(kind: str, **data: Any) -> Envelope:
     return Envelope(
         type=kind, source="integration-test", subject=str(data.get("order_id")), data=data
     )
+
+
+def contract_event(contract: Contract) -> Envelope:
+    """The envelope the publishing service's outbox sends for `contract`."""
+    event = contract.to_event()
+    return Envelope(
+        type=event.type,
+        source="integration-test",
+        subject=event.subject,
+        data=event.data,
+        schema_version=event.schema_version,
+    )
+
+
+def publish_contract(kafka: str, contract: Contract, envelope: Envelope | None = None) -> Envelope:
+    """`contract` on its topic under its key (`envelope`: the same one again, redelivered)."""
+    envelope = envelope or contract_event(contract)
+    publish(kafka, str(contract.topic), envelope, contract.key)
+    return envelope
 
 
 def event_for(
