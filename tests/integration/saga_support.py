@@ -67,12 +67,6 @@ def publish(kafka: str, topic: str, envelope: Envelope, key: str) -> None:
     assert producer.flush(15) == 0
 
 
-def envelope_of(event: Contract) -> Envelope:
-    """The envelope another service's outbox would send for `event` (its type, key, data)."""
-    sent = event.to_event()
-    return Envelope(type=sent.type, source="integration-test", subject=sent.key, data=sent.data)
-
-
 def publish_event(kafka: str, envelope: Envelope) -> None:
     """Publish `envelope` on its contract's topic, keyed by its subject (the order id); the
     same envelope again is a redelivery."""
@@ -84,6 +78,25 @@ def saga_event(kind: str, **data: Any) -> Envelope:
     return Envelope(
         type=kind, source="integration-test", subject=str(data.get("order_id")), data=data
     )
+
+
+def contract_event(contract: Contract) -> Envelope:
+    """The envelope the publishing service's outbox sends for `contract`."""
+    event = contract.to_event()
+    return Envelope(
+        type=event.type,
+        source="integration-test",
+        subject=event.subject,
+        data=event.data,
+        schema_version=event.schema_version,
+    )
+
+
+def publish_contract(kafka: str, contract: Contract, envelope: Envelope | None = None) -> Envelope:
+    """`contract` on its topic under its key (`envelope`: the same one again, redelivered)."""
+    envelope = envelope or contract_event(contract)
+    publish(kafka, str(contract.topic), envelope, contract.key)
+    return envelope
 
 
 def event_for(

@@ -7,18 +7,26 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pymysql
 import pytest
+from ecomkit.contracts import (
+    OrderCancelled,
+    OrderCreated,
+    OrderLineItem,
+    OrderPaid,
+    PaymentFailed,
+)
 from saga_support import (
     bearer,
     event_for,
     high_id,
-    publish,
-    saga_event,
+    publish_contract,
     service_env,
     template_contracts,
     wait_for,
@@ -147,37 +155,40 @@ def test_multi_item_orders_race_all_or_nothing_without_deadlock(inventory: Inven
         assert (level["availableStock"], level["reservedStock"]) == (0, 3)
 
 
+def order_created(order_id: int, user_id: int, *lines: tuple[int, int, str]) -> OrderCreated:
+    items = [OrderLineItem(product_id=p, quantity=q, price=Decimal(price)) for p, q, price in lines]
+    return OrderCreated(
+        order_id=order_id,
+        user_id=user_id,
+        order_number=f"IT-{order_id}",
+        items=items,
+        total_amount=sum((i.price * i.quantity for i in items), Decimal(0)),
+        currency="USD",
+        payment_method_id="pm_card_visa",
+        email=None,
+        created_at=datetime.now(UTC),
+    )
+
+
 def test_order_created_reserves_then_order_paid_confirms(inventory: Inventory) -> None:
     product, order_id = high_id(), high_id()
     inventory.stock(product, 10)
-    created = saga_event(
-        "OrderCreated",
-        order_id=order_id,
-        user_id=7,
-        total_amount="30.00",
-        currency="USD",
-        payment_method_id="pm_card_visa",
-        items=[{"product_id": product, "quantity": 3, "price": "10.00"}],
-    )
-    publish(inventory.kafka, "order-created-events", created, str(order_id))
+    order = order_created(order_id, 7, (product, 3, "10.00"))
+    created = publish_contract(inventory.kafka, order)
     envelope, headers = event_for(inventory.kafka, "inventory-reserved-events", order_id)
     assert envelope["type"] == "InventoryReserved" and envelope["source"] == "inventory"
     assert envelope["schema_version"] == 1 and envelope["subject"] == str(order_id)
     data = envelope["data"]
     assert data["user_id"] == 7 and data["total_amount"] == "30.00"
+    assert data["items"] == [{"product_id": product, "quantity": 3, "price": "10.00"}]
     assert data["payment_method_id"] == "pm_card_visa" and data["expires_at"].endswith("Z")
     assert headers["event-type"] == b"InventoryReserved"
     assert inventory.level(product)["reservedStock"] == 3
     # The same event again, and the same order under a new event id: no second reservation.
-    publish(inventory.kafka, "order-created-events", created, str(order_id))
-    twin = saga_event("OrderCreated", **created.data)
-    publish(inventory.kafka, "order-created-events", twin, str(order_id))
-    publish(
-        inventory.kafka,
-        "order-paid-events",
-        saga_event("OrderPaid", order_id=order_id, user_id=7),
-        str(order_id),
-    )
+    publish_contract(inventory.kafka, order, created)
+    publish_contract(inventory.kafka, order)
+    paid = OrderPaid(order_id=order_id, user_id=7, total_amount=Decimal("30.00"), currency="USD")
+    publish_contract(inventory.kafka, paid)
     wait_for(lambda: inventory.level(product)["soldStock"] == 3, "confirmed")
     level = inventory.level(product)
     assert (level["availableStock"], level["reservedStock"], level["soldStock"]) == (7, 0, 3)
@@ -190,16 +201,9 @@ def test_out_of_stock_fails_with_per_item_availability(inventory: Inventory) -> 
     plenty, scarce, order_id = high_id(), high_id(), high_id()
     inventory.stock(plenty, 10)
     inventory.stock(scarce, 1)
-    created = saga_event(
-        "OrderCreated",
-        order_id=order_id,
-        user_id=8,
-        items=[
-            {"product_id": plenty, "quantity": 1, "price": "1.00"},
-            {"product_id": scarce, "quantity": 2, "price": "1.00"},
-        ],
+    publish_contract(
+        inventory.kafka, order_created(order_id, 8, (plenty, 1, "1.00"), (scarce, 2, "1.00"))
     )
-    publish(inventory.kafka, "order-created-events", created, str(order_id))
     envelope, _ = event_for(inventory.kafka, "inventory-reservation-failed-events", order_id)
     assert envelope["data"]["items"] == [{"product_id": scarce, "requested": 2, "available": 1}]
     assert "insufficient stock" in envelope["data"]["reason"]
@@ -209,21 +213,23 @@ def test_out_of_stock_fails_with_per_item_availability(inventory: Inventory) -> 
 def test_payment_failed_then_order_cancelled_releases_once(inventory: Inventory) -> None:
     product, order_id = high_id(), high_id()
     inventory.stock(product, 4)
-    created = saga_event(
-        "OrderCreated",
+    publish_contract(inventory.kafka, order_created(order_id, 9, (product, 4, "2.00")))
+    wait_for(lambda: inventory.level(product)["reservedStock"] == 4, "reserved")
+    declined = PaymentFailed(
         order_id=order_id,
         user_id=9,
-        items=[{"product_id": product, "quantity": 4, "price": "2.00"}],
+        payment_id=f"pay-{order_id}",
+        amount=Decimal("8.00"),
+        currency="USD",
+        reason="card_declined",
+        decline_code="generic_decline",
     )
-    publish(inventory.kafka, "order-created-events", created, str(order_id))
-    wait_for(lambda: inventory.level(product)["reservedStock"] == 4, "reserved")
-    failed = saga_event("PaymentFailed", order_id=order_id, reason="card_declined")
-    publish(inventory.kafka, "payment-failed-events", failed, str(order_id))
-    publish(inventory.kafka, "payment-failed-events", failed, str(order_id))  # redelivered
-    cancelled = saga_event(
-        "OrderCancelled", order_id=order_id, reason="payment failed", previous_status="PENDING"
+    failed = publish_contract(inventory.kafka, declined)
+    publish_contract(inventory.kafka, declined, failed)  # redelivered
+    cancel = OrderCancelled(
+        order_id=order_id, user_id=9, reason="payment failed", previous_status="PENDING"
     )
-    publish(inventory.kafka, "order-cancelled-events", cancelled, str(order_id))
+    cancelled = publish_contract(inventory.kafka, cancel)
     wait_for(
         lambda: (
             inventory.sql("SELECT COUNT(*) FROM inbox WHERE event_id = %s", str(cancelled.id))[0][0]

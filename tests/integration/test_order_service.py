@@ -27,7 +27,7 @@ from ecomkit.contracts import (
     Topic,
 )
 from saga_support import (
-    envelope_of,
+    contract_event,
     event_for,
     high_id,
     new_migrated_postgres,
@@ -258,10 +258,10 @@ def test_unknown_product_is_refused(orders: Orders) -> None:
 def test_saga_events_pay_then_ship_and_redelivery_has_no_second_effect(orders: Orders) -> None:
     order = orders.place()
     oid = order["id"]
-    reservation = envelope_of(reserved(order))
+    reservation = contract_event(reserved(order))
     publish_event(orders.kafka, reservation)
     wait_for(lambda: orders.get(oid)["sagaState"] == "RESERVED", "reserved")
-    paid = envelope_of(payment_completed(order, "pay-" + uuid.uuid4().hex[:8]))
+    paid = contract_event(payment_completed(order, "pay-" + uuid.uuid4().hex[:8]))
     publish_event(orders.kafka, paid)
     publish_event(orders.kafka, paid)  # redelivered
     publish_event(orders.kafka, reservation)
@@ -292,12 +292,12 @@ def test_saga_events_pay_then_ship_and_redelivery_has_no_second_effect(orders: O
 def test_payment_failure_cancels_and_a_late_payment_is_ignored(orders: Orders) -> None:
     order = orders.place()
     oid = order["id"]
-    publish_event(orders.kafka, envelope_of(payment_failed(order, "card_declined")))
+    publish_event(orders.kafka, contract_event(payment_failed(order, "card_declined")))
     wait_for(status_is(orders, oid, "CANCELLED"), "cancelled")
     assert orders.get(oid)["cancelReason"] == "payment failed: card_declined"
     envelope, _ = event_for(orders.kafka, Topic.ORDER_CANCELLED, oid)
     assert envelope["data"]["previous_status"] == "PENDING"
-    publish_event(orders.kafka, envelope_of(payment_completed(order, "pay-late")))
+    publish_event(orders.kafka, contract_event(payment_completed(order, "pay-late")))
     wait_for(lambda: "PaymentIgnored" in orders.history(oid), "late payment noted")
     assert orders.get(oid)["status"] == "CANCELLED"
 
@@ -306,7 +306,7 @@ def test_reservation_failure_cancels_with_the_reason(orders: Orders) -> None:
     order = orders.place()
     oid = order["id"]
     failed = reservation_failed(order, "insufficient stock for product(s) 1")
-    publish_event(orders.kafka, envelope_of(failed))
+    publish_event(orders.kafka, contract_event(failed))
     wait_for(status_is(orders, oid, "CANCELLED"), "cancelled")
     assert "insufficient stock" in orders.get(oid)["cancelReason"]
 

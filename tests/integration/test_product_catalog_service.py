@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from confluent_kafka import Consumer, Producer
+from ecomkit.contracts import InventoryUpdated
+from ecomkit.events import Envelope, encode
 from test_user_auth_service import (
     auth,
     new_migrated_database,
@@ -168,21 +170,18 @@ def test_inventory_updated_evicts_the_cache(stack: Stack) -> None:
     with catalog(stack) as client:
         client.get(path)
         assert client.get(path).headers["X-Cache"].startswith("HIT")
-        event = {
-            "id": str(uuid.uuid4()),
-            "type": "InventoryUpdated",
-            "source": "inventory",
-            "time": "2025-01-01T00:00:00Z",
-            "subject": str(product["id"]),
-            "data": {"productId": product["id"], "availableQuantity": 3},
-            "schema_version": 1,
-        }
+        # As inventory publishes it: snake_case `product_id`, which the catalog reads now
+        # (it used to look for `productId` and fall back on the subject).
+        event = InventoryUpdated(
+            product_id=product["id"], available_stock=3, reserved_stock=0, sold_stock=0
+        ).to_event()
+        envelope = Envelope(type=event.type, source="inventory", data=event.data)
         producer = Producer({"bootstrap.servers": stack.kafka})
         producer.produce(
-            "inventory-updated-events",
-            json.dumps(event).encode(),
-            key=str(product["id"]).encode(),
-            headers={"event-type": "InventoryUpdated"},
+            str(InventoryUpdated.topic),
+            encode(envelope),
+            key=event.key.encode(),
+            headers={"event-type": event.type},
         )
         producer.flush(10)
         deadline = time.monotonic() + WAIT_S

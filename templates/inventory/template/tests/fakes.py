@@ -6,12 +6,15 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Self
+from typing import Self, TypeVar
+
+from ecomkit.contracts import Contract
 
 from inventory.adapters.repositories import ReservationRepository, StockRepository
-from inventory.domain.events import Event
 from inventory.domain.model import Reservation, ReservationStatus, StockLevel
 from inventory.service_layer.unit_of_work import UnitOfWork
+
+C = TypeVar("C", bound=Contract)
 
 
 class DuplicateKey(Exception):
@@ -25,14 +28,14 @@ class FakeStore:
     stock: dict[int, StockLevel] = field(default_factory=dict)
     reservations: dict[str, Reservation] = field(default_factory=dict)
     cancelled: dict[int, str] = field(default_factory=dict)
-    published: list[Event] = field(default_factory=list)
+    published: list[Contract] = field(default_factory=list)
     now: datetime = field(default_factory=lambda: datetime(2025, 1, 1, 12))
 
     def published_types(self) -> list[str]:
         return [type(e).__name__ for e in self.published]
 
-    def of_type(self, name: str) -> list[Event]:
-        return [e for e in self.published if type(e).__name__ == name]
+    def of_type(self, kind: type[C]) -> list[C]:
+        return [e for e in self.published if isinstance(e, kind)]
 
 
 class FakeStockRepository(StockRepository):
@@ -109,12 +112,12 @@ class FakeUnitOfWork(UnitOfWork):
             cancelled=dict(self.store.cancelled),
             now=self.store.now,
         )
-        self._events: list[Event] = []
+        self._events: list[Contract] = []
         self.stock = FakeStockRepository(self._work)
         self.reservations = FakeReservationRepository(self._work)
         return self
 
-    def add_event(self, event: Event) -> None:
+    def add_event(self, event: Contract) -> None:
         self._events.append(event)
 
     async def commit(self) -> None:

@@ -4,8 +4,15 @@ conservation of stock through every move."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from ecomkit.contracts import (
+    InventoryReservationFailed,
+    InventoryReserved,
+    InventoryUpdated,
+    ReservedItem,
+)
 
 from inventory.domain import commands
 from inventory.domain.model import ReservationStatus, StockLevel
@@ -15,10 +22,8 @@ from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.anyio
 
-ORDER = {"user_id": 7, "total_amount": "30.00", "currency": "USD",
-         "payment_method_id": "pm_card_visa",
-         "items": [{"product_id": 1, "quantity": 2, "price": "10.00"},
-                   {"product_id": 2, "quantity": 1, "price": "10.00"}]}
+CHARGE = commands.Charge(7, Decimal("30.00"), "USD", "pm_card_visa")
+PRICE = Decimal("10.00")
 
 
 async def stocked(bus: MessageBus, **levels: int) -> None:
@@ -27,10 +32,10 @@ async def stocked(bus: MessageBus, **levels: int) -> None:
 
 
 async def reserve(bus: MessageBus, order_id: int, *items: tuple[int, int]) -> ReservationResult:
-    wanted = items or ((1, 2), (2, 1))
-    result: ReservationResult = await bus.handle(
-        commands.ReserveStock(order_id, tuple(wanted), order=ORDER)
+    lines = tuple(
+        ReservedItem(product_id=p, quantity=q, price=PRICE) for p, q in items or ((1, 2), (2, 1))
     )
+    result: ReservationResult = await bus.handle(commands.ReserveStock(order_id, lines, CHARGE))
     return result
 
 
@@ -42,9 +47,9 @@ async def test_set_stock_publishes_inventory_updated(bus: MessageBus, store: Fak
     await stocked(bus, p1=5)
     await stocked(bus, p1=8)
     assert store.stock[1] == StockLevel(1, available=8)
-    assert [e.data for e in store.of_type("InventoryUpdated")][-1] == {
-        "product_id": 1, "available_stock": 8, "reserved_stock": 0, "sold_stock": 0
-    }
+    assert store.of_type(InventoryUpdated)[-1] == InventoryUpdated(
+        product_id=1, available_stock=8, reserved_stock=0, sold_stock=0
+    )
 
 
 async def test_reserve_all_items(bus: MessageBus, store: FakeStore) -> None:
@@ -55,12 +60,14 @@ async def test_reserve_all_items(bus: MessageBus, store: FakeStore) -> None:
     assert (store.stock[1].available, store.stock[1].reserved) == (3, 2)
     assert (store.stock[2].available, store.stock[2].reserved) == (0, 1)
     assert store.published_types() == ["InventoryUpdated", "InventoryUpdated", "InventoryReserved"]
-    reserved = store.of_type("InventoryReserved")[0]
+    reserved = store.of_type(InventoryReserved)[0]
     assert reserved.key == "100"
-    assert reserved.data["user_id"] == 7 and reserved.data["total_amount"] == "30.00"
-    assert reserved.data["payment_method_id"] == "pm_card_visa"
-    assert reserved.data["items"] == ORDER["items"]
-    assert reserved.data["expires_at"] == (store.now + timedelta(seconds=900)).isoformat() + "Z"
+    assert (reserved.user_id, reserved.total_amount, reserved.currency) == (7, Decimal(30), "USD")
+    assert reserved.payment_method_id == "pm_card_visa"
+    assert [(i.product_id, i.quantity, i.price) for i in reserved.items] == [
+        (1, 2, PRICE), (2, 1, PRICE)
+    ]
+    assert reserved.expires_at.replace(tzinfo=None) == store.now + timedelta(seconds=900)
 
 
 async def test_reserve_is_all_or_nothing(bus: MessageBus, store: FakeStore) -> None:
@@ -70,12 +77,11 @@ async def test_reserve_is_all_or_nothing(bus: MessageBus, store: FakeStore) -> N
     assert result.outcome is Outcome.FAILED
     assert store.stock[1] == StockLevel(1, available=5) and not store.reservations
     assert store.published_types() == ["InventoryReservationFailed"]
-    failed = store.published[0].data
-    assert failed["order_id"] == 101 and failed["user_id"] == 7
-    assert "insufficient stock" in failed["reason"]
-    assert failed["items"] == [
-        {"product_id": 2, "requested": 1, "available": 0},
-        {"product_id": 3, "requested": 1, "available": 0},
+    failed = store.of_type(InventoryReservationFailed)[0]
+    assert failed.order_id == 101 and failed.user_id == 7
+    assert "insufficient stock" in failed.reason
+    assert [(i.product_id, i.requested, i.available) for i in failed.items] == [
+        (2, 1, 0), (3, 1, 0)
     ]
     await stocked(bus, p2=10, p3=10)  # stock arrives; a redelivered OrderCreated changes nothing
     store.published.clear()

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Self
 
+from ecomkit.contracts import Contract
+
 from product_catalog.adapters.mongo import ReviewStore
 from product_catalog.adapters.repositories import ProductRepository, ReviewLedger
 from product_catalog.domain.errors import UpstreamUnavailable
-from product_catalog.domain.events import Event
 from product_catalog.domain.model import Product, Review
 from product_catalog.service_layer.ports import CacheLevel
 from product_catalog.service_layer.unit_of_work import UnitOfWork
@@ -22,7 +23,7 @@ class FakeStore:
 
     products: dict[int, Product] = field(default_factory=dict)
     ledger: dict[str, tuple[Review, datetime, datetime | None]] = field(default_factory=dict)
-    outbox: list[Event] = field(default_factory=list)
+    outbox: list[Contract] = field(default_factory=list)
     now: datetime = field(default_factory=lambda: datetime(2025, 1, 1))
 
 
@@ -85,12 +86,12 @@ class FakeUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> Self:
         self._products = copy.deepcopy(self.store.products)
         self._ledger = dict(self.store.ledger)
-        self._events: list[Event] = []
+        self._events: list[Contract] = []
         self.products = FakeProductRepository(self._products, self.store.now)
         self.reviews = FakeReviewLedger(self._ledger, self.store.now)
         return self
 
-    def add_event(self, event: Event) -> None:
+    def add_event(self, event: Contract) -> None:
         self._events.append(event)
 
     async def commit(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from ecomkit.contracts import ProductChanged, ReviewAdded
 
 from product_catalog.domain import commands
 from product_catalog.domain.errors import (
@@ -14,7 +15,6 @@ from product_catalog.domain.errors import (
     UnknownUser,
     UpstreamUnavailable,
 )
-from product_catalog.domain.events import ProductChanged, ReviewAdded
 from product_catalog.domain.model import Product
 from product_catalog.service_layer import views
 from product_catalog.service_layer.handlers import Dependencies
@@ -34,7 +34,7 @@ async def test_create_publishes_product_changed(bus: MessageBus, store: FakeStor
     product: Product = await bus.handle(WIDGET)
     assert store.products[product.id or 0].name == "Widget"
     event = store.outbox[-1]
-    assert isinstance(event, ProductChanged) and event.data["change"] == "created"
+    assert isinstance(event, ProductChanged) and event.change == "created"
     with pytest.raises(SkuTaken):
         await bus.handle(WIDGET)
 
@@ -71,7 +71,7 @@ async def test_review_is_recorded_published_and_rated(bus: MessageBus, store: Fa
     await bus.handle(review(product.id, 5))
     await bus.handle(review(product.id, 2, user_id=2))
     added = [e for e in store.outbox if isinstance(e, ReviewAdded)]
-    assert [e.data["rating"] for e in added] == [5, 2] and added[0].key == str(product.id)
+    assert [e.rating for e in added] == [5, 2] and added[0].key == str(product.id)
     rating = await views.rating_of(bus, product.id)
     assert (rating.average, rating.count) == (3.5, 2)
     assert all(stored for _, _, stored in store.ledger.values())

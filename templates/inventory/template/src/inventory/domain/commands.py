@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ecomkit.contracts import ReservedItem
 
 
 @dataclass(frozen=True)
@@ -12,15 +14,27 @@ class Command:
 
 
 @dataclass(frozen=True)
+class Charge:
+    """Who pays what for an order: carried on in InventoryReserved, from which payment
+    charges (event-carried state), and in InventoryReservationFailed."""
+
+    user_id: int
+    total_amount: Decimal
+    currency: str
+    payment_method_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ReserveStock(Command):
     """OrderCreated (or POST /api/inventory/reserve): all items or none."""
 
     order_id: int
-    items: tuple[tuple[int, int], ...]
-    """(product_id, quantity) pairs."""
-    order: dict[str, Any] = field(default_factory=dict)
-    """What the order told us (user_id, items with prices, total_amount, currency,
-    payment_method_id): carried on in InventoryReserved for payment (event-carried state)."""
+    items: tuple[ReservedItem, ...]
+    """The order's lines (product, quantity, price if known), passed on in InventoryReserved."""
+    charge: Charge | None = None
+    """Always there for OrderCreated. A reservation by HTTP without the order's user, total
+    and currency holds the stock but is not part of the saga: it publishes no
+    InventoryReserved/InventoryReservationFailed (their contracts need those fields)."""
 
 
 @dataclass(frozen=True)

@@ -71,13 +71,7 @@ async def set_stock(
 @router.post("/api/inventory/reserve")
 async def reserve(body: ReserveRequest, _: Trusted, bus: Bus) -> ReservationResponse:
     """200 with the reservation (also for a repeat); 409 problem listing each short item."""
-    order = body.model_dump(mode="json", exclude={"order_id"}, exclude_none=True)
-    command = commands.ReserveStock(
-        order_id=body.order_id,
-        items=tuple((i.product_id, i.quantity) for i in body.items),
-        order=order,
-    )
-    result: ReservationResult = await run(bus.handle(command))
+    result: ReservationResult = await run(bus.handle(body.command()))
     if result.outcome is Outcome.FAILED:
         raise Conflict(
             result.reason,

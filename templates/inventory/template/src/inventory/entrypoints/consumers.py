@@ -1,17 +1,24 @@
-"""The order events, turned into this service's commands.
+"""The order and payment events, read through their contracts, turned into commands.
 
 The kit's consumer runs each command inside the inbox's transaction
 (MysqlUnitOfWork.joining), so a redelivered event has no second effect and a crash leaves
-everything or nothing.
+everything or nothing. An event that does not fit its contract goes to the DLQ at once.
 """
 
 from __future__ import annotations
 
 from ecomkit.consumer import EventConsumer, PermanentError
+from ecomkit.contracts import (
+    Contract,
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    PaymentFailed,
+    ReservedItem,
+)
 from ecomkit.db import create_session_factory
-from ecomkit.events import Envelope
 from ecomkit.inbox import Handler, SqlInbox
-from ecomkit.service import Joining, commands_from_events, event_consumer
+from ecomkit.service import Joining, commands_from_events, event_consumer, reading, topics_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.domain import commands
@@ -19,47 +26,43 @@ from inventory.service_layer.messagebus import MessageBus
 from inventory.service_layer.unit_of_work import SOURCE, MysqlUnitOfWork
 from inventory.settings import Settings
 
-TOPICS = {
-    "OrderCreated": "order-created-events",
-    "OrderPaid": "order-paid-events",
-    "PaymentFailed": "payment-failed-events",
-    "OrderCancelled": "order-cancelled-events",
-}
+CONSUMED = (OrderCreated, OrderPaid, PaymentFailed, OrderCancelled)
 
 
-def command_for(envelope: Envelope) -> commands.Command | None:
+def command_for(event: Contract) -> commands.Command | None:
     """The command an event asks for; None for a type this service does not act on."""
-    data = envelope.data
-    try:
-        order_id = int(data["order_id"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise PermanentError(f"{envelope.type} {envelope.id} has no order_id") from error
-    match envelope.type:
-        case "OrderCreated":
-            try:
-                items = tuple(
-                    (int(i["product_id"]), int(i["quantity"])) for i in data.get("items") or []
-                )
-            except (KeyError, TypeError, ValueError) as error:
-                raise PermanentError(f"OrderCreated {envelope.id}: bad items") from error
-            if not items or any(q <= 0 for _, q in items):
-                raise PermanentError(f"OrderCreated {envelope.id}: no valid items")
-            return commands.ReserveStock(order_id, items, order=dict(data))
-        case "OrderPaid":
-            return commands.ConfirmStock(order_id)
-        case "PaymentFailed":
-            return commands.ReleaseStock(order_id, f"payment failed: {data.get('reason')}")
-        case "OrderCancelled":
-            return commands.ReleaseStock(order_id, str(data.get("reason") or "order cancelled"))
+    match event:
+        case OrderCreated():
+            return reserve_command(event)
+        case OrderPaid():
+            return commands.ConfirmStock(event.order_id)
+        case PaymentFailed():
+            return commands.ReleaseStock(event.order_id, f"payment failed: {event.reason}")
+        case OrderCancelled():
+            return commands.ReleaseStock(event.order_id, event.reason or "order cancelled")
     return None
 
 
+def reserve_command(event: OrderCreated) -> commands.ReserveStock:
+    """All the order's lines; its user, total and currency are passed on to payment."""
+    if not event.items or any(item.quantity <= 0 for item in event.items):
+        raise PermanentError(f"OrderCreated for order {event.order_id}: no valid items")
+    items = tuple(
+        ReservedItem(product_id=i.product_id, quantity=i.quantity, price=i.price)
+        for i in event.items
+    )
+    charge = commands.Charge(
+        event.user_id, event.total_amount, event.currency, event.payment_method_id
+    )
+    return commands.ReserveStock(event.order_id, items, charge)
+
+
 def order_events_handler(bus: MessageBus, joining: Joining = MysqlUnitOfWork.joining) -> Handler:
-    return commands_from_events(bus, command_for, joining=joining)
+    return commands_from_events(bus, reading(CONSUMED, command_for), joining=joining)
 
 
 def order_events_consumer(
     settings: Settings, engine: AsyncEngine, bus: MessageBus
 ) -> EventConsumer:
     inbox = SqlInbox(create_session_factory(engine), source=SOURCE)
-    return event_consumer(settings, list(TOPICS.values()), order_events_handler(bus), inbox=inbox)
+    return event_consumer(settings, topics_of(CONSUMED), order_events_handler(bus), inbox=inbox)

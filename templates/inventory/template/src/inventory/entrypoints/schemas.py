@@ -6,9 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
+from ecomkit.contracts import ReservedItem
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from inventory.domain.commands import Charge, ReserveStock
 from inventory.domain.model import Reservation, StockLevel
 from inventory.service_layer.handlers import ReservationResult
 
@@ -59,6 +61,19 @@ class ReserveRequest(CamelModel):
     total_amount: Decimal | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     payment_method_id: str | None = None
+
+    def command(self) -> ReserveStock:
+        """With the order's user, total and currency the reservation joins the saga
+        (InventoryReserved carries them to payment); without, it only holds the stock."""
+        charge = None
+        if self.user_id is not None and self.total_amount is not None and self.currency:
+            charge = Charge(self.user_id, self.total_amount, self.currency,
+                            self.payment_method_id)
+        items = tuple(
+            ReservedItem(product_id=i.product_id, quantity=i.quantity, price=i.price)
+            for i in self.items
+        )
+        return ReserveStock(self.order_id, items, charge)
 
 
 class ReleaseRequest(CamelModel):

@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from inventory.domain import commands, events
+from ecomkit import contracts
+
+from inventory.domain import commands
 from inventory.domain.model import (
     Reservation,
     ReservationStatus,
@@ -73,7 +75,7 @@ async def reserve_stock(cmd: commands.ReserveStock, deps: Dependencies) -> Reser
         if cancelled is not None:  # cancelled (or refused) before: stays so
             return ReservationResult(cmd.order_id, Outcome.FAILED, [], reason=cancelled,
                                      replayed=True)
-        wanted = merge_items(cmd.items)
+        wanted = merge_items((item.product_id, item.quantity) for item in cmd.items)
         levels = await uow.stock.lock(list(wanted))
         missing = shortages(wanted, levels)
         if missing:
@@ -101,17 +103,18 @@ async def _reserve(
         await uow.reservations.add(reservation)
         held.append(reservation)
         uow.add_event(updated(level))
-    data = {
-        "order_id": cmd.order_id,
-        "user_id": cmd.order.get("user_id"),
-        "items": cmd.order.get("items")
-        or [{"product_id": p, "quantity": q} for p, q in wanted.items()],
-        "total_amount": cmd.order.get("total_amount"),
-        "currency": cmd.order.get("currency"),
-        "payment_method_id": cmd.order.get("payment_method_id"),
-        "expires_at": expires_at.isoformat() + "Z",
-    }
-    uow.add_event(events.InventoryReserved(key=str(cmd.order_id), data=data))
+    if cmd.charge is not None:
+        uow.add_event(
+            contracts.InventoryReserved(
+                order_id=cmd.order_id,
+                user_id=cmd.charge.user_id,
+                items=list(cmd.items),
+                total_amount=cmd.charge.total_amount,
+                currency=cmd.charge.currency,
+                payment_method_id=cmd.charge.payment_method_id,
+                expires_at=expires_at.replace(tzinfo=UTC),  # naive UTC in the database
+            )
+        )
     return ReservationResult(cmd.order_id, Outcome.RESERVED, held)
 
 
@@ -123,16 +126,17 @@ async def _refuse(
     )
     # Remembered, so a late redelivery cannot reserve for an order already refused.
     await uow.reservations.add_cancelled(cmd.order_id, reason)
-    data = {
-        "order_id": cmd.order_id,
-        "user_id": cmd.order.get("user_id"),
-        "reason": reason,
-        "items": [
-            {"product_id": s.product_id, "requested": s.requested, "available": s.available}
+    if cmd.charge is not None:
+        short = [
+            contracts.Shortage(product_id=s.product_id, requested=s.requested,
+                               available=s.available)
             for s in missing
-        ],
-    }
-    uow.add_event(events.InventoryReservationFailed(key=str(cmd.order_id), data=data))
+        ]
+        uow.add_event(
+            contracts.InventoryReservationFailed(
+                order_id=cmd.order_id, user_id=cmd.charge.user_id, reason=reason, items=short
+            )
+        )
     return ReservationResult(cmd.order_id, Outcome.FAILED, [], reason=reason, shortages=missing)
 
 
@@ -231,14 +235,13 @@ async def set_stock(cmd: commands.SetStock, deps: Dependencies) -> StockLevel:
     return level
 
 
-def updated(level: StockLevel) -> events.InventoryUpdated:
-    data: dict[str, Any] = {
-        "product_id": level.product_id,
-        "available_stock": level.available,
-        "reserved_stock": level.reserved,
-        "sold_stock": level.sold,
-    }
-    return events.InventoryUpdated(key=str(level.product_id), data=data)
+def updated(level: StockLevel) -> contracts.InventoryUpdated:
+    return contracts.InventoryUpdated(
+        product_id=level.product_id,
+        available_stock=level.available,
+        reserved_stock=level.reserved,
+        sold_stock=level.sold,
+    )
 
 
 HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {

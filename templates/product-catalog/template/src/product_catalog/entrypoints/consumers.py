@@ -1,47 +1,39 @@
-"""The InventoryUpdated consumer: a stock change evicts the cached product."""
+"""The InventoryUpdated consumer: a stock change evicts the cached product.
+
+The event is read through its contract: its `product_id` (inventory's snake_case field;
+this consumer used to look for `productId` and only worked through the envelope's
+subject). An event that does not fit the contract goes to the DLQ at once.
+"""
 
 from __future__ import annotations
 
-import logging
-
 from ecomkit.consumer import EventConsumer
-from ecomkit.events import Envelope
+from ecomkit.contracts import Contract, InventoryUpdated
 from ecomkit.inbox import Handler, IdempotentEffects
-from ecomkit.service import commands_from_events, event_consumer
+from ecomkit.service import commands_from_events, event_consumer, reading, topics_of
 
 from product_catalog.domain import commands
 from product_catalog.service_layer.messagebus import MessageBus
 from product_catalog.settings import Settings
 
-log = logging.getLogger(__name__)
-
-INVENTORY_UPDATED_TOPIC = "inventory-updated-events"
+CONSUMED = (InventoryUpdated,)
 
 
-def product_id_of(envelope: Envelope) -> int | None:
-    raw = envelope.data.get("productId", envelope.subject)
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def command_for(envelope: Envelope) -> commands.EvictProduct | None:
-    product_id = product_id_of(envelope)
-    if product_id is None:
-        log.warning("%s %s without a product id; ignored", envelope.type, envelope.id)
-        return None
-    return commands.EvictProduct(product_id)
+def command_for(event: Contract) -> commands.EvictProduct | None:
+    match event:
+        case InventoryUpdated():
+            return commands.EvictProduct(event.product_id)
+    return None
 
 
 def inventory_updated_handler(bus: MessageBus) -> Handler:
-    return commands_from_events(bus, command_for)
+    return commands_from_events(bus, reading(CONSUMED, command_for))
 
 
 def inventory_consumer(settings: Settings, bus: MessageBus) -> EventConsumer:
     return event_consumer(
         settings,
-        [INVENTORY_UPDATED_TOPIC],
+        topics_of(CONSUMED),
         inventory_updated_handler(bus),
         group_id=f"{settings.service_name}-inventory-updated",
         # Evicting a cached product twice changes nothing: an inbox row (a MySQL

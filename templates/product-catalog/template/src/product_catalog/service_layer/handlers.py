@@ -7,16 +7,21 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
+
+from ecomkit.contracts import ProductChanged, ReviewAdded
 
 from product_catalog.adapters.mongo import ReviewStore
-from product_catalog.domain import commands, events
+from product_catalog.domain import commands
 from product_catalog.domain.errors import NotYourReview, ProductNotFound, UnknownUser
 from product_catalog.domain.model import Product, Review
 from product_catalog.service_layer.ports import ProductCache, StockLookup, UserDirectory
 from product_catalog.service_layer.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -50,9 +55,27 @@ def product_view(product: Product) -> dict[str, Any]:
     }
 
 
-def _changed(product: Product, change: str) -> events.ProductChanged:
-    data = {"productId": product.id, "change": change, **product_view(product)}
-    return events.ProductChanged(key=str(product.id), data=data)
+def _changed(
+    product: Product, change: Literal["created", "updated", "deleted"]
+) -> ProductChanged:
+    """The product as product_view shows it, after `change` (a stored product: it has an id)."""
+    if product.id is None:
+        raise ValueError(f"product {product.sku} changed before it was stored")
+    return ProductChanged(
+        product_id=product.id,
+        change=change,
+        id=product.id,
+        sku=product.sku,
+        name=product.name,
+        description=product.description,
+        category=product.category,
+        price=product.price.quantize(CENT),
+        currency=product.currency,
+        image_url=product.image_url,
+        active=product.active,
+        created_at=product.created_at,
+        updated_at=product.updated_at,
+    )
 
 
 async def create_product(cmd: commands.CreateProduct, deps: Dependencies) -> Product:
@@ -120,7 +143,7 @@ async def add_review(cmd: commands.AddReview, deps: Dependencies) -> Review:
     )
     async with deps.uow() as uow:
         await uow.reviews.add(review)
-        uow.add_event(events.ReviewAdded(key=str(review.product_id), data=review_view(review)))
+        uow.add_event(review_added(review))
         await uow.commit()
     await _store(deps, review)
     return review
@@ -138,15 +161,15 @@ async def evict_product(cmd: commands.EvictProduct, deps: Dependencies) -> None:
     await deps.cache.invalidate(cmd.product_id)
 
 
-def review_view(review: Review) -> dict[str, Any]:
-    return {
-        "reviewId": review.id,
-        "productId": review.product_id,
-        "userId": review.user_id,
-        "rating": review.rating,
-        "comment": review.comment,
-        "createdAt": review.created_at.isoformat() + "Z",
-    }
+def review_added(review: Review) -> ReviewAdded:
+    return ReviewAdded(
+        review_id=review.id,
+        product_id=review.product_id,
+        user_id=review.user_id,
+        rating=review.rating,
+        comment=review.comment,
+        created_at=review.created_at.replace(tzinfo=UTC),  # naive UTC in the database
+    )
 
 
 async def _store(deps: Dependencies, review: Review) -> None:

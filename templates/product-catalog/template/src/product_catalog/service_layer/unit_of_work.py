@@ -1,13 +1,13 @@
 """One MySQL transaction per command; events recorded in it reach the outbox on commit.
 
-The machinery is the kit's (`ecomkit.unit_of_work`); this module says which repositories
-and how events look.
+The machinery is the kit's (`ecomkit.unit_of_work`, which publishes each event contract
+through its own topic and key); this module says which repositories.
 """
 
 from __future__ import annotations
 
 from ecomkit import unit_of_work as kit
-from ecomkit.events import Event as OutboxEvent
+from ecomkit.contracts import Contract
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from product_catalog.adapters.repositories import (
@@ -16,29 +16,18 @@ from product_catalog.adapters.repositories import (
     ProductRepository,
     ReviewLedger,
 )
-from product_catalog.domain.events import Event
 
 SOURCE = "product-catalog"
 
 
-class UnitOfWork(kit.UnitOfWork[Event]):
+class UnitOfWork(kit.UnitOfWork[Contract]):
     products: ProductRepository
     reviews: ReviewLedger
 
 
-class MysqlUnitOfWork(kit.SqlRepositories[Event], UnitOfWork):
+class MysqlUnitOfWork(kit.SqlRepositories[Contract], UnitOfWork):
     source = SOURCE
 
     def bind(self, session: AsyncSession) -> None:
         self.products = MysqlProductRepository(session)
         self.reviews = MysqlReviewLedger(session)
-
-    def outbox_event(self, event: Event) -> OutboxEvent:
-        return OutboxEvent(
-            type=type(event).__name__,
-            topic=event.topic,
-            key=event.key,
-            subject=event.key,
-            data=event.data,
-            aggregate_type="product",
-        )
