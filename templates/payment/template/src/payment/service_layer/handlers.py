@@ -128,38 +128,28 @@ async def _refund(payment: Payment, deps: Dependencies, uow: UnitOfWork) -> None
     result = await deps.provider.refund(payment.provider_ref, payment.amount, refund_key(payment))
     payment.mark_refunded(result.refund_ref)
     await uow.payments.save(payment)
-    uow.add_event(
-        RefundCompleted(
-            order_id=payment.order_id,
-            user_id=payment.user_id,
-            payment_id=payment.payment_id,
-            amount=payment.amount,
-            currency=payment.currency,
-            provider_ref=result.refund_ref,
-        )
-    )
+    uow.add_event(RefundCompleted(**_about(payment), provider_ref=result.refund_ref))
 
 
 def _outcome_event(payment: Payment) -> PaymentCompleted | PaymentFailed:
     if payment.status is PaymentStatus.COMPLETED:
         return PaymentCompleted(
-            order_id=payment.order_id,
-            user_id=payment.user_id,
-            payment_id=payment.payment_id,
-            amount=payment.amount,
-            currency=payment.currency,
-            provider=payment.provider,
-            provider_ref=payment.provider_ref,
+            **_about(payment), provider=payment.provider, provider_ref=payment.provider_ref
         )
     return PaymentFailed(
-        order_id=payment.order_id,
-        user_id=payment.user_id,
-        payment_id=payment.payment_id,
-        amount=payment.amount,
-        currency=payment.currency,
-        reason=payment.error_message,
-        decline_code=payment.decline_code,
+        **_about(payment), reason=payment.error_message, decline_code=payment.decline_code
     )
+
+
+def _about(payment: Payment) -> dict[str, Any]:
+    """The fields every payment event carries (the contracts' common part)."""
+    return {
+        "order_id": payment.order_id,
+        "user_id": payment.user_id,
+        "payment_id": payment.payment_id,
+        "amount": payment.amount,
+        "currency": payment.currency,
+    }
 
 
 HANDLERS: dict[type[commands.Command], Callable[[Any, Dependencies], Awaitable[Any]]] = {
