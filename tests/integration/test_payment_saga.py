@@ -12,6 +12,8 @@ import random
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import psycopg
 import pytest
 import stripe
 from ecomkit.consumer import Backoff, RecordProcessor
+from ecomkit.contracts import Contract, InventoryReserved, OrderCancelled, ReservedItem, Topic
 from ecomkit.db import create_engine, create_session_factory
 from ecomkit.events import Envelope, encode
 from ecomkit.inbox import SqlInbox
@@ -107,29 +110,34 @@ def intents_of(base: str, order_id: int) -> list[Any]:
     ]
 
 
+def arriving(event: Contract, source: str) -> Envelope:
+    published = event.to_event()
+    return Envelope(type=published.type, source=source, subject=published.key, data=published.data)
+
+
 def reserved(order_id: int, method: str, amount: str = "19.99") -> Envelope:
-    data = {
-        "order_id": order_id,
-        "user_id": 77,
-        "items": [{"product_id": 1, "quantity": 1, "price": amount}],
-        "total_amount": amount,
-        "currency": "USD",
-        "payment_method_id": method,
-        "expires_at": "2030-01-01T00:00:00Z",
-    }
-    return Envelope(type="InventoryReserved", source="inventory", subject=str(order_id), data=data)
+    event = InventoryReserved(
+        order_id=order_id,
+        user_id=77,
+        items=[ReservedItem(product_id=1, quantity=1, price=Decimal(amount))],
+        total_amount=Decimal(amount),
+        currency="USD",
+        payment_method_id=method,
+        expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    return arriving(event, "inventory")
 
 
 def cancelled(order_id: int) -> Envelope:
-    data = {"order_id": order_id, "user_id": 77, "reason": "user", "previous_status": "PENDING"}
-    return Envelope(type="OrderCancelled", source="order", subject=str(order_id), data=data)
+    event = OrderCancelled(order_id=order_id, user_id=77, reason="user", previous_status="PENDING")
+    return arriving(event, "order")
 
 
 def an_order() -> int:
     return random.randint(10**9, 10**12)
 
 
-OUTCOMES = ["payment-completed-events", "payment-failed-events", "refund-completed-events"]
+OUTCOMES: list[str] = [Topic.PAYMENT_COMPLETED, Topic.PAYMENT_FAILED, Topic.REFUND_COMPLETED]
 
 
 def test_reserved_order_is_charged_once_in_stripe(
@@ -137,7 +145,7 @@ def test_reserved_order_is_charged_once_in_stripe(
 ) -> None:
     order = an_order()
     kafka.publish(
-        "inventory-reserved-events",
+        Topic.INVENTORY_RESERVED,
         reserved(order, payment_method(stripe_base, CARD_OK)),
         str(order),
     )
@@ -157,7 +165,7 @@ def test_declined_card_fails_the_payment_with_its_code(
 ) -> None:
     order = an_order()
     method = payment_method(stripe_base, CARD_DECLINED)
-    kafka.publish("inventory-reserved-events", reserved(order, method), str(order))
+    kafka.publish(Topic.INVENTORY_RESERVED, reserved(order, method), str(order))
     (failed,) = kafka.collect(OUTCOMES, key=str(order), until=bool)
     assert failed["type"] == "PaymentFailed", service.tail()
     assert failed["data"]["decline_code"] == "card_declined" and failed["data"]["reason"]
@@ -170,10 +178,10 @@ def test_the_same_event_twice_charges_once(
 ) -> None:
     order = an_order()
     event = reserved(order, payment_method(stripe_base, CARD_OK))
-    kafka.publish("inventory-reserved-events", event, str(order))
-    kafka.publish("inventory-reserved-events", event, str(order))  # redelivered
+    kafka.publish(Topic.INVENTORY_RESERVED, event, str(order))
+    kafka.publish(Topic.INVENTORY_RESERVED, event, str(order))  # redelivered
     copy = reserved(order, event.data["payment_method_id"])  # re-published: new event id
-    kafka.publish("inventory-reserved-events", copy, str(order))
+    kafka.publish(Topic.INVENTORY_RESERVED, copy, str(order))
     found = kafka.collect(OUTCOMES, key=str(order), until=bool, settle_s=5)
     assert [e["type"] for e in found] == ["PaymentCompleted"], service.tail()
     assert len(intents_of(stripe_base, order)) == 1
@@ -183,10 +191,10 @@ def test_cancelled_before_reserved_is_not_charged(
     service: RunningService, kafka: Kafka, stripe_base: str, database: str
 ) -> None:
     order = an_order()
-    kafka.publish("order-cancelled-events", cancelled(order), str(order))
+    kafka.publish(Topic.ORDER_CANCELLED, cancelled(order), str(order))
     _wait_for_row(database, "SELECT 1 FROM order_cancellations WHERE order_id = %s", order)
     event = reserved(order, payment_method(stripe_base, CARD_OK))
-    kafka.publish("inventory-reserved-events", event, str(order))
+    kafka.publish(Topic.INVENTORY_RESERVED, event, str(order))
     _wait_for_row(database, "SELECT 1 FROM inbox WHERE event_id = %s", str(event.id))
     assert kafka.collect(OUTCOMES, key=str(order), until=bool, timeout_s=3) == []
     assert intents_of(stripe_base, order) == []
@@ -197,12 +205,12 @@ def test_cancelled_after_charge_is_refunded(
 ) -> None:
     order = an_order()
     kafka.publish(
-        "inventory-reserved-events",
+        Topic.INVENTORY_RESERVED,
         reserved(order, payment_method(stripe_base, CARD_OK)),
         str(order),
     )
     kafka.collect(OUTCOMES, key=str(order), until=bool)
-    kafka.publish("order-cancelled-events", cancelled(order), str(order))
+    kafka.publish(Topic.ORDER_CANCELLED, cancelled(order), str(order))
     found = kafka.collect(OUTCOMES, key=str(order), until=lambda f: len(f) >= 2, settle_s=2)
     # Two topics: arrival order between them is not defined, the events' own times are.
     in_time_order = sorted(found, key=lambda e: e["time"])

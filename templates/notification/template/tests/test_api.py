@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.auth import TokenIssuer
+from ecomkit.contracts import OrderShipped
 from pydantic import SecretStr
 
 from notification.bootstrap import bootstrap
@@ -105,8 +106,7 @@ async def test_smtp_down_is_503(client: httpx.AsyncClient, email: FakeEmailSende
 async def test_notifications_of_a_user_own_or_admin(
     client: httpx.AsyncClient, bus: MessageBus
 ) -> None:
-    data = {"order_id": 1, "user_id": 5}
-    await bus.handle(commands.NotifyAboutEvent("ev", "OrderShipped", data))
+    await bus.handle(commands.NotifyAboutEvent("ev", OrderShipped(order_id=1, user_id=5)))
     mine = await client.get("/api/notifications/5", headers=USER5)
     assert mine.status_code == 200
     assert {n["channel"] for n in mine.json()} == {"EMAIL", "SMS"}

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
+from ecomkit.contracts import OrderPaid
 
 from notification.bootstrap import bootstrap
 from notification.domain import commands
+from notification.domain.commands import UserEvent
 from notification.domain.errors import DeliveryFailed, UpstreamUnavailable
 from notification.domain.model import Contact, Status
 from notification.service_layer.messagebus import MessageBus
 from notification.settings import Settings
 from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, FakeUserDirectory
+from tests.samples import samples
 
 pytestmark = pytest.mark.anyio
 
@@ -39,8 +43,8 @@ def world() -> World:
 
 
 def paid(user_id: int, event_id: str = "e1") -> commands.NotifyAboutEvent:
-    data = {"order_id": 42, "user_id": user_id, "total_amount": "19.9", "currency": "EUR"}
-    return commands.NotifyAboutEvent(event_id, "OrderPaid", data)
+    event = OrderPaid(order_id=42, user_id=user_id, total_amount=Decimal("19.9"), currency="EUR")
+    return commands.NotifyAboutEvent(event_id, event)
 
 
 async def test_order_paid_mails_in_the_users_language_and_texts(world: World) -> None:
@@ -98,35 +102,23 @@ async def test_unknown_user_is_logged_as_skipped(world: World) -> None:
     assert world.email.sent == [] and world.log.entries["e1:EMAIL"].error == "unknown user"
 
 
-async def test_an_event_without_a_user_is_ignored(world: World) -> None:
-    assert await world.bus.handle(commands.NotifyAboutEvent("e", "OrderPaid", {})) == []
+SUBJECTS = {
+    "OrderCreated": "We received your order ORD-1",
+    "OrderPaid": "Your order 5 is confirmed",
+    "OrderShipped": "Your order 5 is on its way",
+    "OrderCancelled": "Your order 5 was cancelled",
+    "PaymentCompleted": "Payment received for order 5",
+    "PaymentFailed": "Payment failed for order 5",
+    "ReviewAdded": "Thank you for your review",
+}
 
 
-@pytest.mark.parametrize(
-    ("event_type", "data", "subject"),
-    [
-        (
-            "OrderCreated",
-            {"order_number": "ORD-1", "total_amount": "5"},
-            "We received your order ORD-1",
-        ),
-        ("OrderShipped", {"order_id": 5}, "Your order 5 is on its way"),
-        ("OrderCancelled", {"order_id": 5, "reason": "saga timeout"}, "Your order 5 was cancelled"),
-        ("PaymentCompleted", {"order_id": 5, "amount": "5.00"}, "Payment received for order 5"),
-        (
-            "PaymentFailed",
-            {"order_id": 5, "decline_code": "card_declined"},
-            "Payment failed for order 5",
-        ),
-        ("ReviewAdded", {"productId": 3, "rating": 4}, "Thank you for your review"),
-    ],
-)
-async def test_every_event_has_an_email(
-    world: World, event_type: str, data: dict[str, object], subject: str
-) -> None:
-    await world.bus.handle(commands.NotifyAboutEvent("x", event_type, {**data, "userId": 2}))
+@pytest.mark.parametrize("event", samples(user_id=2), ids=lambda event: event.event_type)
+async def test_every_event_has_an_email(world: World, event: UserEvent) -> None:
+    (note, *_) = await world.bus.handle(commands.NotifyAboutEvent("x", event))
     (mail,) = world.email.sent
-    assert mail.subject == subject
+    assert mail.subject == SUBJECTS[event.event_type]
+    assert note.event_type == event.event_type and note.user_id == 2
 
 
 async def test_direct_email_and_sms_with_a_request_id_go_out_once(world: World) -> None:

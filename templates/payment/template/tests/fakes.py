@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from ecomkit.contracts import Contract
+
 from payment.adapters.repositories import PaymentRepository
 from payment.domain.errors import ProviderUnavailable
-from payment.domain.events import Event
 from payment.domain.model import Payment
 from payment.service_layer.ports import ChargeResult, RefundResult
 from payment.service_layer.unit_of_work import UnitOfWork
@@ -25,7 +26,7 @@ class FakeStore:
 
     payments: dict[int, Payment] = field(default_factory=dict)
     cancelled: dict[int, str | None] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
+    events: list[Contract] = field(default_factory=list)
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -85,7 +86,7 @@ class FakePaymentRepository(PaymentRepository):
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: FakeStore) -> None:
         self.store = store
-        self.pending: list[Event] = []
+        self.pending: list[Contract] = []
         self.held: list[asyncio.Lock] = []
         self.committed = False
 
@@ -94,7 +95,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.pending = []
         return self
 
-    def add_event(self, event: Event) -> None:
+    def add_event(self, event: Contract) -> None:
         self.pending.append(event)
 
     async def commit(self) -> None:

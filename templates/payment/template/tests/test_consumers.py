@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from ecomkit.consumer import PermanentError
+from ecomkit.contracts import (
+    Contract,
+    ContractError,
+    InventoryReserved,
+    OrderCancelled,
+    OrderPaid,
+)
+from ecomkit.contracts import ReservedItem as Item
 from ecomkit.events import Envelope
 
 from payment.bootstrap import bootstrap
-from payment.entrypoints.consumers import charge_command, saga_handler
+from payment.domain import commands
+from payment.entrypoints.consumers import command_for, saga_handler
 from payment.service_layer.unit_of_work import UnitOfWork
 from payment.settings import Settings
 from tests.fakes import FAKE_OK, FakePaymentProvider, FakeStore, FakeUnitOfWork
@@ -32,23 +42,37 @@ class MemoryInbox:
         return True
 
 
-def reserved(order_id: int = 9, **extra: Any) -> Envelope:
-    data = {
-        "order_id": order_id,
-        "user_id": 4,
-        "items": [{"product_id": 1, "quantity": 2, "price": "5.00"}],
-        "total_amount": "10.00",
-        "currency": "EUR",
-        "payment_method_id": FAKE_OK,
-        "expires_at": "2030-01-01T00:00:00Z",
-        **extra,
-    }
-    return Envelope(type="InventoryReserved", source="inventory", subject=str(order_id), data=data)
+def envelope(event: Contract, source: str) -> Envelope:
+    """`event` as it arrives from Kafka (a new event id each time)."""
+    published = event.to_event()
+    return Envelope(
+        type=published.type,
+        source=source,
+        data=published.data,
+        subject=published.key,
+        schema_version=published.schema_version,
+    )
+
+
+def reservation(order_id: int = 9) -> InventoryReserved:
+    return InventoryReserved(
+        order_id=order_id,
+        user_id=4,
+        items=[Item(product_id=1, quantity=2, price=Decimal("5.00"))],
+        total_amount=Decimal("10.00"),
+        currency="EUR",
+        payment_method_id=FAKE_OK,
+        expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+
+
+def reserved(order_id: int = 9) -> Envelope:
+    return envelope(reservation(order_id), "inventory")
 
 
 def cancelled(order_id: int = 9) -> Envelope:
-    data = {"order_id": order_id, "user_id": 4, "reason": "user", "previous_status": "PENDING"}
-    return Envelope(type="OrderCancelled", source="order", subject=str(order_id), data=data)
+    event = OrderCancelled(order_id=order_id, user_id=4, reason="user", previous_status="PENDING")
+    return envelope(event, "order")
 
 
 @pytest.fixture
@@ -62,21 +86,30 @@ def world() -> tuple[FakeStore, FakePaymentProvider, Any]:
     return store, provider, saga_handler(bus, join)
 
 
-def test_the_charge_command_reads_the_contract_fields() -> None:
-    command = charge_command(reserved())
-    assert (command.order_id, command.user_id, command.amount) == (9, 4, Decimal("10.00"))
-    assert command.currency == "EUR" and command.payment_method_id == FAKE_OK
-    camel = Envelope(
-        type="InventoryReserved",
-        source="inventory",
-        data={"orderId": 11, "userId": 4, "totalAmount": "1.50", "paymentMethodId": "pm_x"},
-    )
-    assert charge_command(camel).order_id == 11 and charge_command(camel).currency == "USD"
+def test_the_commands_are_built_from_the_contract_fields() -> None:
+    charge = command_for(reservation())
+    assert charge == commands.ChargeOrder(9, 4, Decimal("10.00"), "EUR", FAKE_OK)
+    cancel = OrderCancelled(order_id=9, user_id=4, reason="user", previous_status="PAID")
+    assert command_for(cancel) == commands.RecordOrderCancelled(9, "user")
 
 
-def test_a_malformed_event_is_permanent() -> None:
-    with pytest.raises(PermanentError):
-        charge_command(reserved(total_amount="lots"))
+Data = dict[str, Any]
+MALFORMED: dict[str, Callable[[Data], Data]] = {
+    "not an amount": lambda data: {**data, "total_amount": "lots"},
+    "no user": lambda data: {k: v for k, v in data.items() if k != "user_id"},
+    # camelCase is not this contract's spelling: no fallback.
+    "camelCase": lambda data: {k.replace("_id", "Id"): v for k, v in data.items()},
+}
+
+
+@pytest.mark.parametrize("spoil", MALFORMED.values(), ids=MALFORMED.keys())
+async def test_a_malformed_event_goes_to_the_dlq(world: Any, spoil: Callable[[Data], Data]) -> None:
+    store, provider, handler = world
+    event = reserved()
+    bad = event.model_copy(update={"data": spoil(event.data)})
+    with pytest.raises(ContractError):  # the kit's consumer dead-letters it at once
+        await handler(bad, None)
+    assert provider.calls == 0 and store.events == []
 
 
 async def test_the_same_event_twice_charges_once(world: Any) -> None:
@@ -107,4 +140,6 @@ async def test_cancelled_after_payment_is_refunded(world: Any) -> None:
 async def test_other_events_are_ignored(world: Any) -> None:
     store, provider, handler = world
     await handler(Envelope(type="Something", source="x", data={}), None)
+    paid = OrderPaid(order_id=9, user_id=4, total_amount=Decimal("10.00"), currency="EUR")
+    await handler(envelope(paid, "order"), None)  # a contract, but not one payment reads
     assert store.events == [] and provider.calls == 0

@@ -6,9 +6,10 @@ import asyncio
 from decimal import Decimal
 
 import pytest
+from ecomkit.contracts import PaymentCompleted, PaymentFailed, RefundCompleted
 
 from payment.bootstrap import bootstrap
-from payment.domain import commands, events
+from payment.domain import commands
 from payment.domain.errors import (
     NotRefundable,
     OrderCancelled,
@@ -47,9 +48,10 @@ async def test_a_good_card_completes_the_payment(
 ) -> None:
     payment = await bus.handle(charge())
     assert payment.status is PaymentStatus.COMPLETED and payment.currency == "USD"
-    assert [type(e) for e in store.events] == [events.PaymentCompleted]
-    data = store.events[0].data
-    assert data == {
+    assert [type(e) for e in store.events] == [PaymentCompleted]
+    published = store.events[0].to_event()
+    # The wire payload, field for field as before the typed contracts.
+    assert published.data == {
         "order_id": 7,
         "user_id": 3,
         "payment_id": payment.payment_id,
@@ -58,7 +60,7 @@ async def test_a_good_card_completes_the_payment(
         "provider": "fake",
         "provider_ref": payment.provider_ref,
     }
-    assert store.events[0].key == "7"
+    assert published.topic == "payment-completed-events" and published.key == "7"
     assert [t.type.value for t in store.payments[payment.id].transactions] == ["CHARGE"]
     assert provider.net_charges(7) == 1
 
@@ -69,8 +71,16 @@ async def test_a_decline_is_a_failed_payment_with_its_code(
     payment = await bus.handle(charge(method=FAKE_DECLINED))
     assert payment.status is PaymentStatus.FAILED and payment.decline_code == "card_declined"
     (event,) = store.events
-    assert isinstance(event, events.PaymentFailed)
-    assert event.data["decline_code"] == "card_declined" and event.data["reason"]
+    assert isinstance(event, PaymentFailed)
+    assert event.to_event().data == {
+        "order_id": 7,
+        "user_id": 3,
+        "payment_id": payment.payment_id,
+        "amount": "19.99",
+        "currency": "USD",
+        "reason": "Your card was declined.",
+        "decline_code": "card_declined",
+    }
 
 
 async def test_charging_twice_charges_once(
@@ -107,8 +117,15 @@ async def test_cancelling_a_charged_order_refunds_it_once(
     refunded = await bus.handle(commands.RecordOrderCancelled(7, "saga timeout"))
     again = await bus.handle(commands.RecordOrderCancelled(7, "saga timeout"))
     assert refunded.status is PaymentStatus.REFUNDED and again.status is PaymentStatus.REFUNDED
-    assert [type(e) for e in store.events] == [events.PaymentCompleted, events.RefundCompleted]
-    assert store.events[1].data["payment_id"] == payment.payment_id
+    assert [type(e) for e in store.events] == [PaymentCompleted, RefundCompleted]
+    assert store.events[1].to_event().data == {
+        "order_id": 7,
+        "user_id": 3,
+        "payment_id": payment.payment_id,
+        "amount": "19.99",
+        "currency": "USD",
+        "provider_ref": "re_fake2",
+    }
     assert provider.net_charges(7) == 0 and len(provider.refunds) == 1
     kinds = [t.type.value for t in store.payments[payment.id].transactions]
     assert kinds == ["CHARGE", "REFUND"]

@@ -1,13 +1,19 @@
 """Localized messages from Jinja2 templates shipped in the package:
 `templates/<language>/<EventType>.j2`, each with the blocks `subject`, `body` and `sms`
 (an event without an `sms` block sends no SMS). A language without a template for the
-event falls back to the default language."""
+event falls back to the default language.
+
+Templates read the typed event (`event`, its contract: `event.order_id`) and the user's
+contact (`user`). A name the event does not have is an error, not an empty string: every
+field of a contract is there (optional ones are None), so a misspelt or renamed field
+fails in the tests that render every template rather than in a customer's inbox."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from jinja2 import ChainableUndefined, Environment, PackageLoader, Template, TemplateNotFound
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, TemplateNotFound
 
 from notification.domain.model import Channel
 from notification.service_layer.ports import Rendered
@@ -25,11 +31,11 @@ def money(value: object, currency: object = "") -> str:
 
 class JinjaRenderer:
     def __init__(self, *, default_language: str = "en") -> None:
-        # Plain-text messages: no HTML escaping; a missing field renders empty.
+        # Plain-text messages: no HTML escaping.
         self.env = Environment(
             loader=PackageLoader("notification", "templates"),
             autoescape=False,
-            undefined=ChainableUndefined,
+            undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
@@ -38,7 +44,7 @@ class JinjaRenderer:
         self.default_language = default_language
 
     def render(
-        self, event_type: str, language: str, channel: Channel, context: dict[str, object]
+        self, event_type: str, language: str, channel: Channel, context: Mapping[str, object]
     ) -> Rendered | None:
         found = self._template(event_type, language)
         if found is None:
@@ -59,7 +65,7 @@ class JinjaRenderer:
         return None
 
     @staticmethod
-    def _block(template: Template, name: str, context: dict[str, object]) -> str:
+    def _block(template: Template, name: str, context: Mapping[str, object]) -> str:
         block = template.blocks.get(name)
         if block is None:
             return ""

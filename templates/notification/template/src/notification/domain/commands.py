@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from ecomkit.contracts import (
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    PaymentCompleted,
+    PaymentFailed,
+    ReviewAdded,
+)
+
+UserEvent = (
+    ReviewAdded
+    | OrderCreated
+    | OrderPaid
+    | OrderShipped
+    | OrderCancelled
+    | PaymentCompleted
+    | PaymentFailed
+)
+"""An event its user hears about (each names its `user_id`), typed by its contract."""
 
 
 class Command:
@@ -12,11 +32,14 @@ class Command:
 
 @dataclass(frozen=True)
 class NotifyAboutEvent(Command):
-    """Tell the event's user about it, on every channel their preferences allow."""
+    """Tell the event's user about it, on every channel their preferences allow.
+
+    `event_id` (the envelope's id) keys every notification of the event, so a redelivered
+    event sends nothing twice.
+    """
 
     event_id: str
-    event_type: str
-    data: dict[str, Any]
+    event: UserEvent
 
 
 @dataclass(frozen=True)

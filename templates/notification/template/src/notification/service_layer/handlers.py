@@ -58,27 +58,16 @@ class Dependencies:
     mail_domain: str = "notification.ecomctl.local"
 
 
-def field(data: dict[str, Any], name: str) -> Any:
-    """A field by its contract name (snake_case), or its camelCase spelling."""
-    if name in data:
-        return data[name]
-    head, *rest = name.split("_")
-    return data.get(head + "".join(part.title() for part in rest))
-
-
 async def notify_about_event(
     cmd: commands.NotifyAboutEvent, deps: Dependencies
 ) -> list[Notification]:
-    raw_user = field(cmd.data, "user_id")
-    if raw_user is None:
-        log.warning("%s %s names no user; nobody to notify", cmd.event_type, cmd.event_id)
-        return []
-    contact = await deps.users.contact(int(raw_user))
+    user_id = cmd.event.user_id
+    contact = await deps.users.contact(user_id)
     done: list[Notification] = []
     failures: list[TransientError] = []
     for channel in Channel:
         try:
-            found = await _notify(cmd, channel, int(raw_user), contact, deps)
+            found = await _notify(cmd, channel, user_id, contact, deps)
         except TransientError as error:
             failures.append(error)
             continue
@@ -96,6 +85,7 @@ async def _notify(
     contact: Contact | None,
     deps: Dependencies,
 ) -> Notification | None:
+    event_type = cmd.event.event_type
     key = notification_key(cmd.event_id, channel)
     note = Notification(
         key=key,
@@ -103,7 +93,7 @@ async def _notify(
         recipient=None,
         user_id=user_id,
         event_id=cmd.event_id,
-        event_type=cmd.event_type,
+        event_type=event_type,
         status=Status.SKIPPED,
         created_at=deps.clock(),
     )
@@ -116,8 +106,9 @@ async def _notify(
         await deps.log.skip(note)
         return note
     language = contact.language or deps.default_language
-    context = {"data": cmd.data, "user": contact, "event_type": cmd.event_type}
-    rendered = deps.renderer.render(cmd.event_type, language, channel, context)
+    # The templates read the typed event (`event.order_id`), not the wire's dict.
+    context = {"event": cmd.event, "user": contact, "event_type": event_type}
+    rendered = deps.renderer.render(event_type, language, channel, context)
     if rendered is None:
         return None
     note.recipient = contact.email if channel is Channel.EMAIL else contact.phone

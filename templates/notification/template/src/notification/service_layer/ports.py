@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -46,7 +47,7 @@ class UserDirectory(Protocol):
 
 class Renderer(Protocol):
     def render(
-        self, event_type: str, language: str, channel: Channel, context: dict[str, object]
+        self, event_type: str, language: str, channel: Channel, context: Mapping[str, object]
     ) -> Rendered | None:
         """The message for the event in the language (or the default one); None when the
         event has no message on this channel."""

@@ -17,7 +17,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from payment.domain import commands, events
+from ecomkit.contracts import PaymentCompleted, PaymentFailed, RefundCompleted
+
+from payment.domain import commands
 from payment.domain.errors import NotRefundable, OrderCancelled, PaymentNotFound
 from payment.domain.model import Payment, PaymentStatus, Transaction, TransactionType, money
 from payment.service_layer.ports import PaymentProvider
@@ -126,38 +128,28 @@ async def _refund(payment: Payment, deps: Dependencies, uow: UnitOfWork) -> None
     result = await deps.provider.refund(payment.provider_ref, payment.amount, refund_key(payment))
     payment.mark_refunded(result.refund_ref)
     await uow.payments.save(payment)
-    uow.add_event(
-        events.RefundCompleted(
-            key=str(payment.order_id),
-            data={
-                "order_id": payment.order_id,
-                "user_id": payment.user_id,
-                "payment_id": payment.payment_id,
-                "amount": str(payment.amount),
-                "currency": payment.currency,
-                "provider_ref": result.refund_ref,
-            },
+    uow.add_event(RefundCompleted(**_about(payment), provider_ref=result.refund_ref))
+
+
+def _outcome_event(payment: Payment) -> PaymentCompleted | PaymentFailed:
+    if payment.status is PaymentStatus.COMPLETED:
+        return PaymentCompleted(
+            **_about(payment), provider=payment.provider, provider_ref=payment.provider_ref
         )
+    return PaymentFailed(
+        **_about(payment), reason=payment.error_message, decline_code=payment.decline_code
     )
 
 
-def _outcome_event(payment: Payment) -> events.Event:
-    common = {
+def _about(payment: Payment) -> dict[str, Any]:
+    """The fields every payment event carries (the contracts' common part)."""
+    return {
         "order_id": payment.order_id,
         "user_id": payment.user_id,
         "payment_id": payment.payment_id,
-        "amount": str(payment.amount),
+        "amount": payment.amount,
         "currency": payment.currency,
     }
-    if payment.status is PaymentStatus.COMPLETED:
-        return events.PaymentCompleted(
-            key=str(payment.order_id),
-            data={**common, "provider": payment.provider, "provider_ref": payment.provider_ref},
-        )
-    return events.PaymentFailed(
-        key=str(payment.order_id),
-        data={**common, "reason": payment.error_message, "decline_code": payment.decline_code},
-    )
 
 
 HANDLERS: dict[type[commands.Command], Callable[[Any, Dependencies], Awaitable[Any]]] = {

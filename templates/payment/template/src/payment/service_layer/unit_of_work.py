@@ -2,38 +2,28 @@
 
 A consumer's handler joins the transaction the kit's inbox opened
 (`PostgresUnitOfWork.joining`): the inbox row, the payment rows and the outbox rows then
-commit together, or not at all. The machinery is the kit's (`ecomkit.unit_of_work`); this
-module says which repository and how events look.
+commit together, or not at all. The machinery is the kit's (`ecomkit.unit_of_work`), and
+the events are the kit's typed contracts (`ecomkit.contracts`), published through their
+own `to_event()`; this module says which repository.
 """
 
 from __future__ import annotations
 
 from ecomkit import unit_of_work as kit
-from ecomkit.events import Event as OutboxEvent
+from ecomkit.contracts import Contract
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment.adapters.repositories import PaymentRepository, PostgresPaymentRepository
-from payment.domain.events import Event
 
 SOURCE = "payment"
 
 
-class UnitOfWork(kit.UnitOfWork[Event]):
+class UnitOfWork(kit.UnitOfWork[Contract]):
     payments: PaymentRepository
 
 
-class PostgresUnitOfWork(kit.SqlRepositories[Event], UnitOfWork):
+class PostgresUnitOfWork(kit.SqlRepositories[Contract], UnitOfWork):
     source = SOURCE
 
     def bind(self, session: AsyncSession) -> None:
         self.payments = PostgresPaymentRepository(session)
-
-    def outbox_event(self, event: Event) -> OutboxEvent:
-        return OutboxEvent(
-            type=type(event).__name__,
-            topic=event.topic,
-            key=event.key,
-            subject=event.key,
-            data=event.data,
-            aggregate_type="payment",
-        )
