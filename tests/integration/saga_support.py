@@ -21,6 +21,7 @@ from ecomkit.auth import TokenIssuer
 from ecomkit.contracts import REGISTRY, Contract
 from ecomkit.events import Envelope, encode
 from ecomkit.settings import ServiceSettings
+from ecomkit.testing import arriving
 from pydantic import SecretStr
 from test_product_catalog_service import find_event
 from test_user_auth_service import JWT_SECRET, REPO, migration_folder
@@ -82,14 +83,7 @@ def saga_event(kind: str, **data: Any) -> Envelope:
 
 def contract_event(contract: Contract) -> Envelope:
     """The envelope the publishing service's outbox sends for `contract`."""
-    event = contract.to_event()
-    return Envelope(
-        type=event.type,
-        source="integration-test",
-        subject=event.subject,
-        data=event.data,
-        schema_version=event.schema_version,
-    )
+    return arriving(contract, "integration-test")
 
 
 def publish_contract(kafka: str, contract: Contract, envelope: Envelope | None = None) -> Envelope:

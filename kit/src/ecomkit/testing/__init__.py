@@ -8,10 +8,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecomkit.contracts.base import Contract
 from ecomkit.events import Envelope, decode
 from ecomkit.inbox import Handler
 from ecomkit.kafka import Headers
 from ecomkit.registry_client import Instance
+
+
+def arriving(event: Contract, source: str = "test") -> Envelope:
+    """`event` as a consumer receives it from another service's outbox (a new event id)."""
+    published = event.to_event()
+    return Envelope(
+        type=published.type,
+        source=source,
+        subject=published.key,
+        data=published.data,
+        schema_version=published.schema_version,
+    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from ecomkit.consumer import PermanentError
 from ecomkit.contracts import (
-    Contract,
     ContractError,
     OrderCancelled,
     OrderCreated,
@@ -23,7 +22,7 @@ from ecomkit.contracts import (
 )
 from ecomkit.events import Envelope
 from ecomkit.service import reading, topics_of
-from ecomkit.testing import InMemoryInbox
+from ecomkit.testing import InMemoryInbox, arriving
 
 from inventory.domain import commands
 from inventory.domain.model import StockLevel
@@ -35,11 +34,6 @@ from tests.fakes import FakeStore, FakeUnitOfWork
 pytestmark = pytest.mark.anyio
 
 to_command = reading(CONSUMED, command_for)
-
-
-def envelope(contract: Contract) -> Envelope:
-    event = contract.to_event()
-    return Envelope(type=event.type, source="test", data=event.data, subject=event.key)
 
 
 def joined_fake(store: FakeStore) -> Callable[[Any], UnitOfWork]:
@@ -56,8 +50,8 @@ def order_created(order_id: int = 5, *items: OrderLineItem) -> OrderCreated:
     )
 
 
-CREATED = envelope(order_created())
-PAID = envelope(
+CREATED = arriving(order_created())
+PAID = arriving(
     OrderPaid(order_id=5, user_id=1, total_amount=Decimal("20.00"), currency="USD")
 )
 
@@ -90,25 +84,25 @@ async def test_payment_failed_then_cancelled_releases_once(
     await bus.handle(commands.SetStock(1, 3))
     handler = order_events_handler(bus, joined_fake(store))
     await handler(CREATED, None)
-    await handler(envelope(payment_failed(5)), None)
-    await handler(envelope(cancelled(5)), None)
+    await handler(arriving(payment_failed(5)), None)
+    await handler(arriving(cancelled(5)), None)
     assert store.stock[1] == StockLevel(1, available=3)
 
 
 async def test_mapping() -> None:
     line = OrderLineItem(product_id=3, quantity=1, price=Decimal("2.50"))
-    assert to_command(envelope(order_created(9, line))) == commands.ReserveStock(
+    assert to_command(arriving(order_created(9, line))) == commands.ReserveStock(
         9,
         (ReservedItem(product_id=3, quantity=1, price=Decimal("2.50")),),
         commands.Charge(1, Decimal("20.00"), "USD", "pm_card_visa"),
     )
     assert to_command(PAID) == commands.ConfirmStock(5)
-    assert to_command(envelope(payment_failed(9))) == commands.ReleaseStock(
+    assert to_command(arriving(payment_failed(9))) == commands.ReleaseStock(
         9, "payment failed: card_declined"
     )
-    assert to_command(envelope(cancelled(9, "x"))) == commands.ReleaseStock(9, "x")
-    assert to_command(envelope(cancelled(9, ""))) == commands.ReleaseStock(9, "order cancelled")
-    assert to_command(envelope(OrderShipped(order_id=9, user_id=1))) is None  # not consumed
+    assert to_command(arriving(cancelled(9, "x"))) == commands.ReleaseStock(9, "x")
+    assert to_command(arriving(cancelled(9, ""))) == commands.ReleaseStock(9, "order cancelled")
+    assert to_command(arriving(OrderShipped(order_id=9, user_id=1))) is None  # not consumed
 
 
 async def test_malformed_events_go_to_the_dlq() -> None:
@@ -119,10 +113,10 @@ async def test_malformed_events_go_to_the_dlq() -> None:
     with pytest.raises(ContractError):  # a line without a quantity
         to_command(Envelope(type="OrderCreated", source="test", data=no_items))
     with pytest.raises(PermanentError):  # fits the contract, but nothing to reserve
-        to_command(envelope(order_created(9).model_copy(update={"items": []})))
+        to_command(arriving(order_created(9).model_copy(update={"items": []})))
     zero = OrderLineItem(product_id=1, quantity=0, price=Decimal("1.00"))
     with pytest.raises(PermanentError):
-        to_command(envelope(order_created(9, zero)))
+        to_command(arriving(order_created(9, zero)))
 
 
 async def test_consumed_topics_come_from_the_contracts() -> None:

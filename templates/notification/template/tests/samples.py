@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from ecomkit.contracts import (
-    Contract,
     OrderCancelled,
     OrderCreated,
     OrderLineItem,
@@ -17,7 +16,6 @@ from ecomkit.contracts import (
     PaymentFailed,
     ReviewAdded,
 )
-from ecomkit.events import Envelope
 
 from notification.domain.commands import UserEvent
 
@@ -55,13 +53,3 @@ def samples(user_id: int = 2, order_id: int = 5) -> list[UserEvent]:
     ]
 
 
-def arriving(event: Contract, source: str = "test") -> Envelope:
-    """`event` as the consumer receives it from Kafka (a new event id each time)."""
-    published = event.to_event()
-    return Envelope(
-        type=published.type,
-        source=source,
-        subject=published.key,
-        data=published.data,
-        schema_version=published.schema_version,
-    )

@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from ecomkit.contracts import ContractError, InventoryUpdated, OrderCancelled
 from ecomkit.events import Envelope
+from ecomkit.testing import arriving
 
 from notification.bootstrap import bootstrap
 from notification.domain.model import Contact
 from notification.entrypoints.consumers import event_handler
 from notification.settings import Settings
 from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, FakeUserDirectory
-from tests.samples import arriving, samples
+from tests.samples import samples
 
 pytestmark = pytest.mark.anyio
 

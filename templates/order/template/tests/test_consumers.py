@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from ecomkit.contracts import (
-    Contract,
     ContractError,
     InventoryReservationFailed,
     InventoryReserved,
@@ -21,7 +20,7 @@ from ecomkit.contracts import (
     Shortage,
 )
 from ecomkit.events import Envelope
-from ecomkit.testing import InMemoryInbox
+from ecomkit.testing import InMemoryInbox, arriving
 
 from order.domain import commands
 from order.domain.model import OrderStatus
@@ -32,12 +31,6 @@ from order.service_layer.unit_of_work import UnitOfWork
 from tests.fakes import FakeStore, FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
-
-
-def envelope(event: Contract) -> Envelope:
-    """The envelope another service's outbox would send for `event`."""
-    e = event.to_event()
-    return Envelope(type=e.type, source="test", data=e.data, subject=e.key)
 
 
 def reserved(order_id: int) -> InventoryReserved:
@@ -94,7 +87,7 @@ async def test_redelivered_payment_has_no_second_effect(
 ) -> None:
     order_id = await new_order(bus)
     inbox, handler = InMemoryInbox(), saga_handler(bus, joined_fake(store))
-    paid = envelope(completed(order_id))
+    paid = arriving(completed(order_id))
     assert await inbox.handle(paid, "order", handler)
     assert not await inbox.handle(paid, "order", handler)
     assert store.orders[order_id].status is OrderStatus.PAID
@@ -117,8 +110,8 @@ async def test_the_consumed_events_are_read_through_their_contracts(
 ) -> None:
     order_id = await new_order(bus)
     handler = saga_handler(bus, joined_fake(store))
-    await handler(envelope(reserved(order_id)), None)
-    await handler(envelope(completed(order_id)), None)
+    await handler(arriving(reserved(order_id)), None)
+    await handler(arriving(completed(order_id)), None)
     assert store.orders[order_id].status is OrderStatus.PAID
     assert store.orders[order_id].payment_id == "pay-1"
     assert {c.event_type for c in CONSUMED} == {
@@ -150,14 +143,14 @@ async def test_an_event_of_another_type_is_ignored(bus: MessageBus, store: FakeS
     order_id = await new_order(bus)
     handler = saga_handler(bus, joined_fake(store))
     await handler(Envelope(type="SomethingElse", source="test", data={"order_id": order_id}), None)
-    await handler(envelope(OrderShipped(order_id=order_id, user_id=1)), None)
+    await handler(arriving(OrderShipped(order_id=order_id, user_id=1)), None)
     assert store.published_types() == ["OrderCreated"]
 
 
 async def test_declined_payment_cancels(bus: MessageBus, store: FakeStore) -> None:
     order_id = await new_order(bus)
     handler = saga_handler(bus, joined_fake(store))
-    await handler(envelope(declined(order_id)), None)
+    await handler(arriving(declined(order_id)), None)
     assert store.orders[order_id].status is OrderStatus.CANCELLED
     assert store.orders[order_id].cancel_reason == "payment failed: card_declined"
     assert store.published[-1].data["previous_status"] == "PENDING"

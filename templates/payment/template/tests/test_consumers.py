@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from ecomkit.contracts import (
-    Contract,
     ContractError,
     InventoryReserved,
     OrderCancelled,
@@ -17,6 +16,7 @@ from ecomkit.contracts import (
 )
 from ecomkit.contracts import ReservedItem as Item
 from ecomkit.events import Envelope
+from ecomkit.testing import arriving
 
 from payment.bootstrap import bootstrap
 from payment.domain import commands
@@ -42,18 +42,6 @@ class MemoryInbox:
         return True
 
 
-def envelope(event: Contract, source: str) -> Envelope:
-    """`event` as it arrives from Kafka (a new event id each time)."""
-    published = event.to_event()
-    return Envelope(
-        type=published.type,
-        source=source,
-        data=published.data,
-        subject=published.key,
-        schema_version=published.schema_version,
-    )
-
-
 def reservation(order_id: int = 9) -> InventoryReserved:
     return InventoryReserved(
         order_id=order_id,
@@ -67,12 +55,12 @@ def reservation(order_id: int = 9) -> InventoryReserved:
 
 
 def reserved(order_id: int = 9) -> Envelope:
-    return envelope(reservation(order_id), "inventory")
+    return arriving(reservation(order_id), "inventory")
 
 
 def cancelled(order_id: int = 9) -> Envelope:
     event = OrderCancelled(order_id=order_id, user_id=4, reason="user", previous_status="PENDING")
-    return envelope(event, "order")
+    return arriving(event, "order")
 
 
 @pytest.fixture
@@ -141,5 +129,5 @@ async def test_other_events_are_ignored(world: Any) -> None:
     store, provider, handler = world
     await handler(Envelope(type="Something", source="x", data={}), None)
     paid = OrderPaid(order_id=9, user_id=4, total_amount=Decimal("10.00"), currency="EUR")
-    await handler(envelope(paid, "order"), None)  # a contract, but not one payment reads
+    await handler(arriving(paid, "order"), None)  # a contract, but not one payment reads
     assert store.events == [] and provider.calls == 0

@@ -8,7 +8,7 @@ import pytest
 from ecomkit.contracts import ContractError, InventoryUpdated
 from ecomkit.events import Envelope
 from ecomkit.service import reading, topics_of
-from ecomkit.testing import InMemoryInbox
+from ecomkit.testing import InMemoryInbox, arriving
 
 from product_catalog.domain import commands
 from product_catalog.entrypoints.consumers import (
@@ -28,8 +28,8 @@ def inventory_updated(product_id: int) -> Envelope:
     """As inventory publishes it: snake_case fields, keyed and subject by the product id."""
     event = InventoryUpdated(
         product_id=product_id, available_stock=3, reserved_stock=1, sold_stock=0
-    ).to_event()
-    return Envelope(type=event.type, source="inventory", data=event.data, subject=event.key)
+    )
+    return arriving(event, "inventory")
 
 
 async def test_a_stock_change_evicts_the_cached_product(bus: MessageBus) -> None:
