@@ -191,3 +191,14 @@ async def test_a_callers_header_replaces_the_propagated_one_whatever_its_case(
     assert sent.headers.getall("X-Correlation-ID") == ["mine"]
     assert sent.headers.getall("Content-Type") == ["text/plain"]
     await client.aclose()
+
+
+def test_service_client_finds_services_through_the_registry_only_when_there_is_one() -> None:
+    from ecomkit.http import service_client
+    from ecomkit.registry_client import RegistryClient
+    from ecomkit.settings import ServiceSettings
+
+    static = service_client("inventory", ServiceSettings(upstreams={"inventory": "http://x:1"}))
+    assert static._registry is None and static._static_url == "http://x:1"
+    found = service_client("inventory", ServiceSettings(registry_url="http://127.0.0.1:9"))
+    assert isinstance(found._registry, RegistryClient)

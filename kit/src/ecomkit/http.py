@@ -220,3 +220,16 @@ class ServiceClient:
 
     async def aclose(self) -> None:
         await self._pool.close()
+
+
+def service_client(name: str, settings: ServiceSettings, **options: Any) -> ServiceClient:
+    """A client of service `name`: found through the registry when ECOM_REGISTRY_URL is set
+    (this service's own registration is the kit app's), else at ECOM_UPSTREAMS[name]."""
+    from ecomkit.registry_client import RegistryClient
+
+    registry = None
+    if settings.registry_url:
+        registry = RegistryClient(
+            settings.registry_url, settings.service_name, settings.host, settings.port
+        )
+    return ServiceClient(name, settings, registry=registry, **options)

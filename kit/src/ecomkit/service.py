@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecomkit.consumer import Backoff, EventConsumer
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "Wiring",
+    "bus_of",
     "commands_from_events",
     "create_service_app",
     "event_consumer",
@@ -84,6 +85,11 @@ def create_service_app(
         )
     app.state.bus = bus
     return app
+
+
+def bus_of(request: Request) -> Any:
+    """The app's bus, for routes: `Bus = Annotated[MessageBus, Depends(bus_of)]`."""
+    return request.app.state.bus
 
 
 def outbox_relay(settings: ServiceSettings, engine: AsyncEngine) -> Hook:

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecomkit.auth import TokenIssuer
-from ecomkit.http import ServiceClient
-from ecomkit.registry_client import RegistryClient
+from ecomkit.http import ServiceClient, service_client
 from pymongo import AsyncMongoClient
 
 from notification.adapters.clients import CachedUserDirectory, HttpUserDirectory, ServiceToken
@@ -63,7 +62,7 @@ def bootstrap(
     """Real adapters for what is not passed in (tests pass fakes and no resources)."""
     if users is None:
         assert resources is not None
-        client = _client("user-auth", settings)
+        client = service_client("user-auth", settings)
         resources.clients.append(client)
         directory = HttpUserDirectory(
             client, ServiceToken(TokenIssuer(settings), settings.service_name)
@@ -112,12 +111,3 @@ def sms_provider(settings: Settings, database: Any) -> SmsProvider:
     if settings.twilio_account_sid and token and settings.twilio_from_number:
         return TwilioSmsProvider(settings.twilio_account_sid, token, settings.twilio_from_number)
     return LocalSmsSink(database)
-
-
-def _client(name: str, settings: Settings) -> ServiceClient:
-    registry = None
-    if settings.registry_url:
-        registry = RegistryClient(
-            settings.registry_url, settings.service_name, settings.host, settings.port
-        )
-    return ServiceClient(name, settings, registry=registry)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ecomkit.db import create_engine, create_session_factory
-from ecomkit.http import ServiceClient
-from ecomkit.registry_client import RegistryClient
+from ecomkit.http import ServiceClient, service_client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order.adapters.clients import HttpProductCatalog, HttpUserDirectory
@@ -68,11 +67,6 @@ def bootstrap(
 
 
 def _client(name: str, settings: Settings, resources: Resources) -> ServiceClient:
-    registry = None
-    if settings.registry_url:
-        registry = RegistryClient(
-            settings.registry_url, settings.service_name, settings.host, settings.port
-        )
-    client = ServiceClient(name, settings, registry=registry)
+    client = service_client(name, settings)
     resources.clients.append(client)
     return client

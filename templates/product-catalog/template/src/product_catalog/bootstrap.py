@@ -8,8 +8,7 @@ from typing import Any
 
 from ecomkit.cache import TwoLevelCache
 from ecomkit.db import create_engine, create_session_factory
-from ecomkit.http import ServiceClient
-from ecomkit.registry_client import RegistryClient
+from ecomkit.http import ServiceClient, service_client
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -60,7 +59,7 @@ def bootstrap(settings: Settings, resources: Resources) -> MessageBus:
         l1_ttl_s=settings.cache_l1_ttl_s,
         l2_ttl_s=settings.cache_l2_ttl_s,
     )
-    users, inventory = _client("user-auth", settings), _client("inventory", settings)
+    users, inventory = service_client("user-auth", settings), service_client("inventory", settings)
     resources.clients += [users, inventory]
     uow: Callable[[], MysqlUnitOfWork] = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
     return message_bus(
@@ -72,12 +71,3 @@ def bootstrap(settings: Settings, resources: Resources) -> MessageBus:
             stock=HttpStockLookup(inventory),
         )
     )
-
-
-def _client(name: str, settings: Settings) -> ServiceClient:
-    registry = None
-    if settings.registry_url:
-        registry = RegistryClient(
-            settings.registry_url, settings.service_name, settings.host, settings.port
-        )
-    return ServiceClient(name, settings, registry=registry)

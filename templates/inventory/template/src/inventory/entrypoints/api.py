@@ -8,7 +8,8 @@ from typing import Annotated, TypeVar
 
 from ecomkit.auth import Claims, require_roles
 from ecomkit.problems import Conflict, NotFound, Problem, UnprocessableEntity
-from fastapi import APIRouter, Depends, Path, Request
+from ecomkit.service import bus_of
+from fastapi import APIRouter, Depends, Path
 
 from inventory.domain import commands, errors
 from inventory.entrypoints.schemas import (
@@ -32,12 +33,7 @@ Trusted = Annotated[Claims, Depends(require_roles("SERVICE", "ADMIN"))]
 ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-Bus = Annotated[MessageBus, Depends(get_bus)]
+Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 def _problem(error: errors.DomainError) -> Problem:
@@ -61,9 +57,7 @@ async def get_stock(product_id: ProductId, bus: Bus) -> StockResponse:
 
 
 @router.put("/api/inventory/{product_id}/stock")
-async def set_stock(
-    product_id: ProductId, body: StockUpdate, _: Admin, bus: Bus
-) -> StockResponse:
+async def set_stock(product_id: ProductId, body: StockUpdate, _: Admin, bus: Bus) -> StockResponse:
     command = commands.SetStock(product_id, body.available_stock)
     return StockResponse.of(await run(bus.handle(command)))
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from ecomkit.auth import Claims, current_user, require_roles
 from ecomkit.problems import Forbidden, ServiceUnavailable
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from ecomkit.service import bus_of
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from notification.domain import commands
 from notification.domain.errors import TransientError
@@ -21,12 +22,7 @@ CurrentUser = Annotated[Claims, Depends(current_user)]
 AdminOrService = Annotated[Claims, Depends(require_roles("ADMIN", "SERVICE"))]
 
 
-def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-Bus = Annotated[MessageBus, Depends(get_bus)]
+Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 async def _deliver(bus: MessageBus, command: commands.Command) -> NotificationResponse:

@@ -14,6 +14,7 @@ from ecomkit.problems import (
     ServiceUnavailable,
     UnprocessableEntity,
 )
+from ecomkit.service import bus_of
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 
 from order.domain import commands, errors
@@ -31,12 +32,7 @@ OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 PRIVILEGED = ("ADMIN", "SERVICE")
 
 
-def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-Bus = Annotated[MessageBus, Depends(get_bus)]
+Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 def _privileged(claims: Claims) -> bool:
@@ -102,8 +98,12 @@ async def orders_of_user(
 ) -> list[OrderResponse]:
     found = await run(
         views.orders_of(
-            bus, user_id, viewer_id=claims.user_id, privileged=_privileged(claims),
-            page=page, size=size,
+            bus,
+            user_id,
+            viewer_id=claims.user_id,
+            privileged=_privileged(claims),
+            page=page,
+            size=size,
         )
     )
     return [OrderResponse.of(order) for order in found]

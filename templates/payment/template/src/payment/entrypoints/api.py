@@ -7,7 +7,8 @@ from typing import Annotated, TypeVar
 
 from ecomkit.auth import Claims, current_user, require_roles
 from ecomkit.problems import Conflict, Forbidden, NotFound, Problem, ServiceUnavailable
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from ecomkit.service import bus_of
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from payment.domain import commands, errors
 from payment.domain.model import Payment
@@ -31,12 +32,7 @@ _PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
 }
 
 
-def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-Bus = Annotated[MessageBus, Depends(get_bus)]
+Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 async def run(awaitable: Awaitable[T]) -> T:

@@ -14,6 +14,7 @@ from ecomkit.problems import (
     ServiceUnavailable,
     UnprocessableEntity,
 )
+from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from product_catalog.domain import commands, errors
@@ -43,12 +44,7 @@ Size = Annotated[int, Query(ge=1, le=100)]
 _CACHE_HEADER = {"l1": "HIT-L1", "l2": "HIT-L2", None: "MISS"}
 
 
-def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-Bus = Annotated[MessageBus, Depends(get_bus)]
+Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 def _problem(error: errors.DomainError) -> Problem:
@@ -150,4 +146,3 @@ async def add_review(
         authorization=request.headers["Authorization"],
     )
     return ReviewResponse.of(await run(bus.handle(command)))
-

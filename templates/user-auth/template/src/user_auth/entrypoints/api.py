@@ -13,7 +13,8 @@ from ecomkit.problems import (
     Unauthorized,
     UnprocessableEntity,
 )
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from ecomkit.service import bus_of
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from user_auth.domain import commands, errors
 from user_auth.entrypoints.schemas import (
@@ -46,12 +47,7 @@ _PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
 }
 
 
-def get_bus(request: Request) -> MessageBus:
-    bus: MessageBus = request.app.state.bus
-    return bus
-
-
-Bus = Annotated[MessageBus, Depends(get_bus)]
+Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 async def dispatch(bus: MessageBus, command: commands.Command) -> Any:
