@@ -132,9 +132,11 @@ async def test_cancel_before_created_refuses_the_late_reservation(
 async def test_confirm_moves_reserved_to_sold(bus: MessageBus, store: FakeStore) -> None:
     await stocked(bus, p1=5, p2=5)
     await reserve(bus, 105)
+    store.published.clear()
     confirmed = await bus.handle(commands.ConfirmStock(105))
     assert len(confirmed) == 2
     assert store.stock[1] == StockLevel(1, available=3, reserved=0, sold=2)
+    assert store.published == []  # available stock did not change: nothing to tell
     assert await bus.handle(commands.ConfirmStock(105)) == []  # repeat: nothing more
     assert await bus.handle(commands.ReleaseStock(105, "late cancel")) == []
     assert conserved(store, {1: 5, 2: 5})
@@ -153,7 +155,10 @@ async def test_expiry_releases_and_a_late_payment_sells_from_available(
     assert store.stock[1] == StockLevel(1, available=5) and store.stock[2].reserved == 0
     assert set(store.published_types()) == {"InventoryUpdated"}
     assert await bus.handle(commands.ExpireReservations()) == 0
+    store.published.clear()
     confirmed = await bus.handle(commands.ConfirmStock(106))
     assert len(confirmed) == 2 and store.stock[1] == StockLevel(1, available=3, sold=2)
+    # Sold from available stock (the reservations had expired): the catalog is told.
+    assert store.published_types() == ["InventoryUpdated", "InventoryUpdated"]
     assert conserved(store, {1: 5, 2: 5})
     assert EXPIRED_REASON == "reservation expired"

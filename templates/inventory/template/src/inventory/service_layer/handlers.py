@@ -180,7 +180,11 @@ async def release_stock(cmd: commands.ReleaseStock, deps: Dependencies) -> list[
 
 async def confirm_stock(cmd: commands.ConfirmStock, deps: Dependencies) -> list[Reservation]:
     """Reserved → sold. A reservation that expired before the payment came is sold from
-    available stock if there is any (logged loudly otherwise: paid but not in stock)."""
+    available stock if there is any (logged loudly otherwise: paid but not in stock).
+
+    InventoryUpdated is published when available stock changes (what the catalog shows and
+    search filters on): a reserved unit becoming sold leaves it as it was, so a sale on time
+    publishes nothing (it was one Kafka record, relay round and catalog eviction per item)."""
     async with deps.uow() as uow:
         existing = await uow.reservations.for_order(cmd.order_id, for_update=True)
         pending = [r for r in existing if r.status is not ReservationStatus.CONFIRMED]
@@ -190,7 +194,10 @@ async def confirm_stock(cmd: commands.ConfirmStock, deps: Dependencies) -> list[
             level = levels[reservation.product_id]
             if reservation.status is ReservationStatus.RESERVED:
                 level.confirm(reservation.quantity)
-            elif not level.sell_available(reservation.quantity):
+            elif level.sell_available(reservation.quantity):
+                # Sold from available stock: what shoppers and the catalog see changed.
+                uow.add_event(updated(level))
+            else:
                 log.error(
                     "order %s paid after its reservation expired and product %s is out of "
                     "stock", cmd.order_id, reservation.product_id,
@@ -199,7 +206,6 @@ async def confirm_stock(cmd: commands.ConfirmStock, deps: Dependencies) -> list[
             await uow.stock.save(level)
             reservation.status = ReservationStatus.CONFIRMED
             await uow.reservations.set_status(reservation)
-            uow.add_event(updated(level))
             confirmed.append(reservation)
         if not existing:
             log.warning("OrderPaid for order %s without reservations", cmd.order_id)
