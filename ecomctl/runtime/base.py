@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 State = Literal["ready", "starting", "stopped", "failed"]
@@ -26,6 +27,7 @@ class ComponentStatus:
     rss_mb: float | None = None
     version: str | None = None
     detail: str = ""
+    color: str | None = None  # a service instance's release color (blue, green)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,3 +71,34 @@ class Runtime(abc.ABC):
     @abc.abstractmethod
     def logs(self, names: list[str], *, follow: bool, tail: int) -> Iterator[LogLine]:
         """Log lines of the named components (all when empty), merged."""
+
+    # ---- a second color of a service (ecomctl deploy / switch / rollback) -----------------
+    def start_instances(
+        self,
+        service: str,
+        *,
+        color: str,
+        count: int,
+        source: Path | None,
+        env: dict[str, str],
+        on_event: EventSink,
+    ) -> list[ComponentStatus]:
+        """Start `count` more instances of a running service, labelled `color`."""
+        raise _no_colors(self.name)
+
+    def stop_instances(self, service: str, *, color: str, on_event: EventSink) -> list[str]:
+        """Stop (gracefully) every instance of `service` labelled `color`; the names stopped."""
+        raise _no_colors(self.name)
+
+    def promote_instances(self, service: str, *, color: str) -> None:
+        """`color`'s instances become the service's own (what `up`, `status`, `down` see)."""
+        raise _no_colors(self.name)
+
+
+def _no_colors(runtime: str) -> Exception:
+    from ecomctl.errors import UserError
+
+    return UserError(
+        f"the {runtime} runtime cannot run two colors of a service yet",
+        hint="releases with deploy/switch run on the local runtime: ecomctl up --runtime local",
+    )

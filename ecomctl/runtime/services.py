@@ -199,16 +199,37 @@ class ServiceComponent(InfraComponent):
         migrate(settings=MigrateSettings(url=url, locations=(folder,)))
 
     def process(self, ctx: ComponentContext) -> ProcessSpec:
+        return self.process_on(ctx, port_offset=ctx.port - self.spec.port)
+
+    def process_on(
+        self,
+        ctx: ComponentContext,
+        *,
+        port_offset: int,
+        extra_env: dict[str, str] | None = None,
+        source: Path | None = None,
+    ) -> ProcessSpec:
+        """The service on `ctx.port`, its infra at `port_offset`: a second color of a service
+        runs beside the first on a port of its own (`ecomctl deploy`). `source` runs another
+        copy of the service's code: its `src` goes first on the import path, before the
+        workspace's editable install of the same package."""
         assert ctx.installation is not None
         inst = ctx.installation
         env = service_env(
             self.name,
             self.stack,
-            port_offset=ctx.port - self.spec.port,
+            port_offset=port_offset,
             jwt_secret=jwt_secret(self._workspace()),
             host=ctx.host,
         )
+        env["ECOM_PORT"] = str(ctx.port)
+        env.setdefault("ECOM_VERSION", inst.version)
         env["PYTHONUNBUFFERED"] = "1"
+        cwd = inst.path("source")
+        if source is not None:
+            env["PYTHONPATH"] = str(source / "src")
+            cwd = source
+        env.update(extra_env or {})
         argv = [
             str(inst.path("python")),
             "-m",
@@ -227,7 +248,7 @@ class ServiceComponent(InfraComponent):
         return ProcessSpec(
             argv=argv,
             env=env,
-            cwd=inst.path("source"),
+            cwd=cwd,
             stop_signal=int(signal.SIGTERM),
             stop_timeout_s=15.0,
         )

@@ -80,6 +80,7 @@ def test_status_json_of_a_stack_never_started(tmp_path: Path) -> None:
             "rss_mb": None,
             "version": None,
             "detail": "",
+            "color": None,
         }
     ]
 

@@ -11,6 +11,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from ecomctl.errors import ComponentFailed, UserError
@@ -18,11 +19,13 @@ from ecomctl.infra.component import ComponentContext, InfraComponent, Installati
 from ecomctl.infra.provision.privileges import wrap_for_user
 from ecomctl.runtime import plan
 from ecomctl.runtime.base import ComponentStatus, EventSink, LogLine, Runtime, UpEvent
+from ecomctl.runtime.local import colors
 from ecomctl.runtime.local import logs as local_logs
 from ecomctl.runtime.local.processes import start_process, stop_process, tree_rss_mb, uptime_s
 from ecomctl.runtime.local.readiness import probe, wait_ready
 from ecomctl.runtime.local.state import ComponentRecord, RuntimeState, locked
 from ecomctl.runtime.ports import port_holder, port_is_free
+from ecomctl.runtime.services import ServiceComponent
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
 
@@ -219,15 +222,17 @@ class LocalRuntime(Runtime):
     # ---- status and logs ------------------------------------------------------------------
     def status(self) -> list[ComponentStatus]:
         state = RuntimeState.load(self._state_file)
-        names = list(plan.enabled_names(self.stack))
+        names = [*plan.enabled_names(self.stack), *colors.extra_names(state)]
         with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
             rows = list(pool.map(lambda n: self._status_of(n, state), names))
         return rows
 
     def _status_of(self, name: str, state: RuntimeState) -> ComponentStatus:
+        record = state.components.get(name)
+        if record is not None and record.service:  # a second color's instance
+            return self._instance_status(name, record)
         service = plan.is_service(self.stack, name)
         spec_port = self.stack.services[name].port if service else self.stack.infra[name].port
-        record = state.components.get(name)
         base = ComponentStatus(
             name=name,
             kind="service" if service else "infra",
@@ -254,9 +259,40 @@ class LocalRuntime(Runtime):
             port_offset=state.port_offset,
             installation=installation,
         )
+        if service:
+            ctx = replace(ctx, port=record.port)  # a promoted color runs on its own port
+            base.color = record.color or colors.FIRST_COLOR
         ok, detail = probe(self._component(name), ctx)
         base.state, base.detail = ("ready", "") if ok else ("starting", detail)
         return base
+
+    def _instance_status(self, name: str, record: ComponentRecord) -> ComponentStatus:
+        assert record.service is not None
+        row = ComponentStatus(
+            name=name,
+            kind="service",
+            state="stopped",
+            port=record.port,
+            runtime=self.name,
+            version=record.version,
+            color=record.color,
+        )
+        if not record.process.alive():
+            row.state, row.detail = "failed", f"process {record.pid} is gone"
+            return row
+        row.pid, row.uptime_s = record.pid, uptime_s(record.process)
+        row.rss_mb = tree_rss_mb(record.process)
+        ctx = colors.instance_context(
+            self.stack,
+            self.workspace,
+            name,
+            record.service,
+            self._installation(record.service),
+            record.port,
+        )
+        ok, detail = probe(self._component(record.service), ctx)
+        row.state, row.detail = ("ready", "") if ok else ("starting", detail)
+        return row
 
     def _installation(self, name: str) -> Installation | None:
         if name not in self.installations and self.cache_dir is not None:
@@ -274,3 +310,100 @@ class LocalRuntime(Runtime):
 
     def _log_tail(self, name: str) -> str:
         return local_logs.tail_text(self.workspace.log_file(name), LOG_TAIL_LINES)
+
+    # ---- a second color of a service ------------------------------------------------------
+    def start_instances(
+        self,
+        service: str,
+        *,
+        color: str,
+        count: int,
+        source: Path | None,
+        env: dict[str, str],
+        on_event: EventSink,
+    ) -> list[ComponentStatus]:
+        with locked(self.workspace.state_dir):
+            state = RuntimeState.load(self._state_file)
+            own = state.components.get(service)
+            if own is None or own.stopped or not own.process.alive():
+                raise UserError(
+                    f"{service} is not running", hint=f"start it first: ecomctl up --only {service}"
+                )
+            installation = self._installation(service)
+            if installation is None:
+                raise UserError(f"{service} is not installed", hint="run `ecomctl up`")
+            started: list[str] = []
+            try:
+                for number in range(1, count + 1):
+                    name = colors.instance_name(service, color, number)
+                    self._start_instance(
+                        name, service, color, installation, source, env, state, on_event
+                    )
+                    started.append(name)
+            except BaseException:
+                for name in reversed(started):  # all replicas or none
+                    self._stop_one(name, state)
+                    state.components.pop(name, None)
+                state.save(self._state_file)
+                raise
+        return [row for row in self.status() if row.name in started]
+
+    def _start_instance(
+        self,
+        name: str,
+        service: str,
+        color: str,
+        installation: Installation,
+        source: Path | None,
+        env: dict[str, str],
+        state: RuntimeState,
+        on_event: EventSink,
+    ) -> None:
+        component = self._component(service)
+        assert isinstance(component, ServiceComponent)
+        ctx = colors.instance_context(
+            self.stack, self.workspace, name, service, installation, colors.free_port()
+        )
+        spec = component.process_on(
+            ctx, port_offset=state.port_offset, extra_env=env, source=source
+        )
+        on_event(UpEvent(name, "start", f"starting {color} on {ctx.host}:{ctx.port}"))
+        record = start_process(spec, ctx.log_file, spec.argv)
+        state.components[name] = ComponentRecord(
+            pid=record.pid,
+            create_time=record.create_time,
+            port=ctx.port,
+            ports={},
+            kind="service",
+            version=env.get("ECOM_VERSION", installation.version),
+            stop_signal=int(spec.stop_signal),
+            stop_timeout_s=spec.stop_timeout_s,
+            service=service,
+            color=color,
+        )
+        state.save(self._state_file)
+        on_event(UpEvent(name, "wait", "waiting for readiness"))
+        wait_ready(component, ctx, record, log_tail=lambda: self._log_tail(name))
+        on_event(UpEvent(name, "ready", f"ready on {ctx.host}:{ctx.port}"))
+
+    def stop_instances(self, service: str, *, color: str, on_event: EventSink) -> list[str]:
+        with locked(self.workspace.state_dir):
+            state = RuntimeState.load(self._state_file)
+            names = colors.names_of(state, service, color)
+            for name in names:
+                on_event(UpEvent(name, "stop", f"stopping {color}"))
+            with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
+                list(pool.map(lambda n: self._stop_one(n, state), names))
+            for name in names:
+                if name == service:
+                    state.components[name].stopped = True
+                else:
+                    del state.components[name]
+            state.save(self._state_file)
+        return names
+
+    def promote_instances(self, service: str, *, color: str) -> None:
+        with locked(self.workspace.state_dir):
+            state = RuntimeState.load(self._state_file)
+            colors.promote(state, service, color)
+            state.save(self._state_file)

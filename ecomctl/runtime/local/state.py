@@ -31,6 +31,11 @@ class ComponentRecord:
     stopped: bool = False
     stop_signal: int = 15  # from the component's ProcessSpec: postgres stops fastest on SIGINT
     stop_timeout_s: float = 20.0
+    # A second instance of a service (`ecomctl deploy`): the service it belongs to and its
+    # color. None on the stack's own components; a service's own instance is "blue" until
+    # a promotion puts another color's instance in its place.
+    service: str | None = None
+    color: str | None = None
 
     @property
     def process(self) -> ProcessRecord:
