@@ -1,1 +1,1 @@
-"""Releases by color: deploy a second version, switch traffic to it, roll back."""
+"""Releases by color: deploy a second version, switch traffic to it step by step, roll back."""
