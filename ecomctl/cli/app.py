@@ -21,6 +21,7 @@ from ecomctl.cli import (
     loadtest,
     render,
     scenario,
+    traffic,
     users,
 )
 from ecomctl.cli.context import CliState
@@ -87,6 +88,7 @@ app.add_typer(render.app, name="render")
 scenario.register(app)
 loadtest.register(app)
 bench.register(app)
+traffic.register(app)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
 try:  # the migrate group arrives with its own module

@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
 import psutil
 
@@ -98,6 +99,53 @@ class RuntimeServices:
         )
 
 
+class WorkspaceReleases:
+    """`ecomctl deploy` and `ecomctl switch` on the workspace's running stack."""
+
+    def __init__(self, tgt: Target) -> None:
+        self.tgt = tgt
+
+    def deploy(self, service: str, env: dict[str, str]) -> str:
+        from ecomctl.rollout import release
+
+        rollout = release.deploy(
+            self.tgt,
+            service,
+            color=None,
+            source=None,
+            version_ref=None,
+            replicas=1,
+            allow_contract=False,
+            env=env,
+            on_event=lambda _event: None,
+        )
+        return f"{rollout.canary} {rollout.canary_version}"
+
+    def switch(self, service: str, options: dict[str, Any], emit: Any) -> str:
+        from ecomctl.cli.traffic import parse_duration, parse_steps
+        from ecomctl.rollout import release
+        from ecomctl.rollout import state as rollout_state
+        from ecomctl.rollout.gates import parse_gates
+        from ecomctl.rollout.switch import RolledBack, Switch, SwitchPlan
+
+        plan = SwitchPlan(
+            steps=parse_steps(options["steps"]),
+            pause_s=parse_duration(options["pause"], "pause"),
+            gates=parse_gates(options["gate"]),
+            gate_text=options["gate"],
+            scale_down_delay_s=parse_duration(options["scale_down_delay"], "scale_down_delay"),
+            min_requests=int(options["min_requests"]),
+        )
+        with rollout_state.exclusive(self.tgt.workspace, service):
+            rollout = release.open_rollout(self.tgt, service)
+            ports = release.stack_ports(self.tgt, on_event=lambda _event: None)
+            try:
+                Switch(self.tgt.workspace, rollout, plan, ports, emit).run()
+            except RolledBack:
+                return "rolled-back"
+        return "promoted"
+
+
 @contextmanager
 def live_adapters(tgt: Target) -> Iterator[tuple[Adapters, Endpoints]]:
     ends = for_workspace(tgt.stack, tgt.workspace)
@@ -113,6 +161,7 @@ def live_adapters(tgt: Target) -> Iterator[tuple[Adapters, Endpoints]]:
                 events=EventLog(ends.kafka),
                 services=RuntimeServices(tgt, ends.port_offset),
                 admin=WorkspaceAdmin(tgt, ends.port_offset),
+                releases=WorkspaceReleases(tgt),
             ),
             ends,
         )

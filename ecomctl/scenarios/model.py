@@ -132,6 +132,30 @@ class SleepStep(Strict):
     seconds: float = Field(ge=0, le=600)
 
 
+class DeployStep(Strict):
+    """`ecomctl deploy SERVICE`: its next color beside the serving one, with no traffic."""
+
+    service: str
+    env: dict[str, str] = Field(default_factory=dict)
+
+
+class ReleaseStep(Strict):
+    """`ecomctl switch SERVICE` while `user` places an order every `every_s` and reads it
+    back; the switch must end as `expect`, and every order placed must end PAID."""
+
+    service: str
+    expect: Literal["promoted", "rolled-back"]
+    user: Name
+    card: Name
+    items: list[OrderLine] = Field(min_length=1)
+    steps: str = "25,100"
+    pause: str = "6s"
+    gate: str = "success>=99%,p95<=500ms"
+    scale_down_delay: str = "3s"
+    min_requests: int = Field(default=5, ge=1)
+    every_s: float = Field(default=0.25, gt=0, le=10)
+
+
 STEP_TYPES: dict[str, type[Strict]] = {
     "user": UserStep,
     "product": ProductStep,
@@ -148,6 +172,8 @@ STEP_TYPES: dict[str, type[Strict]] = {
     "pause": PauseStep,
     "resume": ResumeStep,
     "sleep": SleepStep,
+    "deploy": DeployStep,
+    "release": ReleaseStep,
 }
 
 

@@ -76,3 +76,15 @@ class Admin(Protocol):
     def credentials(self) -> tuple[str, str]:
         """An ADMIN's username and password (created on first use)."""
         ...
+
+
+class Releases(Protocol):
+    """`ecomctl deploy` and `ecomctl switch` on the running stack."""
+
+    def deploy(self, service: str, env: dict[str, str]) -> str:
+        """Starts the service's next color; returns 'green 0.1.0'-like text."""
+        ...
+
+    def switch(self, service: str, options: dict[str, Any], emit: Any) -> str:
+        """Runs a whole switch; returns 'promoted' or 'rolled-back'."""
+        ...

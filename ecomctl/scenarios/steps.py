@@ -6,6 +6,7 @@ that cannot do its job raises StepFailed (the scenario stops and reports why).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from ecomctl.scenarios import model
 from ecomctl.scenarios.checks import records_by_order, saga_records
 from ecomctl.scenarios.client import pick
 from ecomctl.scenarios.kafka import SAGA_CONSUMERS
+from ecomctl.scenarios.ports import Releases
 from ecomctl.scenarios.timeline import Entry
 from ecomctl.scenarios.world import Order, User, World
 
@@ -213,6 +215,105 @@ def sleep(world: World, step: model.SleepStep) -> str:
     return f"slept {step.seconds:g} s"
 
 
+def _releases(world: World) -> Releases:
+    if world.adapters.releases is None:
+        raise StepFailed("this run cannot deploy or switch services (no release adapter)")
+    return world.adapters.releases
+
+
+def deploy(world: World, step: model.DeployStep) -> str:
+    described = _releases(world).deploy(step.service, dict(step.env))
+    _client(world, f"ecomctl deploy {step.service}", described)
+    return f"{step.service}: {described} is up beside the serving color, with no traffic"
+
+
+def release(world: World, step: model.ReleaseStep) -> str:
+    """The switch runs in a thread; this one keeps placing orders until it ends."""
+    options = {
+        "steps": step.steps,
+        "pause": step.pause,
+        "gate": step.gate,
+        "scale_down_delay": step.scale_down_delay,
+        "min_requests": step.min_requests,
+    }
+    outcome: list[str] = []
+    failure: list[BaseException] = []
+
+    def emit(event: dict[str, Any]) -> None:
+        if event.get("event") in ("weights", "analysis", "rolling-back", "promoted", "rolled-back"):
+            detail = event.get("summary") or event.get("reason") or event.get("colors") or ""
+            verdict = event.get("verdict", "")
+            _client(
+                world, f"switch {step.service}: {event['event']} {verdict}".strip(), str(detail)
+            )
+
+    def drive() -> None:
+        try:
+            outcome.append(_releases(world).switch(step.service, options, emit))
+        except BaseException as exc:  # reported by the step, not lost in the thread
+            failure.append(exc)
+
+    driver = threading.Thread(target=drive, name="switch", daemon=True)
+    driver.start()
+    placed, failed = _orders_while(world, step, driver)
+    driver.join(timeout=world.remaining())
+    if failure:
+        raise StepFailed(f"the switch failed: {failure[0]}")
+    if not outcome:
+        raise StepFailed("the switch did not end in time")
+    if outcome[0] != step.expect:
+        raise StepFailed(f"the switch ended {outcome[0]}, expected {step.expect}")
+    _all_paid(world, placed)
+    return (
+        f"{outcome[0]}; {len(placed)} order(s) placed during the switch ({failed} refused), "
+        "every one PAID"
+    )
+
+
+def _orders_while(
+    world: World, step: model.ReleaseStep, driver: threading.Thread
+) -> tuple[list[str], int]:
+    owner = world.user(step.user)
+    items = [
+        {"productId": world.product(line.product), "quantity": line.quantity} for line in step.items
+    ]
+    placed: list[str] = []
+    failed = 0
+    while driver.is_alive() and world.remaining() > 5:
+        name = f"release-{len(placed) + failed + 1}"
+        try:
+            body = world.adapters.api.create_order(
+                owner.token,
+                items=items,
+                payment_method_id=world.card(step.card),
+                idempotency_key=f"{world.run_id}-{name}",
+            )
+        except Exception:  # a refused order is the client's loss to count, not a crash
+            failed += 1
+        else:
+            world.orders[name] = Order(int(body["id"]), step.user, pick(body, "orderNumber"))
+            placed.append(name)
+            world.adapters.api.order(owner.token, int(body["id"]))  # read it back, too
+        time.sleep(step.every_s)
+    return placed, failed
+
+
+def _all_paid(world: World, names: list[str]) -> None:
+    deadline = time.monotonic() + world.remaining(DEFAULT_WAIT_S)
+    waiting = list(names)
+    while waiting and time.monotonic() < deadline:
+        found = world.order(waiting[0])
+        status = pick(world.adapters.api.order(world.user(found.user).token, found.id), "status")
+        if status == "PAID":
+            waiting.pop(0)
+        elif status == "CANCELLED":
+            raise StepFailed(f"order {found.id}, placed during the switch, was cancelled")
+        else:
+            time.sleep(POLL_S)
+    if waiting:
+        raise StepFailed(f"{len(waiting)} order(s) placed during the switch are not PAID")
+
+
 HANDLERS: dict[str, Callable[[World, Any], str]] = {
     "user": user,
     "product": product,
@@ -229,4 +330,6 @@ HANDLERS: dict[str, Callable[[World, Any], str]] = {
     "pause": pause,
     "resume": resume,
     "sleep": sleep,
+    "deploy": deploy,
+    "release": release,
 }

@@ -1,0 +1,326 @@
+"""The release operations behind `ecomctl deploy / switch / rollback / traffic status`.
+
+They work on a running stack: the registry holds the instances and their weights, the
+runtime starts and stops the instances, the workspace keeps the rollout record.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tarfile
+import time
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import httpx
+
+from ecomctl.errors import UsageError, UserError
+from ecomctl.operations import Target, choose_runtime, open_runtime
+from ecomctl.rollout import routing
+from ecomctl.rollout import state as rollout_state
+from ecomctl.rollout.routing import Endpoint, RegistryApi
+from ecomctl.rollout.state import Rollout
+from ecomctl.rollout.switch import Emit, Ports, roll_back
+from ecomctl.runtime.base import EventSink, Runtime
+from ecomctl.runtime.local.state import RuntimeState
+from ecomctl.runtime.services import GATEWAY_KIND, MIGRATIONS, REGISTRY_KIND, service_dir
+
+COLORS = ("blue", "green")
+REGISTRATION_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where the running stack answers (ports with the stack's offset)."""
+
+    registry_url: str
+    gateway_url: str | None
+    kafka_bootstrap: str | None
+    port_offset: int
+
+
+def running_stack(tgt: Target) -> Stack:
+    offset = RuntimeState.load(tgt.workspace.state_dir / "state.json").port_offset
+    services = {n: s for n, s in tgt.stack.services.items() if s.enabled}
+    registry = next((s for s in services.values() if s.template == REGISTRY_KIND), None)
+    if registry is None:
+        raise UserError("the stack has no registry service: releases need one to route by")
+    gateway = next((s for s in services.values() if s.template == GATEWAY_KIND), None)
+    kafka = tgt.stack.enabled_infra().get("kafka")
+    return Stack(
+        registry_url=f"http://127.0.0.1:{registry.port + offset}",
+        gateway_url=f"http://127.0.0.1:{gateway.port + offset}" if gateway else None,
+        kafka_bootstrap=f"127.0.0.1:{kafka.port + offset}" if kafka else None,
+        port_offset=offset,
+    )
+
+
+def check_releasable(tgt: Target, service: str) -> None:
+    spec = tgt.stack.services.get(service)
+    if spec is None or not spec.enabled:
+        known = ", ".join(n for n, s in tgt.stack.services.items() if _releasable(s.template))
+        raise UsageError(f"unknown service {service!r}", hint=f"releasable services: {known}")
+    if not _releasable(spec.template):
+        raise UsageError(
+            f"{service} routes the others and is not released by color",
+            hint="restart it with the new version: ecomctl down && ecomctl up",
+        )
+
+
+def _releasable(template: str) -> bool:
+    return template not in (REGISTRY_KIND, GATEWAY_KIND)
+
+
+def stable_color(tgt: Target, service: str) -> str:
+    """The color serving now: the last promoted canary's, else blue."""
+    last = rollout_state.load(tgt.workspace, service)
+    if last is None:
+        return COLORS[0]
+    return last.canary if last.phase == "promoted" else last.stable
+
+
+def check_color(color: str) -> str:
+    if color not in COLORS:
+        raise UsageError(f"unknown color {color!r}; a service has colors {' and '.join(COLORS)}")
+    return color
+
+
+def open_rollout(tgt: Target, service: str) -> Rollout:
+    rollout = rollout_state.load(tgt.workspace, service)
+    if rollout is None or not rollout.open:
+        raise UserError(
+            f"{service} has no green deployed",
+            hint=f"deploy one first: ecomctl deploy {service} --color green",
+        )
+    return rollout
+
+
+# ---- deploy -------------------------------------------------------------------------------
+def deploy(
+    tgt: Target,
+    service: str,
+    *,
+    color: str | None,
+    source: Path | None,
+    version_ref: str | None,
+    replicas: int,
+    allow_contract: bool,
+    env: dict[str, str],
+    on_event: EventSink,
+) -> Rollout:
+    check_releasable(tgt, service)
+    current = rollout_state.load(tgt.workspace, service)
+    if current is not None and current.open:
+        raise UserError(
+            f"a release of {service} is in progress ({current.canary} at {current.weight}%)",
+            hint=f"finish it: ecomctl switch {service}, or abort it: ecomctl rollback {service}",
+        )
+    stable = stable_color(tgt, service)
+    canary = check_color(color) if color else next(c for c in COLORS if c != stable)
+    if canary == stable:
+        raise UsageError(
+            f"{canary} is {service}'s serving color; deploy the new version as "
+            f"{next(c for c in COLORS if c != stable)}"
+        )
+    if replicas < 1 or replicas > 10:
+        raise UsageError(f"--replicas {replicas}: choose 1 to 10")
+    runtime = _runtime(tgt)
+    stack = running_stack(tgt)
+    registry = RegistryApi(stack.registry_url)
+    serving = [e for e in registry.endpoints(service) if e.color == stable]
+    if not serving:
+        raise UserError(f"no {stable} instance of {service} is registered", hint="ecomctl up")
+    code = _code_to_run(tgt, service, source, version_ref)
+    version = version_ref or _project_version(code or service_dir(tgt.workspace.root, service))
+    _expand_migrations(tgt, service, code, stack.port_offset, allow_contract, on_event)
+    runtime.start_instances(
+        service,
+        color=canary,
+        count=replicas,
+        source=code,
+        env={
+            **env,
+            "ECOM_COLOR": canary,
+            "ECOM_VERSION": version,
+            "ECOM_REGISTRY_WEIGHT": "0",  # no traffic until the switch gives it some
+        },
+        on_event=on_event,
+    )
+    _wait_registered(registry, service, canary, replicas)
+    rollout = Rollout(
+        service=service,
+        stable=stable,
+        canary=canary,
+        canary_version=version,
+        stable_version=serving[0].version,
+    )
+    rollout.record({"event": "deployed", "color": canary, "version": version})
+    rollout_state.save(tgt.workspace, rollout)
+    return rollout
+
+
+def _runtime(tgt: Target) -> Runtime:
+    name = choose_runtime("auto", tgt.workspace)
+    return open_runtime(name, tgt, installations={})
+
+
+def _code_to_run(
+    tgt: Target, service: str, source: Path | None, version_ref: str | None
+) -> Path | None:
+    """The service's code for the new color: None runs the workspace's own copy."""
+    if source is not None and version_ref is not None:
+        raise UsageError("--from and --version: choose one")
+    if version_ref is not None:
+        return _checkout(tgt, service, version_ref)
+    if source is None:
+        return None
+    source = source.resolve()
+    own = service_dir(tgt.workspace.root, service).resolve()
+    if not (source / "pyproject.toml").is_file() or not any(source.glob("src/*/entrypoints")):
+        raise UsageError(f"--from {source}: not a generated service (no pyproject.toml/src)")
+    return None if source == own else source
+
+
+def _checkout(tgt: Target, service: str, ref: str) -> Path:
+    """`--version REF`: the service folder as it was at REF in the workspace's git history."""
+    folder = f"services/{service}"
+    target = tgt.workspace.state_dir / "releases" / service / ref.replace("/", "_")
+    if (target / "pyproject.toml").is_file():
+        return target
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(tgt.workspace.root), "archive", "--format=tar", ref, folder],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        raise UsageError(
+            f"--version {ref}: cannot read {folder} at {ref} from the workspace's git history "
+            f"({detail.decode(errors='replace').strip() or exc})"
+        ) from None
+    staging = target.with_name(target.name + ".partial")
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(staging, filter="data")
+    (staging / folder).rename(target)
+    return target
+
+
+def _project_version(source: Path) -> str:
+    import tomllib
+
+    try:
+        project = tomllib.loads((source / "pyproject.toml").read_text()).get("project", {})
+        return str(project.get("version", "0"))
+    except (OSError, ValueError):
+        return "0"
+
+
+def _expand_migrations(
+    tgt: Target,
+    service: str,
+    code: Path | None,
+    port_offset: int,
+    allow_contract: bool,
+    on_event: EventSink,
+) -> None:
+    from ecomctl.runtime.base import UpEvent
+
+    folder = (code or service_dir(tgt.workspace.root, service)) / MIGRATIONS
+    if not tgt.stack.services[service].database or not any(folder.glob("*.sql")):
+        return
+    from ecomctl.migrate import MigrateSettings, service_url
+    from ecomctl.migrate.phases import apply_expand
+
+    on_event(UpEvent(service, "prepare", "applying expand migrations"))
+    settings = MigrateSettings(
+        url=service_url(tgt.stack, service, port_offset=port_offset), locations=(folder,)
+    )
+    apply_expand(settings=settings, allow_contract=allow_contract)
+
+
+def _wait_registered(registry: RegistryApi, service: str, color: str, count: int) -> None:
+    deadline = time.monotonic() + REGISTRATION_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if sum(1 for e in registry.endpoints(service) if e.color == color) >= count:
+            return
+        time.sleep(0.2)
+    raise UserError(
+        f"the {color} instances of {service} did not register within "
+        f"{REGISTRATION_TIMEOUT_S:.0f} s",
+        hint=f"see their logs: ecomctl logs {service}@{color}-1",
+    )
+
+
+# ---- ports of a switch on the real stack ----------------------------------------------------
+def stack_ports(tgt: Target, *, on_event: EventSink) -> Ports:
+    stack = running_stack(tgt)
+    runtime = _runtime(tgt)
+    http = httpx.Client(timeout=3.0)
+
+    def scrape(url: str) -> str:
+        response = http.get(f"{url}/metrics")
+        response.raise_for_status()
+        return response.text
+
+    def settle(service: str, weights: dict[str, int]) -> bool:
+        if stack.gateway_url is None:
+            return True
+        return routing.wait_for_gateway(stack.gateway_url, service, weights)
+
+    def lag(groups: list[str]) -> int | None:
+        if stack.kafka_bootstrap is None:
+            return None
+        from ecomctl.rollout.lag import consumer_lag
+
+        found = [consumer_lag(stack.kafka_bootstrap, group) for group in groups]
+        known = [n for n in found if n is not None]
+        return sum(known) if known else None
+
+    return Ports(
+        registry=RegistryApi(stack.registry_url),
+        scrape=scrape,
+        settle=settle,
+        stop_color=lambda service, color: runtime.stop_instances(
+            service, color=color, on_event=on_event
+        ),
+        promote=lambda service, color: runtime.promote_instances(service, color=color),
+        lag=lag,
+    )
+
+
+def rollback(tgt: Target, service: str, *, emit: Emit, on_event: EventSink) -> Rollout:
+    check_releasable(tgt, service)
+    last = rollout_state.load(tgt.workspace, service)
+    if last is not None and last.phase == "promoted":
+        raise UserError(
+            f"{service}'s {last.canary} ({last.canary_version}) was promoted; "
+            f"the {last.stable} instances are gone",
+            hint=f"release the previous version again: ecomctl deploy {service} --version REF",
+        )
+    rollout = open_rollout(tgt, service)
+    with rollout_state.exclusive(tgt.workspace, service):
+        roll_back(
+            tgt.workspace,
+            rollout,
+            stack_ports(tgt, on_event=on_event),
+            emit,
+            reason="asked for (ecomctl rollback)",
+        )
+    return rollout
+
+
+# ---- traffic status -------------------------------------------------------------------------
+def endpoints_by_service(tgt: Target) -> dict[str, list[Endpoint]]:
+    stack = running_stack(tgt)
+    registry = RegistryApi(stack.registry_url)
+    try:
+        return {
+            name: registry.endpoints(name)
+            for name, spec in tgt.stack.services.items()
+            if spec.enabled and _releasable(spec.template)
+        }
+    finally:
+        registry.close()
