@@ -13,6 +13,7 @@ from ecomctl.migrate.url import Dialect
 BOTH: list[Dialect] = ["postgresql", "mysql"]
 
 # (dialect(s), statement, kind, what) — each must be found on its own.
+# fmt: off
 DESTRUCTIVE: list[tuple[tuple[Dialect, ...], str, Kind, str]] = [
     (("postgresql", "mysql"), "DROP TABLE orders", Kind.DROP, "DROP TABLE"),
     (("postgresql", "mysql"), "DROP TABLE IF EXISTS orders", Kind.DROP, "DROP TABLE"),
@@ -90,6 +91,7 @@ SAFE: list[tuple[tuple[Dialect, ...], str]] = [
     (("mysql",), "# DELETE FROM orders\nSELECT 1"),
     (("postgresql",), "CREATE TABLE t (note TEXT DEFAULT E'it\\'s DROP TABLE x')"),
 ]
+# fmt: on
 
 
 def _cases(table: list, width: int) -> list:  # type: ignore[type-arg]
