@@ -199,11 +199,19 @@ def _services_table(output: Output, result: ServicesResult, json_out: bool) -> N
     else:
         columns = ["Service", "Database", "Applied", "Version", "Status"]
         rows = [
-            [s.service, s.database, ", ".join(s.applied), s.current_version, s.status]
+            [s.service, s.database, _applied_label(s.applied), s.current_version, s.status]
             for s in result.services
         ]
     phase = f" (phase {result.phase})" if result.command == "migrate" else ""
     output.table(f"{result.command}: every service{phase}", columns, rows)
+
+
+def _applied_label(applied: list[str]) -> str:
+    """`1, 2` or `1 … 5`, then `+1 R` for repeatables: a fresh database stays one line."""
+    versions = [a for a in applied if not a.startswith("R__")]
+    shown = ", ".join(versions) if len(versions) <= 3 else f"{versions[0]} … {versions[-1]}"
+    repeatables = len(applied) - len(versions)
+    return " ".join(filter(None, [shown, f"+{repeatables} R" if repeatables else ""]))
 
 
 @app.command("info")
