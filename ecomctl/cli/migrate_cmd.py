@@ -2,27 +2,41 @@
 
 Thin commands: options become a `MigrateSettings` (the options are declared once,
 in `migrate_options`), one engine call does the work, and the result is shown as a
-table, lines or one JSON document.
+table, lines or one JSON document. Without --service/--url, `migrate` and `info`
+act on every service of the workspace and show one table (`migrate.fleet`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
 from ecomctl import migrate as engine
 from ecomctl.cli.context import state
-from ecomctl.cli.migrate_options import DryRun, Json, MigrateOptions, migrate_options
+from ecomctl.cli.migrate_options import (
+    AllowContract,
+    DryRun,
+    Json,
+    MigrateOptions,
+    Phase,
+    migrate_options,
+)
 from ecomctl.cli.terminal import Output
 from ecomctl.errors import UsageError
-from ecomctl.migrate.results import AppliedMigration, InfoResult
+from ecomctl.migrate import fleet, phases
+from ecomctl.migrate.results import AppliedMigration, InfoResult, ServicesResult
 
 app = typer.Typer(
     help=(
         "Flyway-compatible SQL migrations for every service database.\n\n"
         "Examples:\n\n"
-        "  ecomctl migrate --service order             # apply pending migrations\n\n"
+        "  ecomctl migrate                             # every service, dependencies first\n\n"
+        "  ecomctl migrate info                        # applied/pending of every service\n\n"
+        "  ecomctl migrate --service order             # one service\n\n"
+        "  ecomctl migrate --phase expand --service order    # before a release: additive only\n\n"
+        "  ecomctl migrate --phase contract --service order  # after promotion: the rest\n\n"
         "  ecomctl migrate info --service inventory    # what is applied, what is pending\n\n"
         "  ecomctl migrate --url postgresql://u:p@host/db --locations db/migration --dry-run\n\n"
         "  ecomctl migrate undo --service payment      # run the U script of the latest version"
@@ -65,7 +79,12 @@ APPLY = (*MIGRATE, "baseline_on_migrate", "baseline_version")
 @app.callback()
 @migrate_options(*APPLY)
 def default(
-    ctx: typer.Context, options: MigrateOptions, dry_run: DryRun = False, json_out: Json = False
+    ctx: typer.Context,
+    options: MigrateOptions,
+    phase: Phase = phases.Phase.ALL,
+    allow_contract: AllowContract = False,
+    dry_run: DryRun = False,
+    json_out: Json = False,
 ) -> None:
     """Without a subcommand: migrate (apply every pending migration)."""
     if ctx.invoked_subcommand is not None:
@@ -73,27 +92,63 @@ def default(
             raise UsageError(
                 "put --service/--url after the subcommand: ecomctl migrate info --service order"
             )
+        if phase is not phases.Phase.ALL or allow_contract:
+            raise UsageError("--phase and --allow-contract belong to migrate, not to a subcommand")
         return
-    _migrate(ctx, options, dry_run=dry_run, json_out=json_out)
+    _migrate(ctx, options, phase, allow_contract=allow_contract, dry_run=dry_run, json_out=json_out)
 
 
 @app.command("migrate")
 @migrate_options(*APPLY)
 def run_migrate(
-    ctx: typer.Context, options: MigrateOptions, dry_run: DryRun = False, json_out: Json = False
+    ctx: typer.Context,
+    options: MigrateOptions,
+    phase: Phase = phases.Phase.ALL,
+    allow_contract: AllowContract = False,
+    dry_run: DryRun = False,
+    json_out: Json = False,
 ) -> None:
-    """Apply pending migrations (validating first), up to --target."""
-    _migrate(ctx, options, dry_run=dry_run, json_out=json_out)
+    """Apply pending migrations (validating first), up to --target; --phase for a release."""
+    _migrate(ctx, options, phase, allow_contract=allow_contract, dry_run=dry_run, json_out=json_out)
 
 
-def _migrate(ctx: typer.Context, options: MigrateOptions, *, dry_run: bool, json_out: bool) -> None:
+def _migrate(
+    ctx: typer.Context,
+    options: MigrateOptions,
+    phase: phases.Phase,
+    *,
+    allow_contract: bool,
+    dry_run: bool,
+    json_out: bool,
+) -> None:
+    if allow_contract and phase is not phases.Phase.EXPAND:
+        raise UsageError("--allow-contract only applies to --phase expand")
+    if options.every_service:
+        _show_services(
+            ctx,
+            json_out,
+            lambda: fleet.migrate_services(
+                targets=options.service_targets(ctx),
+                phase=phase,
+                allow_contract=allow_contract,
+                dry_run=dry_run,
+            ),
+        )
+        return
     settings = options.settings(ctx)
-    result = engine.migrate(settings=settings, dry_run=dry_run)
+    result = phases.apply_phase(
+        settings=settings, phase=phase, allow_contract=allow_contract, dry_run=dry_run
+    )
     output = _human(ctx, json_out, result)
     if output is None:
         return
     for warning in result.warnings:
         output.warning(warning)
+    if result.held_back:
+        output.info(
+            f"held back for the contract phase: {', '.join(result.held_back)} "
+            "(run 'ecomctl migrate --phase contract' after promotion)"
+        )
     if dry_run:
         _show_sql(output, result.sql)
         output.info(
@@ -114,10 +169,61 @@ def _migrate(ctx: typer.Context, options: MigrateOptions, *, dry_run: bool, json
         )
 
 
+def _show_services(ctx: typer.Context, json_out: bool, run: Callable[[], ServicesResult]) -> None:
+    """One table (or JSON document) for every service, also when one of them failed."""
+    output = _output(ctx, json_out)
+    try:
+        result = run()
+    except fleet.ServicesFailed as failed:
+        _services_table(output, failed.result, json_out)
+        raise
+    _services_table(output, result, json_out)
+
+
+def _services_table(output: Output, result: ServicesResult, json_out: bool) -> None:
+    if json_out:
+        output.json(result.to_dict())
+        return
+    for service in result.services:
+        for warning in service.warnings:
+            output.warning(f"{service.service}: {warning}")
+        if service.sql:
+            output.info(f"-- service {service.service}")
+            _show_sql(output, service.sql)
+    if result.command == "info":
+        columns = ["Service", "Database", "Applied", "Pending", "Version", "Status"]
+        rows = [
+            [s.service, s.database, s.applied_total, s.pending, s.current_version, s.status]
+            for s in result.services
+        ]
+    else:
+        columns = ["Service", "Database", "Applied", "Version", "Status"]
+        rows = [
+            [s.service, s.database, _applied_label(s.applied), s.current_version, s.status]
+            for s in result.services
+        ]
+    phase = f" (phase {result.phase})" if result.command == "migrate" else ""
+    output.table(f"{result.command}: every service{phase}", columns, rows)
+
+
+def _applied_label(applied: list[str]) -> str:
+    """`1, 2` or `1 … 5`, then `+1 R` for repeatables: a fresh database stays one line."""
+    versions = [a for a in applied if not a.startswith("R__")]
+    shown = ", ".join(versions) if len(versions) <= 3 else f"{versions[0]} … {versions[-1]}"
+    repeatables = len(applied) - len(versions)
+    return " ".join(filter(None, [shown, f"+{repeatables} R" if repeatables else ""]))
+
+
 @app.command("info")
 @migrate_options(*MIGRATE)
 def run_info(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
-    """Show every migration: applied, pending, failed, missing (as Flyway's info)."""
+    """Show every migration: applied, pending, failed, missing (as Flyway's info).
+    Without --service/--url: one line per service of the workspace."""
+    if options.every_service:
+        _show_services(
+            ctx, json_out, lambda: fleet.info_services(targets=options.service_targets(ctx))
+        )
+        return
     result = engine.info(settings=options.settings(ctx))
     output = _human(ctx, json_out, result)
     if output is None:

@@ -6,6 +6,9 @@ adds the four options every command has (--service, --url, --locations,
 --port-offset) and the named ones to a command's signature, in field order,
 where the command has its `options` parameter; typer sees ordinary options, so
 `--help` lists them like hand-written ones.
+
+Without --service and --url, `migrate` and `info` act on every service of the
+workspace (`service_targets`).
 """
 
 from __future__ import annotations
@@ -22,13 +25,20 @@ import typer
 from ecomctl import migrate as engine
 from ecomctl.cli.context import state
 from ecomctl.errors import UsageError
+from ecomctl.migrate.fleet import ServiceDatabase, migratable_services
 from ecomctl.migrate.locations import service_locations
+from ecomctl.migrate.phases import CONTRACT_MARKER
+from ecomctl.migrate.phases import Phase as MigratePhase
 from ecomctl.migrate.settings import CLEAN_ENV, MigrateSettings, clean_enabled_from_env
+from ecomctl.migrate.url import DatabaseUrl
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 Service = Annotated[
-    str | None, typer.Option("--service", "-s", help="A stack service; uses its database.")
+    str | None,
+    typer.Option(
+        "--service", "-s", help="A stack service; uses its database (default: every service)."
+    ),
 ]
 Url = Annotated[
     str | None,
@@ -67,6 +77,18 @@ CleanEnabled = Annotated[
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the SQL; change nothing.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+Phase = Annotated[
+    MigratePhase,
+    typer.Option(
+        "--phase",
+        help=f"expand: only scripts before the first one marked '{CONTRACT_MARKER}', refusing "
+        "destructive ones; contract: everything (after promotion); all: everything.",
+    ),
+]
+AllowContract = Annotated[
+    bool,
+    typer.Option("--allow-contract", help="With --phase expand: apply destructive scripts too."),
+]
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,10 @@ class MigrateOptions:
     baseline_version: BaselineVersion = "1"
     clean_enabled: CleanEnabled = False
 
+    @property
+    def every_service(self) -> bool:
+        return not self.service and not self.url
+
     def settings(self, ctx: typer.Context, *, need_locations: bool = True) -> MigrateSettings:
         """The engine's settings: one database (a stack service's or a URL) and its folders."""
         if bool(self.service) == bool(self.url):
@@ -99,6 +125,38 @@ class MigrateOptions:
             db_url = engine.service_url(tgt.stack, self.service, port_offset=self.port_offset)
             if not folders and need_locations:
                 folders = service_locations(self.service, workspace_root=tgt.workspace.root)
+        return self._for(db_url, folders)
+
+    def service_targets(self, ctx: typer.Context) -> list[ServiceDatabase]:
+        """Every service of the workspace with a database and migrations, dependencies first."""
+        per_database = [
+            flag
+            for flag, value in (
+                ("--locations", self.locations),
+                ("--target", self.target),
+                ("--schema", self.schema),
+            )
+            if value
+        ]
+        if per_database:
+            raise UsageError(
+                f"{', '.join(per_database)} needs --service NAME or --url URL "
+                "(without them every service of the workspace is migrated)"
+            )
+        tgt = state(ctx).target()
+        root = tgt.workspace.root
+        return [
+            ServiceDatabase(
+                name,
+                self._for(
+                    engine.service_url(tgt.stack, name, port_offset=self.port_offset),
+                    service_locations(name, workspace_root=root),
+                ),
+            )
+            for name in migratable_services(tgt.stack, workspace_root=root)
+        ]
+
+    def _for(self, db_url: DatabaseUrl, folders: tuple[Path, ...]) -> MigrateSettings:
         return MigrateSettings(
             url=db_url,
             locations=folders,

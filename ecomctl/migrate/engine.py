@@ -169,15 +169,53 @@ def validate(*, settings: MigrateSettings) -> ValidateResult:
     return result
 
 
-def migrate(*, settings: MigrateSettings, dry_run: bool = False) -> MigrateResult:
+@dataclass(frozen=True)
+class PendingScript:
+    script: ResolvedScript
+    sql: str  # the text that would run: placeholders replaced
+
+
+def pending(*, settings: MigrateSettings) -> list[PendingScript]:
+    """The versioned scripts `migrate` would apply now, in order (nothing is changed)."""
+    with session(settings) as s:
+        plan = s.plan()
+        plan = s.plan(target=parse_target(settings.target, plan.current))
+        return [PendingScript(script, s.replaced(script)) for script in plan.pending]
+
+
+def migrate(
+    *,
+    settings: MigrateSettings,
+    dry_run: bool = False,
+    stop_before: MigrationVersion | None = None,
+    repeatables: bool = True,
+) -> MigrateResult:
+    """Apply what is pending. `stop_before` leaves that version and every later one pending;
+    `repeatables=False` leaves the R scripts for a later run (see `phases`)."""
+    scope = _Scope(stop_before, repeatables)
     with session(settings) as s:
         if dry_run:
-            return _migrate_locked(s, dry_run=True)
+            return _migrate_locked(s, dry_run=True, scope=scope)
         with migration_lock(s.db, s.schema, settings.table, timeout_s=settings.lock_timeout_s):
-            return _migrate_locked(s, dry_run=False)
+            return _migrate_locked(s, dry_run=False, scope=scope)
 
 
-def _migrate_locked(s: Session, *, dry_run: bool) -> MigrateResult:
+@dataclass(frozen=True)
+class _Scope:
+    stop_before: MigrationVersion | None = None
+    repeatables: bool = True
+
+    def chosen(self, plan: Plan) -> list[ResolvedScript]:
+        versioned = [
+            script
+            for script in plan.pending
+            if self.stop_before is None
+            or (script.version is not None and script.version < self.stop_before)
+        ]
+        return [*versioned, *(plan.repeatable if self.repeatables else [])]
+
+
+def _migrate_locked(s: Session, *, dry_run: bool, scope: _Scope) -> MigrateResult:
     settings = s.settings
     baselined = False
     sql: list[str] = []
@@ -203,7 +241,7 @@ def _migrate_locked(s: Session, *, dry_run: bool) -> MigrateResult:
             ValidateResult(settings.url.redacted(), s.schema, len(plan.infos), plan.problems)
         )
     applied: list[AppliedMigration] = []
-    for script in [*plan.pending, *plan.repeatable]:
+    for script in scope.chosen(plan):
         statements = s.statements(script)
         checksum = s._repeatable_checksum(script) if script.version is None else script.checksum
         record = s.recording(script, checksum=checksum)

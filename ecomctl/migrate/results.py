@@ -69,6 +69,8 @@ class MigrateResult(_Result):
     dry_run: bool = False
     sql: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    phase: str = "all"  # expand | contract | all (see ecomctl.migrate.phases)
+    held_back: list[str] = field(default_factory=list)  # scripts the phase left pending
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,27 @@ class CleanResult(_Result):
     database: str
     schema: str
     dropped: list[str]
+
+
+@dataclass(frozen=True)
+class ServiceOutcome(_Result):
+    """One service's line in bare `migrate` / `migrate info` (every service of a workspace)."""
+
+    service: str
+    database: str
+    status: str  # "2 applied", "up to date", "1 pending", "failed", "not attempted", ...
+    current_version: str | None = None
+    applied: list[str] = field(default_factory=list)  # migrate: versions applied by this run
+    applied_total: int | None = None  # info: migrations applied so far
+    pending: int | None = None  # info: pending; migrate: held back for the contract phase
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    sql: list[str] = field(default_factory=list)  # migrate --dry-run: what would run
+
+
+@dataclass(frozen=True)
+class ServicesResult(_Result):
+    command: str  # migrate | info
+    phase: str
+    ok: bool
+    services: list[ServiceOutcome]

@@ -5,6 +5,10 @@ is real SQL: not inside a string, a quoted identifier, a comment, a
 PostgreSQL dollar-quoted body or a compound-statement block. MySQL scripts may
 change the delimiter with the client command ``DELIMITER``, as the mysql
 client and Flyway allow. A statement keeps its line number for error messages.
+
+`scan_postgres`/`scan_mysql` also return what the walk stepped over (comments,
+strings, quoted identifiers, dollar-quoted bodies), so other readers of a script
+(`destructive`) see the same code the database will.
 """
 
 from __future__ import annotations
@@ -25,6 +29,22 @@ _MYSQL_BLOCK_ENDERS = {"IF", "LOOP", "WHILE", "REPEAT", "CASE"}
 class Statement:
     sql: str
     line: int  # 1-based line of the statement's first character
+    start: int = 0  # offset of the statement's first character in the script
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the script that is not code: a comment, a string, a quoted name."""
+
+    start: int
+    end: int
+    kind: str  # "comment" | "string" | "ident" | "dollar" (a PostgreSQL $tag$ body, tags included)
+
+
+@dataclass(frozen=True)
+class Scanned:
+    statements: list[Statement]
+    spans: list[Span]
 
 
 class _Scanner:
@@ -37,6 +57,12 @@ class _Scanner:
         self.block_depth = 0
         self.delimiter = ";"
         self.statements: list[Statement] = []
+        self.spans: list[Span] = []
+
+    def skipped(self, start: int, end: int, kind: str) -> int:
+        """Records a stretch that is not code and returns where the walk goes on."""
+        self.spans.append(Span(start, end, kind))
+        return end
 
     def mark_code(self, at: int) -> None:
         if self.code_start is None:
@@ -47,7 +73,7 @@ class _Scanner:
             sql = self.text[self.code_start : end].strip()
             if sql:
                 line = self.text.count("\n", 0, self.code_start) + 1
-                self.statements.append(Statement(sql, line))
+                self.statements.append(Statement(sql, line, self.code_start))
         self.code_start = None
         self.block_depth = 0
 
@@ -93,20 +119,20 @@ class _PostgresScanner(_Scanner):
             if ch.isspace():
                 i += 1
             elif text.startswith("--", i):
-                i = self.skip_line(i)
+                i = self.skipped(i, self.skip_line(i), "comment")
             elif text.startswith("/*", i):
-                i = self.skip_block_comment(i, nested=True)
+                i = self.skipped(i, self.skip_block_comment(i, nested=True), "comment")
             elif ch == "'":
                 self.mark_code(i)
                 escape = i > 0 and text[i - 1] in "eE" and not _ident_char(text, i - 2)
-                i = self.skip_quoted(i, "'", backslash=escape)
+                i = self.skipped(i, self.skip_quoted(i, "'", backslash=escape), "string")
             elif ch == '"':
                 self.mark_code(i)
-                i = self.skip_quoted(i, '"', backslash=False)
+                i = self.skipped(i, self.skip_quoted(i, '"', backslash=False), "ident")
             elif ch == "$" and not _ident_char(text, i - 1) and (m := _DOLLAR_TAG.match(text, i)):
                 self.mark_code(i)
                 close = text.find(m.group(0), m.end())
-                i = n if close < 0 else close + len(m.group(0))
+                i = self.skipped(i, n if close < 0 else close + len(m.group(0)), "dollar")
             elif ch == ";" and self.block_depth == 0:
                 self.emit(i)
                 i += 1
@@ -147,15 +173,16 @@ class _MySQLScanner(_Scanner):
             if ch.isspace():
                 i += 1
             elif ch == "#" or (text.startswith("--", i) and (i + 2 >= n or text[i + 2].isspace())):
-                i = self.skip_line(i)
+                i = self.skipped(i, self.skip_line(i), "comment")
             elif text.startswith("/*", i) and not text.startswith(("/*!", "/*+"), i):
-                i = self.skip_block_comment(i, nested=False)
+                i = self.skipped(i, self.skip_block_comment(i, nested=False), "comment")
             elif text.startswith(self.delimiter, i) and self.block_depth == 0:
                 self.emit(i)
                 i += len(self.delimiter)
             elif ch in "'\"`":
                 self.mark_code(i)
-                i = self.skip_quoted(i, ch, backslash=ch != "`")
+                end = self.skip_quoted(i, ch, backslash=ch != "`")
+                i = self.skipped(i, end, "ident" if ch == "`" else "string")
             elif (m := _WORD.match(text, i)) and not _ident_char(text, i - 1):
                 self.mark_code(i)
                 i = self._word(m.group(0).upper(), m.end())
@@ -207,3 +234,13 @@ def split_postgres(script: str) -> list[Statement]:
 
 def split_mysql(script: str) -> list[Statement]:
     return _MySQLScanner(script).run()
+
+
+def scan_postgres(script: str) -> Scanned:
+    scanner = _PostgresScanner(script)
+    return Scanned(scanner.run(), scanner.spans)
+
+
+def scan_mysql(script: str) -> Scanned:
+    scanner = _MySQLScanner(script)
+    return Scanned(scanner.run(), scanner.spans)
