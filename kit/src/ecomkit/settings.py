@@ -42,6 +42,14 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 1_048_576
     upstreams: dict[str, str] = Field(default_factory=dict)
     log_level: str = "INFO"
+    color: str = Field(default="blue", pattern=r"^[a-z0-9-]{1,20}$")
+    """ECOM_COLOR: which release this instance belongs to (blue, green, a canary's name);
+    registered as metadata, so the gateway can route a preview (`x-color`) to it."""
+    version: str = Field(default="", max_length=64)
+    """ECOM_VERSION: free text shown next to the color (a tag, a commit)."""
+    registry_weight: int = Field(default=100, ge=0, le=1000)
+    """ECOM_REGISTRY_WEIGHT: the weight the instance first registers with. A green
+    instance starts at 0 (no traffic until promoted); later the registry's weight wins."""
 
     @model_validator(mode="after")
     def _refuse_weak_secret_outside_development(self) -> Self:

@@ -128,7 +128,12 @@ async def _register(app: FastAPI, settings: ServiceSettings) -> RegistryClient |
         app.state.registry = None
         return None
     client = RegistryClient(
-        settings.registry_url, settings.service_name, settings.host, settings.port
+        settings.registry_url,
+        settings.service_name,
+        settings.host,
+        settings.port,
+        weight=settings.registry_weight,
+        metadata={"color": settings.color, "version": settings.version},
     )
     app.state.registry = client
     try:
