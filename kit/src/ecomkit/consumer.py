@@ -12,6 +12,10 @@ Records are handled concurrently except those with the same key, which are handl
 after the other in offset order: events are keyed by their aggregate (the order id), so
 one aggregate's events keep their order, while one slow event no longer holds up every
 other order's.
+
+Metrics: `ecom_events_consumed_total{consumer,topic,outcome}` (handled, duplicate,
+dead-lettered) and `ecom_event_failures_total{consumer,topic}` (every failed attempt, the
+retried ones too), so a release that breaks a handler shows before its events reach the DLQ.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from opentelemetry import trace
+from prometheus_client import Counter
 from tenacity import (
     AsyncRetrying,
     RetryError,
@@ -50,6 +55,17 @@ HEADER_DLQ_ATTEMPTS = "dlq-attempts"
 HEADER_DLQ_ORIGINAL_TOPIC = "dlq-original-topic"
 HEADER_DLQ_ORIGINAL_PARTITION = "dlq-original-partition"
 HEADER_DLQ_ORIGINAL_OFFSET = "dlq-original-offset"
+
+EVENTS_CONSUMED = Counter(
+    "ecom_events_consumed_total",
+    "Events consumed, by outcome (handled, duplicate, dead-lettered)",
+    ["consumer", "topic", "outcome"],
+)
+EVENT_FAILURES = Counter(
+    "ecom_event_failures_total",
+    "Failed attempts at handling an event (each retry counts)",
+    ["consumer", "topic"],
+)
 
 
 class PermanentError(Exception):
@@ -115,6 +131,11 @@ class RecordProcessor:
             correlation_id_var.reset(token)
 
     async def _process(self, record: Record) -> str:
+        outcome = await self._outcome(record)
+        EVENTS_CONSUMED.labels(self._name, record.topic, outcome).inc()
+        return outcome
+
+    async def _outcome(self, record: Record) -> str:
         attempts = 0
         try:
             envelope = decode(record.value)
@@ -125,11 +146,17 @@ class RecordProcessor:
             ):
                 with attempt:
                     attempts += 1
-                    handled = await self._inbox.handle(envelope, self._name, self._handler)
+                    try:
+                        handled = await self._inbox.handle(envelope, self._name, self._handler)
+                    except Exception:
+                        EVENT_FAILURES.labels(self._name, record.topic).inc()
+                        raise
             return "handled" if handled else "duplicate"
         except RetryError as exc:
             error = exc.last_attempt.exception()
         except (PermanentError, UndecodableEvent) as exc:
+            if attempts == 0:  # undecodable before any handler ran: its one failed attempt
+                EVENT_FAILURES.labels(self._name, record.topic).inc()
             error = exc
         log.error(
             "event at %s[%d]@%d failed %d time(s), sending it to the DLQ: %r",
