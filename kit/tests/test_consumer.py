@@ -2,6 +2,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from ecomkit.consumer import Backoff, PermanentError, RecordProcessor
 from ecomkit.events import Envelope, encode
@@ -155,3 +156,54 @@ async def test_keyed_effects_hands_every_delivery_to_the_handler() -> None:
     assert await inbox.handle(envelope, "notification", recording)
     assert await inbox.handle(envelope, "notification", recording)
     assert handler.calls == 2 and seen_uows == [None, None]
+
+
+def consumed(consumer: str, outcome: str, topic: str = "order-created-events") -> float:
+    labels = {"consumer": consumer, "topic": topic, "outcome": outcome}
+    return REGISTRY.get_sample_value("ecom_events_consumed_total", labels) or 0.0
+
+
+def failures(consumer: str, topic: str = "order-created-events") -> float:
+    labels = {"consumer": consumer, "topic": topic}
+    return REGISTRY.get_sample_value("ecom_event_failures_total", labels) or 0.0
+
+
+def named(name: str, handler: Any, dlq: InMemoryProducer, max_attempts: int) -> RecordProcessor:
+    """A processor with a consumer name of its own: the metrics are process-wide."""
+    return RecordProcessor(
+        name,
+        handler,
+        inbox=InMemoryInbox(),
+        dlq_producer=dlq,
+        max_attempts=max_attempts,
+        backoff=NO_WAIT,
+    )
+
+
+async def test_metrics_count_each_outcome() -> None:
+    proc = named("metrics-outcomes", Calls(), InMemoryProducer(), max_attempts=2)
+    record = record_of(Envelope(type="T", source="s", data={}))
+    await proc.process(record)
+    await proc.process(record)
+    await proc.process(FakeRecord(b"garbage"))
+    assert consumed("metrics-outcomes", "handled") == 1
+    assert consumed("metrics-outcomes", "duplicate") == 1
+    assert consumed("metrics-outcomes", "dead-lettered") == 1
+    assert failures("metrics-outcomes") == 1  # the undecodable record's one attempt
+
+
+async def test_metrics_count_every_failed_attempt_retried_or_not() -> None:
+    flaky = named("metrics-flaky", Calls(fail_times=2), InMemoryProducer(), max_attempts=5)
+    await flaky.process(record_of(Envelope(type="T", source="s", data={})))
+    assert failures("metrics-flaky") == 2
+    assert consumed("metrics-flaky", "handled") == 1
+
+    broken = named("metrics-broken", Calls(fail_times=99), InMemoryProducer(), max_attempts=3)
+    await broken.process(record_of(Envelope(type="T", source="s", data={})))
+    assert failures("metrics-broken") == 3
+    assert consumed("metrics-broken", "dead-lettered") == 1
+
+    permanent = Calls(fail_times=99, error=PermanentError("bad data"))
+    once = named("metrics-permanent", permanent, InMemoryProducer(), max_attempts=3)
+    await once.process(record_of(Envelope(type="T", source="s", data={})))
+    assert failures("metrics-permanent") == 1

@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from aiokafka import TopicPartition
 
-from ecomkit.consumer import Backoff, RecordProcessor, _Pipelines
+from ecomkit import consumer as consumer_module
+from ecomkit.consumer import Backoff, EventConsumer, RecordProcessor, _Pipelines
 from ecomkit.events import Envelope, encode
 from ecomkit.testing import InMemoryInbox, InMemoryProducer
 
 pytestmark = pytest.mark.anyio
 TP = TopicPartition("order-created-events", 0)
+TP1 = TopicPartition("order-created-events", 1)
 
 
 @dataclass
@@ -146,3 +148,111 @@ async def test_wait_one_waits_for_a_record_in_flight_not_one_handled_already() -
     handler.gate(0).set()
     await asyncio.wait_for(waiting, 5)
     await work.cancel()
+
+
+async def test_a_stop_finishes_started_records_and_cancels_the_rest() -> None:
+    handler, consumer = GatedHandler(), Consumer()
+    work = pipelines(handler, consumer, concurrency=2)
+    work.add(TP, [Record(0, b"a"), Record(1, b"a"), Record(2, b"b"), Record(3, b"c")])
+    await settle()
+    assert handler.started == [0, 2]  # 1 waits for 0; 3 for a free slot
+    stopping = asyncio.create_task(work.finish_started(timeout_s=5))
+    await settle()
+    assert not stopping.done()
+    handler.gate(0).set()
+    handler.gate(2).set()
+    await asyncio.wait_for(stopping, 5)
+    await settle()
+    assert sorted(handler.finished) == [0, 2] and handler.started == [0, 2]
+    await work.commit_finished()
+    assert consumer.commits == [{TP: 1}]  # 1 was not handled: it is delivered again
+    await work.cancel()
+
+
+async def test_a_stop_waits_for_started_records_only_so_long() -> None:
+    handler, consumer = GatedHandler(), Consumer()
+    work = pipelines(handler, consumer)
+    work.add(TP, [Record(0, b"a")])
+    await settle()
+    await asyncio.wait_for(work.finish_started(timeout_s=0.01), 5)
+    assert handler.finished == []
+    await work.cancel()
+    await work.commit_finished()
+    assert consumer.commits == []
+
+
+class KafkaConsumer(Consumer):
+    """The AIOKafkaConsumer calls EventConsumer.run makes: one batch, then nothing."""
+
+    def __init__(self, batches: list[dict[TopicPartition, list[Record]]]) -> None:
+        super().__init__()
+        self.batches = batches
+        self.calls: list[str] = []
+
+    def subscribe(self, topics: list[str], listener: Any) -> None:
+        self.calls.append("subscribe")
+
+    async def start(self) -> None:
+        self.calls.append("start")
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, Any]:
+        if self.batches:
+            return self.batches.pop(0)
+        await asyncio.sleep(timeout_ms / 1000)
+        return {}
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await super().commit(offsets)
+        self.calls.append("commit")
+
+    async def stop(self) -> None:
+        self.calls.append("stop")
+
+
+def event_consumer(
+    monkeypatch: pytest.MonkeyPatch, handler: GatedHandler, kafka: KafkaConsumer
+) -> EventConsumer:
+    monkeypatch.setattr(consumer_module, "create_consumer", lambda *args, **kwargs: kafka)
+    return EventConsumer(
+        "kafka:9092",
+        "inventory",
+        [TP.topic],
+        handler,
+        inbox=InMemoryInbox(),
+        producer=InMemoryProducer(),
+        backoff=Backoff(0, 0),
+        commit_interval_s=3600,
+    )
+
+
+async def test_cancelled_consumer_finishes_in_flight_then_commits_then_leaves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handler = GatedHandler()
+    kafka = KafkaConsumer([{TP: [Record(0, b"a"), Record(1, b"a")], TP1: [Record(2, b"b")]}])
+    running = asyncio.create_task(event_consumer(monkeypatch, handler, kafka).run())
+    await settle()
+    assert handler.started == [0, 2]
+    running.cancel()  # the service shuts down, or this color is drained
+    await settle()
+    assert not running.done() and "stop" not in kafka.calls  # the records in flight finish
+    handler.gate(0).set()
+    handler.gate(2).set()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, 5)
+    assert 1 not in handler.started  # not started when the stop came: delivered again
+    assert kafka.commits == [{TP: 1, TP1: 3}]
+    assert kafka.calls[-2:] == ["commit", "stop"]
+
+
+async def test_a_stuck_record_does_not_hold_up_the_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(consumer_module, "STOP_GRACE_S", 0.05)
+    handler = GatedHandler()
+    kafka = KafkaConsumer([{TP: [Record(0, b"a")]}])
+    running = asyncio.create_task(event_consumer(monkeypatch, handler, kafka).run())
+    await settle()
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, 5)
+    assert handler.finished == [] and kafka.commits == []
+    assert kafka.calls[-1] == "stop"

@@ -12,6 +12,10 @@ Records are handled concurrently except those with the same key, which are handl
 after the other in offset order: events are keyed by their aggregate (the order id), so
 one aggregate's events keep their order, while one slow event no longer holds up every
 other order's.
+
+Metrics: `ecom_events_consumed_total{consumer,topic,outcome}` (handled, duplicate,
+dead-lettered) and `ecom_event_failures_total{consumer,topic}` (every failed attempt, the
+retried ones too), so a release that breaks a handler shows before its events reach the DLQ.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from opentelemetry import trace
+from prometheus_client import Counter
 from tenacity import (
     AsyncRetrying,
     RetryError,
@@ -50,6 +55,19 @@ HEADER_DLQ_ATTEMPTS = "dlq-attempts"
 HEADER_DLQ_ORIGINAL_TOPIC = "dlq-original-topic"
 HEADER_DLQ_ORIGINAL_PARTITION = "dlq-original-partition"
 HEADER_DLQ_ORIGINAL_OFFSET = "dlq-original-offset"
+# A stop waits this long for the records being handled before cancelling them.
+STOP_GRACE_S = 5.0
+
+EVENTS_CONSUMED = Counter(
+    "ecom_events_consumed_total",
+    "Events consumed, by outcome (handled, duplicate, dead-lettered)",
+    ["consumer", "topic", "outcome"],
+)
+EVENT_FAILURES = Counter(
+    "ecom_event_failures_total",
+    "Failed attempts at handling an event (each retry counts)",
+    ["consumer", "topic"],
+)
 
 
 class PermanentError(Exception):
@@ -115,6 +133,11 @@ class RecordProcessor:
             correlation_id_var.reset(token)
 
     async def _process(self, record: Record) -> str:
+        outcome = await self._outcome(record)
+        EVENTS_CONSUMED.labels(self._name, record.topic, outcome).inc()
+        return outcome
+
+    async def _outcome(self, record: Record) -> str:
         attempts = 0
         try:
             envelope = decode(record.value)
@@ -125,11 +148,17 @@ class RecordProcessor:
             ):
                 with attempt:
                     attempts += 1
-                    handled = await self._inbox.handle(envelope, self._name, self._handler)
+                    try:
+                        handled = await self._inbox.handle(envelope, self._name, self._handler)
+                    except Exception:
+                        EVENT_FAILURES.labels(self._name, record.topic).inc()
+                        raise
             return "handled" if handled else "duplicate"
         except RetryError as exc:
             error = exc.last_attempt.exception()
         except (PermanentError, UndecodableEvent) as exc:
+            if attempts == 0:  # undecodable before any handler ran: its one failed attempt
+                EVENT_FAILURES.labels(self._name, record.topic).inc()
             error = exc
         log.error(
             "event at %s[%d]@%d failed %d time(s), sending it to the DLQ: %r",
@@ -244,14 +273,19 @@ class EventConsumer:
                     await pipelines.commit_finished()
                     next_commit = time.monotonic() + self._commit_interval_s
         finally:
-            # A stop still commits what was handled (bounded: the broker may be the reason).
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(5):
-                    await pipelines.commit_finished()
-            await pipelines.cancel()
-            await consumer.stop()
-            if own_producer is not None:
-                await own_producer.stop()
+            try:
+                # A stop (shutdown, drain) lets the records being handled finish, so the
+                # next owner of their partitions does not handle them again, then commits
+                # what was handled (bounded both: the broker may be the reason).
+                await pipelines.finish_started(timeout_s=STOP_GRACE_S)
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(5):
+                        await pipelines.commit_finished()
+            finally:
+                await pipelines.cancel()
+                await consumer.stop()  # leaves the group: its partitions move on at once
+                if own_producer is not None:
+                    await own_producer.stop()
 
     __call__ = run
 
@@ -271,6 +305,8 @@ class _Pipelines:
         self._limit = asyncio.Semaphore(concurrency)
         self._by_partition: dict[TopicPartition, deque[tuple[int, asyncio.Task[None]]]] = {}
         self._last_of_key: dict[object, asyncio.Task[None]] = {}
+        # The records past the semaphore, in the processor: what a stop lets finish.
+        self._started: set[asyncio.Task[None]] = set()
 
     @property
     def pending(self) -> int:
@@ -287,9 +323,17 @@ class _Pipelines:
 
     async def _handle(self, previous: asyncio.Task[None] | None, record: Record) -> None:
         if previous is not None:
-            await previous  # a failure before fails the rest of the key's chain, uncommitted
+            # A failure before fails the rest of the key's chain, uncommitted. Shielded: a
+            # stop cancels this record (not started) but lets the one before it finish.
+            await asyncio.shield(previous)
         async with self._limit:
-            await self._processor.process(record)
+            task = asyncio.current_task()
+            assert task is not None
+            self._started.add(task)
+            try:
+                await self._processor.process(record)
+            finally:
+                self._started.discard(task)
 
     async def wait_one(self) -> None:
         """Until one more record is handled (records handled already do not count)."""
@@ -306,7 +350,9 @@ class _Pipelines:
             queue = self._by_partition.get(tp)
             while queue and queue[0][1].done():
                 offset, task = queue[0]
-                error = task.exception() if not task.cancelled() else asyncio.CancelledError()
+                if task.cancelled():
+                    break  # not handled (a stop): it is delivered again
+                error = task.exception()
                 if error is not None:
                     failure = failure or error
                     break
@@ -326,6 +372,16 @@ class _Pipelines:
         if tasks:
             await asyncio.wait(tasks)
         await self.commit_finished(chosen)
+
+    async def finish_started(self, timeout_s: float) -> None:
+        """For a stop: records not started yet are cancelled, those being handled get up to
+        `timeout_s` to finish (what is left then is cancelled by `cancel`)."""
+        for queue in self._by_partition.values():
+            for _, task in queue:
+                if task not in self._started:
+                    task.cancel()
+        if self._started:
+            await asyncio.wait(set(self._started), timeout=timeout_s)
 
     async def cancel(self) -> None:
         tasks = [t for queue in self._by_partition.values() for _, t in queue]

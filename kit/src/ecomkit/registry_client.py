@@ -1,7 +1,10 @@
 """Client of the registry service (contract: Registry HTTP API in the issue-4 contract).
 
 Registration failures never stop a service: the heartbeat loop keeps trying and registers
-again whenever the registry answers 404 (it restarted and forgot us).
+again whenever the registry answers 404 (it restarted and forgot us). Each heartbeat's
+answer carries the weight the registry holds (an operator may have changed it, e.g. promoted
+a green instance from 0): the client adopts it, so registering again after a registry
+restart keeps the operator's weight instead of the start-up one.
 """
 
 from __future__ import annotations
@@ -82,6 +85,16 @@ class RegistryClient:
             await self.register()
             return
         response.raise_for_status()
+        self._adopt_weight(response)
+
+    def _adopt_weight(self, response: httpx.Response) -> None:
+        try:
+            weight = response.json().get("weight")
+        except (ValueError, AttributeError):  # not a JSON object: keep what we have
+            return
+        if isinstance(weight, int) and not isinstance(weight, bool) and weight != self.weight:
+            log.info("registry weight of %s is now %d", self.instance_id, weight)
+            self.weight = weight
 
     async def heartbeat_loop(self) -> None:
         """Run until cancelled: heartbeat every interval, surviving registry outages."""

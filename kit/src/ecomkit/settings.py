@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ecomkit.faults import parse_faults
 
 # Only ever acceptable on a developer's machine; refused everywhere else (see below).
 DEFAULT_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
@@ -42,6 +44,23 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 1_048_576
     upstreams: dict[str, str] = Field(default_factory=dict)
     log_level: str = "INFO"
+    color: str = Field(default="blue", pattern=r"^[a-z0-9-]{1,20}$")
+    """ECOM_COLOR: which release this instance belongs to (blue, green, a canary's name);
+    registered as metadata, so the gateway can route a preview (`x-color`) to it."""
+    version: str = Field(default="", max_length=64)
+    """ECOM_VERSION: free text shown next to the color (a tag, a commit)."""
+    registry_weight: int = Field(default=100, ge=0, le=1000)
+    """ECOM_REGISTRY_WEIGHT: the weight the instance first registers with. A green
+    instance starts at 0 (no traffic until promoted); later the registry's weight wins."""
+    faults: str = ""
+    """ECOM_FAULTS: injected errors and latency, e.g. "error_rate=0.3,latency_ms=300"
+    (ecomkit.faults), to prove that a bad release is caught and rolled back."""
+
+    @field_validator("faults")
+    @classmethod
+    def _faults_parse(cls, value: str) -> str:
+        parse_faults(value)  # a typo fails the start-up, naming the key
+        return value
 
     @model_validator(mode="after")
     def _refuse_weak_secret_outside_development(self) -> Self:

@@ -1,9 +1,10 @@
 """`create_app`: the FastAPI application every service starts from.
 
 It adds what an operator expects of each service (health, metrics, problem+json errors,
-request/correlation ids, trace propagation, a body limit), registers with the registry
-while running, and runs the service's background loops (outbox relay, consumers) for the
-app's lifetime, restarting one that crashes.
+request/correlation ids, trace propagation, a body limit, faults injected on demand for
+rollout drills), registers with the registry while running, and runs the service's
+background loops (outbox relay, consumers) for the app's lifetime, restarting one that
+crashes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ecomkit.admin import admin_router
+from ecomkit.faults import FaultInjectionMiddleware, FaultInjector, parse_faults
 from ecomkit.health import Check, health_router
 from ecomkit.logging import configure_logging
 from ecomkit.middleware import BodySizeLimitMiddleware, MetricsMiddleware, RequestContextMiddleware
@@ -46,6 +49,7 @@ def create_app(
     shutdown: Sequence[Hook] = (),
     background: Sequence[Hook] = (),
     configure_logs: bool = True,
+    faults: FaultInjector | None = None,
 ) -> FastAPI:
     if configure_logs:
         configure_logging(settings.service_name, settings.log_level)
@@ -56,13 +60,17 @@ def create_app(
         lifespan=_lifespan(settings, provider, startup, shutdown, background),
     )
     app.state.settings = settings
+    app.state.faults = faults = faults or FaultInjector(parse_faults(settings.faults))
     install_problem_handlers(app)
     app.include_router(health_router(readiness or {}))
+    app.include_router(admin_router())
     app.add_api_route("/metrics", _metrics, include_in_schema=False)
     for router in routers:
         app.include_router(router)
     # Added innermost first: the context middleware wraps everything else.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Inside the metrics: injected errors and delays are counted like real ones.
+    app.add_middleware(FaultInjectionMiddleware, injector=faults)
     app.add_middleware(MetricsMiddleware)
     # One server span per request; the ASGI "http send/receive" spans it would add besides
     # tripled the spans to create and export and told nothing the server span does not.
@@ -128,7 +136,12 @@ async def _register(app: FastAPI, settings: ServiceSettings) -> RegistryClient |
         app.state.registry = None
         return None
     client = RegistryClient(
-        settings.registry_url, settings.service_name, settings.host, settings.port
+        settings.registry_url,
+        settings.service_name,
+        settings.host,
+        settings.port,
+        weight=settings.registry_weight,
+        metadata={"color": settings.color, "version": settings.version},
     )
     app.state.registry = client
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -9,10 +10,13 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from aiohttp import web
+from fastapi import FastAPI
 
 from gateway.bootstrap import Gateway, bootstrap, upstream_pool
+from gateway.domain.balancing import Instance
 from gateway.domain.identity import Identity, InvalidToken
 from gateway.domain.ratelimit import Decision, InMemoryTokenBucket, Limit
+from gateway.entrypoints.admin import admin_router
 from gateway.entrypoints.app import GatewayApp
 from gateway.settings import Settings
 
@@ -34,6 +38,13 @@ class Upstream:
 
 @pytest.fixture
 async def upstream() -> AsyncIterator[Upstream]:
+    async with serving() as state:
+        yield state
+
+
+@contextlib.asynccontextmanager
+async def serving() -> AsyncIterator[Upstream]:
+    """An aiohttp server that records what reached it."""
     state = Upstream(url="")
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -183,3 +194,78 @@ async def test_unknown_api_path_is_404(gateway) -> None:  # type: ignore[no-unty
 
 async def test_limiter_decision_type() -> None:
     assert Decision(True).allowed and Limit(1, 1).burst == 1
+
+
+@pytest.fixture
+async def green() -> AsyncIterator[Upstream]:
+    async with serving() as state:
+        yield state
+
+
+async def with_colors(gateway: Gateway, blue: Upstream, green: Upstream, green_weight: int) -> None:
+    """product-catalog in the registry: blue takes the traffic, green is being released."""
+
+    async def source() -> dict[str, list[Instance]]:
+        return {
+            "product-catalog": [
+                Instance(blue.url, "catalog-blue", 100, color="blue"),
+                Instance(green.url, "catalog-green", green_weight, color="green"),
+            ]
+        }
+
+    gateway.resolver.source = source
+    await gateway.resolver.refresh()
+
+
+def sent_headers(upstream: Upstream) -> dict[str, str]:
+    return {k.lower(): v for k, v in upstream.calls[-1][2].items()}
+
+
+async def test_a_preview_reaches_its_color_at_weight_0_and_the_header_goes_on(
+    gateway: Gateway, upstream: Upstream, green: Upstream
+) -> None:
+    await with_colors(gateway, upstream, green, green_weight=0)
+    async with client_of(gateway) as client:
+        for i in range(10):
+            assert (await client.get(f"/api/products/{i}")).status_code == 200
+        preview = await client.get("/api/products/1", headers={"X-Color": "green"})
+    assert len(upstream.calls) == 10  # weight 0: no ordinary request reached green
+    assert preview.status_code == 200 and len(green.calls) == 1
+    assert sent_headers(green)["x-color"] == "green"
+
+
+async def test_a_preview_of_a_color_without_instances_goes_the_usual_way(
+    gateway: Gateway, upstream: Upstream, green: Upstream
+) -> None:
+    await with_colors(gateway, upstream, green, green_weight=0)
+    async with client_of(gateway) as client:
+        response = await client.get("/api/products/1", headers={"X-Color": "purple"})
+    assert response.status_code == 200
+    assert len(upstream.calls) == 1 and green.calls == []
+
+
+async def test_a_preview_neither_reads_nor_fills_the_response_cache(
+    gateway: Gateway, upstream: Upstream, green: Upstream
+) -> None:
+    await with_colors(gateway, upstream, green, green_weight=0)
+    async with client_of(gateway) as client:
+        await client.get("/api/products/9")  # blue's answer, cached
+        preview = await client.get("/api/products/9", headers={"X-Color": "green"})
+        again = await client.get("/api/products/9")
+    assert "x-gateway-cache" not in preview.headers and len(green.calls) == 1
+    assert again.headers["x-gateway-cache"] == "HIT"  # still blue's, not green's
+    assert len(upstream.calls) == 1
+
+
+async def test_gateway_routes_show_each_instances_color(
+    gateway: Gateway, upstream: Upstream, green: Upstream
+) -> None:
+    await with_colors(gateway, upstream, green, green_weight=0)
+    admin = FastAPI()
+    admin.include_router(admin_router(gateway))
+    transport = httpx.ASGITransport(app=admin)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        routes = (await client.get("/gateway/routes")).json()["routes"]
+    [catalog] = [r for r in routes if r["id"] == "product-catalog"]
+    shown = {i["instance_id"]: (i["color"], i["weight"]) for i in catalog["instances"]}
+    assert shown == {"catalog-blue": ("blue", 100), "catalog-green": ("green", 0)}

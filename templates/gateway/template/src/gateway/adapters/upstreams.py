@@ -16,7 +16,7 @@ from typing import Any
 
 from ecomkit.upstream_pool import Origin, UpstreamError, UpstreamPool
 
-from gateway.domain.balancing import Instance, choose
+from gateway.domain.balancing import Instance, choose, choose_preview
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def registry_source(pool: UpstreamPool, registry_url: str) -> InstanceSource:
                     url=str(raw["url"]).rstrip("/"),
                     instance_id=str(raw.get("instance_id", "")),
                     weight=int(raw.get("weight", 100)),
+                    color=str((raw.get("metadata") or {}).get("color", "")),
                 )
                 for raw in instances
                 if raw.get("status", "UP") == "UP"
@@ -71,11 +72,17 @@ class UpstreamResolver:
     def instances(self, service: str) -> list[Instance]:
         return self._known.get(service) or self._static.get(service, [])
 
-    def pick(self, service: str, *, avoid: str | None = None) -> Instance | None:
+    def pick(
+        self, service: str, *, avoid: str | None = None, color: str | None = None
+    ) -> Instance | None:
+        """A weighted choice, preferring another instance than `avoid` (a retry). With a
+        `color` (a preview) only that color's instances, if there are any."""
         candidates = self.instances(service)
-        if avoid is not None and len(candidates) > 1:
-            candidates = [i for i in candidates if i.url != avoid] or candidates
-        return choose(candidates)
+        if color is not None:
+            preview = [i for i in candidates if i.color == color]
+            if preview:
+                return choose_preview(_avoiding(preview, avoid))
+        return choose(_avoiding(candidates, avoid))
 
     async def refresh(self) -> None:
         if self.source is None:
@@ -92,3 +99,9 @@ class UpstreamResolver:
         while True:
             await self.refresh()
             await asyncio.sleep(self._refresh_s)
+
+
+def _avoiding(candidates: list[Instance], url: str | None) -> list[Instance]:
+    if url is None or len(candidates) < 2:
+        return candidates
+    return [i for i in candidates if i.url != url] or candidates

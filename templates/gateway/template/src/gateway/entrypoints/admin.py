@@ -23,7 +23,12 @@ def admin_router(gateway: Gateway) -> APIRouter:
                     "prefixes": list(route.prefixes),
                     "circuit": proxy.breakers[route.id].state.value,
                     "instances": [
-                        {"url": i.url, "instance_id": i.instance_id, "weight": i.weight}
+                        {
+                            "url": i.url,
+                            "instance_id": i.instance_id,
+                            "weight": i.weight,
+                            "color": i.color,
+                        }
                         for i in gateway.resolver.instances(route.service)
                     ],
                 }

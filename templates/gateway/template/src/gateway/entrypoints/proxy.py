@@ -2,8 +2,9 @@
 
 Per request: match the route, verify the token (protected routes), take a rate-limit token,
 answer from the response cache (public GETs), else forward to an upstream instance chosen by
-weight, through the route's circuit breaker, retrying idempotent requests on connect errors,
-502 and 503. Bodies stream both ways unless small; a small one is kept so it can be replayed.
+weight (or of the color an `x-color` preview asks for), through the route's circuit breaker,
+retrying idempotent requests on connect errors, 502 and 503. Bodies stream both ways unless
+small; a small one is kept so it can be replayed.
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ class Proxy:
             return None
         if request.no_store or not route.is_public("GET", scope["path"]):
             return None
+        if request.color is not None:
+            return None  # a preview neither sees nor fills what the other color answered
         query: bytes = scope.get("query_string", b"")
         return f"{route.id}|{scope['path']}?{query.decode('latin-1')}"
 
@@ -183,7 +186,7 @@ class Proxy:
         tried: str | None = None
         assert self.pool is not None, "the proxy is used before startup"
         for attempt in range(attempts):
-            instance = self.resolver.pick(route.service, avoid=tried)
+            instance = self.resolver.pick(route.service, avoid=tried, color=request.color)
             if instance is None:
                 breaker.record_failure()
                 return await _fallback(
@@ -300,13 +303,23 @@ class Proxy:
 class _RequestHeaders:
     """One pass over the request headers: what to forward and what the gateway needs."""
 
-    __slots__ = ("authorization", "chunked", "content_length", "forward", "no_store", "request_id")
+    __slots__ = (
+        "authorization",
+        "chunked",
+        "color",
+        "content_length",
+        "forward",
+        "no_store",
+        "request_id",
+    )
 
     def __init__(self, scope: Scope) -> None:
         self.authorization: str | None = None
         self.content_length: int | None = None
         self.chunked = False
         self.no_store = False
+        # `x-color: green` previews a color (forwarded too): docs/services/gateway.md.
+        self.color: str | None = None
         request_id = traceparent = None
         forward: list[tuple[bytes, bytes]] = []
         for key, value in scope["headers"]:
@@ -327,6 +340,8 @@ class _RequestHeaders:
                 self.authorization = value.decode("latin-1")
             elif key == b"cache-control":
                 self.no_store = any(token in value for token in NO_STORE)
+            elif key == b"x-color":
+                self.color = value.decode("latin-1").strip().lower() or None
             forward.append((key, value))
         self.request_id = request_id or random_hex(128)
         forward.append((b"x-request-id", self.request_id.encode()))
