@@ -353,7 +353,8 @@ def _cell(value: Any, fmt: str = "{}") -> str:
 def _describe(event: dict[str, Any]) -> str:
     kind = event.get("event")
     if kind == "weights":
-        return f"weights: {event['colors']}"
+        shares = ", ".join(f"{color} {share}%" for color, share in event["colors"].items())
+        return f"traffic: {shares}"
     if kind == "analysis":
         step = f"step {event['step']}/{event['of']} at {event['weight']}%"
         return f"{step}: {event['verdict']} — {event['summary']}"
@@ -362,7 +363,8 @@ def _describe(event: dict[str, Any]) -> str:
     if kind == "draining":
         return f"draining {event['color']} ({event['delay_s']:.0f} s before it stops)"
     if kind in ("promoted", "rolled-back"):
-        return f"{kind}: stopped {', '.join(event.get('stopped', [])) or 'nothing'}"
+        stopped = ", ".join(event.get("stopped", [])) or "nothing"
+        return f"{'promoted' if kind == 'promoted' else 'rolled back'}; stopped {stopped}"
     return ""
 
 

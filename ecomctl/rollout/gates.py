@@ -190,6 +190,9 @@ def evaluate(
 def _check(gate: Gate, green: Figures, lag: int | None, min_requests: int) -> Check:
     expected = f"{gate.op} {gate.value_text()}"
     if gate.metric in NEED_TRAFFIC and green.requests < min_requests:
+        doomed = _doomed(gate, green, min_requests)
+        if doomed is not None:
+            return doomed
         actual = f"n/a ({green.requests} of {min_requests} requests)"
         return Check(gate.metric, expected, actual, "inconclusive")
     value = _actual(gate.metric, green, lag)
@@ -197,6 +200,23 @@ def _check(gate: Gate, green: Figures, lag: int | None, min_requests: int) -> Ch
         return Check(gate.metric, expected, "unknown", "inconclusive")
     passed = OPERATORS[gate.op](value, gate.threshold)
     return Check(gate.metric, expected, _shown(gate, value), "pass" if passed else "fail")
+
+
+def _doomed(gate: Gate, green: Figures, min_requests: int) -> Check | None:
+    """A rate gate that fails even if every request still missing to `min_requests`
+    succeeds: 3 errors in 10 requests already break "success>=99%". A bad canary at a small
+    step then fails at once instead of holding the step while it keeps failing requests."""
+    best_error_pct = 100.0 * green.errors / min_requests
+    if gate.metric == "success" and gate.op in (">=", ">"):
+        best = 100.0 - best_error_pct
+    elif gate.metric == "error" and gate.op in ("<=", "<"):
+        best = best_error_pct
+    else:
+        return None
+    if OPERATORS[gate.op](best, gate.threshold):
+        return None
+    actual = f"{green.errors} errors in {green.requests} requests"
+    return Check(gate.metric, f"{gate.op} {gate.value_text()}", actual, "fail")
 
 
 def _actual(metric: str, green: Figures, lag: int | None) -> float | None:

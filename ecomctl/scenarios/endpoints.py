@@ -51,4 +51,12 @@ def endpoints(stack: Stack, *, offset: int) -> Endpoints:
 
 
 def for_workspace(stack: Stack, workspace: Workspace) -> Endpoints:
-    return endpoints(stack, offset=port_offset(workspace))
+    """Where the workspace's stack listens now. A service promoted by `ecomctl switch`
+    serves from its new color's port, which the runtime state records."""
+    state = RuntimeState.load(workspace.state_dir / "state.json")
+    found = endpoints(stack, offset=state.port_offset)
+    for name in found.services:
+        record = state.components.get(name)
+        if record is not None and record.port and not record.stopped:
+            found.services[name] = f"http://{HOST}:{record.port}"
+    return found

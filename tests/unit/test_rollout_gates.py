@@ -102,9 +102,20 @@ def test_too_few_requests_hold_the_step_instead_of_passing_it() -> None:
 
 def test_fail_beats_inconclusive() -> None:
     green = window([0.01] * 10, errors=2)
-    verdict = evaluate(parse_gates("success>=99%,errors<=1"), green, None)
+    verdict = evaluate(parse_gates("p95<=250ms,errors<=1"), green, None)
     assert [c.status for c in verdict.checks] == ["inconclusive", "fail"]
     assert verdict.status == "fail"
+
+
+def test_a_rate_gate_that_cannot_pass_anymore_fails_before_min_requests() -> None:
+    # A 10 % canary of a bad release sees few requests; 3 errors in 10 already break 99 %.
+    bad = window([0.01] * 7, errors=3)
+    verdict = evaluate(parse_gates("success>=99%,error<=1%"), bad, None)
+    assert [c.status for c in verdict.checks] == ["fail", "fail"]
+    assert verdict.checks[0].line() == "success 3 errors in 10 requests >= 99% fail"
+    # One error in 10 is still undecided against 90 %: 19 of 20 would pass it.
+    unsure = evaluate(parse_gates("success>=90%"), window([0.01] * 9, errors=1), None)
+    assert unsure.status == "inconclusive"
 
 
 def test_lag_and_event_gates() -> None:
