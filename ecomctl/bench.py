@@ -108,6 +108,7 @@ BENCHES: dict[str, Bench] = {
         Bench(
             "saga_cost", "SQL/Kafka/HTTP/span counts per order vs the design minimum", _workspace
         ),
+        Bench("switch_errors", "failed requests while a release takes all traffic", _workspace),
     )
 }
 

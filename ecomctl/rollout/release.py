@@ -89,9 +89,11 @@ def check_color(color: str) -> str:
 def open_rollout(tgt: Target, service: str) -> Rollout:
     rollout = rollout_state.load(tgt.workspace, service)
     if rollout is None or not rollout.open:
+        serving = stable_color(tgt, service)
+        other = next(color for color in COLORS if color != serving)
         raise UserError(
-            f"{service} has no green deployed",
-            hint=f"deploy one first: ecomctl deploy {service} --color green",
+            f"{service} has no new version deployed ({serving} serves alone)",
+            hint=f"deploy one first: ecomctl deploy {service} --color {other}",
         )
     return rollout
 

@@ -67,6 +67,15 @@ class RolledBack(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Since:
+    """Where a step's measurement starts: its instances, their metrics then, and when."""
+
+    endpoints: list[Endpoint]
+    scraped: dict[str, tuple[Snapshot, str]]
+    at: float
+
+
 @dataclass
 class Window:
     """One measured window: both colors' figures and what the gates made of them."""
@@ -123,9 +132,13 @@ class Switch:
 
     def _step(self, index: int, percent: int) -> None:
         self._route(percent)
+        # A held step goes on measuring from where it began: an inconclusive window is
+        # too little traffic, and the next one judges it together with what came since.
+        endpoints = self.ports.registry.endpoints(self.rollout.service)
+        since = Since(endpoints, self._scrape_all(endpoints), self.ports.clock())
         holds = 0
         while True:
-            window = self._measure(index, percent)
+            window = self._measure(index, percent, since)
             status = window.verdict.status
             self._decided(window)
             if status == "pass":
@@ -169,11 +182,9 @@ class Switch:
         return endpoints
 
     # ---- measuring --------------------------------------------------------------------------
-    def _measure(self, index: int, percent: int) -> Window:
-        endpoints = self.ports.registry.endpoints(self.rollout.service)
-        before = self._scrape_all(endpoints)
-        started = self.ports.clock()
-        deadline = started + self.plan.pause_s
+    def _measure(self, index: int, percent: int, since: Since) -> Window:
+        endpoints, before, started = since.endpoints, since.scraped, since.at
+        deadline = self.ports.clock() + self.plan.pause_s
         while (now := self.ports.clock()) < deadline:
             self.ports.sleep(min(self.plan.tick_s, deadline - now))
             if self.ports.clock() < deadline:

@@ -13,7 +13,7 @@ from typing import Any
 
 import psutil
 
-from ecomctl.errors import UserError
+from ecomctl.errors import EcomctlError, UserError
 from ecomctl.operations import Target
 from ecomctl.scenarios.client import Gateway, MailSink, StripeEmulator
 from ecomctl.scenarios.endpoints import Endpoints, for_workspace
@@ -120,6 +120,16 @@ class WorkspaceReleases:
             on_event=lambda _event: None,
         )
         return f"{rollout.canary} {rollout.canary_version}"
+
+    def abandon(self, service: str) -> None:
+        from ecomctl.rollout import release
+        from ecomctl.rollout import state as rollout_state
+
+        last = rollout_state.load(self.tgt.workspace, service)
+        if last is None or not last.open:
+            return
+        with suppress(EcomctlError):  # best effort: `ecomctl rollback` can finish it
+            release.rollback(self.tgt, service, emit=lambda _e: None, on_event=lambda _e: None)
 
     def switch(self, service: str, options: dict[str, Any], emit: Any) -> str:
         from ecomctl.cli.traffic import parse_duration, parse_steps

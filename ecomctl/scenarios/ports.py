@@ -88,3 +88,7 @@ class Releases(Protocol):
     def switch(self, service: str, options: dict[str, Any], emit: Any) -> str:
         """Runs a whole switch; returns 'promoted' or 'rolled-back'."""
         ...
+
+    def abandon(self, service: str) -> None:
+        """Rolls back the service's open release, if any (a failed scenario's cleanup)."""
+        ...

@@ -46,6 +46,9 @@ def run(
     finally:
         for service in sorted(world.paused):  # never leave a service stopped behind
             adapters.services.resume(service)
+        for service in sorted(world.deployed):  # nor a release half done
+            if adapters.releases is not None:
+                adapters.releases.abandon(service)
     state, result.checks = _settle_checks(scenario, world, checking=result.error is None)
     result.final_state = {k: v for k, v in state.items() if k != "event_ids"}
     result.timeline = _timeline(world)

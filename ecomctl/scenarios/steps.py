@@ -223,6 +223,7 @@ def _releases(world: World) -> Releases:
 
 def deploy(world: World, step: model.DeployStep) -> str:
     described = _releases(world).deploy(step.service, dict(step.env))
+    world.deployed.add(step.service)
     _client(world, f"ecomctl deploy {step.service}", described)
     return f"{step.service}: {described} is up beside the serving color, with no traffic"
 
@@ -255,19 +256,23 @@ def release(world: World, step: model.ReleaseStep) -> str:
 
     driver = threading.Thread(target=drive, name="switch", daemon=True)
     driver.start()
-    placed, failed = _orders_while(world, step, driver)
-    driver.join(timeout=world.remaining())
+    try:
+        placed, failed = _orders_while(world, step, driver)
+    finally:  # the switch decides, whatever happened to the orders
+        driver.join(timeout=world.remaining())
+    if outcome:
+        world.deployed.discard(step.service)
     if failure:
         raise StepFailed(f"the switch failed: {failure[0]}")
     if not outcome:
         raise StepFailed("the switch did not end in time")
     if outcome[0] != step.expect:
         raise StepFailed(f"the switch ended {outcome[0]}, expected {step.expect}")
+    if step.expect == "promoted" and failed:
+        raise StepFailed(f"{failed} request(s) failed while a good release was switched to")
     _all_paid(world, placed)
-    return (
-        f"{outcome[0]}; {len(placed)} order(s) placed during the switch ({failed} refused), "
-        "every one PAID"
-    )
+    refused = f"{failed} request(s) refused"
+    return f"{outcome[0]}; {len(placed)} order(s) placed during the switch ({refused}), all PAID"
 
 
 def _orders_while(
@@ -293,7 +298,10 @@ def _orders_while(
         else:
             world.orders[name] = Order(int(body["id"]), step.user, pick(body, "orderNumber"))
             placed.append(name)
-            world.adapters.api.order(owner.token, int(body["id"]))  # read it back, too
+            try:  # read it back, too: reads go through the canary as well
+                world.adapters.api.order(owner.token, int(body["id"]))
+            except Exception:
+                failed += 1
         time.sleep(step.every_s)
     return placed, failed
 

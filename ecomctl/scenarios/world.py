@@ -56,6 +56,7 @@ class World:
     start_offsets: Offsets = field(default_factory=dict)
     client_entries: list[Entry] = field(default_factory=list)
     paused: set[str] = field(default_factory=set)  # resumed at the end whatever happens
+    deployed: set[str] = field(default_factory=set)  # releases still open: rolled back at the end
 
     def remaining(self, cap: float | None = None) -> float:
         left = max(0.0, self.deadline - time.monotonic())

@@ -34,7 +34,8 @@ class SagaStack:
         return target(workspace=self.workspace, stack_file=None, create=False)
 
 
-def _own_workspace(root: Path) -> Iterator[SagaStack]:
+def own_workspace(root: Path, offset: int = OWN_OFFSET) -> Iterator[SagaStack]:
+    """A workspace of its own running every saga service (and the infra they use)."""
     assert run_ecomctl("init", str(root)).returncode == 0
     stack = yaml.safe_load((root / "ecomctl.yaml").read_text())
     for spec in stack["services"].values():
@@ -43,7 +44,7 @@ def _own_workspace(root: Path) -> Iterator[SagaStack]:
     names = ",".join([*SAGA, "registry"])
     up = run_ecomctl(
         "-w", str(root), "up", "--runtime", "local", "--yes", "--json", "--only", names,
-        "--port-offset", str(OWN_OFFSET), timeout=1200,
+        "--port-offset", str(offset), timeout=1200,
     )  # fmt: skip
     if up.returncode != 0:
         run_ecomctl("-w", str(root), "down")
@@ -66,4 +67,4 @@ def saga_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         platform: Platform = request.getfixturevalue("platform")
         yield SagaStack(platform.workspace)
         return
-    yield from _own_workspace(tmp_path_factory.mktemp("saga-ws"))
+    yield from own_workspace(tmp_path_factory.mktemp("saga-ws"))

@@ -71,9 +71,20 @@ def test_a_slower_green_fails_the_comparison_with_blue(tmp_path: Path) -> None:
 
 
 def test_too_little_traffic_holds_the_step_then_rolls_back(tmp_path: Path) -> None:
-    stack = stack_with(FakeInstance("order-green", "green"))
-    with pytest.raises(RolledBack, match="inconclusive after 3 windows"):
-        run(tmp_path, stack, plan(pause_s=1, max_holds=2))
+    stack = stack_with(FakeInstance("order-green", "green"))  # 4 requests a window at 10 %
+    with pytest.raises(RolledBack, match="inconclusive after 2 windows"):
+        run(tmp_path, stack, plan(pause_s=1, max_holds=1))
+
+
+def test_a_held_step_judges_all_it_measured_since_it_began(tmp_path: Path) -> None:
+    stack = stack_with(FakeInstance("order-green", "green"))  # 4 requests a window at 10 %
+    rollout, events = run(
+        tmp_path, stack, plan("success>=99%,p95<=250ms", steps=[10, 100], pause_s=1)
+    )
+    assert rollout.phase == "promoted"
+    first_step = [e for e in events if e["event"] == "analysis" and e["weight"] == 10]
+    assert [e["verdict"] for e in first_step] == ["inconclusive", "inconclusive", "pass"]
+    assert [e["canary"]["requests"] for e in first_step] == [4, 8, 12]
 
 
 def test_interrupted_switch_keeps_weights_and_says_so(tmp_path: Path) -> None:
