@@ -29,6 +29,7 @@ from _counters import loadavg
 STEPS = "10,25,50,100"
 WARMUP_S = 10.0  # load before the release starts: users seeded and logged in
 TAIL_S = 10.0  # load after it ends: the new color alone
+HELD_WINDOWS = 8  # windows the small steps may be held for (inconclusive: too few requests)
 
 
 def ecomctl(workspace: Path, *args: str) -> list[str]:
@@ -74,9 +75,11 @@ def main() -> int:
     args = parser.parse_args()
 
     steps = len(STEPS.split(","))
-    # Generous on purpose: the load must outlast the release on a slow machine too.
-    duration = WARMUP_S + 15 + steps * (seconds(args.pause) + 5) + seconds(args.scale_down_delay)
-    duration += TAIL_S
+    # Generous on purpose: the load must outlast the release, whose first step is held
+    # until its 10 % has enough requests to compare (several windows at this load).
+    windows = steps + HELD_WINDOWS
+    duration = WARMUP_S + 15 + windows * (seconds(args.pause) + 3)
+    duration += seconds(args.scale_down_delay) + TAIL_S
     report_file = args.workspace / ".ecomctl" / "switch_errors.json"
     print(f"load: checkout, {args.users} users, {duration:.0f} s; release of {args.service} "
           f"after {WARMUP_S:.0f} s; load {loadavg()}")  # fmt: skip

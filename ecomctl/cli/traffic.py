@@ -190,8 +190,12 @@ def switch(
         typer.Option("--scale-down-delay", help="After promotion, before the old color stops."),
     ] = "30s",
     max_holds: Annotated[
-        int, typer.Option("--max-holds", help="Windows a step may stay inconclusive.")
-    ] = 3,
+        int,
+        typer.Option(
+            "--max-holds",
+            help="Extra windows an inconclusive step is measured for (cumulatively).",
+        ),
+    ] = 10,
     min_requests: Annotated[
         int, typer.Option("--min-requests", help="Requests a window needs to judge latency.")
     ] = 20,

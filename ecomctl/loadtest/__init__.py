@@ -99,7 +99,9 @@ def run_loadtest(
     stats, web_url = _run(options, ends.gateway, env, run_dir, on_progress)
     orders = read_orders(orders_file)
     say(f"reading the final status of {len(orders)} orders from the order service")
-    completion = measure(orders, _status_reader(tgt, ends), settle_s=options.settle_s)
+    # Where the order service listens now: a release during the load may have moved it.
+    now = stack_endpoints(tgt)
+    completion = measure(orders, _status_reader(tgt, now), settle_s=options.settle_s)
     report = LoadTestReport(options, ends.gateway, stats, completion, run_dir=run_dir)
     report.web_url = web_url
     report.judge()

@@ -3,8 +3,9 @@
 At every step the weights change, the gateway is given time to route by them, then the
 two colors are measured over the same window (each instance's /metrics, scraped at both
 ends) and the gates decide: pass moves on, fail rolls back at once, too little data holds
-the step for another window (at most `max_holds`; still nothing conclusive rolls back —
-an undecidable release is not promoted). After the last step the old color is drained:
+the step for another window, judged with everything since the step began (at most
+`max_holds` more; still nothing conclusive rolls back — an undecidable release is not
+promoted). After the last step the old color is drained:
 weight 0, then `scale_down_delay_s` for the requests and consumers in flight, then a
 graceful stop (uvicorn finishes in-flight requests, the consumers commit and leave the
 group) — and the canary's instances become the service's own.
@@ -40,7 +41,7 @@ class SwitchPlan:
     gate_text: str
     strategy: str = "canary"
     scale_down_delay_s: float = 30.0
-    max_holds: int = 3
+    max_holds: int = 10
     min_requests: int = 20
     tick_s: float = 2.0
 
