@@ -31,6 +31,9 @@ from ecomctl.runtime.base import UpEvent
 JsonOption = Annotated[
     bool, typer.Option("--json", help="One JSON object per line on stdout (events, result).")
 ]
+DocumentOption = Annotated[
+    bool, typer.Option("--json", help="The rollout record as one JSON document on stdout.")
+]
 DEFAULT_STEPS = "10,25,50,100"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
@@ -112,7 +115,7 @@ def deploy(
         list[str] | None,
         typer.Option("--env", help="NAME=value for the new instances (e.g. ECOM_FAULTS=...)."),
     ] = None,
-    json_out: JsonOption = False,
+    json_out: DocumentOption = False,
 ) -> None:
     """Start a new version of a service beside the serving one, with no traffic yet.
 
@@ -197,7 +200,7 @@ def switch(
         ),
     ] = 10,
     min_requests: Annotated[
-        int, typer.Option("--min-requests", help="Requests a window needs to judge latency.")
+        int, typer.Option("--min-requests", help="Requests before rates and latency are judged.")
     ] = 20,
     json_out: JsonOption = False,
 ) -> None:

@@ -80,6 +80,13 @@ def stable_color(tgt: Target, service: str) -> str:
     return last.canary if last.phase == "promoted" else last.stable
 
 
+def serving_color(endpoints: list[Endpoint], *, fallback: str) -> str:
+    """The one color taking traffic now, by the registry. It beats the record, which a
+    `down` and `up` after a promotion leaves behind (the service then runs blue again)."""
+    colors = {e.color for e in endpoints if e.weight > 0}
+    return colors.pop() if len(colors) == 1 else fallback
+
+
 def check_color(color: str) -> str:
     if color not in COLORS:
         raise UsageError(f"unknown color {color!r}; a service has colors {' and '.join(COLORS)}")
@@ -118,7 +125,12 @@ def deploy(
             f"a release of {service} is in progress ({current.canary} at {current.weight}%)",
             hint=f"finish it: ecomctl switch {service}, or abort it: ecomctl rollback {service}",
         )
-    stable = stable_color(tgt, service)
+    runtime = _runtime(tgt)
+    runtime.check_colors()
+    stack = running_stack(tgt)
+    registry = RegistryApi(stack.registry_url)
+    registered = registry.endpoints(service)
+    stable = serving_color(registered, fallback=stable_color(tgt, service))
     canary = check_color(color) if color else next(c for c in COLORS if c != stable)
     if canary == stable:
         raise UsageError(
@@ -127,10 +139,7 @@ def deploy(
         )
     if replicas < 1 or replicas > 10:
         raise UsageError(f"--replicas {replicas}: choose 1 to 10")
-    runtime = _runtime(tgt)
-    stack = running_stack(tgt)
-    registry = RegistryApi(stack.registry_url)
-    serving = [e for e in registry.endpoints(service) if e.color == stable]
+    serving = [e for e in registered if e.color == stable]
     if not serving:
         raise UserError(f"no {stable} instance of {service} is registered", hint="ecomctl up")
     code = _code_to_run(tgt, service, source, version_ref)
@@ -149,7 +158,11 @@ def deploy(
         },
         on_event=on_event,
     )
-    _wait_registered(registry, service, canary, replicas)
+    try:
+        _wait_registered(registry, service, canary, replicas)
+    except BaseException:  # nothing half-deployed stays behind: no record, no instances
+        runtime.stop_instances(service, color=canary, on_event=on_event)
+        raise
     rollout = Rollout(
         service=service,
         stable=stable,

@@ -73,6 +73,13 @@ class Runtime(abc.ABC):
         """Log lines of the named components (all when empty), merged."""
 
     # ---- a second color of a service (ecomctl deploy / switch / rollback) -----------------
+    supports_colors = False  # whether start/stop/promote_instances work here
+
+    def check_colors(self) -> None:
+        """Refuses, before anything changes, on a runtime that cannot run two colors."""
+        if not self.supports_colors:
+            raise _no_colors(self.name)
+
     def start_instances(
         self,
         service: str,

@@ -34,6 +34,7 @@ LOG_TAIL_LINES = 15
 
 class LocalRuntime(Runtime):
     name = "local"
+    supports_colors = True
 
     def __init__(
         self,
