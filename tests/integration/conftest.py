@@ -189,3 +189,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+# ---- a saga stack for releases ----------------------------------------------------------
+# Defined here, not in saga_stack.py, so every module shares the one instance (a fixture
+# imported into two modules is two fixtures, and two stacks on one port offset).
+@pytest.fixture(scope="session")
+def release_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A saga stack of its own for releases: a promotion moves a service to a new port,
+    which tests holding the ports they saw at `up` must not see."""
+    from tests.integration.saga_stack import RELEASE_OFFSET, own_workspace
+
+    yield from own_workspace(tmp_path_factory.mktemp("release-ws"), RELEASE_OFFSET)

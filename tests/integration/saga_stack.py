@@ -21,6 +21,7 @@ from tests.integration.conftest import OFFSET, Platform, run_ecomctl
 SAGA = ("gateway", "user-auth", "product-catalog", "order", "payment", "inventory",
         "notification")  # fmt: skip
 OWN_OFFSET = OFFSET + int(os.environ.get("ECOMCTL_TEST_SAGA_SHIFT", "1400"))
+RELEASE_OFFSET = OFFSET + int(os.environ.get("ECOMCTL_TEST_RELEASE_SHIFT", "2200"))
 
 
 @dataclass(frozen=True)

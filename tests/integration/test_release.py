@@ -2,8 +2,8 @@
 flowing through the gateway, a bad release rolled back by its first gate, a destructive
 migration refused, and an interrupted switch aborted.
 
-The stack is this module's own (another port offset): a promotion moves a service to a new
-port, which the other modules' tests, holding the ports they saw at `up`, must not see.
+The stack is the release stack (its own port offset; see saga_stack.py). The saga's
+invariants with a switch in the middle are in test_saga_invariants.py.
 """
 
 from __future__ import annotations
@@ -15,21 +15,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.conftest import OFFSET
-from tests.integration.saga_stack import SagaStack, own_workspace
-
-RELEASE_OFFSET = OFFSET + int(os.environ.get("ECOMCTL_TEST_RELEASE_SHIFT", "2200"))
+from tests.integration.saga_stack import SagaStack
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SagaStack]:
-    yield from own_workspace(tmp_path_factory.mktemp("release-ws"), RELEASE_OFFSET)
+def stack(release_stack: SagaStack) -> SagaStack:  # conftest.py
+    return release_stack
 
 
 def _traffic(stack: SagaStack) -> dict[str, list[dict[str, Any]]]:

@@ -1,13 +1,21 @@
 """The saga's invariants (DESIGN 5) after 300+ concurrent orders with random declines,
 cancels and out-of-stock items, checked in every service and in the Stripe emulator.
 
+Twice: on a steady stack, and while a new version of inventory is released in the middle
+of the orders (`ecomctl deploy inventory`, then `ecomctl switch` 50 -> 100 % and the old
+color drained and stopped, both colors consuming in one group meanwhile).
+
 Orders go through the gateway like any client's; its per-IP rate limit answers 429, which
 the client waits out (Retry-After), so the load is what the edge lets through.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +42,11 @@ HUGE_RATE = 0.05  # orders for more than any product ever had
 PASSWORD = "Invariant-pass-1"
 GOOD, DECLINED = "4242424242424242", "4000000000000341"
 TERMINAL = {"PAID", "CANCELLED"}
+RELEASED = "inventory"  # the service switched to a new version mid-run
+# Inventory's work arrives by Kafka, not HTTP: its gates count what failed for good (a
+# deadlock under this contention is retried, and counted in event_failures, on purpose).
+SWITCH = ("--steps", "50,100", "--pause", "6s", "--scale-down-delay", "3s",
+          "--gate", "errors<=0,dead_lettered<=0", "--json")  # fmt: skip
 
 
 @dataclass
@@ -55,9 +68,11 @@ class Run:
     placed: list[Placed] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
-def run(saga_stack: SagaStack) -> Any:  # noqa: F811
-    tgt = saga_stack.target()
+@pytest.fixture(scope="module", params=["steady", "inventory-released"])
+def run(request: pytest.FixtureRequest) -> Any:
+    releasing = request.param == "inventory-released"
+    stack: SagaStack = request.getfixturevalue("release_stack" if releasing else "saga_stack")
+    tgt = stack.target()
     ends = for_workspace(tgt.stack, tgt.workspace)
     api = Gateway(
         ends.gateway,
@@ -87,13 +102,38 @@ def run(saga_stack: SagaStack) -> Any:  # noqa: F811
     stripe.close()
     rng = random.Random(tag)
     plans = [_plan(rng, state) for _ in range(ORDERS)]
+    switch = _release(stack) if releasing else None
     with ThreadPoolExecutor(max_workers=24) as pool:
         results = list(pool.map(lambda plan: _place(state, cards, plan), plans))
     state.placed = [p for p in results if p is not None]
+    if switch is not None:
+        _promoted(switch)
     _wait_terminal(state, timeout_s=180)
     _settle(ends, timeout_s=120)
     yield state, dlq_before
     api.close()
+
+
+def _release(stack: SagaStack) -> subprocess.Popen[str]:
+    """The other color of inventory, started; the switch to it, started in the background."""
+    deployed = stack.ecomctl("deploy", RELEASED)
+    assert deployed.returncode == 0, deployed.stderr
+    command = "from ecomctl.cli.app import main; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", command, "-w", str(stack.workspace), "switch", RELEASED, *SWITCH],
+        env={**os.environ, "NO_COLOR": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _promoted(switch: subprocess.Popen[str]) -> None:
+    out, err = switch.communicate(timeout=300)
+    events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    decisions = [e["summary"] for e in events if e.get("event") == "analysis"]
+    assert switch.returncode == 0, (err, decisions)
+    assert any(e.get("event") == "promoted" for e in events), events[-3:]
 
 
 def _plan(rng: random.Random, state: Run) -> dict[str, Any]:
