@@ -6,6 +6,7 @@ runtime starts and stops the instances, the workspace keeps the rollout record.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tarfile
 import time
@@ -198,29 +199,38 @@ def _code_to_run(
 
 
 def _checkout(tgt: Target, service: str, ref: str) -> Path:
-    """`--version REF`: the service folder as it was at REF in the workspace's git history."""
+    """`--version REF`: the service folder as it was at REF in the workspace's git history,
+    unpacked once per commit (a branch that moved on gets a fresh copy)."""
     folder = f"services/{service}"
-    target = tgt.workspace.state_dir / "releases" / service / ref.replace("/", "_")
+    commit = _git(tgt, ref, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+    target = tgt.workspace.state_dir / "releases" / service / commit.decode()
     if (target / "pyproject.toml").is_file():
         return target
+    archive = _git(tgt, ref, "archive", "--format=tar", commit.decode(), folder)
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(staging, filter="data")
+    if not (staging / folder / "pyproject.toml").is_file():
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UsageError(f"--version {ref}: {folder} at {ref} is not a generated service")
+    (staging / folder).rename(target)
+    shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _git(tgt: Target, ref: str, *args: str) -> bytes:
     try:
-        archive = subprocess.run(
-            ["git", "-C", str(tgt.workspace.root), "archive", "--format=tar", ref, folder],
+        return subprocess.run(
+            ["git", "-C", str(tgt.workspace.root), *args],
             capture_output=True,
             check=True,
             timeout=60,
         ).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", b"") or b""
-        raise UsageError(
-            f"--version {ref}: cannot read {folder} at {ref} from the workspace's git history "
-            f"({detail.decode(errors='replace').strip() or exc})"
-        ) from None
-    staging = target.with_name(target.name + ".partial")
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(staging, filter="data")
-    (staging / folder).rename(target)
-    return target
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
+        found = detail or "no such commit"
+        raise UsageError(f"--version {ref}: not in the workspace's git history ({found})") from None
 
 
 def _project_version(source: Path) -> str:
