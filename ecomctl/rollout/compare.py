@@ -91,6 +91,7 @@ def compare_latency(
     baseline: Histogram,
     canary: Histogram,
     *,
+    names: tuple[str, str] = ("blue", "green"),
     min_samples: int = 50,
     alpha: float = 0.01,
     allowance: float = 0.10,
@@ -109,11 +110,12 @@ def compare_latency(
     Otherwise "pass". A slowdown of the tail alone is not this test's business: the
     absolute p95/p99 gates catch it.
     """
+    b, c = names  # the colors as the user knows them: the stable one, the new one
     n1, n2 = baseline.count, canary.count
     if n1 < min_samples or n2 < min_samples:
         return Comparison(
             "latency", "inconclusive", None, None, n1, n2, None,
-            f"latency: too few requests to compare (blue {n1}, green {n2}; "
+            f"latency: too few requests to compare ({b} {n1}, {c} {n2}; "
             f"need {min_samples} each)",
         )  # fmt: skip
     test = mann_whitney(baseline, canary)
@@ -125,16 +127,16 @@ def compare_latency(
     material = median_c > median_b * (1 + allowance) and superiority > 0.5 + allowance / 2
     if test.p_value < alpha and material:
         verdict: Outcome = "fail"
-        reason = f"latency: green slower than blue ({medians}, {slower}, p={test.p_value:.2g})"
+        reason = f"latency: {c} slower than {b} ({medians}, {slower}, p={test.p_value:.2g})"
     elif test.p_value < alpha:
         verdict = "pass"
         reason = (
-            f"latency: green slightly slower, within the {100 * allowance:.0f}% allowance "
+            f"latency: {c} slightly slower, within the {100 * allowance:.0f}% allowance "
             f"({medians}, {slower}, p={test.p_value:.2g})"
         )
     else:
         verdict = "pass"
-        reason = f"latency: green not slower than blue ({medians}, p={test.p_value:.2g})"
+        reason = f"latency: {c} not slower than {b} ({medians}, p={test.p_value:.2g})"
     return Comparison("latency", verdict, test.u, test.p_value, n1, n2, superiority, reason)
 
 
@@ -142,6 +144,7 @@ def compare_errors(
     baseline: Figures,
     canary: Figures,
     *,
+    names: tuple[str, str] = ("blue", "green"),
     min_samples: int = 50,
     alpha: float = 0.01,
     allowance_pct: float = 1.0,
@@ -152,11 +155,12 @@ def compare_errors(
     (p < `alpha`) and the canary's error rate exceeds the baseline's by more than
     `allowance_pct` percentage points; "inconclusive" below `min_samples` requests a side.
     """
+    b, c = names  # the colors as the user knows them: the stable one, the new one
     n1, n2 = baseline.requests, canary.requests
     if n1 < min_samples or n2 < min_samples:
         return Comparison(
             "errors", "inconclusive", None, None, n1, n2, None,
-            f"errors: too few requests to compare (blue {n1}, green {n2}; "
+            f"errors: too few requests to compare ({b} {n1}, {c} {n2}; "
             f"need {min_samples} each)",
         )  # fmt: skip
     rate_b, rate_c = baseline.errors / n1, canary.errors / n2
@@ -168,14 +172,14 @@ def compare_errors(
     rates = f"{100 * rate_c:.2f}% vs {100 * rate_b:.2f}%"
     if p_value < alpha and points > allowance_pct:
         verdict: Outcome = "fail"
-        reason = f"errors: green fails more than blue ({rates}, p={p_value:.2g})"
+        reason = f"errors: {c} fails more than {b} ({rates}, p={p_value:.2g})"
     elif p_value < alpha:
         verdict = "pass"
         reason = (
-            f"errors: green slightly worse, within {allowance_pct:g} point(s) "
+            f"errors: {c} slightly worse, within {allowance_pct:g} point(s) "
             f"({rates}, p={p_value:.2g})"
         )
     else:
         verdict = "pass"
-        reason = f"errors: green not worse than blue ({rates}, p={p_value:.2g})"
+        reason = f"errors: {c} not worse than {b} ({rates}, p={p_value:.2g})"
     return Comparison("errors", verdict, z, p_value, n1, n2, points, reason)

@@ -169,6 +169,7 @@ def evaluate(
     *,
     lag: int | None = None,
     min_requests: int = 20,
+    names: tuple[str, str] = ("blue", "green"),
 ) -> Verdict:
     """Apply `gates` to green's figures of a window (and blue's of the same window for
     `compare`; without blue the comparisons are skipped, the absolute gates still hold).
@@ -179,7 +180,7 @@ def evaluate(
     """
     checks = [_check(g, green, lag, min_requests) for g in gates if g.metric != COMPARE]
     if any(g.metric == COMPARE for g in gates):
-        checks.extend(_comparisons(green, blue))
+        checks.extend(_comparisons(green, blue, names))
     statuses = {check.status for check in checks}
     status: Outcome = (
         "fail" if "fail" in statuses else "inconclusive" if "inconclusive" in statuses else "pass"
@@ -236,18 +237,25 @@ def _shown(gate: Gate, value: float) -> str:
     return f"{_num(value)}{gate.unit}"
 
 
-def _comparisons(green: Figures, blue: Figures | None) -> list[Check]:
+def _comparisons(green: Figures, blue: Figures | None, names: tuple[str, str]) -> list[Check]:
+    stable, canary = names
     if blue is None:
-        return [Check(COMPARE, "green vs blue", "no blue figures", "skipped")]
-    found = [compare_latency(blue.latency, green.latency), compare_errors(blue, green)]
-    return [_comparison_check(c) for c in found]
+        return [Check(COMPARE, f"{canary} vs {stable}", f"no {stable} figures", "skipped")]
+    found = [
+        compare_latency(blue.latency, green.latency, names=names),
+        compare_errors(blue, green, names=names),
+    ]
+    return [_comparison_check(c, names) for c in found]
 
 
-def _comparison_check(comparison: Comparison) -> Check:
+def _comparison_check(comparison: Comparison, names: tuple[str, str]) -> Check:
+    stable, canary = names
     if comparison.p_value is None:
-        actual = f"blue {comparison.n_baseline}, green {comparison.n_canary} requests, too few"
+        actual = (
+            f"{stable} {comparison.n_baseline}, {canary} {comparison.n_canary} requests, too few"
+        )
     else:
         actual = f"p={comparison.p_value:.2g}"
-    expected = f"green {comparison.metric} not worse than blue"
+    expected = f"{canary} {comparison.metric} not worse than {stable}"
     name = f"{COMPARE} {comparison.metric}"
     return Check(name, expected, actual, comparison.verdict, comparison)

@@ -197,7 +197,12 @@ class Switch:
         # With all traffic on green, blue serves nothing to compare against.
         baseline = blue if percent < 100 else None
         verdict = evaluate(
-            self.plan.gates, green, baseline, lag=lag, min_requests=self.plan.min_requests
+            self.plan.gates,
+            green,
+            baseline,
+            lag=lag,
+            min_requests=self.plan.min_requests,
+            names=(self.rollout.stable, self.rollout.canary),
         )
         return Window(index, percent, blue, green, verdict, seconds, lag)
 

@@ -140,3 +140,15 @@ def test_a_comparison_on_too_little_traffic_is_inconclusive() -> None:
     assert verdict.checks[0].line() == (
         "compare latency: inconclusive (blue 500, green 30 requests, too few)"
     )
+
+
+def test_the_summary_names_the_colors_as_they_are_after_a_promotion() -> None:
+    # green serves since the last release; the new version runs blue
+    verdict = evaluate(
+        parse_gates("compare"), window([0.01] * 30), window([0.01] * 500), names=("green", "blue")
+    )
+    assert verdict.checks[0].line() == (
+        "compare latency: inconclusive (green 500, blue 30 requests, too few)"
+    )
+    skipped = evaluate(parse_gates("compare"), window([0.01] * 30), None, names=("green", "blue"))
+    assert skipped.summary() == "compare: skipped (no green figures)"
