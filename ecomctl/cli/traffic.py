@@ -115,11 +115,20 @@ def deploy(
         list[str] | None,
         typer.Option("--env", help="NAME=value for the new instances (e.g. ECOM_FAULTS=...)."),
     ] = None,
+    allow_breaking_events: Annotated[
+        bool,
+        typer.Option(
+            "--allow-breaking-events",
+            help="Start it even if the serving color could not read its events.",
+        ),
+    ] = False,
     json_out: DocumentOption = False,
 ) -> None:
     """Start a new version of a service beside the serving one, with no traffic yet.
 
-    Its pending expand migrations are applied first; a destructive one is refused.
+    Its pending expand migrations are applied first; a destructive one is refused. Once it
+    runs, the serving color must be able to read its events (their contracts, compared as
+    `ecomctl events check` does), or it is stopped again.
 
     Examples:
 
@@ -150,6 +159,7 @@ def deploy(
         allow_contract=allow_contract,
         env=extra_env,
         on_event=on_event,
+        allow_breaking_events=allow_breaking_events,
     )
     if json_out:
         output.json(rollout.to_dict())

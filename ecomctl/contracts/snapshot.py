@@ -98,19 +98,8 @@ def kit_contracts() -> ModuleType:
 
 def snapshot_of(contracts: Iterable[Any], topics: Iterable[str]) -> Snapshot:
     """The snapshot of contract classes (`ecomkit.contracts.Contract` subclasses)."""
-    events = {}
-    for contract in contracts:
-        schema = contract.model_json_schema(mode="serialization", by_alias=True)
-        events[contract.event_type] = EventSchema(
-            type=contract.event_type,
-            version=contract.schema_version,
-            topic=str(contract.topic),
-            key=contract.key_field,
-            aggregate=contract.aggregate,
-            reads=tuple(contract.readable_versions()),
-            schema=_without_titles(schema),
-        )
-    return Snapshot(topics=tuple(str(t) for t in topics), events=events)
+    described = kit_contracts().describe(tuple(contracts), tuple(topics))
+    return Snapshot.from_json(described, source="the kit's contracts")
 
 
 def current() -> Snapshot:
@@ -134,16 +123,3 @@ def read_snapshot(path: Path) -> Snapshot:
 
 def write_snapshot(path: Path, snapshot: Snapshot) -> None:
     path.write_text(snapshot.text(), encoding="utf-8")
-
-
-def _without_titles(schema: Any) -> Any:
-    """pydantic's generated titles ("Order Id") say nothing the names do not."""
-    if isinstance(schema, dict):
-        return {
-            k: _without_titles(v)
-            for k, v in schema.items()
-            if not (k == "title" and isinstance(v, str))
-        }
-    if isinstance(schema, list):
-        return [_without_titles(v) for v in schema]
-    return schema

@@ -20,10 +20,11 @@ from ecomctl.errors import UsageError, UserError
 from ecomctl.operations import Target, choose_runtime, open_runtime
 from ecomctl.rollout import routing
 from ecomctl.rollout import state as rollout_state
+from ecomctl.rollout.readers import unreadable_events
 from ecomctl.rollout.routing import Endpoint, RegistryApi
 from ecomctl.rollout.state import Rollout
 from ecomctl.rollout.switch import Emit, Ports, roll_back
-from ecomctl.runtime.base import EventSink, Runtime
+from ecomctl.runtime.base import EventSink, Runtime, UpEvent
 from ecomctl.runtime.local.state import RuntimeState
 from ecomctl.runtime.services import GATEWAY_KIND, MIGRATIONS, REGISTRY_KIND, service_dir
 
@@ -118,6 +119,7 @@ def deploy(
     allow_contract: bool,
     env: dict[str, str],
     on_event: EventSink,
+    allow_breaking_events: bool = False,
 ) -> Rollout:
     check_releasable(tgt, service)
     current = rollout_state.load(tgt.workspace, service)
@@ -160,7 +162,8 @@ def deploy(
         on_event=on_event,
     )
     try:
-        _wait_registered(registry, service, canary, replicas)
+        started = _wait_registered(registry, service, canary, replicas)
+        _check_readers(service, serving[0], started[0], on_event, allow_breaking_events)
     except BaseException:  # nothing half-deployed stays behind: no record, no instances
         runtime.stop_instances(service, color=canary, on_event=on_event)
         raise
@@ -251,8 +254,6 @@ def _expand_migrations(
     allow_contract: bool,
     on_event: EventSink,
 ) -> None:
-    from ecomctl.runtime.base import UpEvent
-
     folder = (code or service_dir(tgt.workspace.root, service)) / MIGRATIONS
     if not tgt.stack.services[service].database or not any(folder.glob("*.sql")):
         return
@@ -266,11 +267,33 @@ def _expand_migrations(
     apply_expand(settings=settings, allow_contract=allow_contract)
 
 
-def _wait_registered(registry: RegistryApi, service: str, color: str, count: int) -> None:
+def _check_readers(
+    service: str, serving: Endpoint, new: Endpoint, on_event: EventSink, allow: bool
+) -> None:
+    found = unreadable_events(serving, new)
+    if isinstance(found, str):
+        on_event(UpEvent(service, "check", f"warning: {found}"))
+        return
+    if not found:
+        on_event(UpEvent(service, "check", f"{serving.color} reads {new.color}'s events"))
+        return
+    lines = "; ".join(problem.line() for problem in found)
+    if allow:
+        on_event(UpEvent(service, "check", f"warning: {serving.color} cannot read: {lines}"))
+        return
+    raise UserError(
+        f"{service}: {serving.color} could not read {new.color}'s events: {lines}",
+        hint="bump the contract's schema_version with an upcaster and release the readers "
+        "first, or pass --allow-breaking-events",
+    )
+
+
+def _wait_registered(registry: RegistryApi, service: str, color: str, count: int) -> list[Endpoint]:
     deadline = time.monotonic() + REGISTRATION_TIMEOUT_S
     while time.monotonic() < deadline:
-        if sum(1 for e in registry.endpoints(service) if e.color == color) >= count:
-            return
+        found = [e for e in registry.endpoints(service) if e.color == color]
+        if len(found) >= count:
+            return found
         time.sleep(0.2)
     raise UserError(
         f"the {color} instances of {service} did not register within "

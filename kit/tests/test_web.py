@@ -158,3 +158,17 @@ def test_background_tasks_run_and_restart_and_stop() -> None:
         assert hooks == ["start"]
     assert runs == [1]
     assert hooks == ["start", "stop"]
+
+
+def test_the_contracts_the_process_loaded_are_served(client: TestClient) -> None:
+    from ecomkit.contracts import CONTRACTS, OrderCreated
+
+    answer = client.get("/contracts")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["format"] == 1 and len(body["events"]) == len(CONTRACTS)
+    created = body["events"]["OrderCreated"]
+    assert created["version"] == OrderCreated.schema_version
+    assert created["topic"] == str(OrderCreated.topic)
+    assert "order_id" in created["schema"]["properties"]
+    assert "/contracts" not in client.get("/openapi.json").json()["paths"]

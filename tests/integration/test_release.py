@@ -87,6 +87,27 @@ def test_a_destructive_migration_is_refused_and_nothing_starts(
     assert stack.ecomctl("switch", "order").returncode != 0, "and nothing to switch to"
 
 
+def test_a_release_whose_events_the_serving_color_cannot_read_is_stopped_again(
+    stack: SagaStack, tmp_path: Path
+) -> None:
+    # The new version brings its own kit, in which OrderCreated lost its `email` field.
+    code = tmp_path / "order"
+    shutil.copytree(stack.workspace / "services" / "order", code)
+    kit = Path(__file__).resolve().parents[2] / "kit" / "src" / "ecomkit"
+    shutil.copytree(kit, code / "src" / "ecomkit", ignore=shutil.ignore_patterns("__pycache__"))
+    orders = code / "src" / "ecomkit" / "contracts" / "orders.py"
+    text = orders.read_text()
+    assert "    email: str | None\n" in text
+    orders.write_text(text.replace("    email: str | None\n", "", 1))
+
+    refused = stack.ecomctl("deploy", "order", "--from", str(code))
+    assert refused.returncode != 0
+    assert "could not read" in refused.stderr and "OrderCreated" in refused.stderr, refused.stderr
+    assert "email" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(_traffic(stack)["order"]) == 1, "the new color was stopped again"
+    assert stack.ecomctl("switch", "order").returncode != 0, "and nothing to switch to"
+
+
 def test_ctrl_c_mid_switch_keeps_weights_then_rollback_restores_the_serving_color(
     stack: SagaStack,
 ) -> None:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
@@ -65,6 +66,7 @@ def create_app(
     app.include_router(health_router(readiness or {}))
     app.include_router(admin_router())
     app.add_api_route("/metrics", _metrics, include_in_schema=False)
+    app.add_api_route("/contracts", _contracts, include_in_schema=False)
     for router in routers:
         app.include_router(router)
     # Added innermost first: the context middleware wraps everything else.
@@ -86,6 +88,14 @@ def create_app(
 
 async def _metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _contracts() -> dict[str, Any]:
+    """The event contracts this process loaded: a release checks that the color it
+    replaces can read the events of the new one (ecomctl deploy)."""
+    from ecomkit.contracts import describe  # on first use: the contracts load pydantic models
+
+    return describe()
 
 
 def _tracer_provider(settings: ServiceSettings) -> TracerProvider:

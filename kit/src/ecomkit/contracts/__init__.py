@@ -21,6 +21,7 @@ from ecomkit.contracts.base import (
     Upcaster,
 )
 from ecomkit.contracts.catalog import ProductChanged, ReviewAdded
+from ecomkit.contracts.describe import describe
 from ecomkit.contracts.inventory import (
     InventoryReservationFailed,
     InventoryReserved,
@@ -66,5 +67,6 @@ __all__ = [
     "UnknownEventType",
     "UnknownSchemaVersion",
     "Upcaster",
+    "describe",
     "parse",
 ]
