@@ -7,10 +7,31 @@ from dataclasses import dataclass, field
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from ecomctl.rollout.routing import RegistryApi
+from ecomctl.rollout.routing import Endpoint, RegistryApi
 from ecomctl.rollout.switch import Ports
 
 RPS = 40.0  # the fake traffic of the whole service
+
+
+def registry_answer(
+    request: httpx.Request, endpoints: list[Endpoint]
+) -> tuple[httpx.Response, tuple[str, int] | None]:
+    """What the registry answers: the instances to a GET, and (instance, weight) of a PUT."""
+    if request.method == "GET":
+        instances = [
+            {
+                "instance_id": e.instance_id,
+                "url": e.url,
+                "weight": e.weight,
+                "metadata": {"color": e.color, "version": e.version},
+                "status": "UP",
+            }
+            for e in endpoints
+        ]
+        return httpx.Response(200, json={"instances": instances}), None
+    instance_id = request.url.path.split("/")[-2]
+    weight = int(httpx.Response(200, content=request.content).json()["weight"])
+    return httpx.Response(200, json={}), (instance_id, weight)
 
 
 @dataclass
@@ -58,26 +79,14 @@ class FakeStack:
 
     # the registry's HTTP API
     def handle(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "GET":
-            return httpx.Response(
-                200,
-                json={
-                    "instances": [
-                        {
-                            "instance_id": i.instance_id,
-                            "url": f"http://fake/{i.instance_id}",
-                            "weight": i.weight,
-                            "metadata": {"color": i.color, "version": "1"},
-                        }
-                        for i in self.instances.values()
-                    ]
-                },
-            )
-        instance_id = request.url.path.split("/")[-2]
-        self.instances[instance_id].weight = int(
-            httpx.Response(200, content=request.content).json()["weight"]
-        )
-        return httpx.Response(200, json={})
+        endpoints = [
+            Endpoint("order", i.instance_id, f"http://fake/{i.instance_id}", i.color, "1", i.weight)
+            for i in self.instances.values()
+        ]
+        answer, put = registry_answer(request, endpoints)
+        if put is not None:
+            self.instances[put[0]].weight = put[1]
+        return answer
 
     def sleep(self, seconds: float) -> None:
         self.sleeps += 1

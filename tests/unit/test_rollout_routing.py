@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 import pytest
 from hypothesis import given
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 
 from ecomctl.errors import UserError
 from ecomctl.rollout.routing import Endpoint, RegistryApi, apply_split, share_of, split_weights
+from tests.unit.rollout_fakes import registry_answer
 
 
 def endpoint(instance_id: str, color: str, weight: int = 100) -> Endpoint:
@@ -74,27 +77,12 @@ class FakeRegistry:
         self.puts: list[tuple[str, int]] = []
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "GET":
-            return httpx.Response(
-                200,
-                json={
-                    "instances": [
-                        {
-                            "instance_id": e.instance_id,
-                            "url": e.url,
-                            "weight": self.weights[e.instance_id],
-                            "metadata": {"color": e.color, "version": e.version},
-                            "status": "UP",
-                        }
-                        for e in self.endpoints
-                    ]
-                },
-            )
-        instance_id = request.url.path.split("/")[-2]
-        weight = int(httpx.Response(200, content=request.content).json()["weight"])
-        self.weights[instance_id] = weight
-        self.puts.append((instance_id, weight))
-        return httpx.Response(200, json={})
+        now = [replace(e, weight=self.weights[e.instance_id]) for e in self.endpoints]
+        answer, put = registry_answer(request, now)
+        if put is not None:
+            self.weights[put[0]] = put[1]
+            self.puts.append(put)
+        return answer
 
 
 def api(fake: FakeRegistry) -> RegistryApi:
