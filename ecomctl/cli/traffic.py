@@ -78,6 +78,26 @@ def parse_steps(text: str) -> list[int]:
     return steps
 
 
+def parse_shares(text: str) -> dict[str, int]:
+    """'blue=90,green=10' (or 'green=10': the other color takes the rest) -> percents."""
+    shares: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        color, sep, value = part.partition("=")
+        release.check_color(color.strip())
+        try:
+            share = int(value.strip().rstrip("%")) if sep else -1
+        except ValueError:
+            share = -1
+        if not 0 <= share <= 100:
+            raise UsageError(f"{part!r}: write COLOR=PERCENT, e.g. blue=90,green=10")
+        shares[color.strip()] = share
+    if not shares:
+        raise UsageError(f"{text!r}: write COLOR=PERCENT, e.g. blue=90,green=10")
+    if len(shares) == 2 and sum(shares.values()) != 100:
+        raise UsageError(f"{text!r}: the shares add up to {sum(shares.values())}%, not 100%")
+    return shares
+
+
 def parse_env(pairs: list[str]) -> dict[str, str]:
     env: dict[str, str] = {}
     for pair in pairs:
@@ -406,6 +426,37 @@ def rollback(
     rollout = release.rollback(tgt, service, emit=board.emit, on_event=lambda e: None)
     if not json_out:
         output.success(f"{service}: all traffic on {rollout.stable}; {rollout.canary} stopped")
+
+
+# ---- traffic set ----------------------------------------------------------------------------
+@traffic_app.command("set")
+def set_shares(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="The service whose traffic is split.")],
+    shares: Annotated[str, typer.Argument(help="COLOR=PERCENT[,COLOR=PERCENT], adding to 100.")],
+    json_out: DocumentOption = False,
+) -> None:
+    """Split a service's traffic between its two colors by hand, no gates (a manual step).
+
+    The release stays open: `ecomctl switch SERVICE` goes on with the gated steps,
+    `ecomctl rollback SERVICE` aborts it. Refused while a switch moves the service.
+
+    Examples:
+
+      ecomctl traffic set order green=10
+
+      ecomctl traffic set order blue=50,green=50
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    wanted = parse_shares(shares)
+    rollout = release.set_traffic(cli.target(), service, wanted)
+    if json_out:
+        output.json(rollout.to_dict())
+        return
+    output.success(
+        f"{service}: {rollout.canary} {rollout.weight}%, {rollout.stable} {100 - rollout.weight}%"
+    )
 
 
 # ---- traffic status -------------------------------------------------------------------------

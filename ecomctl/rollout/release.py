@@ -360,6 +360,34 @@ def rollback(tgt: Target, service: str, *, emit: Emit, on_event: EventSink) -> R
     return rollout
 
 
+# ---- traffic set ----------------------------------------------------------------------------
+def set_traffic(tgt: Target, service: str, shares: dict[str, int]) -> Rollout:
+    """Puts `shares` (percent by color) in force for the open release of `service`."""
+    check_releasable(tgt, service)
+    open_rollout(tgt, service)
+    with rollout_state.exclusive(tgt.workspace, service):
+        rollout = open_rollout(tgt, service)  # as it is now that we hold the lock
+        if rollout.canary in shares:
+            percent = shares[rollout.canary]
+        else:
+            percent = 100 - shares[rollout.stable]
+        ports = stack_ports(tgt, on_event=lambda _event: None)
+        endpoints = routing.apply_split(
+            ports.registry,
+            service,
+            stable=rollout.stable,
+            canary=rollout.canary,
+            canary_percent=percent,
+        )
+        ports.settle(service, {e.instance_id: e.weight for e in endpoints})
+        rollout.weight = percent
+        if rollout.phase == "switching":  # its driver is gone, or the lock would be held
+            rollout.phase = "interrupted"
+        rollout.record({"event": "weights", "weight": percent, "by": "traffic set"})
+        rollout_state.save(tgt.workspace, rollout)
+    return rollout
+
+
 # ---- traffic status -------------------------------------------------------------------------
 def endpoints_by_service(tgt: Target) -> dict[str, list[Endpoint]]:
     stack = running_stack(tgt)

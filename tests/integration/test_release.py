@@ -136,6 +136,20 @@ def test_ctrl_c_mid_switch_keeps_weights_then_rollback_restores_the_serving_colo
     _scenario(stack, "order-happy-path")
 
 
+def test_traffic_set_splits_by_hand_and_rollback_undoes_it(stack: SagaStack) -> None:
+    serving = _traffic(stack)["order"][0]["color"]
+    assert stack.ecomctl("deploy", "order").returncode == 0
+    new = "green" if serving == "blue" else "blue"
+    manual = stack.ecomctl("traffic", "set", "order", f"{new}=30")
+    assert manual.returncode == 0, manual.stderr
+    assert {r["color"]: r["share"] for r in _traffic(stack)["order"]} == {serving: 70, new: 30}
+    refused = stack.ecomctl("traffic", "set", "order", f"{serving}=70,{new}=20")
+    assert refused.returncode != 0 and "add up to 90%, not 100%" in refused.stderr
+    assert {r["color"]: r["share"] for r in _traffic(stack)["order"]} == {serving: 70, new: 30}
+    assert stack.ecomctl("rollback", "order").returncode == 0
+    assert [(r["color"], r["share"]) for r in _traffic(stack)["order"]] == [(serving, 100)]
+
+
 def test_bad_input_is_one_line_and_changes_nothing(stack: SagaStack) -> None:
     before = _traffic(stack)
     cases = [
@@ -145,6 +159,8 @@ def test_bad_input_is_one_line_and_changes_nothing(stack: SagaStack) -> None:
         (("switch", "order", "--steps", "10,200"), "--steps"),
         (("switch", "order"), "has no new version deployed"),
         (("rollback", "order"), "has no new version deployed"),
+        (("traffic", "set", "order", "green=10"), "has no new version deployed"),
+        (("traffic", "set", "order", "blue=70,green=20"), "add up to 90%, not 100%"),
     ]
     for args, expected in cases:
         result = stack.ecomctl(*args)
