@@ -155,6 +155,45 @@ def test_multi_item_orders_race_all_or_nothing_without_deadlock(inventory: Inven
         assert (level["availableStock"], level["reservedStock"]) == (0, 3)
 
 
+async def _reserve_and_cancel_at_once(base: str, product: int, orders: list[int]) -> None:
+    """Each order's reservation and its cancellation sent together, in either order: what
+    two instances consuming OrderCreated and OrderCancelled at once do (a release)."""
+    limits = httpx.Limits(max_connections=2 * len(orders))
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        calls = []
+        for order_id in orders:
+            reserve = client.post(
+                "/api/inventory/reserve",
+                headers=SERVICE,
+                json={"orderId": order_id, "items": [{"productId": product, "quantity": 1}]},
+            )
+            cancel = client.post(
+                "/api/inventory/release",
+                headers=SERVICE,
+                json={"orderId": order_id, "reason": "cancelled by the user"},
+            )
+            calls += [reserve, cancel] if order_id % 2 else [cancel, reserve]
+        answers = await asyncio.gather(*calls)
+    assert all(a.status_code in (200, 409) for a in answers), [a.text for a in answers]
+
+
+def test_a_cancellation_racing_its_reservation_never_leaves_stock_held(
+    inventory: Inventory,
+) -> None:
+    product = high_id()
+    inventory.stock(product, 100)
+    orders = [high_id() for _ in range(40)]
+    asyncio.run(_reserve_and_cancel_at_once(inventory.service.url, product, orders))
+    level = inventory.level(product)
+    held = inventory.sql(
+        "SELECT order_id FROM reservations WHERE product_id = %s AND status = 'RESERVED'",
+        product,
+    )
+    # Every order was cancelled: whichever came first, nothing may stay reserved.
+    assert (level["availableStock"], level["reservedStock"]) == (100, 0), (level, held)
+    conserved(inventory, product, 100)
+
+
 def order_created(order_id: int, user_id: int, *lines: tuple[int, int, str]) -> OrderCreated:
     items = [OrderLineItem(product_id=p, quantity=q, price=Decimal(price)) for p, q, price in lines]
     return OrderCreated(

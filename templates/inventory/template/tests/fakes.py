@@ -89,7 +89,7 @@ class FakeReservationRepository(ReservationRepository):
         }
         return sorted(late)[:limit]
 
-    async def cancelled_reason(self, order_id: int) -> str | None:
+    async def cancelled_reason(self, order_id: int, *, for_update: bool = False) -> str | None:
         return self.state.cancelled.get(order_id)
 
     async def add_cancelled(self, order_id: int, reason: str) -> None:

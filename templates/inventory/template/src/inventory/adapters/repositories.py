@@ -57,8 +57,9 @@ class ReservationRepository(abc.ABC):
         """Orders holding a RESERVED reservation whose expires_at passed."""
 
     @abc.abstractmethod
-    async def cancelled_reason(self, order_id: int) -> str | None:
-        """Why the order was cancelled before we reserved anything (a tombstone)."""
+    async def cancelled_reason(self, order_id: int, *, for_update: bool = False) -> str | None:
+        """Why the order was cancelled before we reserved anything (a tombstone).
+        `for_update` reads the latest, waiting for a cancellation being written."""
 
     @abc.abstractmethod
     async def add_cancelled(self, order_id: int, reason: str) -> None: ...
@@ -160,8 +161,10 @@ class MysqlReservationRepository(ReservationRepository):
         )
         return [int(i) for i in await self.session.scalars(query)]
 
-    async def cancelled_reason(self, order_id: int) -> str | None:
+    async def cancelled_reason(self, order_id: int, *, for_update: bool = False) -> str | None:
         query = select(cancelled_orders.c.reason).where(cancelled_orders.c.order_id == order_id)
+        if for_update:
+            query = query.with_for_update()
         reason = await self.session.scalar(query)
         return None if reason is None else str(reason)
 

@@ -82,6 +82,16 @@ async def reserve_stock(cmd: commands.ReserveStock, deps: Dependencies) -> Reser
             result = await _refuse(uow, cmd, missing)
         else:
             result = await _reserve(uow, cmd, wanted, levels, deps)
+            # A cancellation handled at the same time (another instance, or the HTTP
+            # route) may have found no reservation and left a tombstone: read it now that
+            # ours are written, waiting for one being written. release_stock reads the
+            # reservations again after its tombstone the same way, so one of the two
+            # always sees the other (or they deadlock, and the bus retries the loser).
+            cancelled = await uow.reservations.cancelled_reason(cmd.order_id, for_update=True)
+            if cancelled is not None:
+                await uow.rollback()
+                return ReservationResult(cmd.order_id, Outcome.FAILED, [], reason=cancelled,
+                                         replayed=True)
         await uow.commit()
     return result
 
@@ -161,8 +171,11 @@ async def release_stock(cmd: commands.ReleaseStock, deps: Dependencies) -> list[
             # Cancelled before OrderCreated reached us: refuse that reservation later.
             if await uow.reservations.cancelled_reason(cmd.order_id) is None:
                 await uow.reservations.add_cancelled(cmd.order_id, cmd.reason)
+            # A reservation written meanwhile (see reserve_stock) is released here.
+            existing = await uow.reservations.for_order(cmd.order_id, for_update=True)
+            if not existing:
                 await uow.commit()
-            return []
+                return []
         held = [r for r in existing if r.status is ReservationStatus.RESERVED]
         levels = await uow.stock.lock([r.product_id for r in held])
         for reservation in held:
