@@ -4,7 +4,7 @@ An order id is resolved by the order service itself (`GET /api/orders/{id}` answ
 `traceId` it recorded when the order was placed), called with a short-lived SERVICE token
 signed with the workspace's own secret — ecomctl does not read another service's tables.
 Spans reach Zipkin in batches (every few seconds per service), so a fresh trace is polled
-until its span count stops growing.
+until its last span is old enough for every batch to have arrived.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from ecomctl.traces.zipkin import ZipkinClient
 ORDER_ID = re.compile(r"^[1-9][0-9]{0,18}$")
 TRACE_ID = re.compile(r"^(?:[0-9a-f]{16}|[0-9a-f]{32})$")
 TOKEN_TTL_S = 60
+# The SDK's batch processor sends a service's spans at least every 5 s: a trace whose last
+# span ended longer ago than this is all in Zipkin.
+EXPORT_DELAY_S = 6.0
 SERVICE_USER_ID = 0
 
 
@@ -112,13 +115,15 @@ def wait_for_spans(
     wait_s: float,
     poll_s: float,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
 ) -> list[dict[str, Any]]:
-    """The trace once two polls in a row return the same spans (or the wait is over)."""
+    """The trace once it is complete: its last span ended over EXPORT_DELAY_S ago (every
+    service has sent its batch since) — at once for an old trace — or whatever Zipkin
+    holds when `wait_s` is over (a saga still running)."""
     deadline = time.monotonic() + wait_s
-    previous: list[dict[str, Any]] = []
     while True:
         spans = zipkin.trace(trace_id)
-        if spans and len(spans) == len(previous):
+        if spans and clock() - _last_end_s(spans) >= EXPORT_DELAY_S:
             return spans
         if time.monotonic() >= deadline:
             if spans:
@@ -128,8 +133,12 @@ def wait_for_spans(
                 hint="services send spans in batches every few seconds; "
                 "try again, and check that the services run with ECOM_ZIPKIN_URL set",
             )
-        previous = spans
         sleep(poll_s)
+
+
+def _last_end_s(spans: list[dict[str, Any]]) -> float:
+    """When the trace's last span ended (Zipkin times are microseconds since the epoch)."""
+    return max(int(s.get("timestamp") or 0) + int(s.get("duration") or 0) for s in spans) / 1e6
 
 
 def trace_id_of_order(orders: OrderService, order_id: int) -> str:

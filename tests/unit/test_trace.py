@@ -150,11 +150,23 @@ class GrowingZipkin(ZipkinClient):
         return self.spans[: self.polls * self.per_poll]
 
 
-def test_waits_until_the_span_count_stops_growing() -> None:
+def test_a_fresh_trace_is_polled_until_every_batch_can_have_arrived() -> None:
     spans = recorded("paid")
     zipkin = GrowingZipkin(spans, per_poll=10)
-    got = wait_for_spans(zipkin, "t", wait_s=60, poll_s=0, sleep=lambda _s: None)
-    assert len(got) == len(spans) and zipkin.polls == 4  # 10, 20, 27, 27
+    last_end = max(s["timestamp"] + s["duration"] for s in spans) / 1e6
+    now = [last_end + 1.0]  # one second after the trace's last span: batches still coming
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    got = wait_for_spans(zipkin, "t", wait_s=60, poll_s=2, sleep=sleep, clock=lambda: now[0])
+    assert len(got) == len(spans) and zipkin.polls == 4  # at +1, +3, +5, +7 s
+
+
+def test_an_old_trace_is_read_once() -> None:
+    zipkin = GrowingZipkin(recorded("paid"), per_poll=100)
+    assert len(wait_for_spans(zipkin, "t", wait_s=60, poll_s=1)) == 27
+    assert zipkin.polls == 1
 
 
 def test_a_trace_never_seen_is_a_clear_error() -> None:
