@@ -93,17 +93,17 @@ def _place(
 
 
 def _read_trace(zipkin: str, trace_id: str, timeout_s: float = 45) -> list[dict[str, Any]]:
-    """The trace once every saga service's spans arrived and two reads agree (services
-    export in batches, every few seconds)."""
-    deadline, previous = time.monotonic() + timeout_s, -1
+    """The whole trace: every saga service's spans are in, and its last span ended over 6 s
+    ago (services export in batches, at least every 5 s)."""
+    deadline = time.monotonic() + timeout_s
     spans: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         response = httpx.get(f"{zipkin}/api/v2/trace/{trace_id}", timeout=10)
         spans = response.json() if response.status_code == 200 else []
-        if len(spans) == previous and _services(spans) >= SERVICES:
+        ends = [s["timestamp"] + s.get("duration", 0) for s in spans]
+        if _services(spans) >= SERVICES and time.time() - max(ends) / 1e6 >= 6:
             return spans
-        previous = len(spans)
-        time.sleep(1.5)
+        time.sleep(1)
     pytest.fail(f"trace {trace_id} incomplete after {timeout_s} s: {_services(spans)}")
 
 
