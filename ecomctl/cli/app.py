@@ -21,6 +21,7 @@ from ecomctl.cli import (
     loadtest,
     render,
     scenario,
+    trace,
     traffic,
     users,
 )
@@ -89,6 +90,7 @@ scenario.register(app)
 loadtest.register(app)
 bench.register(app)
 traffic.register(app)
+trace.register(app)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
 try:  # the migrate group arrives with its own module

@@ -75,6 +75,10 @@ class Output:
             table.add_row(*("" if cell is None else str(cell) for cell in row))
         self.out.print(table)
 
+    def show(self, renderable: Any) -> None:
+        """A rich renderable (a tree, a panel) built by the command."""
+        self.out.print(renderable)
+
     def line(self, prefix: str, text: str, style: str) -> None:
         self.out.print(Text.assemble((f"{prefix} | ", style), text), soft_wrap=True)
 

@@ -20,6 +20,7 @@ class Endpoints:
     mailpit: str
     stripe: str
     port_offset: int
+    zipkin: str = ""
 
     def service(self, name: str) -> str:
         return self.services[name]
@@ -47,6 +48,7 @@ def endpoints(stack: Stack, *, offset: int) -> Endpoints:
         mailpit=url(smtp.extra_ports.get("http", 8025)) if smtp else "",
         stripe=url(infra["stripe"].port) if "stripe" in infra else "",
         port_offset=offset,
+        zipkin=url(infra["zipkin"].port) if "zipkin" in infra else "",
     )
 
 

@@ -8,7 +8,7 @@ on its own port offset, once per session.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,14 +35,17 @@ class SagaStack:
         return target(workspace=self.workspace, stack_file=None, create=False)
 
 
-def own_workspace(root: Path, offset: int = OWN_OFFSET) -> Iterator[SagaStack]:
-    """A workspace of its own running every saga service (and the infra they use)."""
+def own_workspace(
+    root: Path, offset: int = OWN_OFFSET, extra: Sequence[str] = ()
+) -> Iterator[SagaStack]:
+    """A workspace of its own running every saga service (and the infra they use), plus
+    the `extra` components asked for (zipkin, for the trace tests)."""
     assert run_ecomctl("init", str(root)).returncode == 0
     stack = yaml.safe_load((root / "ecomctl.yaml").read_text())
     for spec in stack["services"].values():
         spec["enabled"] = True
     (root / "ecomctl.yaml").write_text(yaml.safe_dump(stack, sort_keys=False))
-    names = ",".join([*SAGA, "registry"])
+    names = ",".join([*SAGA, "registry", *extra])
     up = run_ecomctl(
         "-w", str(root), "up", "--runtime", "local", "--yes", "--json", "--only", names,
         "--port-offset", str(offset), timeout=1200,

@@ -41,10 +41,16 @@ from tenacity import (
 )
 
 from ecomkit.context import correlation_id_var
-from ecomkit.events import HEADER_CORRELATION_ID, UndecodableEvent, decode
+from ecomkit.events import HEADER_CORRELATION_ID, HEADER_EVENT_TYPE, UndecodableEvent, decode
 from ecomkit.inbox import Handler, Inbox
-from ecomkit.kafka import Headers, Producer, create_consumer, create_producer, ensure_topics
-from ecomkit.tracing import context_from_headers, kafka_headers_to_dict
+from ecomkit.kafka import Producer, create_consumer, create_producer, ensure_topics
+from ecomkit.tracing import (
+    context_from_headers,
+    current_trace_headers,
+    kafka_headers_to_dict,
+    mark_failed,
+    producer_span,
+)
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("ecomkit.consumer")
@@ -126,8 +132,17 @@ class RecordProcessor:
                 f"consume {record.topic}",
                 context=context_from_headers(headers),
                 kind=trace.SpanKind.CONSUMER,
-                attributes={"messaging.destination.name": record.topic},
-            ):
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": record.topic,
+                    "messaging.consumer.group.name": self._name,
+                    "messaging.kafka.message.offset": record.offset,
+                    "messaging.destination.partition.id": str(record.partition),
+                },
+            ) as span:
+                event_type = headers.get(HEADER_EVENT_TYPE)
+                if event_type:
+                    span.set_attribute("event.type", event_type)
                 return await self._process(record)
         finally:
             correlation_id_var.reset(token)
@@ -150,8 +165,13 @@ class RecordProcessor:
                     attempts += 1
                     try:
                         handled = await self._inbox.handle(envelope, self._name, self._handler)
-                    except Exception:
+                    except Exception as failed:
                         EVENT_FAILURES.labels(self._name, record.topic).inc()
+                        # A retry shows in the trace as an event of the consumer span.
+                        trace.get_current_span().add_event(
+                            "attempt failed",
+                            {"attempt": attempts, "error": f"{type(failed).__name__}: {failed}"},
+                        )
                         raise
             return "handled" if handled else "duplicate"
         except RetryError as exc:
@@ -168,11 +188,19 @@ class RecordProcessor:
             max(attempts, 1),
             error,
         )
+        mark_failed(trace.get_current_span(), error or "dead-lettered")
         await self.dead_letter(record, error, max(attempts, 1))
         return "dead-lettered"
 
     async def dead_letter(self, record: Record, error: BaseException | None, attempts: int) -> None:
-        headers: Headers = [(k, v) for k, v in (record.headers or []) if not k.startswith("dlq-")]
+        kept = {
+            k: v
+            for k, v in kafka_headers_to_dict(record.headers).items()
+            if not k.startswith("dlq-")
+        }
+        # The DLQ hop is a producer span of its own, under this consumer's span (current).
+        parent = {**kept, **current_trace_headers()}
+        span, headers = producer_span(record.topic + DLQ_SUFFIX, parent)
         headers += [
             (HEADER_DLQ_ERROR, f"{type(error).__name__}: {error}"[:1000].encode()),
             (HEADER_DLQ_ATTEMPTS, str(attempts).encode()),
@@ -180,9 +208,15 @@ class RecordProcessor:
             (HEADER_DLQ_ORIGINAL_PARTITION, str(record.partition).encode()),
             (HEADER_DLQ_ORIGINAL_OFFSET, str(record.offset).encode()),
         ]
-        await self._dlq.send_and_wait(
-            record.topic + DLQ_SUFFIX, record.value, key=record.key, headers=headers
-        )
+        try:
+            await self._dlq.send_and_wait(
+                record.topic + DLQ_SUFFIX, record.value, key=record.key, headers=headers
+            )
+        except Exception as failure:
+            mark_failed(span, failure)
+            raise
+        finally:
+            span.end()
 
 
 class EventConsumer:

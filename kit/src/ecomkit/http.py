@@ -32,7 +32,7 @@ from ecomkit.context import current_correlation_id
 from ecomkit.problems import ServiceUnavailable
 from ecomkit.registry_client import Instance, Registry
 from ecomkit.settings import ServiceSettings
-from ecomkit.tracing import current_trace_headers
+from ecomkit.tracing import client_span, current_trace_headers
 from ecomkit.upstream_pool import (
     Origin,
     UpstreamConnectTimeout,
@@ -179,20 +179,27 @@ class ServiceClient:
         base = await self.base_url()
         url = f"{base}/{target.lstrip('/')}"
         path = "/" + url.split("://", 1)[-1].partition("/")[2]  # what follows host:port
-        merged = {name.lower(): value for name, value in self._propagated_headers().items()}
-        merged.update(headers)  # already lower-case (request)
-        pairs = [(name.encode(), value.encode()) for name, value in merged.items()]
-        breaker = await self._breakers.get_breaker(self.name)
-        async with breaker:
-            upstream = await self._pool.request(method, Origin.parse(base), path, pairs, body)
-            response = ServiceResponse(
-                status_code=upstream.status,
-                content=await upstream.read(),
-                headers={k.decode("latin-1"): v.decode("latin-1") for k, v in upstream.headers},
-                url=url,
-            )
-            if response.status_code >= 500:
-                raise UpstreamFailed(method, response)
+        # One client span per attempt (a retry shows as a second one); the callee's server
+        # span is its child through the traceparent sent below.
+        with client_span(
+            f"{method} {self.name}",
+            **{"http.request.method": method, "url.full": url, "peer.service": self.name},
+        ) as span:
+            merged = {name.lower(): value for name, value in self._propagated_headers().items()}
+            merged.update(headers)  # already lower-case (request)
+            pairs = [(name.encode(), value.encode()) for name, value in merged.items()]
+            breaker = await self._breakers.get_breaker(self.name)
+            async with breaker:
+                upstream = await self._pool.request(method, Origin.parse(base), path, pairs, body)
+                response = ServiceResponse(
+                    status_code=upstream.status,
+                    content=await upstream.read(),
+                    headers={k.decode("latin-1"): v.decode("latin-1") for k, v in upstream.headers},
+                    url=url,
+                )
+                span.set_attribute("http.response.status_code", response.status_code)
+                if response.status_code >= 500:
+                    raise UpstreamFailed(method, response)
         return response
 
     @staticmethod

@@ -28,12 +28,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from opentelemetry.trace import Span
 from sqlalchemy import Float, Integer, Row, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ecomkit.db import outbox_committed
 from ecomkit.kafka import Headers, Producer
 from ecomkit.tables import outbox_table
+from ecomkit.tracing import end_when_acked, mark_failed, producer_span
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,19 @@ def message_of(row: Row[Any]) -> tuple[bytes, bytes, Headers]:
     value = json.dumps(row.payload, separators=(",", ":")).encode()
     headers = [(k, str(v).encode()) for k, v in (row.headers or {}).items() if v is not None]
     return row.message_key.encode(), value, headers
+
+
+def traced_message_of(row: Row[Any]) -> tuple[bytes, bytes, Headers, Span]:
+    """`message_of`, with a producer span: a child of the trace the row was written in
+    (its stored traceparent), whose own traceparent the record carries instead, so the
+    consumer's span hangs under this send and the whole order stays one trace."""
+    key, value, _ = message_of(row)
+    stored = {k: str(v) for k, v in (row.headers or {}).items() if v is not None}
+    span, headers = producer_span(row.topic, stored)
+    span.set_attribute("messaging.message.id", str(row.id))
+    span.set_attribute("messaging.kafka.message.key", row.message_key)
+    span.set_attribute("event.type", row.event_type)
+    return key, value, headers, span
 
 
 class OutboxRelay:
@@ -211,8 +226,14 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[Row[Any]]) -> None:
         acks = []
         for row in rows:
-            key, value, headers = message_of(row)
-            acks.append(await self._producer.send(row.topic, value, key=key, headers=headers))
+            key, value, headers, span = traced_message_of(row)
+            try:
+                ack = await self._producer.send(row.topic, value, key=key, headers=headers)
+            except Exception as error:
+                mark_failed(span, error)
+                span.end()
+                raise
+            acks.append(end_when_acked(span, ack))
         await asyncio.gather(*acks)
 
     async def _count_attempt(self, rows: Sequence[Row[Any]]) -> None:

@@ -55,6 +55,15 @@ class UnitOfWorkContract:
         ]
         assert found.payment_method_id == "pm_card_visa" and found.saga_deadline == BASE
 
+    async def test_trace_id_reads_back(self, uow: UowFactory) -> None:
+        order = an_order()
+        order.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+        await self._add(uow, order)
+        assert order.id is not None
+        async with uow() as work:
+            found = await work.orders.get(order.id)
+        assert found is not None and found.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
+
     async def test_unknown_order_is_none(self, uow: UowFactory) -> None:
         async with uow() as work:
             assert await work.orders.get(10**12) is None

@@ -53,6 +53,17 @@ async def test_place_order(client: httpx.AsyncClient) -> None:
     assert response.headers["Location"] == f"/api/orders/{body['id']}"
 
 
+async def test_order_records_the_trace_it_was_placed_in(client: httpx.AsyncClient) -> None:
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    caller = {**ADA, "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"}
+    placed = await client.post("/api/orders", json=ORDER, headers=caller)
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["traceId"] == trace_id
+    # Read back later (another request, another trace): still the trace it was placed in.
+    again = await client.get(f"/api/orders/{placed.json()['id']}", headers=ADA)
+    assert again.json()["traceId"] == trace_id
+
+
 async def test_place_order_needs_a_token_and_valid_items(client: httpx.AsyncClient) -> None:
     assert (await client.post("/api/orders", json=ORDER)).status_code == 401
     empty = await client.post("/api/orders", json={"items": []}, headers=ADA)

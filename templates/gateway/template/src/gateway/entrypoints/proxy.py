@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from ecomkit.tracing import Span, client_span, headers_of, mark_failed, server_span
 from ecomkit.upstream_pool import (
     Origin,
     UpstreamError,
@@ -28,7 +29,15 @@ from gateway.adapters.upstreams import UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker
 from gateway.domain.routes import Route, RouteTable
 from gateway.entrypoints import metrics
-from gateway.entrypoints.asgi import Receive, Scope, Send, random_hex, send_problem, send_whole
+from gateway.entrypoints.asgi import (
+    TRACEPARENT_RE,
+    Receive,
+    Scope,
+    Send,
+    random_hex,
+    send_problem,
+    send_whole,
+)
 from gateway.entrypoints.asgi import valid_traceparent as traceparent_of
 from gateway.service_layer.edge import EdgePolicy, Rejected
 
@@ -97,14 +106,31 @@ class Proxy:
         started = time.perf_counter()
         path: str = scope["path"]
         route = self.routes.match(path)
-        status = await self._handle(scope, receive, send, route)
         route_id = route.id if route else "none"
+        request = _RequestHeaders(scope)
+        # The root of an order's trace (or a child of the caller's traceparent): the
+        # gateway's server span, with one client span per upstream attempt under it.
+        with server_span(
+            f"{scope['method']} {route_id}",
+            traceparent=request.valid_traceparent(),
+            **{"http.request.method": scope["method"], "url.path": path},
+        ) as span:
+            status = await self._handle(scope, receive, send, route, request)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                mark_failed(span, f"HTTP {status}")
         metrics.observe(route_id, scope["method"], status, time.perf_counter() - started)
 
-    async def _handle(self, scope: Scope, receive: Receive, send: Send, route: Route | None) -> int:
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        route: Route | None,
+        request: _RequestHeaders,
+    ) -> int:
         method: str = scope["method"]
         path: str = scope["path"]
-        request = _RequestHeaders(scope)
         reply = [(b"x-request-id", request.request_id.encode())]
         if route is None:
             await send_problem(
@@ -200,9 +226,20 @@ class Proxy:
             tried = instance.url
             last = attempt == attempts - 1
             try:
-                response = await self.pool.request(
-                    method, Origin.parse(instance.url), target, request.forward, body
-                )
+                with client_span(
+                    f"proxy {route.service}",
+                    **{"peer.service": route.service, "server.address": instance.url},
+                ) as span:
+                    response = await self.pool.request(
+                        method,
+                        Origin.parse(instance.url),
+                        target,
+                        [*request.forward, request.traceparent_for(span)],
+                        body,
+                    )
+                    span.set_attribute("http.response.status_code", response.status)
+                    if response.status >= 500:
+                        mark_failed(span, f"HTTP {response.status}")
             except BodyTooLarge:
                 return await self._too_large(send, path, reply)
             except (UpstreamError, UpstreamTimeout) as exc:
@@ -311,6 +348,7 @@ class _RequestHeaders:
         "forward",
         "no_store",
         "request_id",
+        "traceparent",
     )
 
     def __init__(self, scope: Scope) -> None:
@@ -345,12 +383,24 @@ class _RequestHeaders:
             forward.append((key, value))
         self.request_id = request_id or random_hex(128)
         forward.append((b"x-request-id", self.request_id.encode()))
-        forward.append((b"traceparent", traceparent_of(traceparent).encode()))
+        self.traceparent: str | None = traceparent
         client = scope.get("client")
         if client:
             forward.append((b"x-forwarded-for", client[0].encode()))
         forward.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
         self.forward = forward
+
+    def valid_traceparent(self) -> str | None:
+        """The caller's traceparent when well formed (its trace is continued), else None."""
+        if self.traceparent is None or not TRACEPARENT_RE.match(self.traceparent):
+            return None
+        return self.traceparent
+
+    def traceparent_for(self, span: Span) -> tuple[bytes, bytes]:
+        """The upstream's parent is the attempt's client span; without a recording tracer
+        (tests, tracing off) the caller's traceparent, or a new one, still goes out."""
+        value = headers_of(span).get("traceparent") or traceparent_of(self.traceparent)
+        return (b"traceparent", value.encode())
 
 
 def _int_or_none(value: bytes) -> int | None:

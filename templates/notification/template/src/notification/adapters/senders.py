@@ -12,6 +12,7 @@ from email.utils import formatdate
 from typing import Any
 
 import aiosmtplib
+from ecomkit.tracing import client_span
 from pymongo.errors import DuplicateKeyError
 
 from notification.domain.errors import DeliveryFailed
@@ -70,6 +71,12 @@ class SmtpEmailSender:
         self._slots = asyncio.Semaphore(max_sessions)
 
     async def send(self, email: Email) -> str:
+        with client_span(
+            "smtp send", **{"peer.service": "smtp", "server.address": f"{self.host}:{self.port}"}
+        ):
+            return await self._send(email)
+
+    async def _send(self, email: Email) -> str:
         message = mime_message(email, self.sender)
         async with self._slots:
             session, reused = await self._checkout()

@@ -113,6 +113,7 @@ class PostgresOrderRepository(OrderRepository):
             "shipping_address": order.shipping_address,
             "saga_state": order.saga_state.value,
             "saga_deadline": order.saga_deadline,
+            "trace_id": order.trace_id,
         }
         result = await self.session.execute(
             insert(orders).values(**row).returning(orders.c.id, orders.c.created_at)
@@ -214,6 +215,7 @@ def _order(row: Any, items: list[OrderLine]) -> Order:
         shipping_address=row["shipping_address"],
         payment_id=row["payment_id"],
         cancel_reason=row["cancel_reason"],
+        trace_id=row["trace_id"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )

@@ -34,6 +34,7 @@ orders = Table(
     Column("saga_state", String(50), nullable=False),
     Column("saga_deadline", DateTime(timezone=True)),
     Column("cancel_reason", Text),
+    Column("trace_id", String(32)),
     Column("created_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
 )

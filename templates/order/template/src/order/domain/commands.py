@@ -25,6 +25,8 @@ class PlaceOrder(Command):
     payment_method_id: str | None = None
     shipping_address: str | None = None
     idempotency_key: str | None = None
+    trace_id: str | None = None
+    """The request's trace id, recorded with the order (`ecomctl trace ORDER_ID`)."""
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ class Order:
     shipping_address: str | None = None
     payment_id: str | None = None
     cancel_reason: str | None = None
+    trace_id: str | None = None
+    """The trace the order was placed in (32 hex digits): its whole saga is that trace."""
     id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -82,6 +84,7 @@ class Order:
         deadline: datetime,
         payment_method_id: str | None = None,
         shipping_address: str | None = None,
+        trace_id: str | None = None,
     ) -> Order:
         """A new PENDING order; the total is computed here, never taken from a client."""
         total = sum((line.subtotal for line in items), Decimal("0")).quantize(CENT)
@@ -94,6 +97,7 @@ class Order:
             saga_deadline=deadline,
             payment_method_id=payment_method_id,
             shipping_address=shipping_address,
+            trace_id=trace_id,
         )
 
     def can_become(self, status: OrderStatus) -> bool:

@@ -15,6 +15,7 @@ from ecomkit.problems import (
     UnprocessableEntity,
 )
 from ecomkit.service import bus_of
+from ecomkit.tracing import current_trace_id
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 
 from order.domain import commands, errors
@@ -80,6 +81,7 @@ async def place_order(
         payment_method_id=body.payment_method_id,
         shipping_address=body.shipping_address,
         idempotency_key=idempotency_key or None,
+        trace_id=current_trace_id(),
     )
     placed: Placed = await run(bus.handle(command))
     response.headers["Location"] = f"/api/orders/{placed.order.id}"

@@ -48,6 +48,8 @@ class OrderResponse(CamelModel):
     payment_id: str | None
     shipping_address: str | None
     cancel_reason: str | None
+    trace_id: str | None
+    """`traceId`: the trace the order was placed in (`ecomctl trace`, Zipkin)."""
     items: list[ItemOut]
     created_at: datetime | None
     updated_at: datetime | None
@@ -68,6 +70,7 @@ class OrderResponse(CamelModel):
             payment_id=order.payment_id,
             shipping_address=order.shipping_address,
             cancel_reason=order.cancel_reason,
+            trace_id=order.trace_id,
             items=[
                 ItemOut(
                     product_id=i.product_id,

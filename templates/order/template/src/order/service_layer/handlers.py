@@ -102,6 +102,7 @@ async def place_order(cmd: commands.PlaceOrder, deps: Dependencies) -> Placed:
         deadline=now + timedelta(seconds=deps.saga_timeout_s),
         payment_method_id=cmd.payment_method_id,
         shipping_address=cmd.shipping_address,
+        trace_id=cmd.trace_id,
     )
     try:
         async with deps.uow() as uow:
