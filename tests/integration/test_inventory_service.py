@@ -281,6 +281,40 @@ def test_payment_failed_then_order_cancelled_releases_once(inventory: Inventory)
     conserved(inventory, product, 4)
 
 
+def test_two_instances_racing_created_and_cancelled_events_never_hold_stock(
+    inventory: Inventory, tmp_path: Path
+) -> None:
+    """Two instances in one group (a release's two colors): OrderCreated and OrderCancelled
+    of one order travel on different topics, so each may be handled by a different
+    instance at the same moment; every order is cancelled, so nothing may stay held."""
+    second = start_service("inventory", inventory.env, tmp_path)
+    try:
+        wait_group_stable(inventory.kafka, inventory.env["ECOM_SERVICE_NAME"])
+        product = high_id()
+        inventory.stock(product, 100)
+        sent = []
+        for order_id in (high_id() for _ in range(40)):
+            created = order_created(order_id, 9, (product, 1, "2.00"))
+            cancel = OrderCancelled(
+                order_id=order_id, user_id=9, reason="cancelled by the user",
+                previous_status="PENDING",
+            )  # fmt: skip
+            for contract in (created, cancel) if order_id % 2 else (cancel, created):
+                sent.append(str(publish_contract(inventory.kafka, contract).id))
+        marks = ", ".join(["%s"] * len(sent))
+        wait_for(
+            lambda: inventory.sql(
+                f"SELECT COUNT(*) FROM inbox WHERE event_id IN ({marks})", *sent
+            )[0][0] == len(sent),
+            "every event handled",
+        )  # fmt: skip
+    finally:
+        second.stop()
+    level = inventory.level(product)
+    assert (level["availableStock"], level["reservedStock"]) == (100, 0), level
+    conserved(inventory, product, 100)
+
+
 def test_expired_reservations_are_released_by_the_service(inventory: Inventory) -> None:
     product, order_id = high_id(), high_id()
     inventory.stock(product, 2)

@@ -162,3 +162,31 @@ async def test_expiry_releases_and_a_late_payment_sells_from_available(
     assert store.published_types() == ["InventoryUpdated", "InventoryUpdated"]
     assert conserved(store, {1: 5, 2: 5})
     assert EXPIRED_REASON == "reservation expired"
+
+
+async def test_a_cancellation_written_during_the_reservation_undoes_it(
+    bus: MessageBus, store: FakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another instance's OrderCancelled commits its tombstone while this reservation is
+    being written: the reservation's locking read finds it, the whole unit of work is
+    undone, and the retry refuses the order without holding stock."""
+    from tests.fakes import FakeReservationRepository
+
+    await stocked(bus, p1=5, p2=1)
+    store.published.clear()
+    plain = FakeReservationRepository.cancelled_reason
+
+    async def cancelled_meanwhile(
+        self: FakeReservationRepository, order_id: int, *, for_update: bool = False
+    ) -> str | None:
+        if for_update:  # the concurrent release commits just before this locking read,
+            # which (unlike a plain read of this unit of work's view) sees it
+            store.cancelled.setdefault(order_id, "cancelled by the user")
+            self.state.cancelled.setdefault(order_id, "cancelled by the user")
+        return await plain(self, order_id, for_update=for_update)
+
+    monkeypatch.setattr(FakeReservationRepository, "cancelled_reason", cancelled_meanwhile)
+    result = await reserve(bus, 150)
+    assert result.outcome is Outcome.FAILED and result.reason == "cancelled by the user"
+    assert not store.reservations and store.published == []
+    assert (store.stock[1].available, store.stock[1].reserved) == (5, 0)

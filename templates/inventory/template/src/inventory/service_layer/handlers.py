@@ -13,6 +13,7 @@ from typing import Any
 from ecomkit import contracts
 
 from inventory.domain import commands
+from inventory.domain.errors import CancelledMeanwhile
 from inventory.domain.model import (
     Reservation,
     ReservationStatus,
@@ -87,11 +88,11 @@ async def reserve_stock(cmd: commands.ReserveStock, deps: Dependencies) -> Reser
             # ours are written, waiting for one being written. release_stock reads the
             # reservations again after its tombstone the same way, so one of the two
             # always sees the other (or they deadlock, and the bus retries the loser).
-            cancelled = await uow.reservations.cancelled_reason(cmd.order_id, for_update=True)
-            if cancelled is not None:
-                await uow.rollback()
-                return ReservationResult(cmd.order_id, Outcome.FAILED, [], reason=cancelled,
-                                         replayed=True)
+            # Raised, not rolled back here: joined to the inbox's transaction, only the
+            # inbox can undo it (and the consumer retries the event; the bus retries a
+            # request), and the retry finds the tombstone above.
+            if await uow.reservations.cancelled_reason(cmd.order_id, for_update=True) is not None:
+                raise CancelledMeanwhile(cmd.order_id)
         await uow.commit()
     return result
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 from ecomkit.messagebus import MessageBus as KitMessageBus
 from ecomkit.messagebus import Retry, is_mysql_conflict
 
+from inventory.domain.errors import CancelledMeanwhile
 from inventory.service_layer.handlers import HANDLERS, Dependencies
 
 MessageBus = KitMessageBus[Dependencies]
 
 
+def _worth_again(error: BaseException) -> bool:
+    return is_mysql_conflict(error) or isinstance(error, CancelledMeanwhile)
+
+
 def message_bus(deps: Dependencies) -> MessageBus:
-    return KitMessageBus(HANDLERS, deps, retry=Retry(is_mysql_conflict))
+    return KitMessageBus(HANDLERS, deps, retry=Retry(_worth_again))
