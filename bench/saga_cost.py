@@ -116,10 +116,11 @@ MINIMUMS: tuple[Minimum, ...] = (
     Minimum(
         "inventory",
         "sql statements",
-        12,
-        "OrderCreated 5 (inbox, stock FOR UPDATE, stock, reservation, outbox rows in one "
-        "INSERT); OrderPaid 5 (inbox, reservations FOR UPDATE, stock FOR UPDATE, stock, "
-        "reservation); relay 2",
+        13,
+        "OrderCreated 6 (inbox, stock FOR UPDATE, stock, reservation, tombstone FOR UPDATE "
+        "against a cancellation handled at the same time, outbox rows in one INSERT); "
+        "OrderPaid 5 (inbox, reservations FOR UPDATE, stock FOR UPDATE, stock, reservation); "
+        "relay 2",
     ),
     Minimum("inventory", "sql control statements", 3, "COMMIT per transaction (no BEGIN)"),
     # -- SQL: the read-only lookups (MariaDB `users`, `products`). A read needs one
@@ -141,14 +142,21 @@ MINIMUMS: tuple[Minimum, ...] = (
         "per event, one e-mail: a claim before the send and its log entry after (2 writes);"
         " a channel the user cannot receive (no phone: SMS) needs none",
     ),
-    # -- spans exported to Zipkin
-    Minimum("gateway", "spans", 1, "server span of the POST"),
-    Minimum("order", "spans", 3, "POST; 2 events handled"),
+    # -- spans exported to Zipkin: one trace per order (docs/observability.md), a server
+    # span per request, a client span per outgoing call, a producer span per event sent
+    # and a consumer span per event handled
+    Minimum("gateway", "spans", 2, "server span of the POST; client span of its upstream call"),
+    Minimum(
+        "order",
+        "spans",
+        7,
+        "POST; 2 lookups called; 2 events sent (OrderCreated, OrderPaid); 2 events handled",
+    ),
     Minimum("user-auth", "spans", 2, "2 lookups served"),
     Minimum("product-catalog", "spans", 2, "price lookup; InventoryUpdated handled"),
-    Minimum("inventory", "spans", 2, "2 events handled"),
-    Minimum("payment", "spans", 1, "1 event handled"),
-    Minimum("notification", "spans", 3, "3 events handled"),
+    Minimum("inventory", "spans", 4, "2 events handled; 2 sent (InventoryReserved, Updated)"),
+    Minimum("payment", "spans", 3, "1 event handled; the Stripe call; PaymentCompleted sent"),
+    Minimum("notification", "spans", 6, "3 events handled; 3 e-mails sent (SMTP)"),
 )
 
 
