@@ -87,6 +87,15 @@ def normal_sf(z: float) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2))
 
 
+def _too_few(metric: str, n1: int, n2: int, names: tuple[str, str], min_samples: int) -> Comparison:
+    """Too little data to judge: the step is held, not passed."""
+    b, c = names
+    return Comparison(
+        metric, "inconclusive", None, None, n1, n2, None,
+        f"{metric}: too few requests to compare ({b} {n1}, {c} {n2}; need {min_samples} each)",
+    )  # fmt: skip
+
+
 def compare_latency(
     baseline: Histogram,
     canary: Histogram,
@@ -113,11 +122,7 @@ def compare_latency(
     b, c = names  # the colors as the user knows them: the stable one, the new one
     n1, n2 = baseline.count, canary.count
     if n1 < min_samples or n2 < min_samples:
-        return Comparison(
-            "latency", "inconclusive", None, None, n1, n2, None,
-            f"latency: too few requests to compare ({b} {n1}, {c} {n2}; "
-            f"need {min_samples} each)",
-        )  # fmt: skip
+        return _too_few("latency", n1, n2, names, min_samples)
     test = mann_whitney(baseline, canary)
     superiority = test.superiority(n1, n2)
     median_b = 1000 * (baseline.quantile(0.5) or 0.0)
@@ -158,11 +163,7 @@ def compare_errors(
     b, c = names  # the colors as the user knows them: the stable one, the new one
     n1, n2 = baseline.requests, canary.requests
     if n1 < min_samples or n2 < min_samples:
-        return Comparison(
-            "errors", "inconclusive", None, None, n1, n2, None,
-            f"errors: too few requests to compare ({b} {n1}, {c} {n2}; "
-            f"need {min_samples} each)",
-        )  # fmt: skip
+        return _too_few("errors", n1, n2, names, min_samples)
     rate_b, rate_c = baseline.errors / n1, canary.errors / n2
     pooled = (baseline.errors + canary.errors) / (n1 + n2)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
