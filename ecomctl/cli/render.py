@@ -42,3 +42,32 @@ def compose(
         output.json({"path": str(written)})
     else:
         output.success(f"wrote {written}")
+
+
+@app.command("alerts")
+def alerts(
+    ctx: typer.Context,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (default: print on stdout)."),
+    ] = None,
+) -> None:
+    """Print or write the stack's Prometheus rules: the RED recording rules and the alerts
+    (thresholds from `observability.alerts` in the stack file), as every `up` gives them to
+    Prometheus.
+
+    Examples:
+
+      ecomctl render alerts
+
+      ecomctl render alerts -o rules.yml && promtool check rules rules.yml
+    """
+    from ecomctl.alerts import render_rules
+
+    cli = state(ctx)
+    text = render_rules(cli.target().stack)
+    if output_file is None:
+        typer.echo(text, nl=False)
+        return
+    output_file.write_text(text)
+    Output(debug=cli.debug).success(f"wrote {output_file}")

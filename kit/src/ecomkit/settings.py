@@ -52,6 +52,9 @@ class ServiceSettings(BaseSettings):
     registry_weight: int = Field(default=100, ge=0, le=1000)
     """ECOM_REGISTRY_WEIGHT: the weight the instance first registers with. A green
     instance starts at 0 (no traffic until promoted); later the registry's weight wins."""
+    metrics_interval_s: float = Field(default=5.0, gt=0, le=300)
+    """ECOM_METRICS_INTERVAL_S: how often consumer lag, DLQ sizes and the outbox backlog
+    are sampled (each sample is a few queries to Kafka or the database)."""
     faults: str = ""
     """ECOM_FAULTS: injected errors and latency, e.g. "error_rate=0.3,latency_ms=300"
     (ecomkit.faults), to prove that a bad release is caught and rolled back."""
