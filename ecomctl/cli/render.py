@@ -71,3 +71,40 @@ def alerts(
         return
     output_file.write_text(text)
     Output(debug=cli.debug).success(f"wrote {output_file}")
+
+
+@app.command("dashboards")
+def dashboards(
+    ctx: typer.Context,
+    output_dir: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Directory to write into (created if missing)."),
+    ] = Path("grafana"),
+    prometheus_url: Annotated[
+        str,
+        typer.Option("--prometheus-url", help="Where Grafana reaches the stack's Prometheus."),
+    ] = "http://prometheus:9090",
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the written paths as JSON.")
+    ] = False,
+) -> None:
+    """Write Grafana dashboards (services RED, order saga, Kafka, business) and Grafana's
+    provisioning files (the Prometheus data source, the dashboards folder).
+
+    Examples:
+
+      ecomctl render dashboards -o grafana
+
+      ecomctl render dashboards --prometheus-url http://127.0.0.1:9090
+
+    Mount grafana/provisioning at /etc/grafana/provisioning and grafana/dashboards at
+    /var/lib/grafana/dashboards/ecomctl. Without Grafana, `ecomctl top` shows the figures.
+    """
+    from ecomctl.dashboards import write_provisioning
+
+    output = Output(json_mode=json_out, debug=state(ctx).debug)
+    written = write_provisioning(output_dir, prometheus_url)
+    if json_out:
+        output.json({"paths": [str(p) for p in written]})
+    else:
+        output.success(f"wrote {len(written)} files into {output_dir}")
