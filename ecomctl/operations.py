@@ -216,3 +216,17 @@ def render_compose(*, tgt: Target, port_offset: int, output_file: Path | None) -
     # A file the user asked for lands where they will look for it: the workspace root.
     target_file = output_file or tgt.workspace.root / "compose.yaml"
     return write_compose(tgt.stack, tgt.workspace, port_offset=port_offset, path=target_file)
+
+
+def render_helm(*, tgt: Target, output_dir: Path | None, values_file: Path | None) -> Path:
+    from ecomctl.kube.chart import write_chart
+
+    chart_dir = output_dir or tgt.workspace.root / "chart"
+    return write_chart(tgt.stack, tgt.stack_file, chart_dir, values_file)
+
+
+def render_workflow(*, tgt: Target, output_file: Path | None) -> Path:
+    from ecomctl.kube.workflow import write_workflow
+
+    default = tgt.workspace.root / ".github" / "workflows" / f"{tgt.stack.name}.yaml"
+    return write_workflow(tgt.stack, output_file or default)

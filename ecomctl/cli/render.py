@@ -108,3 +108,82 @@ def dashboards(
         output.json({"paths": [str(p) for p in written]})
     else:
         output.success(f"wrote {len(written)} files into {output_dir}")
+
+
+@app.command("helm")
+def helm(
+    ctx: typer.Context,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Chart directory (default: <workspace>/chart)."),
+    ] = None,
+    values_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--values", help="Choices for the cluster: images, infra modes, services, gates."
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Write a Helm chart of the stack for a Kubernetes cluster (docs/kubernetes.md).
+
+    Services as Deployments (or Argo Rollouts with rollouts.enabled), infrastructure as
+    operators' resources (Strimzi, CloudNativePG, MariaDB, ...) or external endpoints.
+
+    Examples:
+
+      ecomctl render helm
+
+      ecomctl render helm -o chart --values cluster.yaml && helm lint chart
+
+      helm upgrade --install shop chart --namespace shop --create-namespace
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    tgt = cli.target(create=output_dir is None)
+    written = operations.render_helm(tgt=tgt, output_dir=output_dir, values_file=values_file)
+    if json_out:
+        output.json({"path": str(written)})
+    else:
+        output.success(f"wrote chart {written}")
+
+
+ci_app = typer.Typer(help="Render CI/CD workflows for the workspace.", no_args_is_help=True)
+app.add_typer(ci_app, name="ci")
+
+
+@ci_app.command("github-actions")
+def github_actions(
+    ctx: typer.Context,
+    output_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Where to write (default: .github/workflows/<stack>.yaml)."
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Write a GitHub Actions workflow: lint, test, build and scan images, push, deploy.
+
+    Set the repository variables IMAGE_REGISTRY, IMAGE_REPOSITORY, RELEASE, NAMESPACE and
+    the secrets IMAGE_REGISTRY_TOKEN, KUBECONFIG; deploy/cluster.yaml holds the chart's
+    --values (docs/kubernetes.md).
+
+    Examples:
+
+      ecomctl render ci github-actions
+
+      ecomctl render ci github-actions -o .github/workflows/deploy.yaml --json
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    tgt = cli.target(create=output_file is None)
+    written = operations.render_workflow(tgt=tgt, output_file=output_file)
+    if json_out:
+        output.json({"path": str(written)})
+    else:
+        output.success(f"wrote {written}")

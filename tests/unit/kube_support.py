@@ -1,0 +1,71 @@
+"""Rendering the chart and running the real Helm on it, for the chart tests.
+
+Helm is built from its Go module by scripts/assets/helm.sh (once per version, cached in
+~/.cache/ecomctl/tools); a test session without it builds it first.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ecomctl.kube.chart import write_chart
+from ecomctl.stack.loader import default_stack_path, load_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures" / "kube"
+HELM_VERSION = "v4.3.2"
+HELM = Path.home() / ".cache" / "ecomctl" / "tools" / f"helm-{HELM_VERSION}" / "helm"
+RELEASE = "shop"
+
+# Value sets beside the defaults: each switches on what the defaults leave off.
+VALUE_SETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "rollouts": {
+        "image": {"registry": "images.example.internal", "digest": "sha256:" + "a" * 64},
+        "rollouts": {
+            "enabled": True,
+            "gates": "success>=99.5%,error<=1%,p95<=250ms,p99<=1s,rps>=1,requests>=20,"
+            "errors<=5,event_failures<=0,dead_lettered<=0,lag<=1000,compare",
+            "canaryWeights": [5, 20, 50],
+        },
+        "services": {
+            "order": {"replicas": 3, "autoscaling": {"minReplicas": 3, "maxReplicas": 12}},
+            "registry": {"existingSecret": "shared-registry"},
+        },
+    },
+    "external": {
+        "ingress": {"className": "traefik", "host": "shop.example.org", "tlsSecret": "shop-tls"},
+        "monitoring": {"serviceMonitor": False},
+        "migrations": {"enabled": False},
+        "infra": {
+            name: {"mode": "external", "external": {"host": f"{name}.managed.internal"}}
+            for name in ("kafka", "postgres", "mysql", "mongo", "redis", "search", "zipkin")
+        }
+        | {"smtp": {"external": {"host": "smtp.example.org", "port": 587}},
+           "stripe": {"external": {"host": "api.stripe.example", "cidr": "10.0.0.0/8"}}},
+        "services": {"notification": {"enabled": False}},
+    },
+}  # fmt: skip
+
+
+def render_chart(tmp_path: Path, values: dict[str, Any]) -> Path:
+    values_file = tmp_path / "values.yaml"
+    values_file.write_text(yaml.safe_dump(values), encoding="utf-8")
+    return write_chart(load_stack(), default_stack_path(), tmp_path / "chart", values_file)
+
+
+def helm(*args: str) -> subprocess.CompletedProcess[str]:
+    if not HELM.exists():
+        subprocess.run(["bash", str(ROOT / "scripts/assets/helm.sh")], check=True, timeout=1800)
+    return subprocess.run([str(HELM), *args], capture_output=True, text=True, timeout=300)
+
+
+def template(chart: Path) -> tuple[str, list[dict[str, Any]]]:
+    """`helm template`'s output and its objects (hooks included)."""
+    done = helm("template", RELEASE, str(chart), "--namespace", "shop")
+    assert done.returncode == 0, done.stderr
+    return done.stdout, [doc for doc in yaml.safe_load_all(done.stdout) if doc]
