@@ -158,7 +158,24 @@ def test_a_paid_order_is_one_trace_across_http_and_kafka(run: Run) -> None:
     stripe = _span(spans, "payment", "stripe create payment_intent")
     assert stripe["kind"] == "CLIENT" and "error" not in stripe.get("tags", {})
     assert _span(spans, "notification", "smtp send")["kind"] == "CLIENT"
+    _assert_store_spans(spans)
     assert not [s["name"] for s in spans if "error" in s.get("tags", {})]
+
+
+def _assert_store_spans(spans: list[dict[str, Any]]) -> None:
+    """Every SQL statement, and the notification's Mongo commands, are client spans of the
+    request or event that ran them (the orphan check has their parents present)."""
+    for service in ("order", "inventory", "payment"):
+        statements = [s for s in _of(spans, service) if "db.statement" in s.get("tags", {})]
+        assert statements, (service, sorted({s["name"] for s in _of(spans, service)}))
+        assert {s["kind"] for s in statements} == {"CLIENT"}
+        assert {s["tags"]["db.system"] for s in statements} <= {"postgresql", "mysql"}
+    mongo = [s for s in _of(spans, "notification") if s["name"].startswith("mongo ")]
+    assert mongo and all(s["tags"]["db.system"] == "mongodb" for s in mongo)
+
+
+def _of(spans: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
+    return [s for s in spans if s["localEndpoint"]["serviceName"] == service]
 
 
 def test_a_declined_card_is_one_trace_with_its_compensations(run: Run) -> None:
