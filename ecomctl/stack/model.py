@@ -91,12 +91,20 @@ class ServiceSpec(_Strict):
         return value
 
 
+class TracingSpec(_Strict):
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """The share of new traces the services keep (ECOM_TRACE_SAMPLE_RATIO). The first
+    span of a trace decides for all of its spans, so an order is traced whole or not at
+    all; every one in development (1.0), fewer under a load test that must not feed Zipkin."""
+
+
 class Stack(_Strict):
     version: Literal[1] = 1
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")
     infra: dict[str, InfraSpec]
     topics: list[TopicSpec] = Field(default_factory=list)
     services: dict[str, ServiceSpec] = Field(default_factory=dict)
+    tracing: TracingSpec = Field(default_factory=TracingSpec)
 
     @field_validator("infra")
     @classmethod
