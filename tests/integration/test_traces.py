@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -215,3 +216,22 @@ def test_ecomctl_trace_errors_are_one_line(run: Run) -> None:
     assert unknown.returncode == 1 and "not in Zipkin" in unknown.stderr
     bad = run.stack.ecomctl("trace", "not-an-id")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_ecomctl_logs_joins_the_lines_of_one_order_across_services(run: Run) -> None:
+    declined = run.declined.order
+    done = run.stack.ecomctl("logs", "--trace", str(declined["id"]), "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["traceId"] == declined["traceId"] and document["orderId"] == declined["id"]
+    lines = document["lines"]
+    assert {line["trace_id"] for line in lines} == {declined["traceId"]}
+    assert {"order", "inventory"} <= {line["service"] for line in lines}
+    times = [datetime.fromisoformat(line["time"]) for line in lines]
+    assert times == sorted(times)
+    assert any("released order" in line["message"] for line in lines)
+    inventory = run.stack.ecomctl("logs", "--trace", declined["traceId"], "--service", "inventory")
+    assert inventory.returncode == 0, inventory.stderr
+    assert "released order" in inventory.stdout and "POST /api/orders" not in inventory.stdout
+    bad = run.stack.ecomctl("logs", "--level", "loud")
+    assert bad.returncode == 2 and "unknown level" in bad.stderr and "Traceback" not in bad.stderr
