@@ -113,6 +113,13 @@ class Observability(_Strict):
     alerts: AlertThresholds = Field(default_factory=AlertThresholds)
 
 
+class TracingSpec(_Strict):
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """The share of new traces the services keep (ECOM_TRACE_SAMPLE_RATIO). The first
+    span of a trace decides for all of its spans, so an order is traced whole or not at
+    all; every one in development (1.0), fewer under a load test that must not feed Zipkin."""
+
+
 class Stack(_Strict):
     version: Literal[1] = 1
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")
@@ -120,6 +127,8 @@ class Stack(_Strict):
     topics: list[TopicSpec] = Field(default_factory=list)
     services: dict[str, ServiceSpec] = Field(default_factory=dict)
     observability: Observability = Field(default_factory=Observability)
+
+    tracing: TracingSpec = Field(default_factory=TracingSpec)
 
     @field_validator("infra")
     @classmethod

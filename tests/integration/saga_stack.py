@@ -77,4 +77,4 @@ def saga_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         platform: Platform = request.getfixturevalue("platform")
         yield SagaStack(platform.workspace)
         return
-    yield from own_workspace(tmp_path_factory.mktemp("saga-ws"))
+    yield from own_workspace(tmp_path_factory.mktemp("saga-ws"), extra=("zipkin",))

@@ -18,12 +18,8 @@ from typing import Any, Self
 from sqlalchemy import event as sa_event
 from sqlalchemy import exc, insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sa_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ecomkit.context import current_correlation_id
@@ -35,7 +31,7 @@ from ecomkit.events import (
     envelope_payload,
 )
 from ecomkit.tables import outbox_table
-from ecomkit.tracing import current_trace_headers
+from ecomkit.tracing import current_trace_headers, trace_sql_statements
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +72,10 @@ def create_engine(url: str, *, ping_after_idle_s: float = 1.0, **overrides: Any)
     ):
         options["pool_reset_on_return"] = None  # see rollback_only_open_transactions
     options.update(overrides)
-    engine = create_async_engine(driver_url, **options)
+    trace_sql_statements()
+    # Looked up now: the instrumentation wraps the module's factory with one that traces
+    # the engine's statements.
+    engine = sa_asyncio.create_async_engine(driver_url, **options)
     if options.get("pool_reset_on_return", "rollback") is None:
         rollback_only_open_transactions(engine)
     if not options.get("pool_pre_ping"):

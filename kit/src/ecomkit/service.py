@@ -31,6 +31,7 @@ from ecomkit.lazy import lazy_app
 from ecomkit.messagebus import MessageBus
 from ecomkit.outbox import OutboxRelay
 from ecomkit.settings import ConsumerSettings, ServiceSettings
+from ecomkit.tracing import instrument_libraries
 from ecomkit.web import Hook, create_app
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def create_service_app(
     if bus is not None:
         app = create_app(settings, title=title, routers=routers)
     else:
+        instrument_libraries()  # before `wire` opens the service's connections
         wiring = wire(settings)
         bus = wiring.bus
         app = create_app(

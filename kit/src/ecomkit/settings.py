@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = ""
     registry_url: str = ""
     zipkin_url: str = ""
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """ECOM_TRACE_SAMPLE_RATIO: the share of new traces kept (the stack's
+    `tracing.sample_ratio`); a trace's spans in every service follow its first one."""
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
     jwt_issuer: str = "ecomctl-user-auth"
     jwt_audience: str = "ecommerce"

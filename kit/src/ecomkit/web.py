@@ -31,7 +31,7 @@ from ecomkit.multiprocess import exposition
 from ecomkit.problem_handlers import install_problem_handlers
 from ecomkit.registry_client import RegistryClient
 from ecomkit.settings import ServiceSettings
-from ecomkit.tracing import create_tracer_provider
+from ecomkit.tracing import create_tracer_provider, instrument_libraries
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +110,10 @@ async def _contracts() -> dict[str, Any]:
 def _tracer_provider(settings: ServiceSettings) -> TracerProvider:
     """Spans always exist (so traceparent is continued and logs carry a trace id); they
     are exported only when ECOM_ZIPKIN_URL is set."""
-    provider = create_tracer_provider(settings.service_name, settings.zipkin_url)
-    if provider is None:
-        provider = TracerProvider()
+    instrument_libraries()
+    provider = create_tracer_provider(
+        settings.service_name, settings.zipkin_url, sample_ratio=settings.trace_sample_ratio
+    )
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
         trace.set_tracer_provider(provider)  # for consumers and the outbox headers
     return provider
