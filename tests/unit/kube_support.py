@@ -35,6 +35,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
             "errors<=5,event_failures<=0,dead_lettered<=0,lag<=1000,compare",
             "canaryWeights": [5, 20, 50],
         },
+        "monitoring": {"alertRulesFile": str(FIXTURES / "alert-rules.yaml")},
         "services": {
             "order": {"replicas": 3, "autoscaling": {"minReplicas": 3, "maxReplicas": 12}},
             "registry": {"existingSecret": "shared-registry"},

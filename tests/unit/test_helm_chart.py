@@ -49,9 +49,6 @@ WITHOUT_CRD = {
     ("kafka.strimzi.io/v1beta2", "Kafka"),
     ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
     ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
-    ("k8s.mariadb.com/v1alpha1", "MariaDB"),
-    ("k8s.mariadb.com/v1alpha1", "Database"),
-    ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
     ("redis.redis.opstreelabs.in/v1beta2", "Redis"),
     ("opensearch.opster.io/v1", "OpenSearchCluster"),
 }
@@ -115,10 +112,10 @@ def test_every_object_is_valid_against_its_schema(
     checked = [validate(obj) for obj in objects]
     assert checked.count("kubernetes") > 30
     if name == "default":
-        assert checked.count("crd") >= 4  # CNPG clusters, ServiceMonitor
+        assert checked.count("crd") >= 9  # CNPG, MariaDB, MongoDB, ServiceMonitor
     if name == "rollouts":
         kinds = {obj["kind"] for obj in objects}
-        assert {"Rollout", "AnalysisTemplate"} <= kinds
+        assert {"Rollout", "AnalysisTemplate", "PrometheusRule"} <= kinds
         assert "Deployment" not in {
             o["kind"] for o in objects if o["metadata"]["name"] != "ecommerce-zipkin"
         }
