@@ -136,6 +136,23 @@ def test_policy_checks_find_only_accepted_failures(
     assert not unexpected, unexpected
 
 
+@pytest.mark.parametrize(
+    "override",
+    [
+        "services.order.replicas=-1",
+        "services.order.env.ECOM_DB_PASSWORD=hunter2",
+        "services.order.env.ECOM_REPLICA=postgresql://u:p@db/orders",
+        "infra.kafka.mode=magic",
+    ],
+)
+def test_helm_itself_refuses_bad_overrides(tmp_path: Path, override: str) -> None:
+    """values.schema.json: `helm install --set` cannot bring in what the render refuses."""
+    chart = render_chart(tmp_path, {})
+    done = helm("template", "shop", str(chart), "--set", override)
+    assert done.returncode != 0
+    assert "don't meet the specifications of the schema" in done.stderr
+
+
 def test_schema_checks_catch_mistakes() -> None:
     """Guards the validators: a typo in a built-in object and in a custom resource fail."""
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
