@@ -52,6 +52,8 @@ def write_chart(stack: Stack, stack_file: Path, output_dir: Path, values_file: P
         operators=", ".join(operators_needed(values)),
     )
     (output_dir / "Chart.yaml").write_text(chart, encoding="utf-8")
+    schema = source.joinpath("values.schema.json").read_text(encoding="utf-8")
+    (output_dir / "values.schema.json").write_text(schema, encoding="utf-8")
     header = (
         f"# Rendered by ecomctl from stack {stack.name!r}: change the stack or the --values\n"
         "# file and render again. Secrets are never here: each service reads the Secret\n"

@@ -6,6 +6,7 @@ Helm is built from its Go module by scripts/assets/helm.sh (once per version, ca
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from ecomctl.stack.loader import default_stack_path, load_stack
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures" / "kube"
 HELM_VERSION = "v4.3.2"
-HELM = Path.home() / ".cache" / "ecomctl" / "tools" / f"helm-{HELM_VERSION}" / "helm"
+TOOLS = Path.home() / ".cache" / "ecomctl" / "tools"
+HELM = TOOLS / f"helm-{HELM_VERSION}" / "helm"
+CHECKOV = TOOLS / "checkov-3.3.30" / "bin" / "checkov"
 RELEASE = "shop"
 
 # Value sets beside the defaults: each switches on what the defaults leave off.
@@ -32,6 +35,7 @@ VALUE_SETS: dict[str, dict[str, Any]] = {
             "errors<=5,event_failures<=0,dead_lettered<=0,lag<=1000,compare",
             "canaryWeights": [5, 20, 50],
         },
+        "monitoring": {"alertRulesFile": str(FIXTURES / "alert-rules.yaml")},
         "services": {
             "order": {"replicas": 3, "autoscaling": {"minReplicas": 3, "maxReplicas": 12}},
             "registry": {"existingSecret": "shared-registry"},
@@ -58,10 +62,29 @@ def render_chart(tmp_path: Path, values: dict[str, Any]) -> Path:
     return write_chart(load_stack(), default_stack_path(), tmp_path / "chart", values_file)
 
 
+def _tool(path: Path, asset: str) -> str:
+    """The tool at `path`, installed by its scripts/assets script when missing."""
+    if not path.exists():
+        subprocess.run(["bash", str(ROOT / "scripts/assets" / asset)], check=True, timeout=1800)
+    return str(path)
+
+
 def helm(*args: str) -> subprocess.CompletedProcess[str]:
-    if not HELM.exists():
-        subprocess.run(["bash", str(ROOT / "scripts/assets/helm.sh")], check=True, timeout=1800)
-    return subprocess.run([str(HELM), *args], capture_output=True, text=True, timeout=300)
+    command = [_tool(HELM, "helm.sh"), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def checkov_failures(manifests: Path) -> list[dict[str, Any]]:
+    """checkov's failed Kubernetes checks on a file of rendered objects."""
+    command = [_tool(CHECKOV, "checkov.sh"), "-f", str(manifests), "--framework", "kubernetes"]
+    done = subprocess.run(
+        [*command, "-o", "json", "--compact", "--quiet", "--skip-download"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout) if done.stdout.strip() else {}
+    reports = report if isinstance(report, list) else [report]
+    return [check for one in reports for check in one.get("results", {}).get("failed_checks", [])]
 
 
 def template(chart: Path) -> tuple[str, list[dict[str, Any]]]:
