@@ -18,6 +18,8 @@ from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
 from ecomctl.infra.components._debian import DebianPackagedComponent
 from ecomctl.stack.model import Stack
 
+GATEWAY_KIND = "gateway"  # ecomctl.runtime.services.GATEWAY_KIND (not imported: a cycle)
+
 PACKAGES = ("prometheus",)
 DEBIAN_DIRS = (Path("/usr/bin"),)
 DEFAULT_IMAGE = "prom/prometheus"
@@ -28,7 +30,12 @@ RETENTION = "7d"  # a laptop keeps a week of history
 
 
 def scrape_config(
-    stack: Stack, *, self_target: str, service_host: str | None, offset: int
+    stack: Stack,
+    *,
+    self_target: str,
+    service_host: str | None,
+    offset: int,
+    metrics_token: str = "",
 ) -> dict[str, Any]:
     """The prometheus.yml document.
 
@@ -46,13 +53,15 @@ def scrape_config(
             if service_host is None
             else f"{service_host}:{service.port + offset}"
         )
-        jobs.append(
-            {
-                "job_name": name,
-                "metrics_path": "/metrics",
-                "static_configs": [{"targets": [target], "labels": {"service": name}}],
-            }
-        )
+        job: dict[str, Any] = {
+            "job_name": name,
+            "metrics_path": "/metrics",
+            "static_configs": [{"targets": [target], "labels": {"service": name}}],
+        }
+        if service.template == GATEWAY_KIND and metrics_token:
+            # The gateway is the edge: its /metrics needs ADMIN or this token.
+            job["authorization"] = {"type": "Bearer", "credentials": metrics_token}
+        jobs.append(job)
     return {
         "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
         "scrape_configs": jobs,
@@ -90,6 +99,7 @@ class PrometheusComponent(DebianPackagedComponent):
             self_target=f"{ctx.host}:{ctx.port}",
             service_host=ctx.host,
             offset=ctx.port - ctx.spec.port,
+            metrics_token=ctx.metrics_token,
         )
         (ctx.run_dir / CONFIG).write_text(yaml.safe_dump(document, sort_keys=False))
 
@@ -113,7 +123,11 @@ class PrometheusComponent(DebianPackagedComponent):
         config = ctx.run_dir / DOCKER_CONFIG
         config.parent.mkdir(parents=True, exist_ok=True)
         document = scrape_config(
-            ctx.stack, self_target="localhost:9090", service_host=None, offset=0
+            ctx.stack,
+            self_target="localhost:9090",
+            service_host=None,
+            offset=0,
+            metrics_token=ctx.metrics_token,
         )
         config.write_text(yaml.safe_dump(document, sort_keys=False))
         return {

@@ -35,6 +35,9 @@ class ServiceSettings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     mongo_url: str = ""
     registry_url: str = ""
+    registry_secret: SecretStr = SecretStr("")
+    """ECOM_REGISTRY_SECRET: the workspace's registration secret (`ecomctl up` generates it);
+    the registry refuses every write without it."""
     zipkin_url: str = ""
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
     jwt_issuer: str = "ecomctl-user-auth"
