@@ -196,17 +196,26 @@ async def test_failed_logins_back_off_per_username(client: httpx.AsyncClient) ->
 def test_the_throttle_doubles_its_wait_and_forgets_quiet_keys() -> None:
     now = [0.0]
     throttle = LoginThrottle(
-        free_failures={"user": 2}, base_s=1, forget_after_s=60, clock=lambda: now[0]
+        free_failures={"user": 2, "ip": 100}, base_s=1, forget_after_s=60, clock=lambda: now[0]
     )
     waits = []
     for _ in range(5):
         throttle.failed(["user:ada"])
-        try:
-            throttle.check(["user:ada"])
-            waits.append(0)
-        except TooManyAttempts as exc:
-            waits.append(exc.retry_after_s)
+        waits.append(throttle.retry_after_s(["user:ada", "user:nobody"]))
     assert waits == [0, 1, 2, 4, 8]
     now[0] = 100.0  # quiet for longer than forget_after_s
-    throttle.failed(["user:ada"])
-    throttle.check(["user:ada"])  # a first failure again: no wait
+    throttle.attempt(["user:ada"])  # a first failure again: no wait
+
+
+def test_a_burst_is_counted_before_any_verdict() -> None:
+    throttle = LoginThrottle()
+    admitted = 0
+    for _ in range(50):  # all in flight at once: no verdict has come back yet
+        try:
+            throttle.attempt(["user:ada", "ip:10.0.0.1"])
+            admitted += 1
+        except TooManyAttempts:
+            pass
+    assert admitted == 5
+    throttle.succeeded("user:ada", "ip:10.0.0.1")
+    throttle.attempt(["user:ada"])  # the right password cleared the username

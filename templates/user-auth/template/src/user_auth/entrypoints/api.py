@@ -102,17 +102,13 @@ async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse
     throttle = throttle_of(request)
     user_key, ip_key = login_keys(body.username, client_ip(request))
     try:
-        throttle.check((user_key, ip_key))
+        throttle.attempt((user_key, ip_key))  # counted as failed until it succeeds
     except TooManyAttempts as exc:
         raise Problem(
             429, "Too Many Requests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
         ) from None
-    try:
-        pair = await dispatch(bus, commands.LoginUser(body.username, body.password))
-    except Unauthorized:
-        throttle.failed((user_key, ip_key))
-        raise
-    throttle.succeeded(user_key)
+    pair = await dispatch(bus, commands.LoginUser(body.username, body.password))
+    throttle.succeeded(user_key, ip_key)
     return _tokens(pair)
 
 

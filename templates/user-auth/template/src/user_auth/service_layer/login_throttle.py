@@ -52,13 +52,22 @@ class LoginThrottle:
         self._clock = clock
         self._records: OrderedDict[str, _Record] = OrderedDict()
 
-    def check(self, keys: Iterable[str]) -> None:
-        """Raises `TooManyAttempts` while any of `keys` is in its backoff."""
+    def attempt(self, keys: Iterable[str]) -> None:
+        """Raises `TooManyAttempts` while any of `keys` is in its backoff; otherwise counts
+        the attempt as a failure already, so a concurrent burst cannot pass the check
+        together before the first verdicts are in (`succeeded` takes it back)."""
+        keys = tuple(keys)
+        wait = self.retry_after_s(keys)
+        if wait:
+            raise TooManyAttempts(wait)
+        self.failed(keys)
+
+    def retry_after_s(self, keys: Iterable[str]) -> int:
+        """Whole seconds until none of `keys` is in its backoff (0: free now)."""
         now = self._clock()
         waits = [r.locked_until - now for k in keys if (r := self._records.get(k)) is not None]
         longest = max(waits, default=0.0)
-        if longest > 0:
-            raise TooManyAttempts(max(1, math.ceil(longest)))
+        return max(1, math.ceil(longest)) if longest > 0 else 0
 
     def failed(self, keys: Iterable[str]) -> None:
         now = self._clock()
@@ -75,8 +84,14 @@ class LoginThrottle:
         while len(self._records) > self._max_keys:
             self._records.popitem(last=False)
 
-    def succeeded(self, key: str) -> None:
-        self._records.pop(key, None)
+    def succeeded(self, user_key: str, ip_key: str) -> None:
+        """The username starts afresh; the IP only gets this attempt back."""
+        self._records.pop(user_key, None)
+        record = self._records.get(ip_key)
+        if record is not None:
+            record.failures = max(0, record.failures - 1)
+            if record.failures < self.free_failures["ip"]:
+                record.locked_until = 0.0
 
 
 def login_keys(username: str, client_ip: str) -> tuple[str, str]:
