@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from gateway.adapters.upstreams import registry_source
 from gateway.bootstrap import Gateway, bootstrap, upstream_pool
 from gateway.entrypoints.admin import admin_router
-from gateway.entrypoints.asgi import Receive, Scope, Send, send_problem
+from gateway.entrypoints.asgi import Receive, Scope, Send
+from gateway.entrypoints.proxy import send_rejected
 from gateway.service_layer.edge import Rejected
 from gateway.settings import Settings
 
@@ -48,15 +49,7 @@ class GatewayApp:
         try:
             self.gateway.proxy.policy.authorize_operator(authorization, scrape)
         except Rejected as rejected:
-            headers = [(k.lower().encode(), v.encode()) for k, v in rejected.headers.items()]
-            await send_problem(
-                send,
-                rejected.status,
-                rejected.title,
-                rejected.detail,
-                instance=path,
-                headers=headers,
-            )
+            await send_rejected(send, rejected, instance=path, headers=[])
             return False
         return True
 

@@ -146,18 +146,7 @@ class Proxy:
             client = scope.get("client")
             await self.policy.throttle(route, client[0] if client else "unknown", identity)
         except Rejected as rejected:
-            headers = reply + [
-                (k.lower().encode(), v.encode()) for k, v in rejected.headers.items()
-            ]
-            await send_problem(
-                send,
-                rejected.status,
-                rejected.title,
-                rejected.detail,
-                instance=path,
-                headers=headers,
-            )
-            return rejected.status
+            return await send_rejected(send, rejected, instance=path, headers=reply)
         if identity is not None:
             request.forward += [(k.encode(), v.encode()) for k, v in identity.headers()]
 
@@ -475,6 +464,22 @@ async def _stream(receive: Receive, limit: int) -> AsyncIterator[bytes]:
             yield chunk
         if not message.get("more_body", False):
             return
+
+
+async def send_rejected(
+    send: Send, rejected: Rejected, *, instance: str, headers: list[tuple[bytes, bytes]]
+) -> int:
+    """A refusal at the edge as problem+json, with its own headers (Retry-After, ...)."""
+    own = [(k.lower().encode(), v.encode()) for k, v in rejected.headers.items()]
+    await send_problem(
+        send,
+        rejected.status,
+        rejected.title,
+        rejected.detail,
+        instance=instance,
+        headers=[*headers, *own],
+    )
+    return rejected.status
 
 
 async def _fallback(
