@@ -332,14 +332,17 @@ def kafka_counts(bootstrap: str) -> Counts:
 SCRAPES = 16  # per service: enough to reach every worker of a multi-process one
 
 
-def http_counts(services: Mapping[str, str]) -> Counts:
+def http_counts(services: Mapping[str, str], metrics_token: str = "") -> Counts:
     """services: name -> base URL. Each service is scraped SCRAPES times on new
-    connections and the counts of every distinct worker process are added up."""
+    connections and the counts of every distinct worker process are added up.
+    `metrics_token` opens the gateway's /metrics (ADMIN-only otherwise)."""
     found: Counts = {}
+    auth = {"Authorization": f"Bearer {metrics_token}"} if metrics_token else {}
     for name, base in services.items():
         workers: dict[str, float] = {}
         for _ in range(SCRAPES):
-            with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
+            scrape = urllib.request.Request(f"{base}/metrics", headers=auth)
+            with urllib.request.urlopen(scrape, timeout=5) as response:
                 text = response.read().decode()
             workers[worker_id(text)] = http_requests(text)
         found[f"{name}|http requests served"] = sum(workers.values())

@@ -194,10 +194,12 @@ def snapshot(sources: dict[str, Callable[[], c.Counts]]) -> c.Counts:
 def sources_for(workspace: Path) -> tuple[dict[str, Callable[[], c.Counts]], dict[str, str], str]:
     """Readers of every counter of the running stack; SQL databases -> (service, dialect)."""
     from ecomctl.operations import target
+    from ecomctl.runtime.services import metrics_token
     from ecomctl.scenarios.endpoints import for_workspace
 
     tgt = target(workspace=workspace, stack_file=None, create=False)
     ends = for_workspace(tgt.stack, tgt.workspace)
+    scrape_token = metrics_token(tgt.workspace)
     offset = ends.port_offset
     infra = tgt.stack.infra
     services = {n: s for n, s in tgt.stack.services.items() if s.enabled}
@@ -212,7 +214,7 @@ def sources_for(workspace: Path) -> tuple[dict[str, Callable[[], c.Counts]], dic
             "127.0.0.1", my.port + offset, my.user, my.password, my_dbs
         ),
         "kafka": lambda: c.kafka_counts(ends.kafka),
-        "http": lambda: c.http_counts({n: ends.service(n) for n in services}),
+        "http": lambda: c.http_counts({n: ends.service(n) for n in services}, scrape_token),
     }
     if "mongo" in infra:
         mongo_url = f"mongodb://127.0.0.1:{infra['mongo'].port + offset}/"

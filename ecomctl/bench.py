@@ -109,6 +109,9 @@ BENCHES: dict[str, Bench] = {
             "saga_cost", "SQL/Kafka/HTTP/span counts per order vs the design minimum", _workspace
         ),
         Bench("switch_errors", "failed requests while a release takes all traffic", _workspace),
+        Bench(
+            "login_burst", "other users' p95 during 10 x the login limit vs unloaded", _workspace
+        ),
     )
 }
 

@@ -55,6 +55,8 @@ class ComponentContext:
     run_dir: Path  # config files, sockets, pid files: rebuilt by every `up`
     log_file: Path
     installation: Installation | None  # None in the docker runtime
+    # The bearer token Prometheus scrapes the gateway's /metrics with (docs/security.md).
+    metrics_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tarfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
@@ -26,10 +26,24 @@ from ecomctl.rollout.state import Rollout
 from ecomctl.rollout.switch import Emit, Ports, roll_back
 from ecomctl.runtime.base import EventSink, Runtime, UpEvent
 from ecomctl.runtime.local.state import RuntimeState
-from ecomctl.runtime.services import GATEWAY_KIND, MIGRATIONS, REGISTRY_KIND, service_dir
+from ecomctl.runtime.services import (
+    GATEWAY_KIND,
+    JWT_AUDIENCE,
+    JWT_ISSUER,
+    MIGRATIONS,
+    REGISTRY_KIND,
+    jwt_secret,
+    registry_secret,
+    service_dir,
+)
+from ecomctl.workspace import Workspace
 
 COLORS = ("blue", "green")
 REGISTRATION_TIMEOUT_S = 30.0
+# A release's weight changes are ADMIN-only; one token covers the longest drill.
+ADMIN_TOKEN_TTL_S = 3600
+# The registry's header for its registration secret (ecomkit.registry_client.SECRET_HEADER).
+SECRET_HEADER = "x-registry-secret"
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,12 @@ class Stack:
     gateway_url: str | None
     kafka_bootstrap: str | None
     port_offset: int
+    registry_headers: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The ADMIN token alone (the registration secret is the registry's business)."""
+        return {k: v for k, v in self.registry_headers.items() if k == "Authorization"}
 
 
 def running_stack(tgt: Target) -> Stack:
@@ -55,7 +75,22 @@ def running_stack(tgt: Target) -> Stack:
         gateway_url=f"http://127.0.0.1:{gateway.port + offset}" if gateway else None,
         kafka_bootstrap=f"127.0.0.1:{kafka.port + offset}" if kafka else None,
         port_offset=offset,
+        registry_headers=registry_credentials(tgt.workspace),
     )
+
+
+def registry_credentials(workspace: Workspace) -> dict[str, str]:
+    """The registration secret and a short ADMIN token: what a weight change needs."""
+    from ecomctl.traces.lookup import service_token
+
+    token = service_token(
+        jwt_secret(workspace),
+        issuer=JWT_ISSUER,
+        audience=JWT_AUDIENCE,
+        ttl_s=ADMIN_TOKEN_TTL_S,
+        roles=("ADMIN",),
+    )
+    return {SECRET_HEADER: registry_secret(workspace), "Authorization": f"Bearer {token}"}
 
 
 def check_releasable(tgt: Target, service: str) -> None:
@@ -131,7 +166,7 @@ def deploy(
     runtime = _runtime(tgt)
     runtime.check_colors()
     stack = running_stack(tgt)
-    registry = RegistryApi(stack.registry_url)
+    registry = RegistryApi(stack.registry_url, headers=stack.registry_headers)
     registered = registry.endpoints(service)
     stable = serving_color(registered, fallback=stable_color(tgt, service))
     canary = check_color(color) if color else next(c for c in COLORS if c != stable)
@@ -316,7 +351,9 @@ def stack_ports(tgt: Target, *, on_event: EventSink) -> Ports:
     def settle(service: str, weights: dict[str, int]) -> bool:
         if stack.gateway_url is None:
             return True
-        return routing.wait_for_gateway(stack.gateway_url, service, weights)
+        return routing.wait_for_gateway(
+            stack.gateway_url, service, weights, headers=stack.admin_headers
+        )
 
     def lag(groups: list[str]) -> int | None:
         if stack.kafka_bootstrap is None:
@@ -328,7 +365,7 @@ def stack_ports(tgt: Target, *, on_event: EventSink) -> Ports:
         return sum(known) if known else None
 
     return Ports(
-        registry=RegistryApi(stack.registry_url),
+        registry=RegistryApi(stack.registry_url, headers=stack.registry_headers),
         scrape=scrape,
         settle=settle,
         stop_color=lambda service, color: runtime.stop_instances(
@@ -391,7 +428,7 @@ def set_traffic(tgt: Target, service: str, shares: dict[str, int]) -> Rollout:
 # ---- traffic status -------------------------------------------------------------------------
 def endpoints_by_service(tgt: Target) -> dict[str, list[Endpoint]]:
     stack = running_stack(tgt)
-    registry = RegistryApi(stack.registry_url)
+    registry = RegistryApi(stack.registry_url, headers=stack.registry_headers)
     try:
         return {
             name: registry.endpoints(name)

@@ -36,9 +36,17 @@ class Endpoint:
 class RegistryApi:
     """The registry's HTTP API, as far as a rollout needs it."""
 
-    def __init__(self, base_url: str, *, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        client: httpx.Client | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """`headers`: the registration secret and an ADMIN token (weights are writes)."""
         self.base_url = base_url.rstrip("/")
         self._http = client or httpx.Client(base_url=self.base_url, timeout=3.0)
+        self._http.headers.update(headers or {})
 
     def endpoints(self, service: str) -> list[Endpoint]:
         try:
@@ -137,12 +145,14 @@ def wait_for_gateway(
     *,
     timeout_s: float = 20.0,
     sleep: Callable[[float], None] = time.sleep,
+    headers: Mapping[str, str] | None = None,
 ) -> bool:
     """Until the gateway routes by `weights` (its workers each re-read the registry on their
-    own schedule: several answers in a row must agree). False when it never did."""
+    own schedule: several answers in a row must agree). False when it never did.
+    `headers`: an ADMIN token (the gateway's routes page is the operator's)."""
     deadline = time.monotonic() + timeout_s
     agreeing = 0
-    with httpx.Client(base_url=gateway_url, timeout=2.0) as http:
+    with httpx.Client(base_url=gateway_url, timeout=2.0, headers=headers) as http:
         while time.monotonic() < deadline:
             try:
                 seen = _gateway_weights(http.get("/gateway/routes").json(), service)

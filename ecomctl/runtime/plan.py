@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ecomctl.errors import UsageError
 from ecomctl.infra.component import ComponentContext, InfraComponent, Installation
 from ecomctl.infra.registry import get_component
+from ecomctl.runtime.services import metrics_token
 from ecomctl.stack.model import InfraSpec, Stack
 from ecomctl.workspace import Workspace
 
@@ -104,6 +105,7 @@ def context_for(
         run_dir=workspace.run_dir(name),
         log_file=workspace.log_file(name),
         installation=installation,
+        metrics_token=metrics_token(workspace),
     )
 
 

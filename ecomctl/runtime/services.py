@@ -36,6 +36,7 @@ REGISTRY_KIND = "registry"
 GATEWAY_KIND = "gateway"
 JWT_ISSUER = "ecomctl-user-auth"
 JWT_AUDIENCE = "ecommerce"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # The document database of each kind that keeps one (the stack names SQL databases only).
 MONGO_DATABASES = {"product-catalog": "reviews", "notification": "notifications"}
 _SQL_DRIVERS = {"mysql": "mysql+asyncmy", "postgres": "postgresql+asyncpg"}
@@ -59,16 +60,30 @@ def package_of(source: Path) -> str:
     return found[0].parent.parent.name
 
 
-def jwt_secret(workspace: Workspace) -> str:
-    """One random secret per workspace, created on first use and kept private."""
+def workspace_secret(workspace: Workspace, key: str) -> str:
+    """One random secret per workspace and `key`, created on first use and kept private."""
     path = workspace.state_dir / "secrets.json"
     stored: dict[str, str] = json.loads(path.read_text()) if path.is_file() else {}
-    if "jwt_secret" not in stored:
-        stored["jwt_secret"] = secrets.token_urlsafe(48)
+    if key not in stored:
+        stored[key] = secrets.token_urlsafe(48)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(json.dumps(stored, indent=2))
-    return stored["jwt_secret"]
+    return stored[key]
+
+
+def jwt_secret(workspace: Workspace) -> str:
+    return workspace_secret(workspace, "jwt_secret")
+
+
+def metrics_token(workspace: Workspace) -> str:
+    """What Prometheus (and bench scripts) show the gateway to read its /metrics."""
+    return workspace_secret(workspace, "metrics_token")
+
+
+def registry_secret(workspace: Workspace) -> str:
+    """What every registry write carries (services' heartbeats, a rollout's weights)."""
+    return workspace_secret(workspace, "registry_secret")
 
 
 def service_dependencies(name: str, stack: Stack) -> tuple[str, ...]:
@@ -85,7 +100,14 @@ def service_dependencies(name: str, stack: Stack) -> tuple[str, ...]:
 
 
 def service_env(
-    name: str, stack: Stack, *, port_offset: int, jwt_secret: str, host: str = "127.0.0.1"
+    name: str,
+    stack: Stack,
+    *,
+    port_offset: int,
+    jwt_secret: str,
+    host: str = "127.0.0.1",
+    registry_secret: str = "",
+    metrics_token: str = "",
 ) -> dict[str, str]:
     """The ECOM_* configuration of one service in a running stack (docs: the issue 4 contract)."""
     spec = stack.services[name]
@@ -115,6 +137,13 @@ def service_env(
     registry = [n for n, s in enabled.items() if s.template == REGISTRY_KIND and n != name]
     if registry and spec.template != REGISTRY_KIND:
         env["ECOM_REGISTRY_URL"] = f"http://{host}:{enabled[registry[0]].port + port_offset}"
+    if registry_secret:
+        env["ECOM_REGISTRY_SECRET"] = registry_secret
+    if spec.template == GATEWAY_KIND and metrics_token:
+        env["ECOM_GATEWAY_METRICS_TOKEN"] = metrics_token
+    if spec.template == REGISTRY_KIND:  # who may register (docs/security.md)
+        env["ECOM_REGISTRY_SERVICES"] = json.dumps(sorted(enabled))
+        env["ECOM_REGISTRY_ALLOWED_HOSTS"] = json.dumps(sorted({host, *LOOPBACK_HOSTS}))
     if "zipkin" in infra:
         env["ECOM_ZIPKIN_URL"] = f"http://{host}:{port('zipkin')}/api/v2/spans"
     if "kafka" in infra:
@@ -223,6 +252,8 @@ class ServiceComponent(InfraComponent):
             port_offset=port_offset,
             jwt_secret=jwt_secret(self._workspace()),
             host=ctx.host,
+            registry_secret=registry_secret(self._workspace()),
+            metrics_token=metrics_token(self._workspace()),
         )
         env["ECOM_PORT"] = str(ctx.port)
         env.setdefault("ECOM_VERSION", inst.version)

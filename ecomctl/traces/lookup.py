@@ -178,13 +178,21 @@ def trace_id_of_order(orders: OrderService, order_id: int) -> str:
     return str(trace_id)
 
 
-def service_token(secret: str, *, issuer: str, audience: str, ttl_s: int = TOKEN_TTL_S) -> str:
-    """An HS256 access token with the SERVICE role, as the services issue to each other."""
+def service_token(
+    secret: str,
+    *,
+    issuer: str,
+    audience: str,
+    ttl_s: int = TOKEN_TTL_S,
+    roles: tuple[str, ...] = ("SERVICE",),
+) -> str:
+    """An HS256 access token (the SERVICE role by default), as the services issue to each
+    other; a rollout asks for ADMIN (the registry's weights are the operator's)."""
     now = int(time.time())
     claims = {
         "sub": str(SERVICE_USER_ID),
         "username": "ecomctl",
-        "roles": ["SERVICE"],
+        "roles": list(roles),
         "iss": issuer,
         "aud": audience,
         "iat": now,

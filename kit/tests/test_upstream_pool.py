@@ -217,3 +217,39 @@ def test_origin_parses_upstream_urls() -> None:
     assert Origin.parse("http://catalog:9000/base") == Origin("catalog", 9000)
     assert Origin.parse("http://catalog") == Origin("catalog", 80)
     assert Origin.parse("http://[::1]:81").host == "::1"
+
+
+async def test_a_connection_whose_upload_was_refused_early_is_not_reused(pool) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: the upstream answers (413) before the streamed body is complete, then
+    drops the connection; the next request must not be sent on it."""
+    connections = 0
+
+    async def refuses_then_closes(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        if connections == 1:
+            writer.write(b"HTTP/1.1 413 Content Too Large\r\ncontent-length: 0\r\n\r\n")
+            await writer.drain()
+            await reader.readuntil(b"0\r\n\r\n")  # discards the rest of the upload
+            await asyncio.sleep(0.3)
+            writer.close()
+            return
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    async def upload() -> AsyncIterator[bytes]:
+        yield b"x" * 1000
+        await asyncio.sleep(0.1)  # the 413 arrives meanwhile
+        yield b"y" * 1000
+
+    server, origin = await raw_server(refuses_then_closes)
+    async with server:
+        refused = await pool.request("POST", origin, "/upload", [], upload())
+        assert refused.status == 413 and await refused.read() == b""
+        response = await pool.request("POST", origin, "/next", [], b"{}")
+        assert await response.read() == b"ok"
+    assert connections == 2

@@ -17,7 +17,13 @@ import httpx
 import jwt
 import pytest
 
-from tests.integration.test_registry_service import free_port, start_registry, stop, wait_ready
+from tests.integration.test_registry_service import (
+    WRITER,
+    free_port,
+    start_registry,
+    stop,
+    wait_ready,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_SRC = ROOT / "templates" / "gateway" / "template" / "src"
@@ -89,6 +95,7 @@ def stack(gateway_redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
                 "instance_id": f"{service}-1",
                 "url": f"http://127.0.0.1:{upstream_port}",
             },
+            headers=WRITER,
         ).raise_for_status()
     env = {
         **os.environ,

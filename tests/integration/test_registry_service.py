@@ -17,6 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_SRC = ROOT / "templates" / "registry" / "template" / "src"
+REGISTRY_SECRET = "integration-registration-secret"
+# What every registry write carries (ecomkit.registry_client.SECRET_HEADER).
+WRITER = {"x-registry-secret": REGISTRY_SECRET}
 
 
 def free_port() -> int:
@@ -32,6 +35,7 @@ def start_registry(port: int, evict_after_s: float = 30) -> subprocess.Popen[byt
         "ECOM_PORT": str(port),
         "ECOM_REGISTRY_EVICT_AFTER_S": str(evict_after_s),
         "ECOM_REGISTRY_SWEEP_INTERVAL_S": "0.2",
+        "ECOM_REGISTRY_SECRET": REGISTRY_SECRET,
         "ECOM_LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(
@@ -85,14 +89,17 @@ def registry_port() -> Iterator[int]:
 def test_register_heartbeat_list_deregister(registry_port: int) -> None:
     base = f"http://127.0.0.1:{registry_port}/api/registry"
     instance = {"service": "order", "instance_id": "order-1", "url": "http://127.0.0.1:8083"}
-    assert httpx.post(f"{base}/instances", json=instance).status_code == 201
-    assert httpx.post(f"{base}/instances", json={**instance, "weight": 50}).status_code == 201
+    assert httpx.post(f"{base}/instances", json=instance, headers=WRITER).status_code == 201
+    assert (
+        httpx.post(f"{base}/instances", json={**instance, "weight": 50}, headers=WRITER).status_code
+        == 201
+    )
     listed = httpx.get(f"{base}/services").json()["services"]["order"]
     assert [(i["instance_id"], i["weight"]) for i in listed] == [("order-1", 50)]
-    assert httpx.put(f"{base}/instances/order/order-1/heartbeat").status_code == 200
+    assert httpx.put(f"{base}/instances/order/order-1/heartbeat", headers=WRITER).status_code == 200
     page = httpx.get(f"http://127.0.0.1:{registry_port}/")
     assert "order-1" in page.text and page.headers["content-type"].startswith("text/html")
-    assert httpx.delete(f"{base}/instances/order/order-1").status_code == 204
+    assert httpx.delete(f"{base}/instances/order/order-1", headers=WRITER).status_code == 204
     assert httpx.get(f"{base}/services").json()["services"] == {}
 
 
@@ -102,16 +109,17 @@ def test_silent_instances_are_evicted(registry_port: int) -> None:
         httpx.post(
             f"{base}/instances",
             json={"service": "svc", "instance_id": name, "url": "http://127.0.0.1:1"},
+            headers=WRITER,
         )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        httpx.put(f"{base}/instances/svc/beating/heartbeat")
+        httpx.put(f"{base}/instances/svc/beating/heartbeat", headers=WRITER)
         ids = [i["instance_id"] for i in httpx.get(f"{base}/services").json()["services"]["svc"]]
         if ids == ["beating"]:
             break
         time.sleep(0.3)
     assert ids == ["beating"]
-    assert httpx.put(f"{base}/instances/svc/quiet/heartbeat").status_code == 404
+    assert httpx.put(f"{base}/instances/svc/quiet/heartbeat", headers=WRITER).status_code == 404
 
 
 def test_kit_client_registers_again_after_a_registry_restart() -> None:
@@ -122,7 +130,7 @@ def test_kit_client_registers_again_after_a_registry_restart() -> None:
     url = f"http://127.0.0.1:{port}"
 
     async def scenario() -> list[str]:
-        client = RegistryClient(url, "user-auth", "127.0.0.1", 8081)
+        client = RegistryClient(url, "user-auth", "127.0.0.1", 8081, secret=REGISTRY_SECRET)
         await client.register()
         nonlocal proc
         stop(proc)

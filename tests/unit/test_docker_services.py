@@ -27,7 +27,7 @@ from ecomctl.runtime.docker.prepare import HostPreparer
 from ecomctl.runtime.docker.runtime import DockerRuntime
 from ecomctl.runtime.local.state import RuntimeState
 from ecomctl.runtime.ports import port_is_free
-from ecomctl.runtime.services import jwt_secret
+from ecomctl.runtime.services import jwt_secret, registry_secret
 from ecomctl.stack.loader import load_stack
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
@@ -154,7 +154,9 @@ def test_every_service_rebuilds_runs_with_the_secret_file_and_validates(
         assert (ws.state_dir / "docker" / name / "Dockerfile").is_file()
         assert (ws.state_dir / "docker" / name / "Dockerfile.dockerignore").is_file()
     env_file = ws.state_dir / "docker" / "service.env"
-    assert env_file.read_text() == f"ECOM_JWT_SECRET={jwt_secret(ws)}\n"
+    assert env_file.read_text() == (
+        f"ECOM_JWT_SECRET={jwt_secret(ws)}\nECOM_REGISTRY_SECRET={registry_secret(ws)}\n"
+    )
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
 
 

@@ -13,6 +13,8 @@ from ecomctl.runtime import plan
 from ecomctl.runtime.services import (
     ServiceComponent,
     jwt_secret,
+    metrics_token,
+    registry_secret,
     service_dependencies,
     service_env,
 )
@@ -146,3 +148,23 @@ def test_the_stack_sets_the_services_trace_sampling(stack: Stack) -> None:
     )
     with pytest.raises(ValueError, match="less than or equal to 1"):
         Stack.model_validate({**stack.model_dump(), "tracing": {"sample_ratio": 2}})
+
+
+def test_registry_writes_are_credentialed_and_admission_is_the_stacks(stack: Stack) -> None:
+    common = {"port_offset": 0, "jwt_secret": "s", "registry_secret": "r", "metrics_token": "m"}
+    registry = service_env("registry", stack, **common)  # type: ignore[arg-type]
+    assert json.loads(registry["ECOM_REGISTRY_SERVICES"]) == sorted(
+        n for n, s in stack.services.items() if s.enabled
+    )
+    assert "127.0.0.1" in json.loads(registry["ECOM_REGISTRY_ALLOWED_HOSTS"])
+    user_auth = service_env("user-auth", stack, **common)  # type: ignore[arg-type]
+    assert user_auth["ECOM_REGISTRY_SECRET"] == "r"
+    assert "ECOM_GATEWAY_METRICS_TOKEN" not in user_auth
+    assert service_env("gateway", stack, **common)["ECOM_GATEWAY_METRICS_TOKEN"] == "m"  # type: ignore[arg-type]
+
+
+def test_workspace_secrets_are_distinct_and_private(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path)
+    secrets = {jwt_secret(workspace), registry_secret(workspace), metrics_token(workspace)}
+    assert len(secrets) == 3 and registry_secret(workspace) == registry_secret(workspace)
+    assert (workspace.state_dir / "secrets.json").stat().st_mode & 0o077 == 0

@@ -19,6 +19,8 @@ from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
 from ecomctl.infra.components._debian import DebianPackagedComponent
 from ecomctl.stack.model import Stack
 
+GATEWAY_KIND = "gateway"  # ecomctl.runtime.services.GATEWAY_KIND (not imported: a cycle)
+
 PACKAGES = ("prometheus",)
 DEBIAN_DIRS = (Path("/usr/bin"),)
 DEFAULT_IMAGE = "prom/prometheus"
@@ -28,7 +30,12 @@ RETENTION = "7d"  # a laptop keeps a week of history
 
 
 def scrape_config(
-    stack: Stack, *, self_target: str, service_host: str | None, offset: int
+    stack: Stack,
+    *,
+    self_target: str,
+    service_host: str | None,
+    offset: int,
+    metrics_token: str = "",
 ) -> dict[str, Any]:
     """The prometheus.yml document.
 
@@ -46,13 +53,15 @@ def scrape_config(
             if service_host is None
             else f"{service_host}:{service.port + offset}"
         )
-        jobs.append(
-            {
-                "job_name": name,
-                "metrics_path": "/metrics",
-                "static_configs": [{"targets": [target], "labels": {"service": name}}],
-            }
-        )
+        job: dict[str, Any] = {
+            "job_name": name,
+            "metrics_path": "/metrics",
+            "static_configs": [{"targets": [target], "labels": {"service": name}}],
+        }
+        if service.template == GATEWAY_KIND and metrics_token:
+            # The gateway is the edge: its /metrics needs ADMIN or this token.
+            job["authorization"] = {"type": "Bearer", "credentials": metrics_token}
+        jobs.append(job)
     interval = stack.observability.scrape_interval
     return {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
@@ -101,8 +110,10 @@ class PrometheusComponent(DebianPackagedComponent):
             self_target=f"{ctx.host}:{ctx.port}",
             service_host=ctx.host,
             offset=ctx.port - ctx.spec.port,
+            metrics_token=ctx.metrics_token,
         )
-        write_config(ctx.run_dir, document, ctx.stack, name=CONFIG)
+        # It holds the token the gateway's /metrics asks for: the owner's alone.
+        write_config(ctx.run_dir, document, ctx.stack, name=CONFIG).chmod(0o600)
 
     def process(self, ctx: ComponentContext) -> ProcessSpec:
         assert ctx.installation is not None
@@ -122,7 +133,11 @@ class PrometheusComponent(DebianPackagedComponent):
 
     def compose_service(self, ctx: ComponentContext) -> dict[str, Any]:
         document = scrape_config(
-            ctx.stack, self_target="localhost:9090", service_host=None, offset=0
+            ctx.stack,
+            self_target="localhost:9090",
+            service_host=None,
+            offset=0,
+            metrics_token=ctx.metrics_token,
         )
         config = write_config(ctx.run_dir, document, ctx.stack, name=DOCKER_CONFIG)
         return {

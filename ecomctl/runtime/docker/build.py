@@ -146,9 +146,12 @@ def _copy_kit(target: Path) -> None:
 
 
 def _write_env_file(path: Path, workspace: Workspace) -> None:
-    from ecomctl.runtime.services import jwt_secret
+    from ecomctl.runtime.services import jwt_secret, registry_secret
 
-    secret = jwt_secret(workspace)
+    lines = [
+        f"ECOM_JWT_SECRET={jwt_secret(workspace)}",
+        f"ECOM_REGISTRY_SECRET={registry_secret(workspace)}",
+    ]
     path.touch(mode=0o600)
     path.chmod(0o600)
-    path.write_text(f"ECOM_JWT_SECRET={secret}\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

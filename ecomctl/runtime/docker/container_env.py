@@ -19,6 +19,7 @@ the compose `env_file`, so the compose file holds no secret.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -50,6 +51,8 @@ def container_env(name: str, stack: Stack, infra_addresses: Mapping[int, str]) -
         return by_port[port]
 
     fixed = {key: _ADDRESS.sub(lambda m: address(int(m.group(1))), v) for key, v in env.items()}
+    if "ECOM_REGISTRY_ALLOWED_HOSTS" in fixed:  # instances register by their compose names
+        fixed["ECOM_REGISTRY_ALLOWED_HOSTS"] = json.dumps(sorted(stack.services))
     _split_host_port_pairs(fixed, address)
     leftover = sorted(key for key, value in fixed.items() if SENTINEL_HOST in value)
     if leftover:

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_S = 10.0
+# The registry's credential for writes (register, heartbeat, deregister, weight).
+SECRET_HEADER = "x-registry-secret"
 
 
 class Instance(BaseModel):
@@ -50,6 +52,7 @@ class RegistryClient:
         weight: int = 100,
         metadata: dict[str, Any] | None = None,
         heartbeat_interval_s: float = HEARTBEAT_INTERVAL_S,
+        secret: str = "",
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.service_name = service_name
@@ -59,6 +62,8 @@ class RegistryClient:
         self.metadata = metadata or {}
         self.heartbeat_interval_s = heartbeat_interval_s
         self._http = http or httpx.AsyncClient(base_url=url.rstrip("/"), timeout=2.0)
+        if secret:  # every write needs it; reads ignore it
+            self._http.headers[SECRET_HEADER] = secret
 
     @property
     def _instance_path(self) -> str:

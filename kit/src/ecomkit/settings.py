@@ -35,6 +35,9 @@ class ServiceSettings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     mongo_url: str = ""
     registry_url: str = ""
+    registry_secret: SecretStr = SecretStr("")
+    """ECOM_REGISTRY_SECRET: the workspace's registration secret (`ecomctl up` generates it);
+    the registry refuses every write without it."""
     zipkin_url: str = ""
     trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     """ECOM_TRACE_SAMPLE_RATIO: the share of new traces kept (the stack's

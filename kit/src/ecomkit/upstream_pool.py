@@ -214,11 +214,20 @@ class _Connection(asyncio.Protocol):
         return chunk
 
     @property
+    def answered(self) -> bool:
+        """The response head (or a failure) is in."""
+        return self._head is not None and self._head.done()
+
+    @property
     def complete(self) -> bool:
         return self._complete and not self._chunks
 
     def close(self) -> None:
         self.usable = False
+        if self._head is not None and not self._head.done():
+            # Nobody waits for this head any more (the request was abandoned): a failure
+            # set on it later would only be logged as never retrieved.
+            self._head.cancel()
         if self.transport is not None:
             self.transport.close()
 
@@ -342,6 +351,11 @@ class UpstreamPool:
             connection.start(b"".join(head), whole)
             if body is not None and not isinstance(body, bytes):
                 await _send_chunked(connection, body)
+                if connection.answered:
+                    # The upstream answered before it had the whole body (it refused the
+                    # upload): it may still be discarding the rest, or about to close.
+                    # Such a connection is not reused (issue 16).
+                    connection.usable = False
             status, response_headers = await connection.wait_head(self._read_timeout_s)
         except BaseException:
             connection.close()

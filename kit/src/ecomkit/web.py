@@ -162,6 +162,7 @@ async def _register(app: FastAPI, settings: ServiceSettings) -> RegistryClient |
         settings.port,
         weight=settings.registry_weight,
         metadata={"color": settings.color, "version": settings.version},
+        secret=settings.registry_secret.get_secret_value(),
     )
     app.state.registry = client
     try:

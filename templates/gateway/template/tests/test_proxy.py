@@ -36,12 +36,6 @@ class Upstream:
     fail_with: int | None = None
 
 
-@pytest.fixture
-async def upstream() -> AsyncIterator[Upstream]:
-    async with serving() as state:
-        yield state
-
-
 @contextlib.asynccontextmanager
 async def serving() -> AsyncIterator[Upstream]:
     """An aiohttp server that records what reached it."""
@@ -80,14 +74,6 @@ def make_gateway(upstream_url: str, **overrides: object) -> Gateway:
         **overrides,  # type: ignore[arg-type]
     )
     return bootstrap(settings, verify=fake_verify, limiter=InMemoryTokenBucket())
-
-
-@pytest.fixture
-async def gateway(upstream: Upstream) -> AsyncIterator[Gateway]:
-    gateway = make_gateway(upstream.url)
-    gateway.proxy.pool = upstream_pool(Settings())
-    yield gateway
-    await gateway.proxy.pool.close()
 
 
 def client_of(gateway: Gateway) -> httpx.AsyncClient:

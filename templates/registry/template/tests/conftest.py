@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from ecomkit.auth import TokenIssuer
+from ecomkit.registry_client import SECRET_HEADER
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from registry.domain.model import ServiceRegistry
 from registry.entrypoints.app import create_app
@@ -28,8 +31,32 @@ def registry(clock: FakeClock) -> ServiceRegistry:
     return ServiceRegistry(evict_after_s=30, clock=clock)
 
 
+SECRET = "registration-secret-for-tests"
+JWT_SECRET = "jwt-secret-for-the-registry-tests-0123456789"
+SETTINGS = Settings(
+    registry_sweep_interval_s=3600,
+    registry_secret=SecretStr(SECRET),
+    registry_services=["user-auth", "order"],
+    jwt_secret=SecretStr(JWT_SECRET),
+)
+
+
 @pytest.fixture
-def client(registry: ServiceRegistry) -> Iterator[TestClient]:
-    app = create_app(Settings(registry_sweep_interval_s=3600), registry=registry)
-    with TestClient(app) as test_client:
+def anonymous(registry: ServiceRegistry) -> Iterator[TestClient]:
+    """A caller without the registration secret."""
+    with TestClient(create_app(SETTINGS, registry=registry)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(anonymous: TestClient) -> TestClient:
+    """A service of the stack: it holds the registration secret."""
+    anonymous.headers[SECRET_HEADER] = SECRET
+    return anonymous
+
+
+@pytest.fixture
+def bearer() -> Callable[[str], dict[str, str]]:
+    """An Authorization header with an access token holding one role."""
+    issuer = TokenIssuer(SETTINGS)
+    return lambda role: {"Authorization": f"Bearer {issuer.issue_access(1, 'someone', [role])}"}

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
+
+Bearer = Callable[[str], dict[str, str]]
 
 INSTANCE = {"service": "user-auth", "instance_id": "ua-1", "url": "http://127.0.0.1:8081"}
 PATH = "/api/registry/instances/user-auth/ua-1"
@@ -18,9 +22,10 @@ def test_register_list_heartbeat_deregister(client: TestClient) -> None:
     assert client.get("/api/registry/services/user-auth").status_code == 404
 
 
-def test_weight_can_be_changed(client: TestClient) -> None:
+def test_weight_can_be_changed(client: TestClient, bearer: Bearer) -> None:
     client.post("/api/registry/instances", json=INSTANCE)
-    assert client.put(f"{PATH}/weight", json={"weight": 0}).json()["weight"] == 0
+    admin = bearer("ADMIN")
+    assert client.put(f"{PATH}/weight", json={"weight": 0}, headers=admin).json()["weight"] == 0
     one = client.get("/api/registry/services/user-auth").json()
     assert one["instances"][0]["weight"] == 0
 
@@ -41,3 +46,37 @@ def test_index_page_lists_instances(client: TestClient) -> None:
 def test_health_endpoints(client: TestClient) -> None:
     assert client.get("/health/live").json()["status"] == "UP"
     assert client.get("/health/ready").status_code == 200
+
+
+def test_writes_without_the_secret_are_401(anonymous: TestClient) -> None:
+    assert anonymous.post("/api/registry/instances", json=INSTANCE).status_code == 401
+    wrong = {"x-registry-secret": "guess"}
+    assert (
+        anonymous.post("/api/registry/instances", json=INSTANCE, headers=wrong).status_code == 401
+    )
+    for method in ("PUT", "DELETE"):
+        url = f"{PATH}/heartbeat" if method == "PUT" else PATH
+        assert anonymous.request(method, url).status_code == 401
+    assert anonymous.get("/api/registry/services").status_code == 200  # reads stay open
+
+
+def test_unknown_services_and_foreign_hosts_are_refused(client: TestClient) -> None:
+    for bad in (
+        {**INSTANCE, "service": "evil"},
+        {**INSTANCE, "url": "http://attacker.example:8081"},
+        {**INSTANCE, "url": "http://x:y"},
+        {**INSTANCE, "url": "http://127.0.0.1:8081/steal?x=1"},
+        {**INSTANCE, "url": "http://user:pw@127.0.0.1:8081"},
+    ):
+        response = client.post("/api/registry/instances", json=bad)
+        assert response.status_code == 422, (bad, response.text)
+    assert client.get("/api/registry/services").json()["services"] == {}
+
+
+def test_weight_needs_an_admin_token(client: TestClient, bearer: Bearer) -> None:
+    client.post("/api/registry/instances", json=INSTANCE)
+    assert client.put(f"{PATH}/weight", json={"weight": 0}).status_code == 401
+    user = bearer("USER")
+    assert client.put(f"{PATH}/weight", json={"weight": 0}, headers=user).status_code == 403
+    listed = client.get("/api/registry/services/user-auth").json()
+    assert listed["instances"][0]["weight"] == 100

@@ -13,6 +13,7 @@ from tests.fakes import FakeHasher, FakeStore, FakeUnitOfWork
 from user_auth.bootstrap import bootstrap
 from user_auth.domain.model import Role
 from user_auth.entrypoints.app import create_app
+from user_auth.service_layer.login_throttle import LoginThrottle, TooManyAttempts
 from user_auth.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -61,8 +62,12 @@ async def test_register_then_duplicate(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"password": "short1"}, "password"), ({"password": "onlyletters"}, "password"),
-     ({"email": "not-an-email"}, "email"), ({"username": "a b"}, "username")],
+    [
+        ({"password": "short1"}, "password"),
+        ({"password": "onlyletters"}, "password"),
+        ({"email": "not-an-email"}, "email"),
+        ({"username": "a b"}, "username"),
+    ],
 )
 async def test_bad_registration_is_422_with_field_errors(
     client: httpx.AsyncClient, change: dict[str, str], field: str
@@ -120,8 +125,9 @@ async def test_user_by_id_needs_a_token(client: httpx.AsyncClient) -> None:
 async def test_admin_endpoints(client: httpx.AsyncClient, store: FakeStore) -> None:
     user = bearer((await tokens(client))["accessToken"])
     assert (await client.get("/api/users", headers=user)).status_code == 403
-    assert (await client.put("/api/users/1/roles", headers=user, json={"roles": ["ADMIN"]})
-            ).status_code == 403
+    assert (
+        await client.put("/api/users/1/roles", headers=user, json={"roles": ["ADMIN"]})
+    ).status_code == 403
     boss = {"username": "boss", "email": "boss@example.com", "password": "b0ss-pass"}
     await client.post("/api/auth/register", json=boss)
     store.users[2].roles = {Role.ADMIN}
@@ -155,3 +161,61 @@ async def test_injection_looking_input_is_just_data(client: httpx.AsyncClient) -
         "/api/auth/login", json={"username": "' OR '1'='1' --", "password": "x' OR 1=1 --"}
     )
     assert response.status_code == 401
+
+
+async def test_a_user_reads_only_themself_by_id(
+    client: httpx.AsyncClient, store: FakeStore
+) -> None:
+    """Issue 16 (IDOR): another user's id answers 404 like an unknown one; ADMIN and
+    services read anyone."""
+    ada = bearer((await tokens(client))["accessToken"])
+    bob_user = {"username": "bob", "email": "bob@example.com", "password": "b0b-pass-123"}
+    bob = bearer((await tokens(client, bob_user))["accessToken"])
+    assert (await client.get("/api/users/1", headers=bob)).status_code == 404
+    assert (await client.get("/api/users/2", headers=bob)).json()["username"] == "bob"
+    store.users[2].roles = {Role.ADMIN}
+    boss = bearer((await tokens(client, bob_user))["accessToken"])
+    assert (await client.get("/api/users/1", headers=boss)).json()["username"] == "ada"
+    assert (await client.get("/api/users/2", headers=ada)).status_code == 404
+
+
+async def test_failed_logins_back_off_per_username(client: httpx.AsyncClient) -> None:
+    """Issue 16 (brute force): after 5 failures the username waits, with Retry-After,
+    even for the right password; other usernames are not affected."""
+    await tokens(client)
+    wrong = {"username": "ada", "password": "wrong-pass-1"}
+    statuses = [(await client.post("/api/auth/login", json=wrong)).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    right = await client.post(
+        "/api/auth/login", json={"username": "ADA", "password": ADA["password"]}
+    )
+    assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1
+    assert right.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_throttle_doubles_its_wait_and_forgets_quiet_keys() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(
+        free_failures={"user": 2, "ip": 100}, base_s=1, forget_after_s=60, clock=lambda: now[0]
+    )
+    waits = []
+    for _ in range(5):
+        throttle.failed(["user:ada"])
+        waits.append(throttle.retry_after_s(["user:ada", "user:nobody"]))
+    assert waits == [0, 1, 2, 4, 8]
+    now[0] = 100.0  # quiet for longer than forget_after_s
+    throttle.attempt(["user:ada"])  # a first failure again: no wait
+
+
+def test_a_burst_is_counted_before_any_verdict() -> None:
+    throttle = LoginThrottle()
+    admitted = 0
+    for _ in range(50):  # all in flight at once: no verdict has come back yet
+        try:
+            throttle.attempt(["user:ada", "ip:10.0.0.1"])
+            admitted += 1
+        except TooManyAttempts:
+            pass
+    assert admitted == 5
+    throttle.succeeded("user:ada", "ip:10.0.0.1")
+    throttle.attempt(["user:ada"])  # the right password cleared the username

@@ -69,7 +69,9 @@ def bootstrap(
         resolver=resolver,
         breakers=breakers,
         cache=ResponseCache(
-            ttl_s=settings.gateway_cache_ttl_s, max_entries=settings.gateway_cache_max_entries
+            ttl_s=settings.gateway_cache_ttl_s,
+            max_entries=settings.gateway_cache_max_entries,
+            max_bytes=settings.gateway_cache_max_bytes,
         ),
         options=ProxyOptions(
             max_body_bytes=settings.max_body_bytes,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ecomkit.settings import ServiceSettings
+from pydantic import SecretStr
 
 
 class Settings(ServiceSettings):
@@ -35,5 +36,10 @@ class Settings(ServiceSettings):
     gateway_cache_ttl_s: float = 2.0
     gateway_cache_max_entries: int = 10_000
     gateway_cache_max_body_bytes: int = 262_144
+    # All cached entries together (bodies and headers), whatever their number.
+    gateway_cache_max_bytes: int = 33_554_432
+    # ECOM_GATEWAY_METRICS_TOKEN: the bearer token Prometheus scrapes /metrics with (the
+    # gateway's operator pages need ADMIN otherwise); empty = ADMIN only.
+    gateway_metrics_token: SecretStr = SecretStr("")
     # How often upstream instances are re-read from the registry.
     gateway_registry_refresh_s: float = 5.0

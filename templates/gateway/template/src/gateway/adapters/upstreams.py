@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from ecomkit.upstream_pool import Origin, UpstreamError, UpstreamPool
 
@@ -41,19 +42,47 @@ def registry_source(pool: UpstreamPool, registry_url: str) -> InstanceSource:
         document: dict[str, Any] = json.loads(body)
         return {
             service: [
-                Instance(
-                    url=str(raw["url"]).rstrip("/"),
-                    instance_id=str(raw.get("instance_id", "")),
-                    weight=int(raw.get("weight", 100)),
-                    color=str((raw.get("metadata") or {}).get("color", "")),
-                )
+                instance
                 for raw in instances
-                if raw.get("status", "UP") == "UP"
+                if raw.get("status", "UP") == "UP" and (instance := instance_of(service, raw))
             ]
             for service, instances in document.get("services", {}).items()
         }
 
     return fetch
+
+
+def instance_of(service: str, raw: Any) -> Instance | None:
+    """One listed instance, or None (with a warning) when it cannot be routed to: a bad
+    entry must cost that entry, never the route (a 500) or the whole refresh."""
+    try:
+        url = str(raw["url"]).rstrip("/")
+        if not routable_url(url):
+            raise ValueError(f"not an http(s)://host:port URL: {url[:100]!r}")
+        return Instance(
+            url=url,
+            instance_id=str(raw.get("instance_id", "")),
+            weight=int(raw.get("weight", 100)),
+            color=str((raw.get("metadata") or {}).get("color", "")),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("ignoring an instance of %s the registry listed: %s", service, exc)
+        return None
+
+
+def routable_url(url: str) -> bool:
+    """`http(s)://host[:port]` and nothing else (what `Origin.parse` can route to)."""
+    try:
+        urlsplit(url).port  # noqa: B018 (a port that is not a number raises)
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.path in ("", "/")
+        and not (parts.query or parts.fragment or parts.username or parts.password)
+    )
 
 
 class UpstreamResolver:

@@ -35,6 +35,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at = 0.0
         self._trial_in_flight = False
+        self._trials = 0  # numbers each trial, so only its own request can abandon it
         self.state = State.CLOSED
 
     def allow(self) -> bool:
@@ -46,8 +47,20 @@ class CircuitBreaker:
             self._trial_in_flight = False
         if self.state is State.HALF_OPEN and not self._trial_in_flight:
             self._trial_in_flight = True
+            self._trials += 1
             return True
         return False
+
+    @property
+    def trial(self) -> int | None:
+        """The number of the trial in flight (right after `allow()`: this request's)."""
+        return self._trials if self.state is State.HALF_OPEN and self._trial_in_flight else None
+
+    def abandon(self, trial: int) -> None:
+        """Trial `trial` ended without an outcome (the client left, its body was too large):
+        the next request may try, instead of the route staying refused until a restart."""
+        if self.trial == trial:
+            self._trial_in_flight = False
 
     def retry_after_s(self) -> int:
         remaining = self.reset_after_s - (self._clock() - self._opened_at)

@@ -15,23 +15,44 @@ from gateway.bootstrap import Gateway, bootstrap, upstream_pool
 from gateway.entrypoints import metrics
 from gateway.entrypoints.admin import admin_router
 from gateway.entrypoints.asgi import Receive, Scope, Send
+from gateway.entrypoints.proxy import send_rejected
+from gateway.service_layer.edge import Rejected
 from gateway.settings import Settings
 
 API_PREFIX = "/api/"
+# The gateway's own pages that tell an attacker where everything is: ADMIN only.
+OPERATOR_PATHS = ("/gateway/", "/metrics", "/docs", "/redoc", "/openapi.json")
 
 
 class GatewayApp:
     """Dispatches by path; exposes the admin app's attributes (state, routes) for tools."""
 
-    def __init__(self, gateway: Gateway, admin: FastAPI) -> None:
+    def __init__(self, gateway: Gateway, admin: FastAPI, *, scrape_token: str = "") -> None:
         self.gateway = gateway
         self.admin = admin
+        self.scrape_token = scrape_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
             await self.gateway.proxy(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"].startswith(OPERATOR_PATHS):
+            if await self._operator_allowed(scope, send):
+                await self.admin(scope, receive, send)
         else:
             await self.admin(scope, receive, send)
+
+    async def _operator_allowed(self, scope: Scope, send: Send) -> bool:
+        authorization = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None
+        )
+        path: str = scope["path"]
+        scrape = self.scrape_token if path == "/metrics" else ""
+        try:
+            self.gateway.proxy.policy.authorize_operator(authorization, scrape)
+        except Rejected as rejected:
+            await send_rejected(send, rejected, instance=path, headers=[])
+            return False
+        return True
 
 
 def create_app(settings: Settings | None = None, *, gateway: Gateway | None = None) -> GatewayApp:
@@ -66,7 +87,8 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
         background=[resolver.run, metrics.flush_forever],
         before_scrape=metrics.flush,
     )
-    return GatewayApp(gateway, admin)
+    scrape_token = settings.gateway_metrics_token.get_secret_value()
+    return GatewayApp(gateway, admin, scrape_token=scrape_token)
 
 
 app: GatewayApp  # built on first access, not at import

@@ -24,7 +24,7 @@ from ecomkit.upstream_pool import (
     UpstreamTimeout,
 )
 
-from gateway.adapters.response_cache import ResponseCache
+from gateway.adapters.response_cache import ResponseCache, normalised_query
 from gateway.adapters.upstreams import UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker
 from gateway.domain.routes import Route, RouteTable
@@ -146,18 +146,7 @@ class Proxy:
             client = scope.get("client")
             await self.policy.throttle(route, client[0] if client else "unknown", identity)
         except Rejected as rejected:
-            headers = reply + [
-                (k.lower().encode(), v.encode()) for k, v in rejected.headers.items()
-            ]
-            await send_problem(
-                send,
-                rejected.status,
-                rejected.title,
-                rejected.detail,
-                instance=path,
-                headers=headers,
-            )
-            return rejected.status
+            return await send_rejected(send, rejected, instance=path, headers=reply)
         if identity is not None:
             request.forward += [(k.encode(), v.encode()) for k, v in identity.headers()]
 
@@ -183,8 +172,7 @@ class Proxy:
             return None
         if request.color is not None:
             return None  # a preview neither sees nor fills what the other color answered
-        query: bytes = scope.get("query_string", b"")
-        return f"{route.id}|{scope['path']}?{query.decode('latin-1')}"
+        return f"{route.id}|{scope['path']}?{normalised_query(scope.get('query_string', b''))}"
 
     async def _forward(
         self,
@@ -196,12 +184,32 @@ class Proxy:
         reply: list[tuple[bytes, bytes]],
         cache_key: str | None,
     ) -> int:
-        method: str = scope["method"]
         path: str = scope["path"]
         breaker = self.breakers[route.id]
         if not breaker.allow():
             metrics.fallback(route.id)
             return await _fallback(send, route, path, reply, breaker.retry_after_s())
+        trial = breaker.trial
+        try:
+            return await self._send_upstream(scope, receive, send, route, request, reply, cache_key)
+        finally:
+            if trial is not None:
+                breaker.abandon(trial)
+
+    async def _send_upstream(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        route: Route,
+        request: _RequestHeaders,
+        reply: list[tuple[bytes, bytes]],
+        cache_key: str | None,
+    ) -> int:
+        """Attempts at the route's instances; records each outcome on the route's breaker."""
+        method: str = scope["method"]
+        path: str = scope["path"]
+        breaker = self.breakers[route.id]
         try:
             body = await self._request_body(receive, request)
         except BodyTooLarge:
@@ -257,7 +265,8 @@ class Proxy:
                     reply,
                     breaker.retry_after_s(),
                     status=status,
-                    detail=f"{route.service}: {exc!r}",
+                    # Never the exception: it names internal hosts and ports.
+                    detail=f"{route.service} {'timed out' if status == 504 else 'failed'}",
                 )
             if response.status in RETRY_STATUSES and not last:
                 response.release()
@@ -455,6 +464,22 @@ async def _stream(receive: Receive, limit: int) -> AsyncIterator[bytes]:
             yield chunk
         if not message.get("more_body", False):
             return
+
+
+async def send_rejected(
+    send: Send, rejected: Rejected, *, instance: str, headers: list[tuple[bytes, bytes]]
+) -> int:
+    """A refusal at the edge as problem+json, with its own headers (Retry-After, ...)."""
+    own = [(k.lower().encode(), v.encode()) for k, v in rejected.headers.items()]
+    await send_problem(
+        send,
+        rejected.status,
+        rejected.title,
+        rejected.detail,
+        instance=instance,
+        headers=[*headers, *own],
+    )
+    return rejected.status
 
 
 async def _fallback(

@@ -6,6 +6,7 @@ with fakes and stays independent of the server that carries the bytes.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from gateway.domain.identity import Identity, InvalidToken, TokenVerifier
@@ -50,6 +51,22 @@ class EdgePolicy:
                 # A stale token on a public page should not lock anyone out of the catalogue.
                 return None
             raise Rejected(401, "Unauthorized", str(exc), _challenge()) from exc
+
+    def authorize_operator(self, authorization: str | None, scrape_token: str = "") -> None:
+        """The gateway's own operator pages (routes and their instances, metrics, API docs)
+        are for ADMIN only; `scrape_token` (Prometheus's) opens `/metrics` alone."""
+        if authorization is None:
+            raise Rejected(401, "Unauthorized", "an ADMIN bearer token is required", _challenge())
+        if scrape_token and hmac.compare_digest(
+            authorization.encode(), f"Bearer {scrape_token}".encode()
+        ):
+            return
+        try:
+            identity = self.verify(authorization)
+        except InvalidToken as exc:
+            raise Rejected(401, "Unauthorized", str(exc), _challenge()) from exc
+        if "ADMIN" not in identity.roles:
+            raise Rejected(403, "Forbidden", "requires role ADMIN")
 
     async def throttle(self, route: Route, client_ip: str, identity: Identity | None) -> None:
         if not (self.rate_limit_enabled and route.rate_limited):

@@ -1,15 +1,24 @@
-"""The registry's HTTP API (the issue-4 contract): routes translate HTTP to the model."""
+"""The registry's HTTP API (the issue-4 contract): routes translate HTTP to the model.
+
+Reads are open (every service and the gateway look instances up); every write needs the
+workspace's registration secret, and a weight change also an ADMIN token (docs/security.md).
+"""
 
 from __future__ import annotations
 
+import hmac
 import time
 from typing import Annotated, Any
 
-from ecomkit.problems import NotFound
-from fastapi import APIRouter, Depends, Request, Response
+from ecomkit.auth import require_roles
+from ecomkit.problems import NotFound, Unauthorized, UnprocessableEntity
+from ecomkit.registry_client import SECRET_HEADER
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
+from registry.domain.admission import NotAdmitted, check_instance_url, check_service
 from registry.domain.model import InstanceRecord, ServiceRegistry, UnknownInstance
+from registry.settings import Settings
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -31,8 +40,26 @@ def get_registry(request: Request) -> ServiceRegistry:
     return registry
 
 
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def registration_secret(
+    request: Request,
+    secret: Annotated[str, Header(alias=SECRET_HEADER)] = "",
+) -> None:
+    """Writes need the workspace's secret; without one configured, writes are refused."""
+    expected = settings_of(request).registry_secret.get_secret_value()
+    if not expected:
+        raise Unauthorized("registry writes are disabled: ECOM_REGISTRY_SECRET is not set")
+    if not hmac.compare_digest(secret.encode(), expected.encode()):
+        raise Unauthorized(f"registry writes need the registration secret ({SECRET_HEADER})")
+
+
 Registry = Annotated[ServiceRegistry, Depends(get_registry)]
 router = APIRouter(prefix="/api/registry", tags=["registry"])
+writes = [Depends(registration_secret)]
 
 
 def wall_offset() -> float:
@@ -44,17 +71,25 @@ def _view(record: InstanceRecord) -> dict[str, Any]:
     return record.as_dict(wall_offset())
 
 
-@router.post("/instances", status_code=201)
-async def register(body: Registration, registry: Registry, response: Response) -> dict[str, Any]:
+@router.post("/instances", status_code=201, dependencies=writes)
+async def register(
+    body: Registration, registry: Registry, request: Request, response: Response
+) -> dict[str, Any]:
+    settings = settings_of(request)
+    try:
+        check_service(body.service, settings.registry_services)
+        url = check_instance_url(body.url, settings.registry_allowed_hosts)
+    except NotAdmitted as exc:
+        raise UnprocessableEntity(str(exc)) from None
     record, new = registry.register(
-        body.service, body.instance_id, body.url, weight=body.weight, metadata=body.metadata
+        body.service, body.instance_id, url, weight=body.weight, metadata=body.metadata
     )
     if not new:
         response.status_code = 201  # idempotent: re-registering updates and answers the same
     return _view(record)
 
 
-@router.put("/instances/{service}/{instance_id}/heartbeat")
+@router.put("/instances/{service}/{instance_id}/heartbeat", dependencies=writes)
 async def heartbeat(service: str, instance_id: str, registry: Registry) -> dict[str, Any]:
     try:
         return _view(registry.heartbeat(service, instance_id))
@@ -62,7 +97,10 @@ async def heartbeat(service: str, instance_id: str, registry: Registry) -> dict[
         raise NotFound(f"unknown instance {exc.args[0]}; register again") from exc
 
 
-@router.put("/instances/{service}/{instance_id}/weight")
+@router.put(
+    "/instances/{service}/{instance_id}/weight",
+    dependencies=[*writes, Depends(require_roles("ADMIN"))],
+)
 async def set_weight(
     service: str, instance_id: str, body: WeightChange, registry: Registry
 ) -> dict[str, Any]:
@@ -72,7 +110,7 @@ async def set_weight(
         raise NotFound(f"unknown instance {exc.args[0]}") from exc
 
 
-@router.delete("/instances/{service}/{instance_id}", status_code=204)
+@router.delete("/instances/{service}/{instance_id}", status_code=204, dependencies=writes)
 async def deregister(service: str, instance_id: str, registry: Registry) -> Response:
     try:
         registry.deregister(service, instance_id)

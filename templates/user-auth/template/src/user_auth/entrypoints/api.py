@@ -14,7 +14,7 @@ from ecomkit.problems import (
     UnprocessableEntity,
 )
 from ecomkit.service import bus_of
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from user_auth.domain import commands, errors
 from user_auth.entrypoints.schemas import (
@@ -30,6 +30,7 @@ from user_auth.entrypoints.schemas import (
 )
 from user_auth.service_layer import views
 from user_auth.service_layer.handlers import TokenPair
+from user_auth.service_layer.login_throttle import LoginThrottle, TooManyAttempts, login_keys
 from user_auth.service_layer.messagebus import MessageBus
 
 router = APIRouter()
@@ -97,8 +98,36 @@ async def register(body: RegisterRequest, bus: Bus, response: Response) -> UserR
 
 
 @router.post("/api/auth/login", tags=["auth"])
-async def login(body: LoginRequest, bus: Bus) -> TokenResponse:
-    return _tokens(await dispatch(bus, commands.LoginUser(body.username, body.password)))
+async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse:
+    throttle = throttle_of(request)
+    user_key, ip_key = login_keys(body.username, client_ip(request))
+    try:
+        throttle.attempt((user_key, ip_key))  # counted as failed until it succeeds
+    except TooManyAttempts as exc:
+        raise Problem(
+            429, "Too Many Requests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+        ) from None
+    pair = await dispatch(bus, commands.LoginUser(body.username, body.password))
+    throttle.succeeded(user_key, ip_key)
+    return _tokens(pair)
+
+
+def throttle_of(request: Request) -> LoginThrottle:
+    """One per app (process), made on first use."""
+    state = request.app.state
+    if getattr(state, "login_throttle", None) is None:
+        state.login_throttle = LoginThrottle()
+    throttle: LoginThrottle = state.login_throttle
+    return throttle
+
+
+def client_ip(request: Request) -> str:
+    """The gateway appends the caller's address as the last X-Forwarded-For header (a
+    client's own come before it); a direct call is known by its socket."""
+    forwarded = request.headers.getlist("x-forwarded-for")
+    if forwarded:
+        return forwarded[-1].rsplit(",", 1)[-1].strip()
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/api/auth/refresh", tags=["auth"])
@@ -151,9 +180,17 @@ async def list_users(
     return UserPage(items=[UserResponse.of(u) for u in found], page=page, size=size, total=total)
 
 
+# Who may read any user by id: operators, and other services (product-catalog validates
+# reviewers, notification reads contacts). Everyone else reads only themself.
+READ_ANY_USER = ("ADMIN", "SERVICE")
+
+
 @router.get("/api/users/{user_id}", tags=["users"])
-async def get_user(user_id: int, _: CurrentUser, bus: Bus) -> UserResponse:
-    """For other services (product-catalog validates reviewers, notification reads contacts)."""
+async def get_user(user_id: int, claims: CurrentUser, bus: Bus) -> UserResponse:
+    """A user by id: the user themself, ADMIN, or a service. Another user's id answers 404,
+    exactly like an id that does not exist (no enumeration of who is registered)."""
+    if claims.user_id != user_id and not any(claims.has_role(r) for r in READ_ANY_USER):
+        raise NotFound(f"user {user_id} not found")
     return UserResponse.of(await query(views.user_by_id(bus, user_id)))
 
 

@@ -1,0 +1,136 @@
+"""login_burst: a burst of failed logins at 10 x the configured limit against user-auth, while
+other users keep reading their profiles (issue 16, PERFORMANCE.md).
+
+The limit: an IP gets 50 failed logins free, then backs off (docs/security.md). The burst
+is 10 x that from one (made-up, per run) client address, each to a different made-up
+username (so the username limit never decides first), sent all at once. It holds when
+the admitted count is within 5 % of 50 and every other answer is 429 with Retry-After.
+Meanwhile, and before it (the reference, same run), other users read their profile; the
+ratio is their p95 during the burst over their p95 unloaded (target <= 2): argon2 runs off
+the event loop, so a burst queues in its thread pool instead of stalling everyone.
+
+    python bench/login_burst.py --workspace WS [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import _counters as c
+import httpx
+
+IP_FREE_FAILURES = 50  # user_auth/service_layer/login_throttle.py FREE_FAILURES["ip"]
+BURST = 10 * IP_FREE_FAILURES
+TARGET = 2.0
+READERS, READS = 4, 60  # other users, profile reads each (per phase)
+PASSWORD = "Burst-bench-42!"
+
+
+def user_auth_url(workspace: Path) -> str:
+    from ecomctl.operations import target
+    from ecomctl.scenarios.endpoints import for_workspace
+
+    tgt = target(workspace=workspace, stack_file=None, create=False)
+    return str(for_workspace(tgt.stack, tgt.workspace).service("user-auth"))
+
+
+async def reader_tokens(http: httpx.AsyncClient) -> list[str]:
+    tokens = []
+    for _ in range(READERS):
+        name = f"reader{uuid.uuid4().hex[:10]}"
+        body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+        (await http.post("/api/auth/register", json=body)).raise_for_status()
+        login = await http.post("/api/auth/login", json={"username": name, "password": PASSWORD})
+        login.raise_for_status()
+        tokens.append(login.json()["accessToken"])
+    return tokens
+
+
+async def read_profiles(http: httpx.AsyncClient, tokens: list[str]) -> list[float]:
+    """Each reader reads its profile READS times, one after another; seconds per read."""
+
+    async def reader(token: str) -> list[float]:
+        took = []
+        for _ in range(READS):
+            started = time.perf_counter()
+            response = await http.get(
+                "/api/users/profile", headers={"Authorization": f"Bearer {token}"}
+            )
+            took.append(time.perf_counter() - started)
+            response.raise_for_status()
+        return took
+
+    return [t for ts in await asyncio.gather(*(reader(t) for t in tokens)) for t in ts]
+
+
+async def burst(http: httpx.AsyncClient) -> list[httpx.Response]:
+    client_ip = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+    headers = {"X-Forwarded-For": client_ip}
+
+    async def guess() -> httpx.Response:
+        wrong = {"username": f"nobody{uuid.uuid4().hex[:12]}", "password": "wrong-guess-1"}
+        return await http.post("/api/auth/login", json=wrong, headers=headers)
+
+    return await asyncio.gather(*(guess() for _ in range(BURST)))
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1]
+
+
+async def measure(base_url: str) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=BURST + READERS)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
+        tokens = await reader_tokens(http)
+        await read_profiles(http, tokens)  # warm up
+        unloaded = await read_profiles(http, tokens)
+        answers, loaded = await asyncio.gather(burst(http), read_profiles(http, tokens))
+    refused = [r for r in answers if r.status_code == 429]
+    return {
+        "admitted": sum(1 for r in answers if r.status_code == 401),
+        "refused": len(refused),
+        "refused_with_retry_after": sum(1 for r in refused if r.headers.get("retry-after")),
+        "other": sorted({r.status_code for r in answers} - {401, 429}),
+        "unloaded_p95_ms": 1000 * p95(unloaded),
+        "loaded_p95_ms": 1000 * p95(loaded),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workspace", type=Path, default=Path.cwd())
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = asyncio.run(measure(user_auth_url(args.workspace)))
+    ratio = result["loaded_p95_ms"] / result["unloaded_p95_ms"]
+    limit_held = (
+        abs(result["admitted"] - IP_FREE_FAILURES) <= 0.05 * IP_FREE_FAILURES
+        and result["refused"] == result["refused_with_retry_after"]
+        and not result["other"]
+    )
+    if args.json:
+        print(json.dumps({**result, "ratio": ratio, "limit_held": limit_held}, indent=2))
+    print(
+        f"burst of {BURST} failed logins (limit {IP_FREE_FAILURES}): admitted "
+        f"{result['admitted']}, 429 {result['refused']} "
+        f"({result['refused_with_retry_after']} with Retry-After), other {result['other']}"
+    )
+    print(
+        f"login_burst: ratio={ratio:.2f} target<={TARGET} (other users' profile p95 "
+        f"{result['unloaded_p95_ms']:.1f} ms unloaded, {result['loaded_p95_ms']:.1f} ms during "
+        f"the burst; admitted {result['admitted']}/{BURST}, limit "
+        f"{'held' if limit_held else 'NOT held'}; {c.loadavg()})"
+    )
+    return 0 if ratio <= TARGET and limit_held else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Brute-force brakes on login: per username and per client IP, exponential backoff.
+
+After its free failed logins (5 for a username, 50 for an IP: many people share one
+address), a key waits `base_s`, then twice as long after each further failure, up to
+`max_s`; a success clears the username's count (not the IP's: one good account must not
+reset an IP that guesses others); a key quiet for `forget_after_s` starts afresh. Kept in
+the process: one user-auth instance holds one count (docs/security.md says what that
+leaves open); bounded in keys so a flood of made-up usernames cannot grow it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed logins; retry in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+FREE_FAILURES = {"user": 5, "ip": 50}
+
+
+@dataclass
+class _Record:
+    failures: int = 0
+    locked_until: float = 0.0
+    last_failure: float = 0.0
+
+
+class LoginThrottle:
+    def __init__(
+        self,
+        *,
+        free_failures: dict[str, int] | None = None,
+        base_s: float = 1.0,
+        max_s: float = 900.0,
+        forget_after_s: float = 900.0,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.free_failures = free_failures or FREE_FAILURES
+        self.base_s = base_s
+        self.max_s = max_s
+        self.forget_after_s = forget_after_s
+        self._max_keys = max_keys
+        self._clock = clock
+        self._records: OrderedDict[str, _Record] = OrderedDict()
+
+    def attempt(self, keys: Iterable[str]) -> None:
+        """Raises `TooManyAttempts` while any of `keys` is in its backoff; otherwise counts
+        the attempt as a failure already, so a concurrent burst cannot pass the check
+        together before the first verdicts are in (`succeeded` takes it back)."""
+        keys = tuple(keys)
+        wait = self.retry_after_s(keys)
+        if wait:
+            raise TooManyAttempts(wait)
+        self.failed(keys)
+
+    def retry_after_s(self, keys: Iterable[str]) -> int:
+        """Whole seconds until none of `keys` is in its backoff (0: free now)."""
+        now = self._clock()
+        waits = [r.locked_until - now for k in keys if (r := self._records.get(k)) is not None]
+        longest = max(waits, default=0.0)
+        return max(1, math.ceil(longest)) if longest > 0 else 0
+
+    def failed(self, keys: Iterable[str]) -> None:
+        now = self._clock()
+        for key in keys:
+            record = self._records.pop(key, None)
+            if record is None or now - record.last_failure > self.forget_after_s:
+                record = _Record()
+            record.failures += 1
+            record.last_failure = now
+            over = record.failures - self.free_failures[key.partition(":")[0]] + 1
+            if over > 0:
+                record.locked_until = now + min(self.max_s, self.base_s * 2 ** (over - 1))
+            self._records[key] = record  # most recent last: the oldest go first
+        while len(self._records) > self._max_keys:
+            self._records.popitem(last=False)
+
+    def succeeded(self, user_key: str, ip_key: str) -> None:
+        """The username starts afresh; the IP only gets this attempt back."""
+        self._records.pop(user_key, None)
+        record = self._records.get(ip_key)
+        if record is not None:
+            record.failures = max(0, record.failures - 1)
+            if record.failures < self.free_failures["ip"]:
+                record.locked_until = 0.0
+
+
+def login_keys(username: str, client_ip: str) -> tuple[str, str]:
+    return f"user:{username.strip().lower()}", f"ip:{client_ip}"

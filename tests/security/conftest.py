@@ -1,0 +1,90 @@
+"""A stack of its own for the attack suite (issue 16), brought up by `ecomctl up`.
+
+Its own port offset (ECOMCTL_TEST_PORT_OFFSET + ECOMCTL_TEST_SECURITY_SHIFT), so running
+it beside tests/integration never shares a stack: the attacks lock out usernames and IPs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.conftest import OFFSET, UP_TIMEOUT_S, Platform, run_ecomctl
+
+SECURITY_OFFSET = OFFSET + int(os.environ.get("ECOMCTL_TEST_SECURITY_SHIFT", "4200"))
+PASSWORD = "Attack-suite-42!"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/security" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    workspace = tmp_path_factory.mktemp("security")
+    up = run_ecomctl(
+        *("--workspace", str(workspace), "up", "--runtime", "local", "--yes", "--json"),
+        *("--port-offset", str(SECURITY_OFFSET)),
+        timeout=UP_TIMEOUT_S,
+    )
+    if up.returncode != 0:
+        run_ecomctl("--workspace", str(workspace), "down")
+        pytest.fail(f"ecomctl up failed ({up.returncode}):\n{up.stderr[-4000:]}")
+    components = {c["name"]: c for c in json.loads(up.stdout)["components"]}
+    yield Platform(workspace=workspace, offset=SECURITY_OFFSET, components=components)
+    run_ecomctl("--workspace", str(workspace), "down", "--volumes", check=True)
+
+
+@pytest.fixture(scope="session")
+def gateway(stack: Platform) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.port('gateway')}", timeout=15) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def admin(stack: Platform, gateway: httpx.Client) -> dict[str, str]:
+    username = f"admin{uuid.uuid4().hex[:8]}"
+    made = stack.ecomctl("users", "create-admin", "--username", username, "--password", PASSWORD)
+    assert made.returncode == 0, made.stderr
+    return bearer(login(gateway, username))
+
+
+def workspace_secret(workspace: Path, key: str) -> str:
+    secrets: dict[str, str] = json.loads((workspace / ".ecomctl" / "secrets.json").read_text())
+    return secrets[key]
+
+
+def register(gateway: httpx.Client) -> tuple[int, str]:
+    """A fresh account: its id and username."""
+    username = f"user{uuid.uuid4().hex[:10]}"
+    created = gateway.post(
+        "/api/auth/register",
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
+    )
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"]), username
+
+
+def new_user(gateway: httpx.Client) -> tuple[int, dict[str, str]]:
+    """A fresh account: its id and an Authorization header with its access token."""
+    user_id, username = register(gateway)
+    return user_id, bearer(login(gateway, username))
+
+
+def login(gateway: httpx.Client, username: str) -> str:
+    response = gateway.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["accessToken"]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
