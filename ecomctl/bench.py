@@ -109,6 +109,8 @@ BENCHES: dict[str, Bench] = {
             "saga_cost", "SQL/Kafka/HTTP/span counts per order vs the design minimum", _workspace
         ),
         Bench("switch_errors", "failed requests while a release takes all traffic", _workspace),
+        Bench("tracing_cost", "saga latency and gateway reads/s, traced vs not", _workspace),
+        Bench("zipkin_down", "POST order -> PAID with Zipkin frozen/killed vs running", _workspace),
     )
 }
 
