@@ -31,6 +31,7 @@ from ecomctl.operations import Target, target
 
 TARGET = 1.1
 READERS = 8
+STOP_TIMEOUT_S = 20
 SAGA = ("gateway", "user-auth", "product-catalog", "order", "payment", "inventory",
         "notification")  # fmt: skip
 
@@ -53,7 +54,12 @@ def restart_services(workspace: Path, offset: int) -> float:
     started = time.monotonic()
     for pid in pids:
         os.kill(pid, signal.SIGTERM)
-    psutil.wait_procs([psutil.Process(p) for p in pids if psutil.pid_exists(p)], timeout=30)
+    _gone, alive = psutil.wait_procs(
+        [psutil.Process(p) for p in pids if psutil.pid_exists(p)], timeout=STOP_TIMEOUT_S
+    )
+    for process in alive:  # a loaded machine can take longer than that to shut down
+        process.kill()
+    psutil.wait_procs(alive, timeout=STOP_TIMEOUT_S)
     operations.up(tgt=tgt, only=list(SAGA), port_offset=offset, allow_install=False,
                   on_event=lambda _event: None)  # fmt: skip
     return time.monotonic() - started
@@ -120,8 +126,9 @@ async def main_async(options: argparse.Namespace) -> int:
     load_before = loadavg()
     on = await measure(found, options.orders, 0, options.seconds, reads)
     ratio_before = set_sample_ratio(tgt, 0.0)
+    took = 0.0
     try:
-        took = restart_services(options.workspace, offset)
+        took += restart_services(options.workspace, offset)
         off = await measure(found, options.orders, 100, options.seconds, reads)
     finally:
         set_sample_ratio(tgt, ratio_before)
