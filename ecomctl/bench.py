@@ -112,6 +112,8 @@ BENCHES: dict[str, Bench] = {
         Bench(
             "login_burst", "other users' p95 during 10 x the login limit vs unloaded", _workspace
         ),
+        Bench("tracing_cost", "saga latency and gateway reads/s, traced vs not", _workspace),
+        Bench("zipkin_down", "POST order -> PAID with Zipkin frozen/killed vs running", _workspace),
     )
 }
 
