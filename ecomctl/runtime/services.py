@@ -11,7 +11,6 @@ configuration is the ECOM_* environment built from the stack (see
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,8 @@ SERVICES_DIR = "services"
 MIGRATIONS = Path("db") / "migration"
 REGISTRY_KIND = "registry"
 GATEWAY_KIND = "gateway"
+USER_AUTH_KIND = "user-auth"
+JWKS_PATH = "/api/auth/jwks"
 JWT_ISSUER = "ecomctl-user-auth"
 JWT_AUDIENCE = "ecommerce"
 # The document database of each kind that keeps one (the stack names SQL databases only).
@@ -59,16 +60,17 @@ def package_of(source: Path) -> str:
     return found[0].parent.parent.name
 
 
-def jwt_secret(workspace: Workspace) -> str:
-    """One random secret per workspace, created on first use and kept private."""
-    path = workspace.state_dir / "secrets.json"
-    stored: dict[str, str] = json.loads(path.read_text()) if path.is_file() else {}
-    if "jwt_secret" not in stored:
-        stored["jwt_secret"] = secrets.token_urlsafe(48)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(stored, indent=2))
-    return stored["jwt_secret"]
+def auth_env(name: str, stack: Stack, workspace: Workspace) -> dict[str, str]:
+    """The service's own client secret; for user-auth also the signing keys and the
+    services' client secrets (files 0600 in the workspace, generated when missing)."""
+    from ecomctl.keys import client_secret, client_secrets_path, signing_keys_path
+
+    services = [n for n, s in stack.services.items() if s.enabled]
+    env = {"ECOM_CLIENT_SECRET": client_secret(workspace, name, services)}
+    if stack.services[name].template == USER_AUTH_KIND:
+        env["ECOM_JWT_KEYS_FILE"] = str(signing_keys_path(workspace))
+        env["ECOM_SERVICE_CLIENTS_FILE"] = str(client_secrets_path(workspace, services))
+    return env
 
 
 def service_dependencies(name: str, stack: Stack) -> tuple[str, ...]:
@@ -85,7 +87,12 @@ def service_dependencies(name: str, stack: Stack) -> tuple[str, ...]:
 
 
 def service_env(
-    name: str, stack: Stack, *, port_offset: int, jwt_secret: str, host: str = "127.0.0.1"
+    name: str,
+    stack: Stack,
+    *,
+    port_offset: int,
+    auth: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
 ) -> dict[str, str]:
     """The ECOM_* configuration of one service in a running stack (docs: the issue 4 contract)."""
     spec = stack.services[name]
@@ -100,7 +107,6 @@ def service_env(
         "ECOM_HOST": host,
         "ECOM_PORT": str(spec.port + port_offset),
         "ECOM_ENVIRONMENT": "development",
-        "ECOM_JWT_SECRET": jwt_secret,
         "ECOM_JWT_ISSUER": JWT_ISSUER,
         "ECOM_JWT_AUDIENCE": JWT_AUDIENCE,
         "ECOM_LOG_LEVEL": "INFO",
@@ -110,6 +116,10 @@ def service_env(
         "ECOM_REGISTRY_URL": "",
         "ECOM_ZIPKIN_URL": "",
     }
+    users = [n for n, s in enabled.items() if s.template == USER_AUTH_KIND]
+    if users:  # user tokens are verified with user-auth's public keys only
+        env["ECOM_JWKS_URL"] = f"http://{host}:{enabled[users[0]].port + port_offset}{JWKS_PATH}"
+    env.update(auth or {})
     registry = [n for n, s in enabled.items() if s.template == REGISTRY_KIND and n != name]
     if registry and spec.template != REGISTRY_KIND:
         env["ECOM_REGISTRY_URL"] = f"http://{host}:{enabled[registry[0]].port + port_offset}"
@@ -219,7 +229,7 @@ class ServiceComponent(InfraComponent):
             self.name,
             self.stack,
             port_offset=port_offset,
-            jwt_secret=jwt_secret(self._workspace()),
+            auth=auth_env(self.name, self.stack, self._workspace()),
             host=ctx.host,
         )
         env["ECOM_PORT"] = str(ctx.port)

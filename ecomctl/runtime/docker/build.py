@@ -146,9 +146,9 @@ def _copy_kit(target: Path) -> None:
 
 
 def _write_env_file(path: Path, workspace: Workspace) -> None:
-    from ecomctl.runtime.services import jwt_secret
-
-    secret = jwt_secret(workspace)
+    """Secrets shared by every container: none since issue 16 (per-service client secrets
+    and user-auth's key file are not passed to containers yet: the docker runtime has
+    never run for real, and user-auth refuses to start there without its key file)."""
     path.touch(mode=0o600)
     path.chmod(0o600)
-    path.write_text(f"ECOM_JWT_SECRET={secret}\n", encoding="utf-8")
+    path.write_text("", encoding="utf-8")

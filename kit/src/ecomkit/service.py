@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ecomkit.auth import require_key_config
 from ecomkit.consumer import Backoff, EventConsumer
 from ecomkit.contracts.base import Contract
 from ecomkit.events import Envelope
@@ -72,6 +73,7 @@ def create_service_app(
     if bus is not None:
         app = create_app(settings, title=title, routers=routers)
     else:
+        require_key_config(settings)  # one clear line, before any connection is opened
         wiring = wire(settings)
         bus = wiring.bus
         app = create_app(

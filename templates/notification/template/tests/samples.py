@@ -51,5 +51,3 @@ def samples(user_id: int = 2, order_id: int = 5) -> list[UserEvent]:
             created_at=WHEN,
         ),
     ]
-
-

@@ -14,7 +14,7 @@ from ecomkit.problems import (
     UnprocessableEntity,
 )
 from ecomkit.service import bus_of
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from user_auth.domain import commands, errors
 from user_auth.entrypoints.schemas import (
@@ -44,6 +44,7 @@ _PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
     errors.InvalidRefreshToken: Unauthorized,
     errors.UserNotFound: NotFound,
     errors.UnknownRole: UnprocessableEntity,
+    errors.InvalidResetToken: lambda detail: Problem(400, "Bad Request", detail),
 }
 
 
@@ -107,8 +108,12 @@ async def refresh(body: RefreshRequest, bus: Bus) -> TokenResponse:
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
-async def logout(body: RefreshRequest, bus: Bus) -> None:
+async def logout(body: RefreshRequest, bus: Bus, request: Request) -> None:
+    """Ends the refresh family and revokes the access token sent along."""
+    from user_auth.entrypoints.sessions_api import revoke_bearer
+
     await dispatch(bus, commands.LogoutUser(body.refresh_token))
+    await revoke_bearer(request, bus)
 
 
 @router.get("/api/users/profile", tags=["users"])
