@@ -58,9 +58,8 @@ class UnitOfWorkContract:
     async def test_lock_returns_products_in_order(self, uow: UowFactory) -> None:
         a, b = await self._stock(uow, 1), await self._stock(uow, 2)
         async with uow() as work:
-            locked = await work.stock.lock(
-                [max(a.product_id, b.product_id), min(a.product_id, b.product_id)]
-            )
+            locked = await work.stock.lock([max(a.product_id, b.product_id),
+                                            min(a.product_id, b.product_id)])
         assert list(locked) == sorted([a.product_id, b.product_id])
 
     async def test_reservations_of_an_order(self, uow: UowFactory) -> None:
@@ -100,9 +99,8 @@ class UnitOfWorkContract:
         async with uow() as work:
             old = NOW - timedelta(days=3650)
             await work.reservations.add(Reservation(late, level.product_id, 1, old))
-            await work.reservations.add(
-                Reservation(fresh, level.product_id, 1, NOW + timedelta(days=3650))
-            )
+            await work.reservations.add(Reservation(fresh, level.product_id, 1,
+                                                    NOW + timedelta(days=3650)))
             await work.reservations.add(
                 Reservation(done, level.product_id, 1, old, ReservationStatus.CONFIRMED)
             )

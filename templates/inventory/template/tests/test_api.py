@@ -34,30 +34,22 @@ async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_stock_levels(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/inventory/1")).status_code == 404
-    assert (
-        await client.put("/api/inventory/1/stock", json={"availableStock": 5}, headers=USER)
-    ).status_code == 403
+    assert (await client.put("/api/inventory/1/stock", json={"availableStock": 5},
+                             headers=USER)).status_code == 403
     bad = await client.put("/api/inventory/1/stock", json={"availableStock": -1}, headers=ADMIN)
     assert bad.status_code == 422
     put = await client.put("/api/inventory/1/stock", json={"quantity": 5}, headers=ADMIN)
     assert put.status_code == 200, put.text
     body = (await client.get("/api/inventory/1")).json()
-    assert body == {
-        "productId": 1,
-        "availableStock": 5,
-        "reservedStock": 0,
-        "soldStock": 0,
-        "stocked": 5,
-        "available": 5,
-    }
+    assert body == {"productId": 1, "availableStock": 5, "reservedStock": 0, "soldStock": 0,
+                    "stocked": 5, "available": 5}
 
 
 async def test_reserve_and_release(client: httpx.AsyncClient) -> None:
     await client.put("/api/inventory/1/stock", json={"availableStock": 2}, headers=ADMIN)
     order = {"orderId": 50, "items": [{"productId": 1, "quantity": 2}]}
-    assert (
-        await client.post("/api/inventory/reserve", json=order, headers=USER)
-    ).status_code == 403
+    assert (await client.post("/api/inventory/reserve", json=order,
+                              headers=USER)).status_code == 403
     reserved = await client.post("/api/inventory/reserve", json=order, headers=SERVICE)
     assert reserved.status_code == 200, reserved.text
     assert reserved.json()["status"] == "RESERVED" and not reserved.json()["replayed"]

@@ -43,31 +43,23 @@ def joined_fake(store: FakeStore) -> Callable[[Any], UnitOfWork]:
 
 def order_created(order_id: int = 5, *items: OrderLineItem) -> OrderCreated:
     return OrderCreated(
-        order_id=order_id,
-        user_id=1,
-        order_number=f"ORD-{order_id}",
+        order_id=order_id, user_id=1, order_number=f"ORD-{order_id}",
         items=list(items or [OrderLineItem(product_id=1, quantity=2, price=Decimal("10.00"))]),
-        total_amount=Decimal("20.00"),
-        currency="USD",
-        payment_method_id="pm_card_visa",
-        email="buyer@example.com",
-        created_at=datetime(2025, 1, 1, 12, tzinfo=UTC),
+        total_amount=Decimal("20.00"), currency="USD", payment_method_id="pm_card_visa",
+        email="buyer@example.com", created_at=datetime(2025, 1, 1, 12, tzinfo=UTC),
     )
 
 
 CREATED = arriving(order_created())
-PAID = arriving(OrderPaid(order_id=5, user_id=1, total_amount=Decimal("20.00"), currency="USD"))
+PAID = arriving(
+    OrderPaid(order_id=5, user_id=1, total_amount=Decimal("20.00"), currency="USD")
+)
 
 
 def payment_failed(order_id: int) -> PaymentFailed:
     return PaymentFailed(
-        order_id=order_id,
-        user_id=1,
-        payment_id="pay-1",
-        amount=Decimal("20.00"),
-        currency="USD",
-        reason="card_declined",
-        decline_code="generic_decline",
+        order_id=order_id, user_id=1, payment_id="pay-1", amount=Decimal("20.00"),
+        currency="USD", reason="card_declined", decline_code="generic_decline",
     )
 
 
@@ -129,8 +121,6 @@ async def test_malformed_events_go_to_the_dlq() -> None:
 
 async def test_consumed_topics_come_from_the_contracts() -> None:
     assert topics_of(CONSUMED) == [
-        "order-created-events",
-        "order-paid-events",
-        "payment-failed-events",
+        "order-created-events", "order-paid-events", "payment-failed-events",
         "order-cancelled-events",
     ]

@@ -65,8 +65,7 @@ async def test_reserve_all_items(bus: MessageBus, store: FakeStore) -> None:
     assert (reserved.user_id, reserved.total_amount, reserved.currency) == (7, Decimal(30), "USD")
     assert reserved.payment_method_id == "pm_card_visa"
     assert [(i.product_id, i.quantity, i.price) for i in reserved.items] == [
-        (1, 2, PRICE),
-        (2, 1, PRICE),
+        (1, 2, PRICE), (2, 1, PRICE)
     ]
     assert reserved.expires_at.replace(tzinfo=None) == store.now + timedelta(seconds=900)
 
@@ -82,8 +81,7 @@ async def test_reserve_is_all_or_nothing(bus: MessageBus, store: FakeStore) -> N
     assert failed.order_id == 101 and failed.user_id == 7
     assert "insufficient stock" in failed.reason
     assert [(i.product_id, i.requested, i.available) for i in failed.items] == [
-        (2, 1, 0),
-        (3, 1, 0),
+        (2, 1, 0), (3, 1, 0)
     ]
     await stocked(bus, p2=10, p3=10)  # stock arrives; a redelivered OrderCreated changes nothing
     store.published.clear()
@@ -91,7 +89,9 @@ async def test_reserve_is_all_or_nothing(bus: MessageBus, store: FakeStore) -> N
     assert again.outcome is Outcome.FAILED and again.replayed and not store.published
 
 
-async def test_repeated_reservation_has_no_second_effect(bus: MessageBus, store: FakeStore) -> None:
+async def test_repeated_reservation_has_no_second_effect(
+    bus: MessageBus, store: FakeStore
+) -> None:
     await stocked(bus, p1=5, p2=5)
     await reserve(bus, 102)
     count = len(store.published)

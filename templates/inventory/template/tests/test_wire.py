@@ -32,27 +32,15 @@ def outbox_rows(store: FakeStore) -> list[Event]:
 
 
 def row(type_: str, topic: str, key: str, aggregate: str, data: dict[str, Any]) -> Event:
-    return Event(
-        type=type_,
-        topic=topic,
-        key=key,
-        subject=key,
-        data=data,
-        aggregate_type=aggregate,
-        schema_version=1,
-    )
+    return Event(type=type_, topic=topic, key=key, subject=key, data=data,
+                 aggregate_type=aggregate, schema_version=1)
 
 
 async def test_inventory_updated_on_the_wire(bus: MessageBus, store: FakeStore) -> None:
     await bus.handle(commands.SetStock(1, 5))
     assert outbox_rows(store) == [
-        row(
-            "InventoryUpdated",
-            "inventory-updated-events",
-            "1",
-            "product",
-            {"product_id": 1, "available_stock": 5, "reserved_stock": 0, "sold_stock": 0},
-        ),
+        row("InventoryUpdated", "inventory-updated-events", "1", "product",
+            {"product_id": 1, "available_stock": 5, "reserved_stock": 0, "sold_stock": 0}),
     ]
 
 
@@ -61,10 +49,7 @@ async def test_inventory_reserved_on_the_wire(bus: MessageBus, store: FakeStore)
     store.published.clear()
     await bus.handle(commands.ReserveStock(100, (line(1, 2), line(1, 1, "4.50")), CHARGE))
     assert outbox_rows(store)[-1] == row(
-        "InventoryReserved",
-        "inventory-reserved-events",
-        "100",
-        "order",
+        "InventoryReserved", "inventory-reserved-events", "100", "order",
         {
             "order_id": 100,
             "user_id": 7,
@@ -85,18 +70,9 @@ async def test_reservation_failed_on_the_wire(bus: MessageBus, store: FakeStore)
     store.published.clear()
     await bus.handle(commands.ReserveStock(101, (line(1, 1), line(2, 3)), CHARGE))
     assert outbox_rows(store) == [
-        row(
-            "InventoryReservationFailed",
-            "inventory-reservation-failed-events",
-            "101",
-            "order",
-            {
-                "order_id": 101,
-                "user_id": 7,
-                "reason": "insufficient stock for product(s) 2",
-                "items": [{"product_id": 2, "requested": 3, "available": 0}],
-            },
-        ),
+        row("InventoryReservationFailed", "inventory-reservation-failed-events", "101", "order",
+            {"order_id": 101, "user_id": 7, "reason": "insufficient stock for product(s) 2",
+             "items": [{"product_id": 2, "requested": 3, "available": 0}]}),
     ]
 
 

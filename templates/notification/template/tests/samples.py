@@ -51,3 +51,5 @@ def samples(user_id: int = 2, order_id: int = 5) -> list[UserEvent]:
             created_at=WHEN,
         ),
     ]
+
+

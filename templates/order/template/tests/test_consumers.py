@@ -82,7 +82,9 @@ async def new_order(bus: MessageBus) -> int:
     return result.order.id or 0
 
 
-async def test_redelivered_payment_has_no_second_effect(bus: MessageBus, store: FakeStore) -> None:
+async def test_redelivered_payment_has_no_second_effect(
+    bus: MessageBus, store: FakeStore
+) -> None:
     order_id = await new_order(bus)
     inbox, handler = InMemoryInbox(), saga_handler(bus, joined_fake(store))
     paid = arriving(completed(order_id))
@@ -113,10 +115,7 @@ async def test_the_consumed_events_are_read_through_their_contracts(
     assert store.orders[order_id].status is OrderStatus.PAID
     assert store.orders[order_id].payment_id == "pay-1"
     assert {c.event_type for c in CONSUMED} == {
-        "InventoryReserved",
-        "InventoryReservationFailed",
-        "PaymentCompleted",
-        "PaymentFailed",
+        "InventoryReserved", "InventoryReservationFailed", "PaymentCompleted", "PaymentFailed"
     }
 
 

@@ -121,9 +121,7 @@ async def test_cancel_by_owner_then_again(bus: MessageBus, store: FakeStore) -> 
     assert cancelled.status is OrderStatus.CANCELLED
     assert store.published_types() == ["OrderCreated", "OrderCancelled"]
     assert store.published[-1].data == {
-        "order_id": order.id,
-        "user_id": 1,
-        "reason": "changed my mind",
+        "order_id": order.id, "user_id": 1, "reason": "changed my mind",
         "previous_status": "PENDING",
     }
     with pytest.raises(InvalidTransition):
@@ -152,10 +150,7 @@ async def test_happy_saga_then_ship(bus: MessageBus, store: FakeStore) -> None:
     assert store.orders[oid].status is OrderStatus.SHIPPED
     assert store.published_types() == ["OrderCreated", "OrderPaid", "OrderShipped"]
     assert store.published[1].data == {
-        "order_id": oid,
-        "user_id": 1,
-        "total_amount": "44.98",
-        "currency": "USD",
+        "order_id": oid, "user_id": 1, "total_amount": "44.98", "currency": "USD"
     }
     history = [t for i, t, _, _ in store.history if i == oid]
     assert history == ["OrderCreated", "InventoryReserved", "OrderPaid", "OrderShipped"]
@@ -202,7 +197,9 @@ async def test_events_for_unknown_orders_are_ignored(bus: MessageBus, store: Fak
     assert not store.published
 
 
-async def test_sweep_cancels_only_overdue_pending_orders(bus: MessageBus, store: FakeStore) -> None:
+async def test_sweep_cancels_only_overdue_pending_orders(
+    bus: MessageBus, store: FakeStore
+) -> None:
     stuck = await placed(bus)
     paid = await placed(bus)
     await bus.handle(commands.RecordPayment(paid.id or 0, "pay"))

@@ -62,13 +62,8 @@ async def test_second_get_is_a_cache_hit(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [
-        {**WIDGET, "price": "-1"},
-        {**WIDGET, "price": "1.999"},
-        {**WIDGET, "sku": "a b"},
-        {**WIDGET, "currency": "usd"},
-        {"name": "no sku", "price": "1"},
-    ],
+    [{**WIDGET, "price": "-1"}, {**WIDGET, "price": "1.999"}, {**WIDGET, "sku": "a b"},
+     {**WIDGET, "currency": "usd"}, {"name": "no sku", "price": "1"}],
 )
 async def test_bad_products_are_422(client: httpx.AsyncClient, body: dict[str, str]) -> None:
     response = await client.post("/api/products", json=body, headers=ADMIN)

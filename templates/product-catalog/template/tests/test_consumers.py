@@ -49,12 +49,8 @@ async def test_the_product_comes_from_the_payload_not_the_subject() -> None:
 
 
 async def test_malformed_goes_to_the_dlq_and_other_types_are_ignored() -> None:
-    camel = Envelope(
-        type="InventoryUpdated",
-        source="test",
-        subject="7",
-        data={"productId": 7, "availableStock": 3},
-    )
+    camel = Envelope(type="InventoryUpdated", source="test", subject="7",
+                     data={"productId": 7, "availableStock": 3})
     with pytest.raises(ContractError):  # no product_id: the kit's consumer sends it to the DLQ
         to_command(camel)
     assert to_command(Envelope(type="StockAudited", source="test", data={})) is None

@@ -87,9 +87,8 @@ class MysqlStockRepository(StockRepository):
         return {int(r.product_id): _level(r._mapping) for r in rows}
 
     async def add(self, level: StockLevel) -> None:
-        await self.session.execute(
-            insert(inventory).values(**_counters(level), product_id=level.product_id)
-        )
+        await self.session.execute(insert(inventory).values(**_counters(level),
+                                                            product_id=level.product_id))
 
     async def save(self, level: StockLevel) -> None:
         await self.session.execute(

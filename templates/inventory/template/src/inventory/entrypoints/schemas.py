@@ -67,7 +67,8 @@ class ReserveRequest(CamelModel):
         (InventoryReserved carries them to payment); without, it only holds the stock."""
         charge = None
         if self.user_id is not None and self.total_amount is not None and self.currency:
-            charge = Charge(self.user_id, self.total_amount, self.currency, self.payment_method_id)
+            charge = Charge(self.user_id, self.total_amount, self.currency,
+                            self.payment_method_id)
         items = tuple(
             ReservedItem(product_id=i.product_id, quantity=i.quantity, price=i.price)
             for i in self.items

@@ -74,9 +74,8 @@ async def reserve_stock(cmd: commands.ReserveStock, deps: Dependencies) -> Reser
             return _result_of(cmd.order_id, existing)
         cancelled = await uow.reservations.cancelled_reason(cmd.order_id)
         if cancelled is not None:  # cancelled (or refused) before: stays so
-            return ReservationResult(
-                cmd.order_id, Outcome.FAILED, [], reason=cancelled, replayed=True
-            )
+            return ReservationResult(cmd.order_id, Outcome.FAILED, [], reason=cancelled,
+                                     replayed=True)
         wanted = merge_items((item.product_id, item.quantity) for item in cmd.items)
         levels = await uow.stock.lock(list(wanted))
         missing = shortages(wanted, levels)
@@ -133,14 +132,15 @@ async def _reserve(
 async def _refuse(
     uow: UnitOfWork, cmd: commands.ReserveStock, missing: list[Shortage]
 ) -> ReservationResult:
-    reason = "insufficient stock for product(s) " + ", ".join(str(s.product_id) for s in missing)
+    reason = "insufficient stock for product(s) " + ", ".join(
+        str(s.product_id) for s in missing
+    )
     # Remembered, so a late redelivery cannot reserve for an order already refused.
     await uow.reservations.add_cancelled(cmd.order_id, reason)
     if cmd.charge is not None:
         short = [
-            contracts.Shortage(
-                product_id=s.product_id, requested=s.requested, available=s.available
-            )
+            contracts.Shortage(product_id=s.product_id, requested=s.requested,
+                               available=s.available)
             for s in missing
         ]
         uow.add_event(
@@ -154,10 +154,8 @@ async def _refuse(
 def _result_of(order_id: int, existing: list[Reservation]) -> ReservationResult:
     statuses = {r.status for r in existing}
     outcome = (
-        Outcome.RESERVED
-        if ReservationStatus.RESERVED in statuses
-        else Outcome.CONFIRMED
-        if ReservationStatus.CONFIRMED in statuses
+        Outcome.RESERVED if ReservationStatus.RESERVED in statuses
+        else Outcome.CONFIRMED if ReservationStatus.CONFIRMED in statuses
         else Outcome.RELEASED
     )
     return ReservationResult(order_id, outcome, existing, replayed=True)
@@ -215,9 +213,8 @@ async def confirm_stock(cmd: commands.ConfirmStock, deps: Dependencies) -> list[
                 uow.add_event(updated(level))
             else:
                 log.error(
-                    "order %s paid after its reservation expired and product %s is out of stock",
-                    cmd.order_id,
-                    reservation.product_id,
+                    "order %s paid after its reservation expired and product %s is out of "
+                    "stock", cmd.order_id, reservation.product_id,
                 )
                 continue
             await uow.stock.save(level)

@@ -124,12 +124,8 @@ class PostgresOrderRepository(OrderRepository):
         await self.session.execute(
             insert(order_items),
             [
-                {
-                    "order_id": order.id,
-                    "product_id": i.product_id,
-                    "quantity": i.quantity,
-                    "price": i.price,
-                }
+                {"order_id": order.id, "product_id": i.product_id, "quantity": i.quantity,
+                 "price": i.price}
                 for i in order.items
             ],
         )
@@ -149,9 +145,7 @@ class PostgresOrderRepository(OrderRepository):
         values = {name: getattr(order, name) for name in _MUTABLE}
         values["status"], values["saga_state"] = order.status.value, order.saga_state.value
         result = await self.session.execute(
-            update(orders)
-            .where(orders.c.id == order.id)
-            .values(**values)
+            update(orders).where(orders.c.id == order.id).values(**values)
             .returning(orders.c.updated_at)
         )
         order.updated_at = result.scalar_one()
@@ -243,9 +237,7 @@ class PostgresIdempotencyKeys(IdempotencyKeys):
         try:
             await self.session.execute(
                 insert(idempotency_keys).values(
-                    user_id=user_id,
-                    idempotency_key=key,
-                    request_hash=request_hash,
+                    user_id=user_id, idempotency_key=key, request_hash=request_hash,
                     order_id=order_id,
                 )
             )

@@ -18,14 +18,7 @@ from product_catalog.domain.errors import SkuTaken
 from product_catalog.domain.model import Product, Review
 
 _PRODUCT_FIELDS = (
-    "sku",
-    "name",
-    "description",
-    "category",
-    "price",
-    "currency",
-    "image_url",
-    "active",
+    "sku", "name", "description", "category", "price", "currency", "image_url", "active",
 )
 
 
@@ -164,6 +157,7 @@ def _review(row: Any) -> Review:
         comment=row["comment"],
         created_at=row["created_at"],
     )
+
 
 
 def _inserted_id(result: object) -> int:

@@ -33,7 +33,9 @@ class Dependencies:
     review_store: ReviewStore
     users: UserDirectory
     stock: StockLookup
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
+    clock: Callable[[], datetime] = field(
+        default=lambda: datetime.now(UTC).replace(tzinfo=None)
+    )
 
 
 def product_view(product: Product) -> dict[str, Any]:
@@ -53,7 +55,9 @@ def product_view(product: Product) -> dict[str, Any]:
     }
 
 
-def _changed(product: Product, change: Literal["created", "updated", "deleted"]) -> ProductChanged:
+def _changed(
+    product: Product, change: Literal["created", "updated", "deleted"]
+) -> ProductChanged:
     """The product as product_view shows it, after `change` (a stored product: it has an id)."""
     if product.id is None:
         raise ValueError(f"product {product.sku} changed before it was stored")
