@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import Platform
-from tests.security.accounts import bearer, new_user, parts
+from tests.security.accounts import bearer, new_user, own_orders, parts
 from tests.security.conftest import client_secrets, keys_file, service_url
 
 pytestmark = pytest.mark.integration
@@ -44,7 +44,7 @@ def test_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key(
     for token in (before["accessToken"], after["accessToken"]):
         assert gateway.get("/api/users/profile", headers=bearer(token)).status_code == 200
         with httpx.Client(base_url=service_url(stack, "order"), timeout=10) as order:
-            assert order.get("/api/orders", headers=bearer(token)).status_code == 200
+            assert order.get(own_orders(token), headers=bearer(token)).status_code == 200
     listed = json.loads(stack.ecomctl("keys", "list", "--json").stdout)["keys"]
     assert [k["state"] for k in listed][-2:] == ["retiring", "active"]
 
@@ -65,9 +65,8 @@ def test_service_credentials_are_per_service_and_per_audience(
     with httpx.Client(base_url=service_url(stack, "user-auth"), timeout=10) as users:
         assert users.get(f"/api/users/{someone['id']}", headers=bearer(token)).status_code == 200
     with httpx.Client(base_url=service_url(stack, "order"), timeout=10) as order:
-        assert (
-            order.get("/api/orders", headers=bearer(token)).status_code == 401
-        )  # not its audience
+        # Meant for user-auth only: order refuses it.
+        assert order.get("/api/orders/user/0", headers=bearer(token)).status_code == 401
     assert gateway.get("/api/users/profile", headers=bearer(token)).status_code == 401
     wrong = _service_token(stack, "notification", secrets["order"], "user-auth")
     assert wrong.status_code == 401

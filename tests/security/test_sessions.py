@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import Platform
-from tests.security.accounts import PASSWORD, bearer, login, new_user
+from tests.security.accounts import PASSWORD, bearer, login, new_user, own_orders
 from tests.security.conftest import service_url
 
 pytestmark = pytest.mark.integration
@@ -21,7 +21,7 @@ def works(gateway: httpx.Client, stack: Platform, token: str) -> tuple[int, int]
     """(status at the gateway, status at the order service's own port)."""
     through = gateway.get("/api/users/profile", headers=bearer(token)).status_code
     with httpx.Client(base_url=service_url(stack, "order"), timeout=10) as order:
-        direct = order.get("/api/orders", headers=bearer(token)).status_code
+        direct = order.get(own_orders(token), headers=bearer(token)).status_code
     return through, direct
 
 

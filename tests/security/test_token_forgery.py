@@ -20,7 +20,7 @@ from tests.security.conftest import keys_file, service_url
 pytestmark = pytest.mark.integration
 
 PROTECTED = "/api/users/profile"  # user-auth, any signed-in user
-ORDERS = "/api/orders"  # the order service's own port too
+ORDERS = "/api/orders/user/1"  # the order service's own port too
 
 
 def refused(gateway: httpx.Client, stack: Platform, token: str) -> None:
