@@ -22,7 +22,7 @@ from ecomctl.errors import UsageError, UserError
 from ecomctl.infra.component import Installation
 from ecomctl.migrate.url import service_url
 from ecomctl.runtime.local.processes import inherited_env
-from ecomctl.runtime.services import ServiceComponent, jwt_secret, service_dir, service_env
+from ecomctl.runtime.services import ServiceComponent, auth_env, service_dir, service_env
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
 
@@ -54,7 +54,7 @@ def create_admin(
     """Runs the service's `create-admin` against the stack's database (idempotent)."""
     installed = _installed(workspace, stack, service, progress)
     env = inherited_env() | service_env(
-        service, stack, port_offset=port_offset, jwt_secret=jwt_secret(workspace)
+        service, stack, port_offset=port_offset, auth=auth_env(service, stack, workspace)
     )
     argv = [
         str(installed.path("python")),

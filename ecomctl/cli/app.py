@@ -17,6 +17,7 @@ from ecomctl.cli import (
     generate,
     infra,
     init_cmd,
+    keys,
     lifecycle,
     loadtest,
     render,
@@ -85,6 +86,7 @@ lifecycle.register(app)
 init_cmd.register(app)
 app.add_typer(generate.app, name="generate")
 app.add_typer(users.app, name="users")
+app.add_typer(keys.app, name="keys")
 app.add_typer(infra.app, name="infra")
 app.add_typer(render.app, name="render")
 scenario.register(app)

@@ -18,7 +18,16 @@ from ecomctl.errors import UsageError
 
 # Configuration the services read that holds credentials: only ever in the Secret named by
 # `existingSecret`, never in values, the ConfigMap or the chart.
-SECRET_ENV = ("ECOM_JWT_SECRET", "ECOM_DATABASE_URL", "ECOM_MONGO_URL", "ECOM_STRIPE_API_KEY")
+SECRET_ENV = (
+    "ECOM_CLIENT_SECRET",
+    "ECOM_REGISTRY_SECRET",
+    "ECOM_DATABASE_URL",
+    "ECOM_MONGO_URL",
+    "ECOM_STRIPE_API_KEY",
+)
+# Every service has a client secret at user-auth (its service credential) and the
+# registration secret the registry asks of every write (issue 16).
+EVERY_SERVICE_SECRETS = ("ECOM_CLIENT_SECRET", "ECOM_REGISTRY_SECRET")
 _SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE", re.IGNORECASE)
 _CREDENTIALS_IN_URL = re.compile(r"://[^/@\s]+:[^/@\s]+@")
 

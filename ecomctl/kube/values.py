@@ -18,6 +18,7 @@ from ecomctl.errors import UsageError
 from ecomctl.kube.analysis import analysis_metrics
 from ecomctl.kube.infra import Placement, place
 from ecomctl.kube.settings import (
+    EVERY_SERVICE_SECRETS,
     SECRET_ENV,
     Autoscaling,
     HelmSettings,
@@ -98,7 +99,7 @@ def _service(
     choice = settings.services.get(name) or ServiceChoice()
     env = container_env(name, stack, _addresses(stack, placements, spec.database))
     env["ECOM_ENVIRONMENT"] = "production"
-    secret_keys = [key for key in SECRET_ENV if key in env or key == "ECOM_JWT_SECRET"]
+    secret_keys = [key for key in SECRET_ENV if key in env or key in EVERY_SERVICE_SECRETS]
     for key in SECRET_ENV:
         env.pop(key, None)
     env.update(choice.env)

@@ -32,7 +32,6 @@ from ecomctl.runtime.services import (
     JWT_ISSUER,
     MIGRATIONS,
     REGISTRY_KIND,
-    jwt_secret,
     registry_secret,
     service_dir,
 )
@@ -81,10 +80,10 @@ def running_stack(tgt: Target) -> Stack:
 
 def registry_credentials(workspace: Workspace) -> dict[str, str]:
     """The registration secret and a short ADMIN token: what a weight change needs."""
-    from ecomctl.traces.lookup import service_token
+    from ecomctl.keys import operator_token
 
-    token = service_token(
-        jwt_secret(workspace),
+    token = operator_token(
+        workspace,
         issuer=JWT_ISSUER,
         audience=JWT_AUDIENCE,
         ttl_s=ADMIN_TOKEN_TTL_S,

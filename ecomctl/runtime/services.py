@@ -34,6 +34,8 @@ SERVICES_DIR = "services"
 MIGRATIONS = Path("db") / "migration"
 REGISTRY_KIND = "registry"
 GATEWAY_KIND = "gateway"
+USER_AUTH_KIND = "user-auth"
+JWKS_PATH = "/api/auth/jwks"
 JWT_ISSUER = "ecomctl-user-auth"
 JWT_AUDIENCE = "ecommerce"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -72,10 +74,6 @@ def workspace_secret(workspace: Workspace, key: str) -> str:
     return stored[key]
 
 
-def jwt_secret(workspace: Workspace) -> str:
-    return workspace_secret(workspace, "jwt_secret")
-
-
 def metrics_token(workspace: Workspace) -> str:
     """What Prometheus (and bench scripts) show the gateway to read its /metrics."""
     return workspace_secret(workspace, "metrics_token")
@@ -84,6 +82,19 @@ def metrics_token(workspace: Workspace) -> str:
 def registry_secret(workspace: Workspace) -> str:
     """What every registry write carries (services' heartbeats, a rollout's weights)."""
     return workspace_secret(workspace, "registry_secret")
+
+
+def auth_env(name: str, stack: Stack, workspace: Workspace) -> dict[str, str]:
+    """The service's own client secret; for user-auth also the signing keys and the
+    services' client secrets (files 0600 in the workspace, generated when missing)."""
+    from ecomctl.keys import client_secret, client_secrets_path, signing_keys_path
+
+    services = [n for n, s in stack.services.items() if s.enabled]
+    env = {"ECOM_CLIENT_SECRET": client_secret(workspace, name, services)}
+    if stack.services[name].template == USER_AUTH_KIND:
+        env["ECOM_JWT_KEYS_FILE"] = str(signing_keys_path(workspace))
+        env["ECOM_SERVICE_CLIENTS_FILE"] = str(client_secrets_path(workspace, services))
+    return env
 
 
 def service_dependencies(name: str, stack: Stack) -> tuple[str, ...]:
@@ -104,7 +115,7 @@ def service_env(
     stack: Stack,
     *,
     port_offset: int,
-    jwt_secret: str,
+    auth: dict[str, str] | None = None,
     host: str = "127.0.0.1",
     registry_secret: str = "",
     metrics_token: str = "",
@@ -122,7 +133,6 @@ def service_env(
         "ECOM_HOST": host,
         "ECOM_PORT": str(spec.port + port_offset),
         "ECOM_ENVIRONMENT": "development",
-        "ECOM_JWT_SECRET": jwt_secret,
         "ECOM_JWT_ISSUER": JWT_ISSUER,
         "ECOM_JWT_AUDIENCE": JWT_AUDIENCE,
         "ECOM_LOG_LEVEL": "INFO",
@@ -134,6 +144,10 @@ def service_env(
         "ECOM_METRICS_INTERVAL_S": str(stack.observability.metrics_interval_s),
         "ECOM_TRACE_SAMPLE_RATIO": str(stack.tracing.sample_ratio),
     }
+    users = [n for n, s in enabled.items() if s.template == USER_AUTH_KIND]
+    if users:  # user tokens are verified with user-auth's public keys only
+        env["ECOM_JWKS_URL"] = f"http://{host}:{enabled[users[0]].port + port_offset}{JWKS_PATH}"
+    env.update(auth or {})
     registry = [n for n, s in enabled.items() if s.template == REGISTRY_KIND and n != name]
     if registry and spec.template != REGISTRY_KIND:
         env["ECOM_REGISTRY_URL"] = f"http://{host}:{enabled[registry[0]].port + port_offset}"
@@ -250,7 +264,7 @@ class ServiceComponent(InfraComponent):
             self.name,
             self.stack,
             port_offset=port_offset,
-            jwt_secret=jwt_secret(self._workspace()),
+            auth=auth_env(self.name, self.stack, self._workspace()),
             host=ctx.host,
             registry_secret=registry_secret(self._workspace()),
             metrics_token=metrics_token(self._workspace()),

@@ -2,20 +2,16 @@
 
 An order id is resolved by the order service itself (`GET /api/orders/{id}` answers the
 `traceId` it recorded when the order was placed), called with a short-lived SERVICE token
-signed with the workspace's own secret — ecomctl does not read another service's tables.
+for the order service, signed with the workspace's own key (ecomctl.keys.operator_token)
+— ecomctl does not read another service's tables.
 Spans reach Zipkin in batches (every few seconds per service), so a fresh trace is polled
 until its last span is old enough for every batch to have arrived.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,17 +19,17 @@ from typing import Any
 import httpx
 
 from ecomctl.errors import UsageError, UserError
+from ecomctl.keys import operator_token
 from ecomctl.operations import Target
 from ecomctl.traces.tree import TraceTree, build_tree
 from ecomctl.traces.zipkin import ZipkinClient
+from ecomctl.workspace import Workspace
 
 ORDER_ID = re.compile(r"^[1-9][0-9]{0,18}$")
 TRACE_ID = re.compile(r"^(?:[0-9a-f]{16}|[0-9a-f]{32})$")
-TOKEN_TTL_S = 60
 # The SDK's batch processor sends a service's spans at least every 5 s: a trace whose last
 # span ended longer ago than this is all in Zipkin.
 EXPORT_DELAY_S = 6.0
-SERVICE_USER_ID = 0
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,7 @@ class OrderService:
     """Where the order service listens and how to sign a token it accepts."""
 
     base_url: str
-    jwt_secret: str
+    workspace: Workspace
     issuer: str
     audience: str
 
@@ -72,14 +68,15 @@ def read_trace(*, tgt: Target, ref: str, wait_s: float = 15.0) -> FoundTrace:
 
 def order_service(tgt: Target) -> OrderService | None:
     """The stack's order service, which answers an order's recorded trace id."""
-    from ecomctl.runtime.services import JWT_AUDIENCE, JWT_ISSUER, jwt_secret
+    from ecomctl.runtime.services import JWT_ISSUER
     from ecomctl.scenarios.endpoints import for_workspace
 
     order = next((n for n, s in tgt.stack.services.items() if s.template == "order"), None)
     if order is None:
         return None
     ends = for_workspace(tgt.stack, tgt.workspace)
-    return OrderService(ends.service(order), jwt_secret(tgt.workspace), JWT_ISSUER, JWT_AUDIENCE)
+    # A token signed with the workspace's key, for the order service's own audience.
+    return OrderService(ends.service(order), tgt.workspace, JWT_ISSUER, audience=order)
 
 
 def resolve_trace_id(ref: str, orders: OrderService | None) -> tuple[int | None, str]:
@@ -153,7 +150,7 @@ def last_end_s(spans: list[dict[str, Any]]) -> float:
 
 
 def trace_id_of_order(orders: OrderService, order_id: int) -> str:
-    token = service_token(orders.jwt_secret, issuer=orders.issuer, audience=orders.audience)
+    token = operator_token(orders.workspace, issuer=orders.issuer, audience=orders.audience)
     url = f"{orders.base_url.rstrip('/')}/api/orders/{order_id}"
     try:
         response = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5.0)
@@ -176,39 +173,3 @@ def trace_id_of_order(orders: OrderService, order_id: int) -> str:
             "recorded them, or without tracing)"
         )
     return str(trace_id)
-
-
-def service_token(
-    secret: str,
-    *,
-    issuer: str,
-    audience: str,
-    ttl_s: int = TOKEN_TTL_S,
-    roles: tuple[str, ...] = ("SERVICE",),
-) -> str:
-    """An HS256 access token (the SERVICE role by default), as the services issue to each
-    other; a rollout asks for ADMIN (the registry's weights are the operator's)."""
-    now = int(time.time())
-    claims = {
-        "sub": str(SERVICE_USER_ID),
-        "username": "ecomctl",
-        "roles": list(roles),
-        "iss": issuer,
-        "aud": audience,
-        "iat": now,
-        "exp": now + ttl_s,
-        "jti": uuid.uuid4().hex,
-        "typ": "access",
-    }
-    header = _b64({"alg": "HS256", "typ": "JWT"})
-    payload = _b64(claims)
-    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256)
-    return f"{header}.{payload}.{_b64url(signature.digest())}"
-
-
-def _b64(value: dict[str, Any]) -> str:
-    return _b64url(json.dumps(value, separators=(",", ":")).encode())
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

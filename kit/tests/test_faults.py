@@ -12,11 +12,12 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from ecomkit.auth import TokenIssuer
 from ecomkit.faults import FaultInjectionMiddleware, FaultInjector, Faults, parse_faults
 from ecomkit.settings import ServiceSettings
+from ecomkit.testing import TestKeys
 from ecomkit.web import create_app
 
+KEYS = TestKeys()
 router = APIRouter()
 
 
@@ -34,7 +35,7 @@ class FakeSleep:
 
 
 def token(*roles: str) -> dict[str, str]:
-    access = TokenIssuer(ServiceSettings()).issue_access(1, "ann", list(roles))
+    access = KEYS.issuer(ServiceSettings()).issue_access(1, "ann", list(roles))
     return {"Authorization": f"Bearer {access}"}
 
 
@@ -46,7 +47,7 @@ def sleep() -> FakeSleep:
 @pytest.fixture
 def client(sleep: FakeSleep) -> Iterator[TestClient]:
     injector = FaultInjector(rng=random.Random(7), sleep=sleep)
-    settings = ServiceSettings(service_name="faulty")
+    settings = ServiceSettings(service_name="faulty", **KEYS.settings())
     app = create_app(
         settings, title="faulty", routers=[router], configure_logs=False, faults=injector
     )
@@ -62,7 +63,9 @@ def test_parse_reads_every_key() -> None:
 
 
 def test_settings_faults_are_in_force_from_the_start() -> None:
-    settings = ServiceSettings(service_name="faulty", faults="error_rate=1,status=503")
+    settings = ServiceSettings(
+        service_name="faulty", faults="error_rate=1,status=503", **KEYS.settings()
+    )
     app = create_app(settings, title="faulty", routers=[router], configure_logs=False)
     with TestClient(app, raise_server_exceptions=False) as c:
         assert c.get("/faulty/1").status_code == 503

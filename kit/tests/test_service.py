@@ -109,7 +109,7 @@ def test_lazy_app_builds_once_and_only_app() -> None:
 
 
 def test_the_app_on_fakes_skips_wiring_and_the_real_one_checks_readiness() -> None:
-    settings = ServiceSettings(service_name="svc")
+    settings = ServiceSettings(service_name="svc", jwks_url="http://127.0.0.1:9/jwks")
 
     def wire(_settings: ServiceSettings) -> Wiring:
         async def store_down() -> None:

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from ecomkit.settings import DEFAULT_JWT_SECRET, ServiceSettings
+from ecomkit.settings import ServiceSettings
 
 
 def test_reads_ecom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -15,29 +15,27 @@ def test_reads_ecom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.base_url == "http://127.0.0.1:8081"
 
 
-def test_default_secret_is_fine_in_development() -> None:
-    settings = ServiceSettings(environment="development")
-    assert settings.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET
+def test_no_key_settings_by_default() -> None:
+    settings = ServiceSettings()
+    assert (settings.jwks_url, settings.jwks, settings.client_secret.get_secret_value()) == (
+        "",
+        "",
+        "",
+    )
 
 
-@pytest.mark.parametrize("environment", ["test", "production"])
-def test_default_secret_is_refused_outside_development(environment: str) -> None:
-    with pytest.raises(ValidationError, match="ECOM_JWT_SECRET is the built-in development"):
-        ServiceSettings(environment=environment)
-
-
-def test_short_secret_is_refused_outside_development() -> None:
+def test_short_client_secret_is_refused_outside_development() -> None:
     with pytest.raises(ValidationError, match="at least 32 bytes"):
-        ServiceSettings(environment="production", jwt_secret="short")
+        ServiceSettings(environment="production", client_secret="short")
 
 
-def test_strong_secret_is_accepted_in_production() -> None:
-    settings = ServiceSettings(environment="production", jwt_secret="s" * 48)
+def test_strong_client_secret_is_accepted_in_production() -> None:
+    settings = ServiceSettings(environment="production", client_secret="s" * 48)
     assert settings.environment == "production"
 
 
-def test_secret_is_not_shown_in_repr() -> None:
-    assert DEFAULT_JWT_SECRET not in repr(ServiceSettings())
+def test_client_secret_is_not_shown_in_repr() -> None:
+    assert "s3cr3t-value" not in repr(ServiceSettings(client_secret="s3cr3t-value"))
 
 
 def test_release_settings_default_to_a_blue_instance_taking_traffic() -> None:

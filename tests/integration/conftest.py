@@ -65,12 +65,12 @@ def running_platform(workspace: Path) -> Platform:
     return Platform(workspace=workspace, offset=offset, components=components)
 
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def session_platform(workspace: Path, offset: int) -> Iterator[Platform]:
+    """`ecomctl up` of the default stack in `workspace` at `offset`, `down` afterwards;
+    or the stack running in ECOMCTL_TEST_WORKSPACE. Also used by tests/security."""
     if RUNNING_WORKSPACE:
         yield running_platform(Path(RUNNING_WORKSPACE))
         return
-    workspace = tmp_path_factory.mktemp("platform")
     result = run_ecomctl(
         "--workspace",
         str(workspace),
@@ -80,7 +80,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         "--yes",
         "--json",
         "--port-offset",
-        str(OFFSET),
+        str(offset),
         timeout=UP_TIMEOUT_S,
     )
     if result.returncode != 0:
@@ -88,8 +88,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         pytest.fail(f"ecomctl up failed ({result.returncode}):\n{result.stderr[-4000:]}")
     payload = json.loads(result.stdout)
     components = {c["name"]: c for c in payload["components"]}
-    yield Platform(workspace=workspace, offset=OFFSET, components=components)
+    yield Platform(workspace=workspace, offset=offset, components=components)
     run_ecomctl("--workspace", str(workspace), "down", "--volumes", check=True)
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    yield from session_platform(tmp_path_factory.mktemp("platform"), OFFSET)
 
 
 @pytest.fixture(scope="session")

@@ -17,20 +17,17 @@ from typing import Any
 
 import psycopg
 from confluent_kafka import Producer
-from ecomkit.auth import TokenIssuer
 from ecomkit.contracts import REGISTRY, Contract
 from ecomkit.events import Envelope, encode
-from ecomkit.settings import ServiceSettings
 from ecomkit.testing import arriving
-from pydantic import SecretStr
+from keys_support import ISSUER
 from test_product_catalog_service import find_event
-from test_user_auth_service import JWT_SECRET, REPO, migration_folder
+from test_user_auth_service import REPO, migration_folder
 
 from ecomctl.migrate import MigrateSettings, migrate, parse_url
 
 __all__ = ["find_event"]
 
-ISSUER = TokenIssuer(ServiceSettings(jwt_secret=SecretStr(JWT_SECRET)))
 WAIT_S = 45
 
 

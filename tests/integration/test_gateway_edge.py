@@ -12,11 +12,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.integration.keys_support import KEYS
 from tests.integration.test_registry_service import (
     WRITER,
     free_port,
@@ -27,7 +30,6 @@ from tests.integration.test_registry_service import (
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_SRC = ROOT / "templates" / "gateway" / "template" / "src"
-SECRET = "integration-secret-0123456789-abcdefghij"
 RATE, BURST = 5, 10
 BREAKER_FAILURES, BREAKER_RESET_S = 3, 2
 WORKERS = os.cpu_count() or 1  # `python -m gateway` runs one worker per CPU by default
@@ -102,7 +104,7 @@ def stack(gateway_redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "PYTHONPATH": str(GATEWAY_SRC),
         "ECOM_PORT": str(gateway_port),
         "ECOM_ENVIRONMENT": "test",
-        "ECOM_JWT_SECRET": SECRET,
+        "ECOM_JWKS": KEYS.jwks_json(),
         "ECOM_REDIS_URL": gateway_redis_url,
         "ECOM_REGISTRY_URL": registry,
         "ECOM_UPSTREAMS": "{}",
@@ -121,7 +123,7 @@ def stack(gateway_redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         stop(proc)
 
 
-def token(user_id: int = 1, *, secret: str = SECRET, **overrides: object) -> str:
+def token(user_id: int = 1, *, key: Any = None, **overrides: object) -> str:
     now = int(time.time())
     claims = {
         "sub": str(user_id),
@@ -135,7 +137,8 @@ def token(user_id: int = 1, *, secret: str = SECRET, **overrides: object) -> str
         "typ": "access",
         **overrides,
     }
-    return jwt.encode(claims, secret, algorithm="HS256")
+    signer = key or KEYS.key.private_key
+    return jwt.encode(claims, signer, algorithm="EdDSA", headers={"kid": KEYS.key.kid})
 
 
 def bearer(value: str) -> dict[str, str]:
@@ -172,7 +175,7 @@ def test_bad_tokens_are_refused_at_the_edge(stack: Stack, case: str) -> None:
         "alg_none": jwt.encode(
             jwt.decode(good, options={"verify_signature": False}), "", algorithm="none"
         ),
-        "wrong_key": token(5, secret="another-secret-0123456789-abcdefghijklmnop"),
+        "wrong_key": token(5, key=Ed25519PrivateKey.generate()),
     }
     headers = bearer(tokens[case]) if case in tokens else {}
     response = httpx.get(f"{stack.gateway}/api/orders/1", headers=headers)

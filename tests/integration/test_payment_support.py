@@ -22,17 +22,13 @@ from typing import Any
 import httpx
 import psycopg
 from confluent_kafka import Consumer, Producer
-from ecomkit.auth import TokenIssuer
 from ecomkit.events import Envelope, encode
-from ecomkit.settings import ServiceSettings
 
 from ecomctl.scaffold import generate_service
 from ecomctl.stack.model import ServiceSpec
 from ecomctl.workspace import Workspace
 from tests.integration.conftest import run_ecomctl
-
-JWT_SECRET = "integration-" + "s" * 40
-ISSUER = TokenIssuer(ServiceSettings(jwt_secret=JWT_SECRET))
+from tests.integration.keys_support import ISSUER, verifying_env
 
 
 def bearer(user_id: int, *roles: str) -> dict[str, str]:
@@ -109,7 +105,7 @@ def start_service(folder: Path, module: str, env: dict[str, str]) -> RunningServ
             "PYTHONPATH": str(folder / "src"),
             "ECOM_HOST": "127.0.0.1",
             "ECOM_PORT": str(port),
-            "ECOM_JWT_SECRET": JWT_SECRET,
+            **verifying_env(),
             "ECOM_ENVIRONMENT": "test",
             "ECOM_ZIPKIN_URL": "",
             "ECOM_REGISTRY_URL": "",

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,13 +25,14 @@ import httpx
 import jwt
 import pymysql
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from keys_support import KEYS, signing_env, verifying_env
 
 from ecomctl.migrate.engine import migrate
 from ecomctl.migrate.settings import MigrateSettings
 from ecomctl.migrate.url import parse_url
 
 REPO = Path(__file__).resolve().parents[2]
-JWT_SECRET = "integration-" + uuid.uuid4().hex + uuid.uuid4().hex
 READY_TIMEOUT_S = 60
 
 
@@ -101,7 +103,8 @@ def start_service(
         "ECOM_HOST": "127.0.0.1",
         "ECOM_PORT": str(port),
         "ECOM_ENVIRONMENT": "test",
-        "ECOM_JWT_SECRET": JWT_SECRET,
+        **verifying_env(),
+        **(signing_env(log_dir) if kind == "user-auth" else {}),
         "ECOM_REGISTRY_URL": "",
         "ECOM_ZIPKIN_URL": "",
         **env,
@@ -144,7 +147,8 @@ def grant_admin(database_url: str, username: str) -> None:
         **os.environ,
         "PYTHONPATH": str(REPO / "templates" / "user-auth" / "template" / "src"),
         "ECOM_DATABASE_URL": database_url,
-        "ECOM_JWT_SECRET": JWT_SECRET,
+        **verifying_env(),
+        **signing_env(Path(tempfile.mkdtemp(prefix="grant-admin-"))),
     }
     result = subprocess.run(
         [
@@ -296,12 +300,16 @@ def _forge(token: str, kind: str) -> str:
         forged = base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
         return f"{head}.{forged}.{sig}"
     if kind == "wrong-key":
-        return jwt.encode(claims, "not-the-secret-" + "z" * 32, algorithm="HS256")
+        other = Ed25519PrivateKey.generate()
+        return jwt.encode(claims, other, algorithm="EdDSA", headers={"kid": KEYS.key.kid})
     if kind == "alg-none":
         none_head = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=")
         none_body = base64.urlsafe_b64encode(json.dumps({**claims, "roles": ["ADMIN"]}).encode())
         return f"{none_head.decode()}.{none_body.rstrip(b'=').decode()}."
-    return jwt.encode({**claims, "iat": 1, "exp": 2}, JWT_SECRET, algorithm="HS256")
+    expired = {**claims, "iat": 1, "exp": 2}
+    return jwt.encode(
+        expired, KEYS.key.private_key, algorithm="EdDSA", headers={"kid": KEYS.key.kid}
+    )
 
 
 @pytest.mark.parametrize("kind", ["tampered", "wrong-key", "alg-none", "expired"])

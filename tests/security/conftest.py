@@ -1,8 +1,7 @@
-"""A stack of its own for the attack suite (issue 16), brought up by `ecomctl up`.
-
-Its own port offset (ECOMCTL_TEST_PORT_OFFSET + ECOMCTL_TEST_SECURITY_SHIFT), so running
-it beside tests/integration never shares a stack: the attacks lock out usernames and IPs.
-"""
+"""The attack suite's stack (issue 16): the default stack brought up by `ecomctl up` on a
+port offset of its own (ECOMCTL_TEST_PORT_OFFSET + ECOMCTL_TEST_SECURITY_SHIFT), so it never
+shares a stack with tests/integration — the attacks lock out usernames and IPs;
+ECOMCTL_TEST_WORKSPACE reuses a running stack instead."""
 
 from __future__ import annotations
 
@@ -11,11 +10,12 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.integration.conftest import OFFSET, UP_TIMEOUT_S, Platform, run_ecomctl
+from tests.integration.conftest import OFFSET, Platform, session_platform
 
 SECURITY_OFFSET = OFFSET + int(os.environ.get("ECOMCTL_TEST_SECURITY_SHIFT", "4200"))
 PASSWORD = "Attack-suite-42!"
@@ -29,18 +29,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    workspace = tmp_path_factory.mktemp("security")
-    up = run_ecomctl(
-        *("--workspace", str(workspace), "up", "--runtime", "local", "--yes", "--json"),
-        *("--port-offset", str(SECURITY_OFFSET)),
-        timeout=UP_TIMEOUT_S,
-    )
-    if up.returncode != 0:
-        run_ecomctl("--workspace", str(workspace), "down")
-        pytest.fail(f"ecomctl up failed ({up.returncode}):\n{up.stderr[-4000:]}")
-    components = {c["name"]: c for c in json.loads(up.stdout)["components"]}
-    yield Platform(workspace=workspace, offset=SECURITY_OFFSET, components=components)
-    run_ecomctl("--workspace", str(workspace), "down", "--volumes", check=True)
+    yield from session_platform(tmp_path_factory.mktemp("security"), SECURITY_OFFSET)
 
 
 @pytest.fixture(scope="session")
@@ -57,9 +46,27 @@ def admin(stack: Platform, gateway: httpx.Client) -> dict[str, str]:
     return bearer(login(gateway, username))
 
 
+def service_url(stack: Platform, name: str) -> str:
+    return f"http://127.0.0.1:{stack.port(name)}"
+
+
 def workspace_secret(workspace: Path, key: str) -> str:
     secrets: dict[str, str] = json.loads((workspace / ".ecomctl" / "secrets.json").read_text())
     return secrets[key]
+
+
+def keys_file(stack: Platform) -> dict[str, Any]:
+    """The workspace's key ring: the attacker's dream, used here to sign *expired* tokens
+    (a valid signature on bad claims) and to check what was generated."""
+    path = stack.workspace / ".ecomctl" / "keys" / "jwt-signing-keys.json"
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
+def client_secrets(stack: Platform) -> dict[str, str]:
+    path = stack.workspace / ".ecomctl" / "keys" / "service-clients.json"
+    secrets: dict[str, str] = json.loads(path.read_text())
+    return secrets
 
 
 def register(gateway: httpx.Client) -> tuple[int, str]:

@@ -27,7 +27,7 @@ from ecomctl.runtime.docker.prepare import HostPreparer
 from ecomctl.runtime.docker.runtime import DockerRuntime
 from ecomctl.runtime.local.state import RuntimeState
 from ecomctl.runtime.ports import port_is_free
-from ecomctl.runtime.services import jwt_secret, registry_secret
+from ecomctl.runtime.services import registry_secret
 from ecomctl.stack.loader import load_stack
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
@@ -99,7 +99,7 @@ def test_container_environment_names_compose_services_and_container_ports(ws: Wo
     assert order["ECOM_DATABASE_URL"] == "postgresql+asyncpg://ecomctl:ecomctl@postgres:5432/orders"
     text = yaml.safe_dump(services)
     assert "127.0.0.1:8" not in text.replace("http://127.0.0.1:8", "")  # healthchecks only
-    assert "ECOM_JWT_SECRET" not in text  # in the env_file, never in the compose file
+    assert "ECOM_CLIENT_SECRET" not in text and "ECOM_JWT_SECRET" not in text
 
 
 def test_emulator_and_sink_addresses_use_their_container_ports(ws: Workspace) -> None:
@@ -133,7 +133,12 @@ def test_services_wait_for_infra_the_registry_and_the_gateway_for_services(ws: W
     stack = _all_services(load_stack())
     services = render_compose(stack, ws, port_offset=0)["services"]
     healthy = {"condition": "service_healthy"}
-    assert services["user-auth"]["depends_on"] == {"mysql": healthy, "registry": healthy}
+    assert services["user-auth"]["depends_on"] == {
+        "mysql": healthy,
+        "redis": healthy,
+        "smtp": healthy,
+        "registry": healthy,
+    }
     assert "depends_on" not in services["registry"]
     assert {"redis", "registry", "user-auth", "order"} <= set(services["gateway"]["depends_on"])
 
@@ -154,9 +159,7 @@ def test_every_service_rebuilds_runs_with_the_secret_file_and_validates(
         assert (ws.state_dir / "docker" / name / "Dockerfile").is_file()
         assert (ws.state_dir / "docker" / name / "Dockerfile.dockerignore").is_file()
     env_file = ws.state_dir / "docker" / "service.env"
-    assert env_file.read_text() == (
-        f"ECOM_JWT_SECRET={jwt_secret(ws)}\nECOM_REGISTRY_SECRET={registry_secret(ws)}\n"
-    )
+    assert env_file.read_text() == f"ECOM_REGISTRY_SECRET={registry_secret(ws)}\n"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
 
 

@@ -31,11 +31,19 @@ def test_services_reach_the_operators_services_and_hold_no_secret() -> None:
     order = services["order"]
     assert order["env"]["ECOM_KAFKA_BOOTSTRAP"] == "ecommerce-kafka-kafka-bootstrap:9092"
     assert order["env"]["ECOM_ENVIRONMENT"] == "production"
-    assert order["secretKeys"] == ["ECOM_JWT_SECRET", "ECOM_DATABASE_URL"]
+    assert order["secretKeys"] == [
+        "ECOM_CLIENT_SECRET",
+        "ECOM_REGISTRY_SECRET",
+        "ECOM_DATABASE_URL",
+    ]
     assert services["payment"]["secretKeys"] == [
-        "ECOM_JWT_SECRET", "ECOM_DATABASE_URL", "ECOM_STRIPE_API_KEY",
+        "ECOM_CLIENT_SECRET", "ECOM_REGISTRY_SECRET", "ECOM_DATABASE_URL", "ECOM_STRIPE_API_KEY",
     ]  # fmt: skip
-    assert services["notification"]["secretKeys"] == ["ECOM_JWT_SECRET", "ECOM_MONGO_URL"]
+    assert services["notification"]["secretKeys"] == [
+        "ECOM_CLIENT_SECRET",
+        "ECOM_REGISTRY_SECRET",
+        "ECOM_MONGO_URL",
+    ]
     every_value = json.dumps({name: s["env"] for name, s in services.items()})
     assert "ecomctl:ecomctl@" not in every_value and "sk_test" not in every_value
     assert order["migrations"] == "order" and services["notification"]["migrations"] == ""

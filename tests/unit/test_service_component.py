@@ -12,7 +12,6 @@ from ecomctl.errors import UsageError
 from ecomctl.runtime import plan
 from ecomctl.runtime.services import (
     ServiceComponent,
-    jwt_secret,
     metrics_token,
     registry_secret,
     service_dependencies,
@@ -36,7 +35,7 @@ def stack() -> Stack:
 
 
 def test_env_of_a_mysql_service_follows_the_contract(stack: Stack) -> None:
-    env = service_env("user-auth", stack, port_offset=100, jwt_secret="s3cret")
+    env = service_env("user-auth", stack, port_offset=100, auth={"ECOM_CLIENT_SECRET": "s3cret"})
     assert env["ECOM_SERVICE_NAME"] == "user-auth"
     assert env["ECOM_HOST"] == "127.0.0.1" and env["ECOM_PORT"] == "8181"
     assert env["ECOM_DATABASE_URL"] == "mysql+asyncmy://ecomctl:ecomctl@127.0.0.1:3406/users"
@@ -44,7 +43,9 @@ def test_env_of_a_mysql_service_follows_the_contract(stack: Stack) -> None:
     assert env["ECOM_KAFKA_BOOTSTRAP"] == "127.0.0.1:9192"
     assert env["ECOM_REDIS_URL"] == "redis://127.0.0.1:6479/0"
     assert env["ECOM_ZIPKIN_URL"] == "http://127.0.0.1:9511/api/v2/spans"
-    assert env["ECOM_JWT_SECRET"] == "s3cret" and env["ECOM_ENVIRONMENT"] == "development"
+    assert env["ECOM_CLIENT_SECRET"] == "s3cret" and env["ECOM_ENVIRONMENT"] == "development"
+    assert env["ECOM_JWKS_URL"] == "http://127.0.0.1:8181/api/auth/jwks"
+    assert "ECOM_JWT_SECRET" not in env
     assert "ECOM_MONGO_URL" not in env
     upstreams = json.loads(env["ECOM_UPSTREAMS"])
     assert upstreams["product-catalog"] == "http://127.0.0.1:8182"
@@ -52,17 +53,17 @@ def test_env_of_a_mysql_service_follows_the_contract(stack: Stack) -> None:
 
 
 def test_env_of_catalog_and_registry(stack: Stack) -> None:
-    catalog = service_env("product-catalog", stack, port_offset=0, jwt_secret="x")
+    catalog = service_env("product-catalog", stack, port_offset=0)
     assert catalog["ECOM_MONGO_URL"] == "mongodb://127.0.0.1:27017/reviews"
     assert catalog["ECOM_DATABASE_URL"].endswith("@127.0.0.1:3306/products")
-    registry = service_env("registry", stack, port_offset=0, jwt_secret="x")
+    registry = service_env("registry", stack, port_offset=0)
     assert registry["ECOM_REGISTRY_URL"] == ""  # the registry does not register with itself
     assert "ECOM_DATABASE_URL" not in registry
 
 
 def test_start_order_registry_first_gateway_last(stack: Stack) -> None:
     assert service_dependencies("registry", stack) == ()
-    assert service_dependencies("user-auth", stack) == ("mysql", "registry")
+    assert service_dependencies("user-auth", stack) == ("mysql", "redis", "smtp", "registry")
     assert set(service_dependencies("gateway", stack)) == {
         "redis",
         "registry",
@@ -73,7 +74,13 @@ def test_start_order_registry_first_gateway_last(stack: Stack) -> None:
     services = [n for n in names if plan.is_service(stack, n)]
     assert services[0] == "registry" and services[-1] == "gateway"
     assert names.index("mysql") < names.index("user-auth")
-    assert plan.select_names(stack, ["user-auth"]) == ["mysql", "registry", "user-auth"]
+    assert plan.select_names(stack, ["user-auth"]) == [
+        "mysql",
+        "redis",
+        "smtp",
+        "registry",
+        "user-auth",
+    ]
     with pytest.raises(UsageError, match="disabled"):
         plan.select_names(stack, ["order"])
 
@@ -102,9 +109,9 @@ def test_process_runs_uvicorn_from_the_workspace_venv(stack: Stack, tmp_path: Pa
     assert spec.argv[4:] == ["--host", "127.0.0.1", "--port", "8091", "--no-access-log"]
     assert spec.cwd == source
     assert spec.env["ECOM_PORT"] == "8091"
-    assert spec.env["ECOM_JWT_SECRET"] == jwt_secret(workspace)  # the same on every start
-    secrets_file = tmp_path / ".ecomctl" / "secrets.json"
-    assert secrets_file.stat().st_mode & 0o077 == 0
+    keys_file = Path(spec.env["ECOM_JWT_KEYS_FILE"])  # user-auth alone gets the key file
+    assert keys_file.stat().st_mode & 0o077 == 0
+    assert spec.env["ECOM_CLIENT_SECRET"] == component.process(ctx).env["ECOM_CLIENT_SECRET"]
 
 
 def test_locate_needs_the_venv_and_the_generated_service(stack: Stack, tmp_path: Path) -> None:
@@ -138,20 +145,16 @@ def test_installer_can_be_forced_to_pip(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_the_stack_sets_the_services_trace_sampling(stack: Stack) -> None:
     assert (
-        service_env("order", stack, port_offset=0, jwt_secret="x")["ECOM_TRACE_SAMPLE_RATIO"]
-        == "1.0"
+        service_env("order", stack, port_offset=0)["ECOM_TRACE_SAMPLE_RATIO"] == "1.0"
     )  # every order traced in development
     sampled = Stack.model_validate({**stack.model_dump(), "tracing": {"sample_ratio": 0.1}})
-    assert (
-        service_env("order", sampled, port_offset=0, jwt_secret="x")["ECOM_TRACE_SAMPLE_RATIO"]
-        == "0.1"
-    )
+    assert service_env("order", sampled, port_offset=0)["ECOM_TRACE_SAMPLE_RATIO"] == "0.1"
     with pytest.raises(ValueError, match="less than or equal to 1"):
         Stack.model_validate({**stack.model_dump(), "tracing": {"sample_ratio": 2}})
 
 
 def test_registry_writes_are_credentialed_and_admission_is_the_stacks(stack: Stack) -> None:
-    common = {"port_offset": 0, "jwt_secret": "s", "registry_secret": "r", "metrics_token": "m"}
+    common = {"port_offset": 0, "registry_secret": "r", "metrics_token": "m"}
     registry = service_env("registry", stack, **common)  # type: ignore[arg-type]
     assert json.loads(registry["ECOM_REGISTRY_SERVICES"]) == sorted(
         n for n, s in stack.services.items() if s.enabled
@@ -165,6 +168,6 @@ def test_registry_writes_are_credentialed_and_admission_is_the_stacks(stack: Sta
 
 def test_workspace_secrets_are_distinct_and_private(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path)
-    secrets = {jwt_secret(workspace), registry_secret(workspace), metrics_token(workspace)}
-    assert len(secrets) == 3 and registry_secret(workspace) == registry_secret(workspace)
+    secrets = {registry_secret(workspace), metrics_token(workspace)}
+    assert len(secrets) == 2 and registry_secret(workspace) == registry_secret(workspace)
     assert (workspace.state_dir / "secrets.json").stat().st_mode & 0o077 == 0

@@ -10,16 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from ecomkit.auth import TokenVerifier
-from ecomkit.settings import ServiceSettings
-from pydantic import SecretStr
 from rich.console import Console
 from typer.testing import CliRunner
 
 from ecomctl.cli.app import app
 from ecomctl.cli.trace import render
 from ecomctl.errors import UsageError, UserError
-from ecomctl.traces.lookup import FoundTrace, parse_ref, service_token, wait_for_spans
+from ecomctl.traces.lookup import FoundTrace, parse_ref, wait_for_spans
 from ecomctl.traces.tree import TraceTree, build_tree
 from ecomctl.traces.zipkin import ZipkinClient, ZipkinUnavailable
 
@@ -128,14 +125,6 @@ def test_parse_ref(ref: str, expected: tuple[int | None, str | None]) -> None:
 def test_parse_ref_refuses_anything_else(ref: str) -> None:
     with pytest.raises(UsageError):
         parse_ref(ref)
-
-
-def test_service_token_is_accepted_by_the_kit_verifier() -> None:
-    secret = "s" * 48
-    settings = ServiceSettings(jwt_secret=SecretStr(secret), environment="test")
-    token = service_token(secret, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
-    claims = TokenVerifier(settings).verify(token)
-    assert claims.has_role("SERVICE") and claims.user_id == 0
 
 
 class GrowingZipkin(ZipkinClient):

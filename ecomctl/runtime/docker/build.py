@@ -146,12 +146,10 @@ def _copy_kit(target: Path) -> None:
 
 
 def _write_env_file(path: Path, workspace: Workspace) -> None:
-    from ecomctl.runtime.services import jwt_secret, registry_secret
+    """Secrets shared by every container: the registration secret. (Per-service client
+    secrets and user-auth's key file are not passed to containers yet.)"""
+    from ecomctl.runtime.services import registry_secret
 
-    lines = [
-        f"ECOM_JWT_SECRET={jwt_secret(workspace)}",
-        f"ECOM_REGISTRY_SECRET={registry_secret(workspace)}",
-    ]
     path.touch(mode=0o600)
     path.chmod(0o600)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(f"ECOM_REGISTRY_SECRET={registry_secret(workspace)}\n", encoding="utf-8")

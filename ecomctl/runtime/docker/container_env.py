@@ -30,7 +30,8 @@ from ecomctl.stack.model import Stack
 SENTINEL_HOST = "ecomctl-container-address.invalid"
 _ADDRESS = re.compile(re.escape(SENTINEL_HOST) + r":(\d+)")
 _INTERNAL_LISTENER = re.compile(r"INTERNAL://([^:,\s]+):(\d+)")
-SECRET_KEYS = ("ECOM_JWT_SECRET",)
+# Workspace secrets and host paths: never in a compose file (docker runtime: not wired yet).
+SECRET_KEYS = ("ECOM_CLIENT_SECRET", "ECOM_JWT_KEYS_FILE", "ECOM_SERVICE_CLIENTS_FILE")
 
 
 def container_env(name: str, stack: Stack, infra_addresses: Mapping[int, str]) -> dict[str, str]:
@@ -42,7 +43,7 @@ def container_env(name: str, stack: Stack, infra_addresses: Mapping[int, str]) -
     from ecomctl.runtime.services import service_env
 
     spec = stack.services[name]
-    env = service_env(name, stack, port_offset=0, jwt_secret="", host=SENTINEL_HOST)
+    env = service_env(name, stack, port_offset=0, host=SENTINEL_HOST)
     by_port = {**infra_addresses, **_service_addresses(stack)}
 
     def address(port: int) -> str:

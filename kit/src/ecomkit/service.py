@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecomkit import business_metrics, store_metrics
+from ecomkit.auth import require_key_config
 from ecomkit.consumer import Backoff, EventConsumer
 from ecomkit.contracts.base import Contract
 from ecomkit.db import outbox_committed
@@ -75,6 +76,7 @@ def create_service_app(
     if bus is not None:
         app = create_app(settings, title=title, routers=routers)
     else:
+        require_key_config(settings)  # one clear line, before any connection is opened
         instrument_libraries()  # before `wire` opens the service's connections
         wiring = wire(settings)
         bus = wiring.bus

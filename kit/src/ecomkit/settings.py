@@ -12,8 +12,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ecomkit.faults import parse_faults
 
-# Only ever acceptable on a developer's machine; refused everywhere else (see below).
-DEFAULT_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 MIN_SECRET_BYTES = 32
 
 Environment = Literal["development", "test", "production"]
@@ -42,7 +40,14 @@ class ServiceSettings(BaseSettings):
     trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     """ECOM_TRACE_SAMPLE_RATIO: the share of new traces kept (the stack's
     `tracing.sample_ratio`); a trace's spans in every service follow its first one."""
-    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    jwks_url: str = ""
+    """ECOM_JWKS_URL: user-auth's JWKS document, the public keys of user tokens. No default:
+    a service without it (and without ECOM_JWKS) refuses to start."""
+    jwks: str = ""
+    """ECOM_JWKS: the JWKS document itself, inline (tests; a stack without user-auth)."""
+    client_secret: SecretStr = SecretStr("")
+    """ECOM_CLIENT_SECRET: this service's own credential at user-auth (client-credentials
+    grant), generated per workspace by `ecomctl up`; only services calling others need it."""
     jwt_issuer: str = "ecomctl-user-auth"
     jwt_audience: str = "ecommerce"
     access_token_ttl_s: int = 900
@@ -73,17 +78,10 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_secret_outside_development(self) -> Self:
-        if self.environment == "development":
-            return self
-        secret = self.jwt_secret.get_secret_value()
-        if secret == DEFAULT_JWT_SECRET:
+        secret = self.client_secret.get_secret_value()
+        if self.environment != "development" and secret and len(secret.encode()) < MIN_SECRET_BYTES:
             raise InsecureSettingsError(
-                f"ECOM_JWT_SECRET is the built-in development default; set a random secret "
-                f"(ECOM_ENVIRONMENT={self.environment})"
-            )
-        if len(secret.encode()) < MIN_SECRET_BYTES:
-            raise InsecureSettingsError(
-                f"ECOM_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes outside development"
+                f"ECOM_CLIENT_SECRET must be at least {MIN_SECRET_BYTES} bytes outside development"
             )
         return self
 

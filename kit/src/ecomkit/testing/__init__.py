@@ -131,3 +131,52 @@ class FakeRegistry:
 
     async def instances(self, service: str) -> list[Instance]:
         return list(self.services.get(service, {}).values())
+
+
+class TestKeys:
+    """A signing key of the test's own, its JWKS document and an issuer: what user-auth and
+    `ecomctl up` provide in a real stack (no built-in key exists anywhere)."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self) -> None:
+        from ecomkit.keys import SigningKeyRing, generate_key
+
+        self.key = generate_key()
+        self.ring = SigningKeyRing.in_memory([self.key])
+
+    def jwks_json(self) -> str:
+        import json
+
+        from ecomkit.keys import jwks_document
+
+        return json.dumps(jwks_document([self.key]))
+
+    def write_key_file(self, path: Any) -> Any:
+        """The key file user-auth reads (ECOM_JWT_KEYS_FILE), 0600, holding this key."""
+        import json
+        import os
+        from pathlib import Path
+
+        from cryptography.hazmat.primitives import serialization
+
+        pem = self.key.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        entry = {"kid": self.key.kid, "created": self.key.created, "retire_at": None}
+        target = Path(path)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"keys": [{**entry, "private_key_pem": pem}]}, handle)
+        return target
+
+    def settings(self) -> dict[str, Any]:
+        """Settings fields: verify with these keys, no Redis denylist."""
+        return {"jwks": self.jwks_json(), "redis_url": ""}
+
+    def issuer(self, settings: Any) -> Any:
+        from ecomkit.auth import TokenIssuer
+
+        return TokenIssuer(settings, self.ring)

@@ -23,7 +23,7 @@ from gateway.settings import Settings
 pytestmark = pytest.mark.anyio
 
 
-def fake_verify(header_value: str) -> Identity:
+async def fake_verify(header_value: str) -> Identity:
     if header_value == "Bearer good":
         return Identity(7, "ann", ("USER",))
     raise InvalidToken("invalid token")

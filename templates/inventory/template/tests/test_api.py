@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from ecomkit.auth import TokenIssuer
-from pydantic import SecretStr
+from ecomkit.testing import TestKeys
 
 from inventory.bootstrap import bootstrap
 from inventory.entrypoints.app import create_app
@@ -16,8 +15,9 @@ from tests.fakes import FakeStore, FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
-ISSUER = TokenIssuer(SETTINGS)
+KEYS = TestKeys()
+SETTINGS = Settings(**KEYS.settings())
+ISSUER = KEYS.issuer(SETTINGS)
 USER = {"Authorization": f"Bearer {ISSUER.issue_access(1, 'ada', ['USER'])}"}
 ADMIN = {"Authorization": f"Bearer {ISSUER.issue_access(9, 'root', ['ADMIN'])}"}
 SERVICE = {"Authorization": f"Bearer {ISSUER.issue_access(0, 'order', ['SERVICE'])}"}

@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from ecomkit.auth import TokenIssuer
 from ecomkit.contracts import OrderShipped
-from pydantic import SecretStr
+from ecomkit.testing import TestKeys
 
 from notification.bootstrap import bootstrap
 from notification.domain import commands
@@ -21,8 +20,9 @@ from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, F
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
-ISSUER = TokenIssuer(SETTINGS)
+KEYS = TestKeys()
+SETTINGS = Settings(**KEYS.settings())
+ISSUER = KEYS.issuer(SETTINGS)
 
 
 def bearer(user_id: int, *roles: str) -> dict[str, str]:

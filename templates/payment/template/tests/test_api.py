@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from ecomkit.auth import TokenIssuer
-from pydantic import SecretStr
+from ecomkit.testing import TestKeys
 
 from payment.bootstrap import bootstrap
 from payment.entrypoints.app import create_app
@@ -16,8 +15,9 @@ from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, 
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
-ISSUER = TokenIssuer(SETTINGS)
+KEYS = TestKeys()
+SETTINGS = Settings(**KEYS.settings())
+ISSUER = KEYS.issuer(SETTINGS)
 
 
 def bearer(user_id: int, *roles: str) -> dict[str, str]:

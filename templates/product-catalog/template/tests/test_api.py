@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from ecomkit.auth import TokenIssuer
-from pydantic import SecretStr
+from ecomkit.testing import TestKeys
 
 from product_catalog.entrypoints.app import create_app
 from product_catalog.service_layer.handlers import Dependencies
@@ -17,8 +16,9 @@ from tests.fakes import FakeUserDirectory
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
-ISSUER = TokenIssuer(SETTINGS)
+KEYS = TestKeys()
+SETTINGS = Settings(**KEYS.settings())
+ISSUER = KEYS.issuer(SETTINGS)
 ADMIN = {"Authorization": "Bearer " + ISSUER.issue_access(2, "boss", ["ADMIN", "USER"])}
 USER = {"Authorization": "Bearer " + ISSUER.issue_access(1, "ada", ["USER"])}
 WIDGET = {"sku": "W-1", "name": "Widget", "price": "9.99", "category": "tools"}

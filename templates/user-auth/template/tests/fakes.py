@@ -42,6 +42,10 @@ class FakeUserRepository(UserRepository):
         found = [u for u in self.users.values() if u.username.lower() == username.lower()]
         return copy.deepcopy(found[0]) if found else None
 
+    async def get_by_email(self, email: str) -> User | None:
+        found = [u for u in self.users.values() if u.profile.email == email.lower()]
+        return copy.deepcopy(found[0]) if found else None
+
     async def save(self, user: User) -> None:
         assert user.id is not None
         self._check_unique(user)
@@ -81,6 +85,12 @@ class FakeRefreshTokenRepository(RefreshTokenRepository):
 
     async def revoke_family(self, family_id: str, at: datetime) -> int:
         live = [t for t in self.tokens.values() if t.family_id == family_id and not t.revoked_at]
+        for token in live:
+            token.revoked_at = at
+        return len(live)
+
+    async def revoke_user(self, user_id: int, at: datetime) -> int:
+        live = [t for t in self.tokens.values() if t.user_id == user_id and not t.revoked_at]
         for token in live:
             token.revoked_at = at
         return len(live)
@@ -130,3 +140,25 @@ class FakeTokenIssuer:
     def issue_access(self, user_id: int, username: str, roles: list[str]) -> str:
         self.issued.append((user_id, username, roles))
         return f"access-{user_id}-{len(self.issued)}"
+
+    def jwks(self) -> dict[str, list[object]]:
+        return {"keys": []}
+
+
+class FakeResetTokens:
+    def __init__(self) -> None:
+        self.tokens: dict[str, int] = {}
+
+    async def put(self, token_hash: str, user_id: int, ttl_s: int) -> None:
+        self.tokens[token_hash] = user_id
+
+    async def take(self, token_hash: str) -> int | None:
+        return self.tokens.pop(token_hash, None)
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        self.sent.append((to, subject, body))

@@ -7,18 +7,21 @@ from collections.abc import AsyncIterator
 import httpx
 import jwt
 import pytest
-from pydantic import SecretStr
+from ecomkit.keys import generate_key
+from ecomkit.testing import TestKeys
 
-from tests.fakes import FakeHasher, FakeStore, FakeUnitOfWork
+from tests.fakes import FakeHasher, FakeMailer, FakeResetTokens, FakeStore, FakeUnitOfWork
 from user_auth.bootstrap import bootstrap
 from user_auth.domain.model import Role
 from user_auth.entrypoints.app import create_app
 from user_auth.service_layer.login_throttle import LoginThrottle, TooManyAttempts
+from user_auth.service_layer.sessions import SessionDependencies
 from user_auth.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
-SETTINGS = Settings(jwt_secret=SecretStr("unit-test-secret-" + "x" * 32))
+KEYS = TestKeys()
+SETTINGS = Settings(**KEYS.settings())
 ADA = {"username": "ada", "email": "ada@example.com", "password": "s3cret-pass"}
 
 
@@ -28,8 +31,20 @@ def store() -> FakeStore:
 
 
 @pytest.fixture
-async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
-    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store), hasher=FakeHasher())
+def mailer() -> FakeMailer:
+    return FakeMailer()
+
+
+@pytest.fixture
+async def client(store: FakeStore, mailer: FakeMailer) -> AsyncIterator[httpx.AsyncClient]:
+    sessions = SessionDependencies(reset_tokens=FakeResetTokens(), mailer=mailer)
+    bus = bootstrap(
+        SETTINGS,
+        uow=lambda: FakeUnitOfWork(store),
+        hasher=FakeHasher(),
+        tokens=KEYS.issuer(SETTINGS),
+        sessions=sessions,
+    )
     app = create_app(SETTINGS, bus=bus)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -147,12 +162,13 @@ async def test_bad_tokens_are_401(client: httpx.AsyncClient, kind: str) -> None:
         body, _, sig = rest.partition(".")
         token = f"{head}.{body[:-2]}AA.{sig}"
     elif kind == "wrong-key":
-        token = jwt.encode(claims, "another-secret-" + "y" * 32, algorithm="HS256")
+        other = generate_key().private_key
+        token = jwt.encode(claims, other, algorithm="EdDSA", headers={"kid": KEYS.key.kid})
     elif kind == "alg-none":
-        token = jwt.encode({**claims, "roles": ["ADMIN"]}, None, algorithm="none")
+        token = jwt.encode({**claims, "roles": ["ADMIN"]}, "", algorithm="none")
     else:
-        secret = SETTINGS.jwt_secret.get_secret_value()
-        token = jwt.encode({**claims, "exp": 1, "iat": 0}, secret, algorithm="HS256")
+        expired = {**claims, "exp": 1, "iat": 0}
+        token = jwt.encode(expired, KEYS.key.private_key, "EdDSA", headers={"kid": KEYS.key.kid})
     assert (await client.get("/api/users/profile", headers=bearer(token))).status_code == 401
 
 
@@ -219,3 +235,46 @@ def test_a_burst_is_counted_before_any_verdict() -> None:
     assert admitted == 5
     throttle.succeeded("user:ada", "ip:10.0.0.1")
     throttle.attempt(["user:ada"])  # the right password cleared the username
+async def test_jwks_is_public_and_holds_no_private_part(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/auth/jwks")).json()
+    assert [key["kid"] for key in document["keys"]] == [KEYS.key.kid]
+    assert all("d" not in key for key in document["keys"])
+
+
+async def test_password_change_needs_the_current_password(client: httpx.AsyncClient) -> None:
+    access = (await tokens(client))["accessToken"]
+    wrong = {"currentPassword": "not-it", "newPassword": "n3w-secret-pass"}
+    assert (
+        await client.post("/api/auth/password", json=wrong, headers=bearer(access))
+    ).status_code == 401
+    right = {"currentPassword": ADA["password"], "newPassword": "n3w-secret-pass"}
+    assert (
+        await client.post("/api/auth/password", json=right, headers=bearer(access))
+    ).status_code == 204
+    old = {"username": "ada", "password": ADA["password"]}
+    assert (await client.post("/api/auth/login", json=old)).status_code == 401
+    new = {"username": "ada", "password": "n3w-secret-pass"}
+    assert (await client.post("/api/auth/login", json=new)).status_code == 200
+
+
+async def test_password_reset_by_emailed_one_time_token(
+    client: httpx.AsyncClient, mailer: FakeMailer
+) -> None:
+    await tokens(client)
+    for email in ("ada@example.com", "nobody@example.com"):
+        response = await client.post("/api/auth/password/forgot", json={"email": email})
+        assert response.status_code == 202, response.text
+    assert [to for to, _, _ in mailer.sent] == ["ada@example.com"]  # nobody gets no mail
+    token = mailer.sent[0][2].split("once): ")[1].split()[0]
+    reset = {"token": token, "newPassword": "r3set-secret-pass"}
+    assert (await client.post("/api/auth/password/reset", json=reset)).status_code == 204
+    assert (await client.post("/api/auth/password/reset", json=reset)).status_code == 400
+    login = {"username": "ada", "password": "r3set-secret-pass"}
+    assert (await client.post("/api/auth/login", json=login)).status_code == 200
+
+
+async def test_service_token_without_clients_configured_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"clientId": "order", "clientSecret": "guess", "audience": "user-auth"}
+    assert (await client.post("/api/auth/token", json=body)).status_code == 401

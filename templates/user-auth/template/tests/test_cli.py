@@ -3,19 +3,27 @@ from __future__ import annotations
 import io
 
 import pytest
+from ecomkit.revocation import MemoryDenylist
 
-from tests.fakes import FakeHasher, FakeStore, FakeUnitOfWork
+from tests.fakes import FakeHasher, FakeStore, FakeTokenIssuer, FakeUnitOfWork
 from user_auth.bootstrap import bootstrap
 from user_auth.domain.model import Role
 from user_auth.entrypoints.cli import AdminRefused, create_admin, grant_admin, main
 from user_auth.service_layer.messagebus import MessageBus
+from user_auth.service_layer.sessions import SessionDependencies
 from user_auth.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
 
 def _bus(store: FakeStore) -> MessageBus:
-    return bootstrap(Settings(), uow=lambda: FakeUnitOfWork(store), hasher=FakeHasher())
+    return bootstrap(
+        Settings(),
+        uow=lambda: FakeUnitOfWork(store),
+        hasher=FakeHasher(),
+        tokens=FakeTokenIssuer(),
+        sessions=SessionDependencies(denylist=MemoryDenylist()),
+    )
 
 
 async def test_create_admin_twice_with_the_same_password_creates_one() -> None:

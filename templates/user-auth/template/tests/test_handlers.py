@@ -102,6 +102,17 @@ async def test_expired_and_unknown_tokens_are_refused(bus: MessageBus, store: Fa
         await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
 
 
+async def test_refreshing_never_extends_the_family(bus: MessageBus, store: FakeStore) -> None:
+    """An absolute lifetime: refreshed every day, the family still ends 14 days after login."""
+    pair = await login(bus)
+    for _ in range(13):
+        store.now += timedelta(days=1)
+        pair = await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
+    store.now += timedelta(days=1, seconds=1)
+    with pytest.raises(InvalidRefreshToken):
+        await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
+
+
 async def test_logout_revokes_the_family(bus: MessageBus) -> None:
     pair = await login(bus)
     await bus.handle(commands.LogoutUser(pair.refresh_token))

@@ -98,22 +98,27 @@ def default_limiter(settings: Settings) -> RateLimiter:
 
 
 def kit_verifier(settings: Settings) -> TokenVerifier:
-    """The kit's JWT checks (HS256 pinned, exp, iss, aud, typ) behind the gateway's port."""
-    from ecomkit.auth import TokenVerifier as KitTokenVerifier
-    from ecomkit.problems import Unauthorized
+    """The kit's checks (EdDSA via user-auth's JWKS, exp, iss, aud, typ, revocation) behind
+    the gateway's port. A token verified once skips the signature check until it expires,
+    but its revocation is asked of Redis on every request, so a logout takes effect at once."""
+    from ecomkit.auth import verifier_from_settings
+    from ecomkit.problems import ServiceUnavailable, Unauthorized
 
-    kit = KitTokenVerifier(settings)
+    kit = verifier_from_settings(settings)
     verified = VerifiedTokens()
 
-    def verify(header_value: str) -> Identity:
+    async def verify(header_value: str) -> Identity:
         known = verified.get(header_value)
-        if known is not None:
-            return known
         try:
-            claims = kit.verify_bearer(header_value)
-        except Unauthorized as exc:
+            if known is not None:
+                await kit.check_revoked(known.token_id, known.user_id, known.issued_at)
+                return known
+            claims = await kit.verify_bearer(header_value)
+        except (Unauthorized, ServiceUnavailable) as exc:
             raise InvalidToken(exc.detail or "invalid token") from exc
-        identity = Identity(claims.user_id, claims.username, tuple(claims.roles))
+        identity = Identity(
+            claims.user_id, claims.username, tuple(claims.roles), claims.jti, claims.iat
+        )
         verified.put(header_value, identity, claims.exp)
         return identity
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecomkit.auth import TokenIssuer
 from ecomkit.http import ServiceClient, service_client
+from ecomkit.service_credentials import ServiceCredential
 from pymongo import AsyncMongoClient
 
-from notification.adapters.clients import CachedUserDirectory, HttpUserDirectory, ServiceToken
+from notification.adapters.clients import CachedUserDirectory, HttpUserDirectory
 from notification.adapters.mongo import MongoNotificationLog
 from notification.adapters.rendering import JinjaRenderer
 from notification.adapters.senders import LocalSmsSink, SmtpEmailSender, TwilioSmsProvider
@@ -64,9 +64,13 @@ def bootstrap(
         assert resources is not None
         client = service_client("user-auth", settings)
         resources.clients.append(client)
-        directory = HttpUserDirectory(
-            client, ServiceToken(TokenIssuer(settings), settings.service_name)
+        credential = ServiceCredential(
+            client,
+            client_id=settings.service_name,
+            client_secret=settings.client_secret.get_secret_value(),
+            audience="user-auth",
         )
+        directory = HttpUserDirectory(client, credential)
         users = directory
         if settings.contact_cache_ttl_s > 0:
             users = CachedUserDirectory(directory, ttl_s=settings.contact_cache_ttl_s)

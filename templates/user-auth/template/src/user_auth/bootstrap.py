@@ -8,13 +8,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ecomkit import passwords
-from ecomkit.auth import TokenIssuer
+from ecomkit.auth import MissingKeyConfig, TokenIssuer
 from ecomkit.db import create_engine
+from ecomkit.keys import KeyConfigError, SigningKeyRing
+from ecomkit.revocation import RedisDenylist
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from user_auth.adapters.sessions import FileServiceClients, RedisResetTokens, SmtpMailer
 from user_auth.service_layer.handlers import Dependencies, Offload
 from user_auth.service_layer.messagebus import MessageBus, message_bus
 from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher, utc_now
+from user_auth.service_layer.sessions import SessionDependencies
 from user_auth.service_layer.unit_of_work import MysqlUnitOfWork, UnitOfWork, utc_sessions
 from user_auth.settings import Settings
 
@@ -27,19 +32,22 @@ def bootstrap(
     tokens: AccessTokenIssuer | None = None,
     clock: Clock = utc_now,
     engine: AsyncEngine | None = None,
+    sessions: SessionDependencies | None = None,
 ) -> MessageBus:
     if uow is None:
-        sessions = utc_sessions(engine or create_engine(settings.database_url))
-        uow = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
+        sessions_factory = utc_sessions(engine or create_engine(settings.database_url))
+        uow = lambda: MysqlUnitOfWork(sessions_factory)  # noqa: E731
+    issuer = tokens or token_issuer(settings)
     return message_bus(
         Dependencies(
             uow=uow,
             hasher=hasher or default_hasher(),
-            tokens=tokens or TokenIssuer(settings),
+            tokens=issuer,
             clock=clock,
             access_ttl_s=settings.access_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
             offload=hashing_pool(settings.password_hash_threads),
+            sessions=sessions or session_adapters(settings, issuer),
         )
     )
 
@@ -53,6 +61,35 @@ def hashing_pool(threads: int) -> Offload:
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
     return offload
+
+
+def token_issuer(settings: Settings) -> TokenIssuer:
+    if not settings.jwt_keys_file:
+        raise MissingKeyConfig(
+            "user-auth: ECOM_JWT_KEYS_FILE is not set, so no token can be signed "
+            "(`ecomctl up` generates the key file into the workspace)"
+        )
+    try:
+        return TokenIssuer(settings, SigningKeyRing(settings.jwt_keys_file))
+    except KeyConfigError as error:
+        raise MissingKeyConfig(f"user-auth: {error}") from error
+
+
+def session_adapters(settings: Settings, issuer: object) -> SessionDependencies:
+    """Redis for revocation and reset tokens, the SMTP sink for mail, the clients file."""
+    redis = Redis.from_url(settings.redis_url, socket_timeout=0.5) if settings.redis_url else None
+    return SessionDependencies(
+        denylist=RedisDenylist(redis) if redis else None,
+        reset_tokens=RedisResetTokens(redis) if redis else None,
+        mailer=SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+        if settings.smtp_host
+        else None,
+        clients=FileServiceClients(settings.service_clients_file)
+        if settings.service_clients_file
+        else None,
+        service_tokens=issuer if isinstance(issuer, TokenIssuer) else None,
+        reset_ttl_s=settings.password_reset_ttl_s,
+    )
 
 
 def default_hasher() -> PasswordHasher:

@@ -11,3 +11,12 @@ class Settings(ServiceSettings):
     database_url: str = "mysql+asyncmy://ecomctl:ecomctl@127.0.0.1:3306/users"
     # ECOM_PASSWORD_HASH_THREADS: argon2 hashes at once (each uses ~64 MiB and one core).
     password_hash_threads: int = 2
+    jwt_keys_file: str = ""
+    """ECOM_JWT_KEYS_FILE: the signing key ring (ecomkit.keys), 0600, written by `ecomctl up`.
+    No default and no built-in key: without it user-auth refuses to start."""
+    service_clients_file: str = ""
+    """ECOM_SERVICE_CLIENTS_FILE: the services' client secrets (client-credentials grant)."""
+    password_reset_ttl_s: int = 900
+    smtp_host: str = ""
+    smtp_port: int = 1025
+    mail_from: str = "no-reply@ecomctl.local"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 
@@ -13,6 +13,8 @@ class Identity:
     user_id: int
     username: str
     roles: tuple[str, ...]
+    token_id: str = ""  # the token's jti and issue time: what revocation is checked by
+    issued_at: float = 0.0
 
     def headers(self) -> list[tuple[str, str]]:
         return [
@@ -26,15 +28,16 @@ class InvalidToken(Exception):
     """The bearer token is missing, malformed, expired, forged or meant for someone else."""
 
 
-# Verifies the Authorization header's value ("Bearer <jwt>"); raises InvalidToken.
-TokenVerifier = Callable[[str], Identity]
+# Verifies the Authorization header's value ("Bearer <jwt>"), revocation included;
+# raises InvalidToken.
+TokenVerifier = Callable[[str], Awaitable[Identity]]
 
 
 class VerifiedTokens:
     """Tokens already verified, remembered until they expire: a bounded LRU.
 
     A client sends the same access token with every request for its lifetime (15 min), and
-    verifying it (base64, JSON, HMAC, claim checks) costs more than a dict lookup. Only valid
+    verifying it (base64, JSON, signature, claim checks) costs more than a dict lookup. Only valid
     tokens are kept, keyed by the whole header value, so a forged one never matches; an entry
     is never used past the token's `exp`.
     """

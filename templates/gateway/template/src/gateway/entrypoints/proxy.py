@@ -142,7 +142,7 @@ class Proxy:
         ):
             return await self._too_large(send, path, reply)
         try:
-            identity = self.policy.identify(route, method, path, request.authorization)
+            identity = await self.policy.identify(route, method, path, request.authorization)
             client = scope.get("client")
             await self.policy.throttle(route, client[0] if client else "unknown", identity)
         except Rejected as rejected:

@@ -35,7 +35,7 @@ class EdgePolicy:
     user_limit: Limit
     rate_limit_enabled: bool = True
 
-    def identify(
+    async def identify(
         self, route: Route, method: str, path: str, authorization: str | None
     ) -> Identity | None:
         """The caller's identity; None for an anonymous call to a public route."""
@@ -45,7 +45,7 @@ class EdgePolicy:
                 return None
             raise Rejected(401, "Unauthorized", "a bearer token is required", _challenge())
         try:
-            return self.verify(authorization)
+            return await self.verify(authorization)
         except InvalidToken as exc:
             if public:
                 # A stale token on a public page should not lock anyone out of the catalogue.

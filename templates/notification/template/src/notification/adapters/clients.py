@@ -1,7 +1,7 @@
 """user-auth's GET /api/users/{id}, through the kit's ServiceClient (registry lookup,
-retries, circuit breaker), with a short-lived service token this service mints itself
-(role SERVICE, signed with the platform's JWT secret) — no user's token is at hand when
-an event arrives."""
+retries, circuit breaker), with this service's own credential from user-auth (role
+SERVICE, audience user-auth; ecomkit.service_credentials) — no user's token is at hand
+when an event arrives."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 
 from cachetools import TTLCache
-from ecomkit.auth import TokenIssuer
 from ecomkit.http import ServiceClient
 from ecomkit.problems import ServiceUnavailable
+from ecomkit.service_credentials import ServiceCredential
 
 from notification.domain.errors import UpstreamUnavailable
 from notification.domain.model import Contact
@@ -21,40 +21,23 @@ from notification.service_layer.ports import UserDirectory
 
 log = logging.getLogger(__name__)
 
-SERVICE_USER_ID = 0  # no account: the token only says "the notification service"
-
-
-class ServiceToken:
-    def __init__(self, issuer: TokenIssuer, service_name: str) -> None:
-        self._issuer = issuer
-        self._name = service_name
-        self._token = ""
-        self._renew_at = 0.0
-
-    def header(self) -> str:
-        now = time.monotonic()
-        if now >= self._renew_at:
-            self._token = self._issuer.issue_access(SERVICE_USER_ID, self._name, ["SERVICE"])
-            self._renew_at = now + self._issuer.access_ttl.total_seconds() / 2
-        return f"Bearer {self._token}"
-
 
 class HttpUserDirectory:
-    def __init__(self, client: ServiceClient, token: ServiceToken) -> None:
+    def __init__(self, client: ServiceClient, token: ServiceCredential) -> None:
         self.client = client
         self.token = token
 
     async def contact(self, user_id: int) -> Contact | None:
         try:
             response = await self.client.get(
-                f"/api/users/{user_id}", headers={"Authorization": self.token.header()}
+                f"/api/users/{user_id}", headers={"Authorization": await self.token.header()}
             )
         except ServiceUnavailable as error:
             raise UpstreamUnavailable(f"user-auth: {error}") from error
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            # 401/403: the secrets differ (a configuration problem) — retry, then DLQ.
+            # 401/403: the credential is refused (a configuration problem) — retry, then DLQ.
             raise UpstreamUnavailable(f"user-auth answered {response.status_code}")
         body = response.json()
         preferences = body.get("preferences") or {}

@@ -33,6 +33,10 @@ class UserRepository(abc.ABC):
     async def get_by_username(self, username: str) -> User | None: ...
 
     @abc.abstractmethod
+    async def get_by_email(self, email: str) -> User | None:
+        """The user with this email (stored lower-case), for the password-reset email."""
+
+    @abc.abstractmethod
     async def save(self, user: User) -> None:
         """Write back profile, preferences, roles, password hash and last login."""
 
@@ -55,6 +59,10 @@ class RefreshTokenRepository(abc.ABC):
     @abc.abstractmethod
     async def revoke_family(self, family_id: str, at: datetime) -> int:
         """Revoke every live token of the family; returns how many were revoked."""
+
+    @abc.abstractmethod
+    async def revoke_user(self, user_id: int, at: datetime) -> int:
+        """Revoke every live token of every family of the user (a password change)."""
 
 
 def _duplicate(error: IntegrityError, user: User) -> Exception:
@@ -84,6 +92,9 @@ class MysqlUserRepository(UserRepository):
 
     async def get_by_username(self, username: str) -> User | None:
         return await self._one(users.c.username == username)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self._one(users.c.email == email.lower())
 
     async def save(self, user: User) -> None:
         assert user.id is not None
@@ -213,6 +224,14 @@ class MysqlRefreshTokenRepository(RefreshTokenRepository):
         result = await self.session.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def revoke_user(self, user_id: int, at: datetime) -> int:
+        result = await self.session.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=at)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

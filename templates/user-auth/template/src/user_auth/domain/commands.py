@@ -60,3 +60,38 @@ class UpdatePreferences(Command):
 class AssignRoles(Command):
     user_id: int
     roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RevokeAccessToken(Command):
+    """Logout of the access token in hand (the refresh family goes by LogoutUser)."""
+
+    jti: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class ChangePassword(Command):
+    user_id: int
+    current_password: str
+    new_password: str
+
+
+@dataclass(frozen=True)
+class RequestPasswordReset(Command):
+    email: str
+
+
+@dataclass(frozen=True)
+class ResetPassword(Command):
+    token: str
+    new_password: str
+
+
+@dataclass(frozen=True)
+class IssueServiceToken(Command):
+    """Client-credentials grant: a service proves who it is and names whom it will call."""
+
+    client_id: str
+    client_secret: str
+    audience: str

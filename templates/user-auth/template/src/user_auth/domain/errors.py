@@ -44,3 +44,15 @@ class UserNotFound(DomainError):
 class UnknownRole(DomainError):
     def __init__(self, role: str) -> None:
         super().__init__(f"unknown role {role!r}")
+
+
+class InvalidResetToken(DomainError):
+    def __init__(self) -> None:
+        super().__init__("reset token is invalid, expired or already used")
+
+
+class InvalidClient(DomainError):
+    """Unknown service, wrong secret or an audience that is not a service of the stack."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid client credentials")

@@ -45,6 +45,7 @@ _PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
     errors.InvalidRefreshToken: Unauthorized,
     errors.UserNotFound: NotFound,
     errors.UnknownRole: UnprocessableEntity,
+    errors.InvalidResetToken: lambda detail: Problem(400, "Bad Request", detail),
 }
 
 
@@ -136,8 +137,12 @@ async def refresh(body: RefreshRequest, bus: Bus) -> TokenResponse:
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
-async def logout(body: RefreshRequest, bus: Bus) -> None:
+async def logout(body: RefreshRequest, bus: Bus, request: Request) -> None:
+    """Ends the refresh family and revokes the access token sent along."""
+    from user_auth.entrypoints.sessions_api import revoke_bearer
+
     await dispatch(bus, commands.LogoutUser(body.refresh_token))
+    await revoke_bearer(request, bus)
 
 
 @router.get("/api/users/profile", tags=["users"])

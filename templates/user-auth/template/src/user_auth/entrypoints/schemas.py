@@ -6,7 +6,7 @@ Validation failures here become 422 problems with one entry per field (the kit's
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from pydantic.alias_generators import to_camel
@@ -128,3 +128,32 @@ class UserPage(CamelModel):
     page: int
     size: int
     total: int
+
+
+class PasswordChange(CamelModel):
+    current_password: Annotated[str, Field(min_length=1, max_length=256)]
+    new_password: Password
+
+
+class PasswordResetRequest(CamelModel):
+    email: EmailStr
+
+
+class PasswordReset(CamelModel):
+    token: Annotated[str, Field(min_length=1, max_length=512)]
+    new_password: Password
+
+
+class ServiceTokenRequest(CamelModel):
+    """Client-credentials grant (RFC 6749 §4.4 in spirit, JSON body)."""
+
+    grant_type: Literal["client_credentials"] = "client_credentials"
+    client_id: Annotated[str, Field(min_length=1, max_length=64)]
+    client_secret: Annotated[str, Field(min_length=1, max_length=256)]
+    audience: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ServiceTokenResponse(CamelModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int

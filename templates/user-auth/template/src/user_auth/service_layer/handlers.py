@@ -7,8 +7,8 @@ import logging
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from user_auth.domain import commands, events
@@ -19,6 +19,7 @@ from user_auth.domain.errors import (
     UserNotFound,
 )
 from user_auth.domain.model import Profile, RefreshToken, Role, User
+from user_auth.service_layer import sessions
 from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher
 from user_auth.service_layer.unit_of_work import UnitOfWork
 
@@ -58,6 +59,7 @@ class Dependencies:
     # Runs the hasher's CPU-heavy calls; bootstrap() gives a bounded thread pool so argon2
     # never stalls the event loop (every other request of this process waits on it).
     offload: Offload = _inline
+    sessions: sessions.SessionDependencies = field(default_factory=sessions.SessionDependencies)
     _dummy_hash: str = ""
 
     def dummy_hash(self) -> str:
@@ -131,7 +133,9 @@ async def rotate_refresh_token(cmd: commands.RotateRefreshToken, deps: Dependenc
         user = await uow.users.get(token.user_id)
         if user is None:
             raise InvalidRefreshToken()
-        pair, new_token = await _issue_pair_with_token(uow, deps, user, token.family_id)
+        pair, new_token = await _issue_pair_with_token(
+            uow, deps, user, token.family_id, expires_at=token.expires_at
+        )
         assert token.id is not None and new_token.id is not None
         await uow.refresh_tokens.mark_replaced(token.id, new_token.id, now)
         await uow.commit()
@@ -181,6 +185,7 @@ async def assign_roles(cmd: commands.AssignRoles, deps: Dependencies) -> User:
         user.roles = roles
         await uow.users.save(user)
         await uow.commit()
+    await sessions.revoke_sessions_of(deps, cmd.user_id)  # tokens carry the old roles
     publish(events.RolesChanged(cmd.user_id, tuple(sorted(r.value for r in roles))))
     return user
 
@@ -203,15 +208,21 @@ async def _issue_pair(uow: UnitOfWork, deps: Dependencies, user: User, family_id
 
 
 async def _issue_pair_with_token(
-    uow: UnitOfWork, deps: Dependencies, user: User, family_id: str
+    uow: UnitOfWork,
+    deps: Dependencies,
+    user: User,
+    family_id: str,
+    expires_at: datetime | None = None,
 ) -> tuple[TokenPair, RefreshToken]:
+    """`expires_at`: a rotated token keeps its family's expiry, so a family lives at most
+    refresh_ttl_s from the login however often it is refreshed (an absolute lifetime)."""
     refresh = secrets.token_urlsafe(32)
     stored = await uow.refresh_tokens.add(
         RefreshToken(
             token_hash=hash_refresh_token(refresh),
             family_id=family_id,
             user_id=pair_user_id(user),
-            expires_at=deps.clock() + timedelta(seconds=deps.refresh_ttl_s),
+            expires_at=expires_at or deps.clock() + timedelta(seconds=deps.refresh_ttl_s),
         )
     )
     access = deps.tokens.issue_access(
@@ -228,4 +239,9 @@ HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[object]]] = {
     commands.UpdateProfile: update_profile,
     commands.UpdatePreferences: update_preferences,
     commands.AssignRoles: assign_roles,
+    commands.RevokeAccessToken: sessions.revoke_access_token,
+    commands.ChangePassword: sessions.change_password,
+    commands.RequestPasswordReset: sessions.request_password_reset,
+    commands.ResetPassword: sessions.reset_password,
+    commands.IssueServiceToken: sessions.issue_service_token,
 }

@@ -1,0 +1,51 @@
+"""Accounts and tokens of the attack suite, through the gateway like any client."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+
+import httpx
+
+PASSWORD = "Sturdy-pass-42!"
+
+
+def new_user(gateway: httpx.Client, password: str = PASSWORD) -> dict[str, Any]:
+    """A fresh account, logged in: its profile fields and its token pair."""
+    username = f"sec{uuid.uuid4().hex[:10]}"
+    body = {"username": username, "email": f"{username}@example.com", "password": password}
+    created = gateway.post("/api/auth/register", json=body)
+    assert created.status_code == 201, created.text
+    return {**body, **created.json(), **login(gateway, username, password)}
+
+
+def login(gateway: httpx.Client, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    response = gateway.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64json(value: dict[str, Any]) -> str:
+    return b64(json.dumps(value, separators=(",", ":")).encode())
+
+
+def parts(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    head, body, signature = token.split(".")
+    decode = lambda s: json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))  # noqa: E731
+    return decode(head), decode(body), signature
+
+
+def own_orders(token: str) -> str:
+    """The order service's list of the token holder's own orders (200 for the owner)."""
+    return f"/api/orders/user/{parts(token)[1]['sub']}"
