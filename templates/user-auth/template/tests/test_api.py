@@ -235,6 +235,17 @@ def test_a_burst_is_counted_before_any_verdict() -> None:
     assert admitted == 5
     throttle.succeeded("user:ada", "ip:10.0.0.1")
     throttle.attempt(["user:ada"])  # the right password cleared the username
+
+
+def test_the_wait_runs_from_the_verdict_not_from_the_attempt() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(free_failures={"user": 1, "ip": 100}, clock=lambda: now[0])
+    throttle.attempt(["user:ada"])  # locks for 1 s from t=0 ...
+    now[0] = 5.0  # ... but checking the password took 5 s
+    throttle.confirm_failure(["user:ada"])
+    assert throttle.retry_after_s(["user:ada"]) == 1
+
+
 async def test_jwks_is_public_and_holds_no_private_part(client: httpx.AsyncClient) -> None:
     document = (await client.get("/api/auth/jwks")).json()
     assert [key["kid"] for key in document["keys"]] == [KEYS.key.kid]

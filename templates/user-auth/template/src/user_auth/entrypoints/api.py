@@ -108,7 +108,11 @@ async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse
         raise Problem(
             429, "Too Many Requests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
         ) from None
-    pair = await dispatch(bus, commands.LoginUser(body.username, body.password))
+    try:
+        pair = await dispatch(bus, commands.LoginUser(body.username, body.password))
+    except Unauthorized:
+        throttle.confirm_failure((user_key, ip_key))
+        raise
     throttle.succeeded(user_key, ip_key)
     return _tokens(pair)
 

@@ -5,7 +5,7 @@ Validation failures here become 422 problems with one entry per field (the kit's
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
@@ -118,8 +118,8 @@ class UserResponse(CamelModel):
                 sms_enabled=user.preferences.sms_enabled,
                 push_enabled=user.preferences.push_enabled,
             ),
-            created_at=user.created_at,
-            last_login=user.last_login,
+            created_at=_utc(user.created_at),
+            last_login=_utc(user.last_login),
         )
 
 
@@ -157,3 +157,7 @@ class ServiceTokenResponse(CamelModel):
     access_token: str
     token_type: str = "Bearer"
     expires_in: int
+def _utc(moment: datetime | None) -> datetime | None:
+    """Stored naive in UTC (MySQL TIMESTAMP on a UTC session); sent with its offset, as
+    the documented `date-time` format (RFC 3339) requires."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

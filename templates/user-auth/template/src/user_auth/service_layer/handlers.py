@@ -98,14 +98,21 @@ async def register_user(cmd: commands.RegisterUser, deps: Dependencies) -> User:
 
 
 async def login_user(cmd: commands.LoginUser, deps: Dependencies) -> TokenPair:
+    # The password is checked with no database connection held: checks wait their turn in
+    # the hashing pool, and a burst of them must not take every connection of the pool.
+    async with deps.uow() as uow:
+        found = await uow.users.get_by_username(cmd.username)
+    stored_hash = found.password_hash if found else deps.dummy_hash()
+    if not await deps.offload(deps.hasher.verify, stored_hash, cmd.password) or found is None:
+        raise InvalidCredentials()
+    rehashed = None
+    if deps.hasher.needs_rehash(found.password_hash):
+        rehashed = await deps.offload(deps.hasher.hash, cmd.password)
     async with deps.uow() as uow:
         user = await uow.users.get_by_username(cmd.username)
-        stored_hash = user.password_hash if user else deps.dummy_hash()
-        password_ok = await deps.offload(deps.hasher.verify, stored_hash, cmd.password)
-        if user is None or not password_ok:
-            raise InvalidCredentials()
-        if deps.hasher.needs_rehash(user.password_hash):
-            user.password_hash = await deps.offload(deps.hasher.hash, cmd.password)
+        if user is None or user.password_hash != found.password_hash:
+            raise InvalidCredentials()  # deleted or its password changed meanwhile
+        user.password_hash = rehashed or user.password_hash
         user.record_login(deps.clock())
         await uow.users.save(user)
         pair = await _issue_pair(uow, deps, user, family_id=str(uuid.uuid4()))

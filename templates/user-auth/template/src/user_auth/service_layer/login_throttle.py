@@ -77,12 +77,24 @@ class LoginThrottle:
                 record = _Record()
             record.failures += 1
             record.last_failure = now
-            over = record.failures - self.free_failures[key.partition(":")[0]] + 1
-            if over > 0:
-                record.locked_until = now + min(self.max_s, self.base_s * 2 ** (over - 1))
             self._records[key] = record  # most recent last: the oldest go first
+            self._lock(key, record, now)
         while len(self._records) > self._max_keys:
             self._records.popitem(last=False)
+
+    def confirm_failure(self, keys: Iterable[str]) -> None:
+        """The verdict of an attempt was "wrong password": its wait runs from now (checking
+        a password takes a while; the wait is not to be used up by it)."""
+        now = self._clock()
+        for key in keys:
+            record = self._records.get(key)
+            if record is not None:
+                self._lock(key, record, now)
+
+    def _lock(self, key: str, record: _Record, now: float) -> None:
+        over = record.failures - self.free_failures[key.partition(":")[0]] + 1
+        if over > 0:
+            record.locked_until = now + min(self.max_s, self.base_s * 2 ** (over - 1))
 
     def succeeded(self, user_key: str, ip_key: str) -> None:
         """The username starts afresh; the IP only gets this attempt back."""
