@@ -136,6 +136,20 @@ def test_policy_checks_find_only_accepted_failures(
     assert not unexpected, unexpected
 
 
+def test_infra_and_services_releases_split_the_chart_exactly(tmp_path: Path) -> None:
+    chart = render_chart(tmp_path, {})
+
+    def names(*options: str) -> list[tuple[str, str]]:
+        return sorted((o["kind"], o["metadata"]["name"]) for o in template(chart, *options)[1])
+
+    infra, services = names("--set", "parts.services=false"), names("--set", "parts.infra=false")
+    assert sorted(infra + services) == names()
+    assert ("Kafka", "ecommerce-kafka") in infra and ("Job", "order-migrate") in services
+    hooks = template(chart, "--set", "parts.infra=false")[1]
+    job = next(o for o in hooks if o["kind"] == "Job")
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+
+
 @pytest.mark.parametrize(
     "override",
     [
