@@ -121,6 +121,15 @@ def test_every_object_is_valid_against_its_schema(
         }
 
 
+def test_the_chart_holds_no_secret(rendered: tuple[str, Path, list[dict[str, Any]]]) -> None:
+    """Secrets are only referenced: no Secret object, no credentials in any value."""
+    _, _, objects = rendered
+    assert "Secret" not in {obj["kind"] for obj in objects}
+    text = yaml.safe_dump_all(objects)
+    for leak in ("ecomctl:ecomctl@", "sk_test_", "ECOM_JWT_SECRET:", "password: "):
+        assert leak not in text
+
+
 def test_policy_checks_find_only_accepted_failures(
     rendered: tuple[str, Path, list[dict[str, Any]]], tmp_path: Path
 ) -> None:
