@@ -21,6 +21,7 @@ from ecomctl.cli import (
     loadtest,
     render,
     scenario,
+    top,
     trace,
     traffic,
     users,
@@ -91,6 +92,7 @@ loadtest.register(app)
 bench.register(app)
 traffic.register(app)
 trace.register(app)
+top.register(app)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
 try:  # the migrate group arrives with its own module

@@ -9,22 +9,11 @@ import typer
 
 from ecomctl import operations
 from ecomctl.cli.context import state
+from ecomctl.cli.logs import logs
 from ecomctl.cli.terminal import Output
 from ecomctl.runtime.base import ComponentStatus
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-_COLOURS = [
-    "cyan",
-    "magenta",
-    "green",
-    "yellow",
-    "blue",
-    "bright_cyan",
-    "bright_magenta",
-    "bright_green",
-    "bright_yellow",
-    "bright_blue",
-]
 
 
 class RuntimeChoice(StrEnum):
@@ -152,35 +141,6 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
         _status_table(output, statuses)
     if any(s.state != "ready" for s in statuses):
         raise typer.Exit(1)
-
-
-def logs(
-    ctx: typer.Context,
-    names: Annotated[
-        list[str] | None, typer.Argument(help="Components (default: all).", show_default=False)
-    ] = None,
-    follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing new lines.")
-    ] = False,
-    tail: Annotated[
-        int, typer.Option("--tail", "-n", help="Lines per component to start with (0 = all).")
-    ] = 50,
-) -> None:
-    """Logs of the stack, merged and prefixed with component names.
-
-    Examples:
-
-      ecomctl logs
-
-      ecomctl logs kafka postgres -f
-    """
-    cli = state(ctx)
-    output = Output(debug=cli.debug)
-    tgt = cli.target()
-    colours: dict[str, str] = {}
-    for line in operations.logs(tgt=tgt, names=names or [], follow=follow, tail=tail):
-        colour = colours.setdefault(line.component, _COLOURS[len(colours) % len(_COLOURS)])
-        output.line(line.component.ljust(10), line.text, colour)
 
 
 def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:

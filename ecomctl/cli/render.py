@@ -44,6 +44,72 @@ def compose(
         output.success(f"wrote {written}")
 
 
+@app.command("alerts")
+def alerts(
+    ctx: typer.Context,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (default: print on stdout)."),
+    ] = None,
+) -> None:
+    """Print or write the stack's Prometheus rules: the RED recording rules and the alerts
+    (thresholds from `observability.alerts` in the stack file), as every `up` gives them to
+    Prometheus.
+
+    Examples:
+
+      ecomctl render alerts
+
+      ecomctl render alerts -o rules.yml && promtool check rules rules.yml
+    """
+    from ecomctl.alerts import render_rules
+
+    cli = state(ctx)
+    text = render_rules(cli.target().stack)
+    if output_file is None:
+        typer.echo(text, nl=False)
+        return
+    output_file.write_text(text)
+    Output(debug=cli.debug).success(f"wrote {output_file}")
+
+
+@app.command("dashboards")
+def dashboards(
+    ctx: typer.Context,
+    output_dir: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Directory to write into (created if missing)."),
+    ] = Path("grafana"),
+    prometheus_url: Annotated[
+        str,
+        typer.Option("--prometheus-url", help="Where Grafana reaches the stack's Prometheus."),
+    ] = "http://prometheus:9090",
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the written paths as JSON.")
+    ] = False,
+) -> None:
+    """Write Grafana dashboards (services RED, order saga, Kafka, business) and Grafana's
+    provisioning files (the Prometheus data source, the dashboards folder).
+
+    Examples:
+
+      ecomctl render dashboards -o grafana
+
+      ecomctl render dashboards --prometheus-url http://127.0.0.1:9090
+
+    Mount grafana/provisioning at /etc/grafana/provisioning and grafana/dashboards at
+    /var/lib/grafana/dashboards/ecomctl. Without Grafana, `ecomctl top` shows the figures.
+    """
+    from ecomctl.dashboards import write_provisioning
+
+    output = Output(json_mode=json_out, debug=state(ctx).debug)
+    written = write_provisioning(output_dir, prometheus_url)
+    if json_out:
+        output.json({"paths": [str(p) for p in written]})
+    else:
+        output.success(f"wrote {len(written)} files into {output_dir}")
+
+
 @app.command("helm")
 def helm(
     ctx: typer.Context,

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ecomctl.alerts import rules_document
 from ecomctl.errors import UsageError
 from ecomctl.kube.analysis import analysis_metrics
 from ecomctl.kube.infra import Placement, place
@@ -61,7 +62,7 @@ def chart_values(stack: Stack, settings: HelmSettings, stack_file: Path) -> dict
     )
     monitoring = as_values(settings.monitoring)
     monitoring.pop("alertRulesFile", None)
-    monitoring["rules"] = _alert_rules(settings.monitoring.alertRulesFile, stack_file)
+    monitoring["rules"] = _alert_rules(settings.monitoring.alertRulesFile, stack_file, stack)
     return {
         "stack": stack.name,
         # Install the infrastructure and the services as two releases of this chart (first
@@ -166,13 +167,16 @@ def _egress(spec: ServiceSpec, placements: dict[str, Placement]) -> list[dict[st
     return rules
 
 
-def _alert_rules(path: Path | None, stack_file: Path) -> list[Any]:
-    """The groups of the Prometheus rule file the local stack uses (none yet: no rule)."""
+def _alert_rules(path: Path | None, stack_file: Path, stack: Stack) -> list[Any]:
+    """The groups of a Prometheus rule file (`alertRulesFile`, or alert-rules.yaml beside
+    the stack file); without one, the rules the local stack's Prometheus runs
+    (ecomctl.alerts: the same recording rules and alerts on both)."""
     source = path or stack_file.parent / ALERT_RULES_FILE
     if not source.is_file():
         if path is not None:
             raise UsageError(f"{path}: no such alert rules file")
-        return []
+        stack_rules: list[Any] = rules_document(stack)["groups"]
+        return stack_rules
     document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     groups = document.get("groups") if isinstance(document, dict) else None
     if not isinstance(groups, list):

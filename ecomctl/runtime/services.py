@@ -109,6 +109,8 @@ def service_env(
         ),
         "ECOM_REGISTRY_URL": "",
         "ECOM_ZIPKIN_URL": "",
+        "ECOM_METRICS_INTERVAL_S": str(stack.observability.metrics_interval_s),
+        "ECOM_TRACE_SAMPLE_RATIO": str(stack.tracing.sample_ratio),
     }
     registry = [n for n, s in enabled.items() if s.template == REGISTRY_KIND and n != name]
     if registry and spec.template != REGISTRY_KIND:

@@ -15,6 +15,7 @@ from ecomctl.scenarios.kafka import DLQ_SUFFIX, SAGA_TOPICS, Offsets, Record
 from ecomctl.scenarios.model import Expect
 from ecomctl.scenarios.result import CheckResult
 from ecomctl.scenarios.timeline import order_id_of
+from ecomctl.scenarios.trace_check import trace_checks, trace_states
 from ecomctl.scenarios.world import World
 
 # Payment row statuses that mean "money taken and not given back".
@@ -63,6 +64,7 @@ def collect_state(world: World) -> dict[str, Any]:
         name: sorted({str(r.envelope().get("id")) for r in recs}) for name, recs in by_order.items()
     }
     state["dlq"] = dlq_growth(world)
+    state["traces"] = trace_states(world, state["orders"])
     return state
 
 
@@ -84,6 +86,7 @@ def _order_state(world: World, order: Any) -> dict[str, Any]:
         "status": pick(body, "status"),
         "reason": pick(body, "cancellationReason", "cancelReason", "reason", "failureReason"),
         "order_events": len(world.adapters.api.order_events(token, order.id)),
+        "trace_id": pick(body, "traceId"),
     }
 
 
@@ -175,6 +178,7 @@ def evaluate(expect: Expect, world: World, state: dict[str, Any]) -> list[CheckR
     )
     if expect.unchanged_since:
         checks.append(unchanged(expect.unchanged_since, world, state))
+    checks += trace_checks(expect.trace, state)
     return checks
 
 

@@ -19,6 +19,7 @@ from ecomctl.scenarios.client import Gateway, MailSink, StripeEmulator
 from ecomctl.scenarios.endpoints import Endpoints, for_workspace
 from ecomctl.scenarios.kafka import EventLog
 from ecomctl.scenarios.world import Adapters
+from ecomctl.traces.zipkin import ZipkinClient
 
 ADMIN_USERNAME = "scenario-admin"
 KILL_WAIT_S = 10.0
@@ -162,6 +163,7 @@ def live_adapters(tgt: Target) -> Iterator[tuple[Adapters, Endpoints]]:
     gateway = Gateway(ends.gateway)
     stripe = StripeEmulator(ends.stripe)
     mail = MailSink(ends.mailpit)
+    zipkin = ZipkinClient(ends.zipkin) if ends.zipkin else None
     try:
         yield (
             Adapters(
@@ -172,6 +174,7 @@ def live_adapters(tgt: Target) -> Iterator[tuple[Adapters, Endpoints]]:
                 services=RuntimeServices(tgt, ends.port_offset),
                 admin=WorkspaceAdmin(tgt, ends.port_offset),
                 releases=WorkspaceReleases(tgt),
+                traces=zipkin,
             ),
             ends,
         )
@@ -179,6 +182,8 @@ def live_adapters(tgt: Target) -> Iterator[tuple[Adapters, Endpoints]]:
         gateway.close()
         stripe.close()
         mail.close()
+        if zipkin is not None:
+            zipkin.close()
 
 
 def wait_ready(ends: Endpoints, timeout_s: float = 15.0) -> None:

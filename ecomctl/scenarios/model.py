@@ -209,6 +209,15 @@ class EventsExpect(Strict):
     exclude: list[str] = Field(default_factory=list)
 
 
+class TraceExpect(Strict):
+    """Each order is one trace in Zipkin (checked when the stack runs Zipkin): one root,
+    every parent present, at least `services_min` services, and error spans exactly those
+    named here (a declined card's Stripe call), none by default."""
+
+    error_spans: list[str] = Field(default_factory=list)
+    services_min: int = Field(default=5, ge=1)
+
+
 class Expect(Strict):
     orders: dict[Name, OrderExpect] = Field(default_factory=dict)
     stock: dict[Name, StockExpect] = Field(default_factory=dict)
@@ -218,6 +227,7 @@ class Expect(Strict):
     events: dict[Name, EventsExpect] = Field(default_factory=dict)
     dlq_max: int = Field(default=0, ge=0)
     unchanged_since: Name | None = None  # a snapshot: nothing may differ from it
+    trace: TraceExpect = Field(default_factory=TraceExpect)
 
 
 class Step(Strict):

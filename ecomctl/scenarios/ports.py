@@ -52,6 +52,13 @@ class Events(Protocol):
     def lag(self, consumers: dict[str, tuple[str, ...]]) -> dict[str, int]: ...
 
 
+class Traces(Protocol):
+    """Zipkin's read API (traces.zipkin.ZipkinClient)."""
+
+    def trace(self, trace_id: str) -> list[dict[str, Any]]: ...
+    def ui_url(self, trace_id: str) -> str: ...
+
+
 class Services(Protocol):
     """Process control of the running stack's services."""
 

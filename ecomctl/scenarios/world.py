@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from ecomctl.errors import UsageError
 from ecomctl.scenarios.kafka import Offsets
-from ecomctl.scenarios.ports import Admin, Api, Cards, Events, Mail, Releases, Services
+from ecomctl.scenarios.ports import Admin, Api, Cards, Events, Mail, Releases, Services, Traces
 from ecomctl.scenarios.timeline import Entry
 
 T = TypeVar("T")
@@ -39,6 +39,7 @@ class Adapters:
     services: Services
     admin: Admin
     releases: Releases | None = None  # deploy/switch steps need it; fakes may leave it out
+    traces: Traces | None = None  # a stack without Zipkin: no trace checks
 
 
 @dataclass

@@ -6,7 +6,7 @@ line number rather than a silently ignored setting.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -91,12 +91,44 @@ class ServiceSpec(_Strict):
         return value
 
 
+Duration = Annotated[str, Field(pattern=r"^[0-9]+(ms|s|m|h)$")]
+
+
+class AlertThresholds(_Strict):
+    """When the stack's alert rules fire (ecomctl.alerts; docs/observability.md runbooks)."""
+
+    error_ratio: float = Field(default=0.05, gt=0, le=1)
+    latency_p95_s: float = Field(default=0.5, gt=0, le=600)
+    consumer_lag: int = Field(default=100, ge=0)
+    outbox_oldest_s: float = Field(default=60.0, gt=0)
+    window: Duration = "5m"  # rates, lag growth and new dead letters are judged over this
+    hold: Duration = "2m"  # how long a condition lasts before its alert fires
+
+
+class Observability(_Strict):
+    """Scraping and sampling: seconds in tests, the defaults on a laptop."""
+
+    scrape_interval: Duration = "10s"
+    metrics_interval_s: float = Field(default=5.0, gt=0, le=300)
+    alerts: AlertThresholds = Field(default_factory=AlertThresholds)
+
+
+class TracingSpec(_Strict):
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """The share of new traces the services keep (ECOM_TRACE_SAMPLE_RATIO). The first
+    span of a trace decides for all of its spans, so an order is traced whole or not at
+    all; every one in development (1.0), fewer under a load test that must not feed Zipkin."""
+
+
 class Stack(_Strict):
     version: Literal[1] = 1
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")
     infra: dict[str, InfraSpec]
     topics: list[TopicSpec] = Field(default_factory=list)
     services: dict[str, ServiceSpec] = Field(default_factory=dict)
+    observability: Observability = Field(default_factory=Observability)
+
+    tracing: TracingSpec = Field(default_factory=TracingSpec)
 
     @field_validator("infra")
     @classmethod

@@ -58,23 +58,39 @@ class FoundTrace:
 
 def read_trace(*, tgt: Target, ref: str, wait_s: float = 15.0) -> FoundTrace:
     """The trace of an order (by id) or a trace id, from the workspace's running stack."""
-    from ecomctl.runtime.services import JWT_AUDIENCE, JWT_ISSUER, jwt_secret
     from ecomctl.scenarios.endpoints import for_workspace
 
     ends = for_workspace(tgt.stack, tgt.workspace)
     if not ends.zipkin:
         raise UserError("this stack has no Zipkin (infra: zipkin in ecomctl.yaml)")
-    order = next((n for n, s in tgt.stack.services.items() if s.template == "order"), None)
-    orders = None
-    if order is not None:
-        orders = OrderService(
-            ends.service(order), jwt_secret(tgt.workspace), JWT_ISSUER, JWT_AUDIENCE
-        )
     zipkin = ZipkinClient(ends.zipkin)
     try:
-        return find_trace(ref=ref, zipkin=zipkin, orders=orders, wait_s=wait_s)
+        return find_trace(ref=ref, zipkin=zipkin, orders=order_service(tgt), wait_s=wait_s)
     finally:
         zipkin.close()
+
+
+def order_service(tgt: Target) -> OrderService | None:
+    """The stack's order service, which answers an order's recorded trace id."""
+    from ecomctl.runtime.services import JWT_AUDIENCE, JWT_ISSUER, jwt_secret
+    from ecomctl.scenarios.endpoints import for_workspace
+
+    order = next((n for n, s in tgt.stack.services.items() if s.template == "order"), None)
+    if order is None:
+        return None
+    ends = for_workspace(tgt.stack, tgt.workspace)
+    return OrderService(ends.service(order), jwt_secret(tgt.workspace), JWT_ISSUER, JWT_AUDIENCE)
+
+
+def resolve_trace_id(ref: str, orders: OrderService | None) -> tuple[int | None, str]:
+    """(the order id if `ref` is one, the trace id): an order's is asked of the order service."""
+    order_id, trace_id = parse_ref(ref)
+    if trace_id is not None:
+        return None, trace_id
+    assert order_id is not None
+    if orders is None:
+        raise UserError("this stack runs no order service: give a trace id instead")
+    return order_id, trace_id_of_order(orders, order_id)
 
 
 def parse_ref(ref: str) -> tuple[int | None, str | None]:
@@ -98,12 +114,7 @@ def find_trace(
     poll_s: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> FoundTrace:
-    order_id, trace_id = parse_ref(ref)
-    if trace_id is None:
-        assert order_id is not None
-        if orders is None:
-            raise UserError("this stack runs no order service: give a trace id instead")
-        trace_id = trace_id_of_order(orders, order_id)
+    order_id, trace_id = resolve_trace_id(ref, orders)
     spans = wait_for_spans(zipkin, trace_id, wait_s=wait_s, poll_s=poll_s, sleep=sleep)
     return FoundTrace(build_tree(spans), order_id, zipkin.ui_url(trace_id))
 
@@ -123,7 +134,7 @@ def wait_for_spans(
     deadline = time.monotonic() + wait_s
     while True:
         spans = zipkin.trace(trace_id)
-        if spans and clock() - _last_end_s(spans) >= EXPORT_DELAY_S:
+        if spans and clock() - last_end_s(spans) >= EXPORT_DELAY_S:
             return spans
         if time.monotonic() >= deadline:
             if spans:
@@ -136,7 +147,7 @@ def wait_for_spans(
         sleep(poll_s)
 
 
-def _last_end_s(spans: list[dict[str, Any]]) -> float:
+def last_end_s(spans: list[dict[str, Any]]) -> float:
     """When the trace's last span ended (Zipkin times are microseconds since the epoch)."""
     return max(int(s.get("timestamp") or 0) + int(s.get("duration") or 0) for s in spans) / 1e6
 

@@ -208,6 +208,30 @@ class KafkaConsumer(Consumer):
     async def stop(self) -> None:
         self.calls.append("stop")
 
+    # Pausing and the offset sampler: no partition assigned in these tests.
+    def assignment(self) -> set[TopicPartition]:
+        return set()
+
+    def paused(self) -> set[TopicPartition]:
+        return set()
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self.calls.append("pause")
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self.calls.append("resume")
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return None
+
+    async def end_offsets(self, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return {}
+
+    async def beginning_offsets(
+        self, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        return {}
+
 
 def event_consumer(
     monkeypatch: pytest.MonkeyPatch, handler: GatedHandler, kafka: KafkaConsumer

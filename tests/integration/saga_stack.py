@@ -8,9 +8,10 @@ on its own port offset, once per session.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -36,14 +37,19 @@ class SagaStack:
 
 
 def own_workspace(
-    root: Path, offset: int = OWN_OFFSET, extra: Sequence[str] = ()
+    root: Path,
+    offset: int = OWN_OFFSET,
+    extra: Sequence[str] = (),
+    overrides: Mapping[str, Any] | None = None,
 ) -> Iterator[SagaStack]:
     """A workspace of its own running every saga service (and the infra they use), plus
-    the `extra` components asked for (zipkin, for the trace tests)."""
+    the `extra` components asked for (zipkin, for the trace tests) and top-level sections
+    of the stack file replaced by `overrides` (observability, for the metric tests)."""
     assert run_ecomctl("init", str(root)).returncode == 0
     stack = yaml.safe_load((root / "ecomctl.yaml").read_text())
     for spec in stack["services"].values():
         spec["enabled"] = True
+    stack.update(overrides or {})
     (root / "ecomctl.yaml").write_text(yaml.safe_dump(stack, sort_keys=False))
     names = ",".join([*SAGA, "registry", *extra])
     up = run_ecomctl(
@@ -71,4 +77,4 @@ def saga_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         platform: Platform = request.getfixturevalue("platform")
         yield SagaStack(platform.workspace)
         return
-    yield from own_workspace(tmp_path_factory.mktemp("saga-ws"))
+    yield from own_workspace(tmp_path_factory.mktemp("saga-ws"), extra=("zipkin",))

@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -158,7 +159,24 @@ def test_a_paid_order_is_one_trace_across_http_and_kafka(run: Run) -> None:
     stripe = _span(spans, "payment", "stripe create payment_intent")
     assert stripe["kind"] == "CLIENT" and "error" not in stripe.get("tags", {})
     assert _span(spans, "notification", "smtp send")["kind"] == "CLIENT"
+    _assert_store_spans(spans)
     assert not [s["name"] for s in spans if "error" in s.get("tags", {})]
+
+
+def _assert_store_spans(spans: list[dict[str, Any]]) -> None:
+    """Every SQL statement, and the notification's Mongo commands, are client spans of the
+    request or event that ran them (the orphan check has their parents present)."""
+    for service in ("order", "inventory", "payment"):
+        statements = [s for s in _of(spans, service) if "db.statement" in s.get("tags", {})]
+        assert statements, (service, sorted({s["name"] for s in _of(spans, service)}))
+        assert {s["kind"] for s in statements} == {"CLIENT"}
+        assert {s["tags"]["db.system"] for s in statements} <= {"postgresql", "mysql"}
+    mongo = [s for s in _of(spans, "notification") if s["name"].startswith("mongo ")]
+    assert mongo and all(s["tags"]["db.system"] == "mongodb" for s in mongo)
+
+
+def _of(spans: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
+    return [s for s in spans if s["localEndpoint"]["serviceName"] == service]
 
 
 def test_a_declined_card_is_one_trace_with_its_compensations(run: Run) -> None:
@@ -198,3 +216,22 @@ def test_ecomctl_trace_errors_are_one_line(run: Run) -> None:
     assert unknown.returncode == 1 and "not in Zipkin" in unknown.stderr
     bad = run.stack.ecomctl("trace", "not-an-id")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_ecomctl_logs_joins_the_lines_of_one_order_across_services(run: Run) -> None:
+    declined = run.declined.order
+    done = run.stack.ecomctl("logs", "--trace", str(declined["id"]), "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["traceId"] == declined["traceId"] and document["orderId"] == declined["id"]
+    lines = document["lines"]
+    assert {line["trace_id"] for line in lines} == {declined["traceId"]}
+    assert {"order", "inventory"} <= {line["service"] for line in lines}
+    times = [datetime.fromisoformat(line["time"]) for line in lines]
+    assert times == sorted(times)
+    assert any("released order" in line["message"] for line in lines)
+    inventory = run.stack.ecomctl("logs", "--trace", declined["traceId"], "--service", "inventory")
+    assert inventory.returncode == 0, inventory.stderr
+    assert "released order" in inventory.stdout and "POST /api/orders" not in inventory.stdout
+    bad = run.stack.ecomctl("logs", "--level", "loud")
+    assert bad.returncode == 2 and "unknown level" in bad.stderr and "Traceback" not in bad.stderr

@@ -132,3 +132,17 @@ def test_uv_installs_into_the_venv_with_pips_constraints(
 def test_installer_can_be_forced_to_pip(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOMCTL_INSTALLER", "pip")
     assert uv_binary() is None
+
+
+def test_the_stack_sets_the_services_trace_sampling(stack: Stack) -> None:
+    assert (
+        service_env("order", stack, port_offset=0, jwt_secret="x")["ECOM_TRACE_SAMPLE_RATIO"]
+        == "1.0"
+    )  # every order traced in development
+    sampled = Stack.model_validate({**stack.model_dump(), "tracing": {"sample_ratio": 0.1}})
+    assert (
+        service_env("order", sampled, port_offset=0, jwt_secret="x")["ECOM_TRACE_SAMPLE_RATIO"]
+        == "0.1"
+    )
+    with pytest.raises(ValueError, match="less than or equal to 1"):
+        Stack.model_validate({**stack.model_dump(), "tracing": {"sample_ratio": 2}})

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import yaml
 
+from ecomctl.alerts import RULES_FILE, render_rules
 from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
 from ecomctl.infra.components._debian import DebianPackagedComponent
 from ecomctl.stack.model import Stack
@@ -23,7 +24,6 @@ DEBIAN_DIRS = (Path("/usr/bin"),)
 DEFAULT_IMAGE = "prom/prometheus"
 CONFIG = "prometheus.yml"
 DOCKER_CONFIG = "prometheus-docker.yml"
-SCRAPE_INTERVAL = "10s"
 RETENTION = "7d"  # a laptop keeps a week of history
 
 
@@ -53,10 +53,21 @@ def scrape_config(
                 "static_configs": [{"targets": [target], "labels": {"service": name}}],
             }
         )
+    interval = stack.observability.scrape_interval
     return {
-        "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
+        "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        # Beside prometheus.yml: recording rules (the RED figures) and the alerts.
+        "rule_files": [RULES_FILE],
         "scrape_configs": jobs,
     }
+
+
+def write_config(directory: Path, document: dict[str, Any], stack: Stack, *, name: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / RULES_FILE).write_text(render_rules(stack))
+    config = directory / name
+    config.write_text(yaml.safe_dump(document, sort_keys=False))
+    return config
 
 
 def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
@@ -91,7 +102,7 @@ class PrometheusComponent(DebianPackagedComponent):
             service_host=ctx.host,
             offset=ctx.port - ctx.spec.port,
         )
-        (ctx.run_dir / CONFIG).write_text(yaml.safe_dump(document, sort_keys=False))
+        write_config(ctx.run_dir, document, ctx.stack, name=CONFIG)
 
     def process(self, ctx: ComponentContext) -> ProcessSpec:
         assert ctx.installation is not None
@@ -110,12 +121,10 @@ class PrometheusComponent(DebianPackagedComponent):
             raise NotReady(str(exc)) from exc
 
     def compose_service(self, ctx: ComponentContext) -> dict[str, Any]:
-        config = ctx.run_dir / DOCKER_CONFIG
-        config.parent.mkdir(parents=True, exist_ok=True)
         document = scrape_config(
             ctx.stack, self_target="localhost:9090", service_host=None, offset=0
         )
-        config.write_text(yaml.safe_dump(document, sort_keys=False))
+        config = write_config(ctx.run_dir, document, ctx.stack, name=DOCKER_CONFIG)
         return {
             "image": ctx.spec.image or DEFAULT_IMAGE,
             "command": [
@@ -127,6 +136,7 @@ class PrometheusComponent(DebianPackagedComponent):
             "ports": [f"127.0.0.1:{ctx.port}:9090"],
             "volumes": [
                 f"{config}:/etc/prometheus/prometheus.yml:ro",
+                f"{ctx.run_dir / RULES_FILE}:/etc/prometheus/{RULES_FILE}:ro",
                 f"{ctx.name}-data:/prometheus",
             ],
             "healthcheck": {

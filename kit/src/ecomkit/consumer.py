@@ -44,6 +44,7 @@ from ecomkit.context import correlation_id_var
 from ecomkit.events import HEADER_CORRELATION_ID, HEADER_EVENT_TYPE, UndecodableEvent, decode
 from ecomkit.inbox import Handler, Inbox
 from ecomkit.kafka import Producer, create_consumer, create_producer, ensure_topics
+from ecomkit.kafka_metrics import CONSUMER_PAUSED, OffsetSampler
 from ecomkit.tracing import (
     context_from_headers,
     current_trace_headers,
@@ -246,6 +247,7 @@ class EventConsumer:
         concurrency: int = 8,
         max_pending: int = 500,
         commit_interval_s: float = 0.5,
+        metrics_interval_s: float = 5.0,
     ) -> None:
         self.bootstrap = bootstrap
         self.group_id = group_id
@@ -265,6 +267,30 @@ class EventConsumer:
         # consumer stops): an OffsetCommit per fetch was a broker write per handful of
         # records. A crash re-delivers at most this much handled work; the inbox absorbs it.
         self._commit_interval_s = commit_interval_s
+        self._metrics_interval_s = metrics_interval_s
+        self._paused = False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        """Stop fetching (records in flight finish); the member keeps its partitions, so
+        their lag grows where an operator can see it. `resume` goes on where it stopped."""
+        self._paused = True
+        CONSUMER_PAUSED.labels(self.group_id).set(1)
+
+    def resume(self) -> None:
+        self._paused = False
+        CONSUMER_PAUSED.labels(self.group_id).set(0)
+
+    def _apply_pause(self, consumer: AIOKafkaConsumer) -> None:
+        # Every round: a rebalance hands over partitions unpaused.
+        assigned = consumer.assignment()
+        if self._paused:
+            consumer.pause(*assigned)
+        elif consumer.paused():
+            consumer.resume(*consumer.paused())
 
     async def run(self) -> None:
         if self._create_topics:
@@ -287,9 +313,13 @@ class EventConsumer:
         pipelines = _Pipelines(consumer, processor, self._concurrency)
         consumer.subscribe(self.topics, listener=_FinishBeforeRevoke(pipelines))
         await consumer.start()
+        RUNNING.add(self)
+        sampler = OffsetSampler(consumer, self.group_id, [t + DLQ_SUFFIX for t in self.topics])
+        sampling = asyncio.create_task(sampler.run(self._metrics_interval_s))
         next_commit = 0.0
         try:
             while True:
+                self._apply_pause(consumer)
                 if pipelines.pending >= self._max_pending:
                     # Full: let go of what is handled, then wait for a record in flight.
                     await pipelines.commit_finished()
@@ -316,12 +346,20 @@ class EventConsumer:
                     async with asyncio.timeout(5):
                         await pipelines.commit_finished()
             finally:
+                RUNNING.discard(self)
+                sampling.cancel()
+                await asyncio.gather(sampling, return_exceptions=True)
+                sampler.forget()
                 await pipelines.cancel()
                 await consumer.stop()  # leaves the group: its partitions move on at once
                 if own_producer is not None:
                     await own_producer.stop()
 
     __call__ = run
+
+
+# The consumers running in this process: what `PUT /admin/consumers` pauses and resumes.
+RUNNING: set[EventConsumer] = set()
 
 
 class _Pipelines:

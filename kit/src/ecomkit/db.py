@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import exc, insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sa_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ecomkit.context import current_correlation_id
@@ -33,7 +31,9 @@ from ecomkit.events import (
     envelope_payload,
 )
 from ecomkit.tables import outbox_table
-from ecomkit.tracing import current_trace_headers
+from ecomkit.tracing import current_trace_headers, trace_sql_statements
+
+log = logging.getLogger(__name__)
 
 # Plain URLs (as ecomctl and the test fixtures hand them out) get the async driver.
 ASYNC_DRIVERS = {
@@ -72,7 +72,10 @@ def create_engine(url: str, *, ping_after_idle_s: float = 1.0, **overrides: Any)
     ):
         options["pool_reset_on_return"] = None  # see rollback_only_open_transactions
     options.update(overrides)
-    engine = create_async_engine(driver_url, **options)
+    trace_sql_statements()
+    # Looked up now: the instrumentation wraps the module's factory with one that traces
+    # the engine's statements.
+    engine = sa_asyncio.create_async_engine(driver_url, **options)
     if options.get("pool_reset_on_return", "rollback") is None:
         rollback_only_open_transactions(engine)
     if not options.get("pool_pre_ping"):
@@ -163,13 +166,26 @@ def outbox_row(event: Event, *, source: str) -> dict[str, Any]:
     }
 
 
+CommittedEvents = Callable[[Sequence[Event]], None]
+
+
 class OutboxSignal:
     """Wakes this process's outbox relays as soon as a unit of work committed outbox rows,
     so an event leaves within milliseconds instead of at the relay's next poll (the poll
-    stays, as the fallback for rows other processes write)."""
+    stays, as the fallback for rows other processes write).
+
+    It also tells `listen`ers which events were committed: a service counts its business
+    metrics (orders paid, revenue, stock-outs) from its own committed events, so a rolled
+    back attempt counts nothing and the counting lives in one place per service.
+    """
 
     def __init__(self) -> None:
         self._events: set[asyncio.Event] = set()
+        self._listeners: list[CommittedEvents] = []
+
+    def listen(self, listener: CommittedEvents) -> None:
+        if listener not in self._listeners:
+            self._listeners.append(listener)
 
     def subscribe(self) -> asyncio.Event:
         event = asyncio.Event()
@@ -179,7 +195,12 @@ class OutboxSignal:
     def unsubscribe(self, event: asyncio.Event) -> None:
         self._events.discard(event)
 
-    def notify(self) -> None:
+    def notify(self, committed: Sequence[Event] = ()) -> None:
+        for listener in self._listeners:
+            try:
+                listener(committed)
+            except Exception:  # a metric must never fail a commit that happened
+                log.exception("a listener of committed events failed")
         for event in list(self._events):
             # A relay left behind on a closed event loop (tests) must not break a commit.
             with contextlib.suppress(RuntimeError):
@@ -231,9 +252,9 @@ class SqlUnitOfWork:
             rows = [outbox_row(e, source=self.source) for e in self.events]
             await self.session.execute(insert(outbox_table), rows)
         await self.session.commit()
-        self.events = []
+        committed, self.events = self.events, []
         if wrote_outbox:
-            outbox_committed.notify()
+            outbox_committed.notify(committed)
 
     async def rollback(self) -> None:
         self.events = []

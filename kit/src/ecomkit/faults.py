@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ecomkit.middleware import send_problem
 
 # Probes, scrapes and the switch itself must keep working while faults are on.
-EXEMPT_PATHS = frozenset({"/metrics", "/contracts", "/admin/faults"})
+EXEMPT_PATHS = frozenset({"/metrics", "/contracts", "/admin/faults", "/admin/consumers"})
 EXEMPT_PREFIX = "/health/"
 
 

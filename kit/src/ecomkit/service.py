@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ecomkit import business_metrics, store_metrics
 from ecomkit.consumer import Backoff, EventConsumer
 from ecomkit.contracts.base import Contract
+from ecomkit.db import outbox_committed
 from ecomkit.events import Envelope
 from ecomkit.health import Check
 from ecomkit.inbox import Handler, Inbox
@@ -29,6 +31,7 @@ from ecomkit.lazy import lazy_app
 from ecomkit.messagebus import MessageBus
 from ecomkit.outbox import OutboxRelay
 from ecomkit.settings import ConsumerSettings, ServiceSettings
+from ecomkit.tracing import instrument_libraries
 from ecomkit.web import Hook, create_app
 
 log = logging.getLogger(__name__)
@@ -72,6 +75,7 @@ def create_service_app(
     if bus is not None:
         app = create_app(settings, title=title, routers=routers)
     else:
+        instrument_libraries()  # before `wire` opens the service's connections
         wiring = wire(settings)
         bus = wiring.bus
         app = create_app(
@@ -93,15 +97,28 @@ def bus_of(request: Request) -> Any:
 
 
 def outbox_relay(settings: ServiceSettings, engine: AsyncEngine) -> Hook:
-    """The background loop publishing this service's outbox to Kafka."""
+    """The background loop publishing this service's outbox to Kafka, and beside it the
+    sampler of the outbox's backlog and the inbox's size (`ecomkit.store_metrics`); the
+    business counters count what this service's transactions commit to the outbox."""
+    outbox_committed.listen(business_metrics.count_committed)
 
-    async def relay() -> None:
+    async def publish() -> None:
         producer = create_producer(settings.kafka_bootstrap, client_id=settings.service_name)
         await producer.start()
         try:
             await OutboxRelay(engine, producer).run()
         finally:
             await producer.stop()
+
+    async def relay() -> None:
+        sampling = asyncio.create_task(
+            store_metrics.sample_forever(engine, settings.metrics_interval_s)
+        )
+        try:
+            await publish()
+        finally:
+            sampling.cancel()
+            await asyncio.gather(sampling, return_exceptions=True)
 
     return relay
 
@@ -198,4 +215,5 @@ def event_consumer(
         create_topics=True,
         consumer_options={"auto_offset_reset": settings.consumer_offset_reset},
         concurrency=settings.consumer_concurrency,
+        metrics_interval_s=settings.metrics_interval_s,
     )

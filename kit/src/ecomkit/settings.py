@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = ""
     registry_url: str = ""
     zipkin_url: str = ""
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """ECOM_TRACE_SAMPLE_RATIO: the share of new traces kept (the stack's
+    `tracing.sample_ratio`); a trace's spans in every service follow its first one."""
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
     jwt_issuer: str = "ecomctl-user-auth"
     jwt_audience: str = "ecommerce"
@@ -52,6 +55,9 @@ class ServiceSettings(BaseSettings):
     registry_weight: int = Field(default=100, ge=0, le=1000)
     """ECOM_REGISTRY_WEIGHT: the weight the instance first registers with. A green
     instance starts at 0 (no traffic until promoted); later the registry's weight wins."""
+    metrics_interval_s: float = Field(default=5.0, gt=0, le=300)
+    """ECOM_METRICS_INTERVAL_S: how often consumer lag, DLQ sizes and the outbox backlog
+    are sampled (each sample is a few queries to Kafka or the database)."""
     faults: str = ""
     """ECOM_FAULTS: injected errors and latency, e.g. "error_rate=0.3,latency_ms=300"
     (ecomkit.faults), to prove that a bad release is caught and rolled back."""

@@ -9,7 +9,7 @@ the one place that does this, so services do not each propagate context their ow
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,7 +19,16 @@ from opentelemetry.propagate import extract, inject
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
+from opentelemetry.util.types import Attributes
+from pymongo import monitoring
 
 __all__ = [
     "Span",
@@ -29,10 +38,12 @@ __all__ = [
     "current_trace_id",
     "end_when_acked",
     "headers_of",
+    "instrument_libraries",
     "kafka_headers_to_dict",
     "mark_failed",
     "producer_span",
     "server_span",
+    "trace_sql_statements",
 ]
 
 TRACEPARENT = "traceparent"
@@ -41,15 +52,134 @@ TRACESTATE = "tracestate"
 _tracer = trace.get_tracer("ecomkit")
 
 
-def create_tracer_provider(service_name: str, zipkin_url: str) -> TracerProvider | None:
-    """A provider exporting to Zipkin, or None when tracing is off (empty URL)."""
-    if not zipkin_url:
-        return None
-    from opentelemetry.exporter.zipkin.json import ZipkinExporter
+# Exporting runs on the processor's thread and never waits on a request: a full queue drops
+# spans, and a Zipkin that does not answer costs the exporter EXPORT_TIMEOUT_S per batch.
+MAX_QUEUED_SPANS = 4096
+EXPORT_BATCH = 512
+EXPORT_TIMEOUT_S = 2
 
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    provider.add_span_processor(BatchSpanProcessor(ZipkinExporter(endpoint=zipkin_url)))
+
+def create_tracer_provider(
+    service_name: str, zipkin_url: str, *, sample_ratio: float = 1.0
+) -> TracerProvider:
+    """A provider sampling `sample_ratio` of new traces, exporting to Zipkin unless the
+    URL is empty (spans still exist then: traceparent is continued, logs carry trace ids)."""
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service_name}),
+        sampler=ParentBased(root=RequestRoots(sample_ratio)),
+    )
+    if zipkin_url:
+        from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+        exporter = ZipkinExporter(endpoint=zipkin_url, timeout=EXPORT_TIMEOUT_S)
+        provider.add_span_processor(
+            BatchSpanProcessor(
+                exporter,
+                max_queue_size=MAX_QUEUED_SPANS,
+                max_export_batch_size=EXPORT_BATCH,
+                export_timeout_millis=EXPORT_TIMEOUT_S * 1000,
+            )
+        )
     return provider
+
+
+class RequestRoots(Sampler):
+    """Which new traces are kept: `ratio` of those a request or an event starts, and none
+    that a client call starts. A DB statement, Redis or Mongo command or HTTP call with no
+    request around it is a background loop's housekeeping (the outbox relay's poll, a
+    readiness ping, a heartbeat): kept, those would be most of Zipkin's traces. Under
+    ParentBased, a trace's later spans follow its root, so an order is all or nothing."""
+
+    def __init__(self, ratio: float) -> None:
+        self._ratio = TraceIdRatioBased(ratio)
+
+    def should_sample(
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if kind == SpanKind.CLIENT:
+            return SamplingResult(Decision.DROP)
+        return self._ratio.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"RequestRoots{{{self._ratio.get_description()}}}"
+
+
+_instrumented: set[str] = set()
+
+
+def instrument_libraries() -> None:
+    """Client spans for every Redis and Mongo command, made once per process before the
+    service opens its connections: the official Redis instrumentation, and Mongo's own
+    command events (opentelemetry-instrumentation-pymongo is not released in the family
+    the kit pins). SQL statements: `trace_sql_statements`, called by the kit's engines."""
+    if "clients" in _instrumented:
+        return
+    _instrumented.add("clients")
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    RedisInstrumentor().instrument()
+    monitoring.register(MongoCommandSpans())
+
+
+def trace_sql_statements() -> None:
+    """A client span per SQL statement of every engine made after this (the official
+    SQLAlchemy instrumentation, which wraps sqlalchemy's engine factories)."""
+    if "sql" in _instrumented:
+        return
+    _instrumented.add("sql")
+    # Imported before the instrumentation wraps sqlalchemy's create_engine: the async
+    # factory binds create_engine at import, and a wrapped one would trace engines twice.
+    import sqlalchemy.ext.asyncio  # noqa: F401
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    # Its release declares sqlalchemy < 2.1; the engine events it listens to are the same
+    # in 2.1 (tests/integration/test_traces.py reads the statements' spans from Zipkin).
+    SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
+
+
+class MongoCommandSpans(monitoring.CommandListener):
+    """A CLIENT span per Mongo command, from pymongo's command monitoring events (called
+    in the task that runs the command, so the span's parent is that task's current span)."""
+
+    def __init__(self, tracer: trace.Tracer | None = None) -> None:
+        self.tracer = tracer or _tracer
+        self._open: dict[tuple[int, Any], Span] = {}
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        collection = event.command.get(event.command_name)
+        target = f"{event.database_name}.{collection}" if isinstance(collection, str) else ""
+        span = self.tracer.start_span(
+            f"mongo {event.command_name} {target}".strip(),
+            kind=SpanKind.CLIENT,
+            attributes={
+                "db.system": "mongodb",
+                "db.name": event.database_name,
+                "db.operation": event.command_name,
+                "db.mongodb.collection": collection if isinstance(collection, str) else "",
+            },
+        )
+        if span.is_recording():
+            self._open[(event.request_id, event.connection_id)] = span
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        span = self._open.pop((event.request_id, event.connection_id), None)
+        if span is not None:
+            span.end()
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        span = self._open.pop((event.request_id, event.connection_id), None)
+        if span is not None:
+            mark_failed(span, f"{event.command_name} failed: {event.failure.get('errmsg', '')}")
+            span.end()
 
 
 def current_trace_headers() -> dict[str, str]:

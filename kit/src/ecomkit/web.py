@@ -20,17 +20,18 @@ from fastapi.responses import Response
 from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from ecomkit.admin import admin_router
 from ecomkit.faults import FaultInjectionMiddleware, FaultInjector, parse_faults
 from ecomkit.health import Check, health_router
 from ecomkit.logging import configure_logging
 from ecomkit.middleware import BodySizeLimitMiddleware, MetricsMiddleware, RequestContextMiddleware
+from ecomkit.multiprocess import exposition
 from ecomkit.problem_handlers import install_problem_handlers
 from ecomkit.registry_client import RegistryClient
 from ecomkit.settings import ServiceSettings
-from ecomkit.tracing import create_tracer_provider
+from ecomkit.tracing import create_tracer_provider, instrument_libraries
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def create_app(
     background: Sequence[Hook] = (),
     configure_logs: bool = True,
     faults: FaultInjector | None = None,
+    before_scrape: Callable[[], None] | None = None,
 ) -> FastAPI:
     if configure_logs:
         configure_logging(settings.service_name, settings.log_level)
@@ -65,7 +67,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(health_router(readiness or {}))
     app.include_router(admin_router())
-    app.add_api_route("/metrics", _metrics, include_in_schema=False)
+    app.add_api_route("/metrics", _metrics_endpoint(before_scrape), include_in_schema=False)
     app.add_api_route("/contracts", _contracts, include_in_schema=False)
     for router in routers:
         app.include_router(router)
@@ -86,8 +88,15 @@ def create_app(
     return app
 
 
-async def _metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def _metrics_endpoint(
+    before_scrape: Callable[[], None] | None,
+) -> Callable[[], Awaitable[Response]]:
+    async def metrics() -> Response:
+        if before_scrape is not None:  # counts a service keeps itself (the gateway's)
+            before_scrape()
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
 
 
 async def _contracts() -> dict[str, Any]:
@@ -101,9 +110,10 @@ async def _contracts() -> dict[str, Any]:
 def _tracer_provider(settings: ServiceSettings) -> TracerProvider:
     """Spans always exist (so traceparent is continued and logs carry a trace id); they
     are exported only when ECOM_ZIPKIN_URL is set."""
-    provider = create_tracer_provider(settings.service_name, settings.zipkin_url)
-    if provider is None:
-        provider = TracerProvider()
+    instrument_libraries()
+    provider = create_tracer_provider(
+        settings.service_name, settings.zipkin_url, sample_ratio=settings.trace_sample_ratio
+    )
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
         trace.set_tracer_provider(provider)  # for consumers and the outbox headers
     return provider

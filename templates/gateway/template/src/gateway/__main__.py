@@ -7,13 +7,19 @@ measured 0.77-0.82 x HAProxy in bench/gateway_overhead.py against 0.71-0.73 on u
 the same app. No access log (the gateway's metrics count every request), a larger backlog
 for bursts, HTTP/1.1 only, and one worker process per CPU (`ECOM_GATEWAY_WORKERS`, 0 = as
 many as CPUs): one Python process cannot use more than one core.
+
+With several workers the metrics run in prometheus_client's multiprocess mode (a fresh
+directory per gateway, ecomkit.multiprocess) and the workers are spawned, not forked: a
+forked worker would keep the metric values the parent created before the mode was set.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from typing import Protocol
 
+from ecomkit import multiprocess
 from ecomkit.logging import configure_logging
 from granian import Granian
 from granian.constants import HTTPModes, Interfaces, Loops
@@ -60,6 +66,9 @@ def server(settings: Settings) -> Server:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.service_name, settings.log_level)
+    if worker_count(settings.gateway_workers) > 1:
+        multiprocess.prepare(settings.service_name, settings.port)
+        multiprocessing.set_start_method("spawn", force=True)
     server(settings).serve()
 
 

@@ -57,10 +57,12 @@ def bootstrap(
         )
         for route in routes.routes
     }
-    for route_id, breaker in breakers.items():
-        metrics.BREAKER_OPEN.labels(route_id).set_function(
-            lambda b=breaker: float(b.state is not State.CLOSED)  # type: ignore[misc]
-        )
+    metrics.watch_breakers(
+        {
+            route_id: (lambda b=breaker: b.state is not State.CLOSED)  # type: ignore[misc]
+            for route_id, breaker in breakers.items()
+        }
+    )
     proxy = Proxy(
         routes=routes,
         policy=policy,

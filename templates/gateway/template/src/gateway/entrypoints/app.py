@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from gateway.adapters.upstreams import registry_source
 from gateway.bootstrap import Gateway, bootstrap, upstream_pool
+from gateway.entrypoints import metrics
 from gateway.entrypoints.admin import admin_router
 from gateway.entrypoints.asgi import Receive, Scope, Send
 from gateway.settings import Settings
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
         readiness=readiness,
         startup=[open_pool],
         shutdown=[close_pool],
-        background=[resolver.run],
+        background=[resolver.run, metrics.flush_forever],
+        before_scrape=metrics.flush,
     )
     return GatewayApp(gateway, admin)
 

@@ -6,6 +6,7 @@ from ecomkit.health import sql_check
 from ecomkit.service import Wiring, create_service_app, every, lazy_app, outbox_relay
 from fastapi import FastAPI
 
+from order.adapters.metrics import sample_statuses_forever
 from order.bootstrap import bootstrap, open_resources
 from order.domain import commands
 from order.entrypoints.api import router
@@ -22,7 +23,11 @@ def wire(settings: Settings) -> Wiring:
         lambda: bus.handle(commands.CancelOverdueOrders()),
         what="saga deadline sweep",
     )
-    background = [outbox_relay(settings, resources.engine), sweep]
+
+    async def statuses() -> None:
+        await sample_statuses_forever(resources.engine, settings.metrics_interval_s)
+
+    background = [outbox_relay(settings, resources.engine), sweep, statuses]
     if settings.consume_events:
         background.append(saga_consumer(settings, resources.engine, bus).run)
     return Wiring(

@@ -32,6 +32,7 @@ from order.domain.errors import (
     UnknownUser,
 )
 from order.domain.model import Order, OrderLine, OrderStatus
+from order.service_layer import metrics
 from order.service_layer.ports import ProductCatalog, ProductInfo, UserDirectory
 from order.service_layer.unit_of_work import UnitOfWork
 
@@ -231,6 +232,7 @@ async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> Non
         if order.status is OrderStatus.PENDING:
             order.pay(cmd.payment_id)
             await uow.orders.save(order)
+            metrics.time_to_paid(order.created_at, deps.clock())
             paid = OrderPaid(
                 order_id=_id(order),
                 user_id=order.user_id,
