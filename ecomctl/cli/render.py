@@ -138,7 +138,9 @@ def helm(
 
       ecomctl render helm -o chart --values cluster.yaml && helm lint chart
 
-      helm upgrade --install shop chart --namespace shop --create-namespace
+      helm upgrade --install shop-infra chart -n shop --set parts.services=false
+
+      helm upgrade --install shop chart -n shop --set parts.infra=false
     """
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)

@@ -66,6 +66,9 @@ def chart_values(stack: Stack, settings: HelmSettings, stack_file: Path) -> dict
     monitoring["rules"] = _alert_rules(settings.monitoring.alertRulesFile, stack_file, stack)
     return {
         "stack": stack.name,
+        # Install the infrastructure and the services as two releases of this chart (first
+        # `--set parts.services=false`, then `--set parts.infra=false`), or both in one.
+        "parts": {"infra": True, "services": True},
         "image": as_values(settings.image),
         "ingress": as_values(settings.ingress),
         "rollouts": rollouts,

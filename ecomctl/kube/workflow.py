@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from ecomctl import __version__
+from ecomctl.runtime.docker.build import KIT_CONTEXT
 from ecomctl.stack.model import ServiceSpec, Stack
 
 # Actions by major version tag, as GitHub's own examples pin them.
@@ -24,6 +26,8 @@ BUILD_PUSH = "docker/build-push-action@v6"
 TRIVY = "aquasecurity/trivy-action@0.28.0"
 SETUP_HELM = "azure/setup-helm@v4"
 PYTHON = "3.11"
+# The ecomctl that rendered the workflow renders the chart and the Dockerfiles in CI too.
+ECOMCTL = f"ecomctl=={__version__}"
 IMAGE = "${{ vars.IMAGE_REGISTRY }}/${{ vars.IMAGE_REPOSITORY }}"
 
 # Service containers for the stores a service's tests use (the docker runtime's images).
@@ -117,7 +121,10 @@ def _image(names: list[str]) -> dict[str, Any]:
         "timeout-minutes": 30,
         "strategy": {"matrix": {"service": names}},
         "steps": [
-            {"uses": CHECKOUT},
+            *_setup(),
+            {"run": f"python -m pip install {ECOMCTL}"},
+            # ecomctl's one Dockerfile template and the kit, as the docker runtime builds them.
+            {"run": "ecomctl render compose -o .ecomctl/compose.yaml"},
             {"uses": BUILDX},
             {
                 "uses": LOGIN,
@@ -132,7 +139,8 @@ def _image(names: list[str]) -> dict[str, Any]:
                 "uses": BUILD_PUSH,
                 "with": {
                     "context": "services/${{ matrix.service }}",
-                    "build-contexts": "kit=kit",
+                    "file": ".ecomctl/docker/${{ matrix.service }}/Dockerfile",
+                    "build-contexts": f"kit=.ecomctl/docker/{KIT_CONTEXT}",
                     "load": True,
                     "tags": tag,
                 },
@@ -157,7 +165,7 @@ def _deploy() -> dict[str, Any]:
         "steps": [
             *_setup(),
             {"uses": SETUP_HELM},
-            {"run": "python -m pip install ecomctl"},
+            {"run": f"python -m pip install {ECOMCTL}"},
             {"run": f"ecomctl render helm -o chart --values {values}"},
             {"run": "helm lint chart"},
             {

@@ -87,8 +87,8 @@ def checkov_failures(manifests: Path) -> list[dict[str, Any]]:
     return [check for one in reports for check in one.get("results", {}).get("failed_checks", [])]
 
 
-def template(chart: Path) -> tuple[str, list[dict[str, Any]]]:
+def template(chart: Path, *options: str) -> tuple[str, list[dict[str, Any]]]:
     """`helm template`'s output and its objects (hooks included)."""
-    done = helm("template", RELEASE, str(chart), "--namespace", "shop")
+    done = helm("template", RELEASE, str(chart), "--namespace", "shop", *options)
     assert done.returncode == 0, done.stderr
     return done.stdout, [doc for doc in yaml.safe_load_all(done.stdout) if doc]

@@ -121,6 +121,15 @@ def test_every_object_is_valid_against_its_schema(
         }
 
 
+def test_the_chart_holds_no_secret(rendered: tuple[str, Path, list[dict[str, Any]]]) -> None:
+    """Secrets are only referenced: no Secret object, no credentials in any value."""
+    _, _, objects = rendered
+    assert "Secret" not in {obj["kind"] for obj in objects}
+    text = yaml.safe_dump_all(objects)
+    for leak in ("ecomctl:ecomctl@", "sk_test_", "ECOM_JWT_SECRET:", "password: "):
+        assert leak not in text
+
+
 def test_policy_checks_find_only_accepted_failures(
     rendered: tuple[str, Path, list[dict[str, Any]]], tmp_path: Path
 ) -> None:
@@ -134,6 +143,20 @@ def test_policy_checks_find_only_accepted_failures(
            if f["check_id"] in ACCEPTED_POLICY_FAILURES}
     )  # fmt: skip
     assert not unexpected, unexpected
+
+
+def test_infra_and_services_releases_split_the_chart_exactly(tmp_path: Path) -> None:
+    chart = render_chart(tmp_path, {})
+
+    def names(*options: str) -> list[tuple[str, str]]:
+        return sorted((o["kind"], o["metadata"]["name"]) for o in template(chart, *options)[1])
+
+    infra, services = names("--set", "parts.services=false"), names("--set", "parts.infra=false")
+    assert sorted(infra + services) == names()
+    assert ("Kafka", "ecommerce-kafka") in infra and ("Job", "order-migrate") in services
+    hooks = template(chart, "--set", "parts.infra=false")[1]
+    job = next(o for o in hooks if o["kind"] == "Job")
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
 
 
 @pytest.mark.parametrize(
