@@ -11,7 +11,13 @@ from ecomkit.upstream_pool import UpstreamPool
 from gateway.adapters.response_cache import ResponseCache
 from gateway.adapters.upstreams import InstanceSource, UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker, State
-from gateway.domain.identity import Identity, InvalidToken, TokenVerifier, VerifiedTokens
+from gateway.domain.identity import (
+    Identity,
+    InvalidToken,
+    RevocationCheck,
+    TokenVerifier,
+    VerifiedTokens,
+)
 from gateway.domain.ratelimit import InMemoryTokenBucket, Limit, NoRateLimit, RateLimiter
 from gateway.domain.routes import RouteTable, load_routes
 from gateway.entrypoints import metrics
@@ -42,8 +48,12 @@ def bootstrap(
     resolver = UpstreamResolver(
         settings.upstreams, source, refresh_s=settings.gateway_registry_refresh_s
     )
+    check_revoked = None
+    if verify is None:
+        verify, check_revoked = kit_verifier(settings)
     policy = EdgePolicy(
-        verify=verify or kit_verifier(settings),
+        verify=verify,
+        check_revoked=check_revoked,
         limiter=limiter,
         ip_limit=Limit(settings.gateway_rate_per_ip_per_s, settings.gateway_burst_per_ip),
         user_limit=Limit(settings.gateway_rate_per_user_per_s, settings.gateway_burst_per_user),
@@ -97,10 +107,11 @@ def default_limiter(settings: Settings) -> RateLimiter:
     return RedisTokenBucket(redis)
 
 
-def kit_verifier(settings: Settings) -> TokenVerifier:
-    """The kit's checks (EdDSA via user-auth's JWKS, exp, iss, aud, typ, revocation) behind
-    the gateway's port. A token verified once skips the signature check until it expires,
-    but its revocation is asked of Redis on every request, so a logout takes effect at once."""
+def kit_verifier(settings: Settings) -> tuple[TokenVerifier, RevocationCheck]:
+    """The kit's checks behind the gateway's two ports: EdDSA via user-auth's JWKS, exp,
+    iss, aud, typ; and the Redis revocation denylist. A token verified once skips the
+    signature check until it expires (bounded LRU); revocation is asked of Redis on every
+    protected request, so a logout takes effect at once."""
     from ecomkit.auth import verifier_from_settings
     from ecomkit.problems import ServiceUnavailable, Unauthorized
 
@@ -109,12 +120,14 @@ def kit_verifier(settings: Settings) -> TokenVerifier:
 
     async def verify(header_value: str) -> Identity:
         known = verified.get(header_value)
+        if known is not None:
+            return known
+        scheme, _, token = header_value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("expected 'Authorization: Bearer <token>'")
         try:
-            if known is not None:
-                await kit.check_revoked(known.token_id, known.user_id, known.issued_at)
-                return known
-            claims = await kit.verify_bearer(header_value)
-        except (Unauthorized, ServiceUnavailable) as exc:
+            claims = await kit.verify_signed(token.strip())
+        except Unauthorized as exc:
             raise InvalidToken(exc.detail or "invalid token") from exc
         identity = Identity(
             claims.user_id, claims.username, tuple(claims.roles), claims.jti, claims.iat
@@ -122,7 +135,13 @@ def kit_verifier(settings: Settings) -> TokenVerifier:
         verified.put(header_value, identity, claims.exp)
         return identity
 
-    return verify
+    async def check_revoked(identity: Identity) -> None:
+        try:
+            await kit.check_revoked(identity.token_id, identity.user_id, identity.issued_at)
+        except (Unauthorized, ServiceUnavailable) as exc:
+            raise InvalidToken(exc.detail or "token revoked") from exc
+
+    return verify, check_revoked
 
 
 def upstream_pool(settings: Settings) -> UpstreamPool:

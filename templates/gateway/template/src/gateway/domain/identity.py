@@ -28,9 +28,11 @@ class InvalidToken(Exception):
     """The bearer token is missing, malformed, expired, forged or meant for someone else."""
 
 
-# Verifies the Authorization header's value ("Bearer <jwt>"), revocation included;
+# Verifies the Authorization header's value ("Bearer <jwt>"): signature and claims;
 # raises InvalidToken.
 TokenVerifier = Callable[[str], Awaitable[Identity]]
+# Raises InvalidToken if the identity's token was revoked (logout, password or role change).
+RevocationCheck = Callable[[Identity], Awaitable[None]]
 
 
 class VerifiedTokens:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
-from gateway.domain.identity import Identity, InvalidToken, TokenVerifier
+from gateway.domain.identity import Identity, InvalidToken, RevocationCheck, TokenVerifier
 from gateway.domain.ratelimit import Limit, RateLimiter
 from gateway.domain.routes import Route
 
@@ -34,6 +34,7 @@ class EdgePolicy:
     ip_limit: Limit
     user_limit: Limit
     rate_limit_enabled: bool = True
+    check_revoked: RevocationCheck | None = None
 
     async def identify(
         self, route: Route, method: str, path: str, authorization: str | None
@@ -45,7 +46,13 @@ class EdgePolicy:
                 return None
             raise Rejected(401, "Unauthorized", "a bearer token is required", _challenge())
         try:
-            return await self.verify(authorization)
+            identity = await self.verify(authorization)
+            if not public and self.check_revoked is not None:
+                # Protected routes only: a public page needs no identity (it keys the rate
+                # limit), and one Redis round trip per cached public GET would cost more
+                # than the answer. The upstream checks revocation itself anyway.
+                await self.check_revoked(identity)
+            return identity
         except InvalidToken as exc:
             if public:
                 # A stale token on a public page should not lock anyone out of the catalogue.
