@@ -131,7 +131,7 @@ async def test_a_502_body_names_no_internal_address(upstream: Upstream) -> None:
     assert "127.0.0.1" not in response.text and "Error(" not in response.text
 
 
-def admin_verify(header_value: str) -> Identity:
+async def admin_verify(header_value: str) -> Identity:
     roles = {"Bearer admin": ("ADMIN",), "Bearer user": ("USER",)}
     if header_value not in roles:
         raise InvalidToken("invalid token")

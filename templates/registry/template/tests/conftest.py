@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from ecomkit.auth import TokenIssuer
 from ecomkit.registry_client import SECRET_HEADER
+from ecomkit.testing import TestKeys
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -32,12 +32,12 @@ def registry(clock: FakeClock) -> ServiceRegistry:
 
 
 SECRET = "registration-secret-for-tests"
-JWT_SECRET = "jwt-secret-for-the-registry-tests-0123456789"
+KEYS = TestKeys()  # user-auth's key in a real stack: weights need an ADMIN token it signed
 SETTINGS = Settings(
     registry_sweep_interval_s=3600,
     registry_secret=SecretStr(SECRET),
     registry_services=["user-auth", "order"],
-    jwt_secret=SecretStr(JWT_SECRET),
+    **KEYS.settings(),
 )
 
 
@@ -58,5 +58,5 @@ def client(anonymous: TestClient) -> TestClient:
 @pytest.fixture
 def bearer() -> Callable[[str], dict[str, str]]:
     """An Authorization header with an access token holding one role."""
-    issuer = TokenIssuer(SETTINGS)
+    issuer = KEYS.issuer(SETTINGS)
     return lambda role: {"Authorization": f"Bearer {issuer.issue_access(1, 'someone', [role])}"}

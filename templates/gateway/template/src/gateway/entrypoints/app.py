@@ -48,7 +48,7 @@ class GatewayApp:
         path: str = scope["path"]
         scrape = self.scrape_token if path == "/metrics" else ""
         try:
-            self.gateway.proxy.policy.authorize_operator(authorization, scrape)
+            await self.gateway.proxy.policy.authorize_operator(authorization, scrape)
         except Rejected as rejected:
             await send_rejected(send, rejected, instance=path, headers=[])
             return False

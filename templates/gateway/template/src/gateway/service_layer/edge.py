@@ -59,7 +59,9 @@ class EdgePolicy:
                 return None
             raise Rejected(401, "Unauthorized", str(exc), _challenge()) from exc
 
-    def authorize_operator(self, authorization: str | None, scrape_token: str = "") -> None:
+    async def authorize_operator(
+        self, authorization: str | None, scrape_token: str = ""
+    ) -> None:
         """The gateway's own operator pages (routes and their instances, metrics, API docs)
         are for ADMIN only; `scrape_token` (Prometheus's) opens `/metrics` alone."""
         if authorization is None:
@@ -69,7 +71,7 @@ class EdgePolicy:
         ):
             return
         try:
-            identity = self.verify(authorization)
+            identity = await self.verify(authorization)
         except InvalidToken as exc:
             raise Rejected(401, "Unauthorized", str(exc), _challenge()) from exc
         if "ADMIN" not in identity.roles:
