@@ -22,6 +22,8 @@ HELM_VERSION = "v4.3.2"
 TOOLS = Path.home() / ".cache" / "ecomctl" / "tools"
 HELM = TOOLS / f"helm-{HELM_VERSION}" / "helm"
 CHECKOV = TOOLS / "checkov-3.3.30" / "bin" / "checkov"
+STRIMZI_MODELS = TOOLS / "strimzi-models-1.0.1"
+STRIMZI_GROUP = "kafka.strimzi.io"
 RELEASE = "shop"
 
 # Value sets beside the defaults: each switches on what the defaults leave off.
@@ -85,6 +87,23 @@ def checkov_failures(manifests: Path) -> list[dict[str, Any]]:
     report = json.loads(done.stdout) if done.stdout.strip() else {}
     reports = report if isinstance(report, list) else [report]
     return [check for one in reports for check in one.get("results", {}).get("failed_checks", [])]
+
+
+def strimzi_problems(objects: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """'Kind name' -> schema errors of each Strimzi object, from the Strimzi CRDs' validators.
+
+    Node.js runs fixtures/kube/validate-strimzi.mjs once for all objects; the validators
+    come from the npm package that scripts/assets/strimzi-models.sh installs.
+    """
+    models = _tool(STRIMZI_MODELS / ".complete", "strimzi-models.sh")
+    script = FIXTURES / "validate-strimzi.mjs"
+    done = subprocess.run(
+        ["node", str(script), str(Path(models).parent)],
+        input=json.dumps(objects), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    return {f"{r['kind']} {r['name']}": r["errors"] for r in results if not r.get("skipped")}
 
 
 def template(chart: Path, *options: str) -> tuple[str, list[dict[str, Any]]]:

@@ -1,8 +1,9 @@
 """The chart of `ecomctl render helm`, checked with the real Helm and offline schemas.
 
 For the default values and two other value sets: `helm lint --strict`, `helm template`,
-every built-in object against Kubernetes' schemas (kubernetes-validate) and every custom
-resource against its CRD's openAPIV3Schema (tests/unit/fixtures/kube/SOURCES.md). A golden
+every built-in object against Kubernetes' schemas (kubernetes-validate), every custom
+resource against its CRD's openAPIV3Schema and the Strimzi ones against the validators an
+npm package compiled from Strimzi's CRDs (tests/unit/fixtures/kube/SOURCES.md). A golden
 file pins the default rendering; after an intended change, update it with:
 
     ECOMCTL_UPDATE_GOLDEN=1 pytest tests/unit/test_helm_chart.py -k golden
@@ -10,6 +11,7 @@ file pins the default rendering; after an intended change, update it with:
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 from pathlib import Path
@@ -22,10 +24,12 @@ import yaml
 
 from tests.unit.kube_support import (
     FIXTURES,
+    STRIMZI_GROUP,
     VALUE_SETS,
     checkov_failures,
     helm,
     render_chart,
+    strimzi_problems,
     template,
 )
 
@@ -44,11 +48,8 @@ ACCEPTED_POLICY_FAILURES = {
     "configuration from ECOM_* variables (the kit's settings), from the referenced Secret",
 }
 GOLDEN = FIXTURES / "golden" / "default.yaml"
-# Custom resources whose CRD is not in fixtures/kube/crds yet (SOURCES.md says why).
+# Custom resources with no CRD schema here (SOURCES.md says why).
 WITHOUT_CRD = {
-    ("kafka.strimzi.io/v1beta2", "Kafka"),
-    ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
-    ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
     ("redis.redis.opstreelabs.in/v1beta2", "Redis"),
     ("opensearch.opster.io/v1", "OpenSearchCluster"),
 }
@@ -76,8 +77,11 @@ def validate_custom(obj: dict[str, Any]) -> None:
 
 
 def validate(obj: dict[str, Any]) -> str:
-    """Which schema `obj` was checked against: 'kubernetes', 'crd' or 'none'."""
+    """Which schema `obj` was checked against: 'kubernetes', 'crd' or 'none'; 'strimzi' for
+    the Strimzi resources, which `strimzi_problems` checks all at once."""
     key = (obj["apiVersion"], obj["kind"])
+    if obj["apiVersion"].startswith(f"{STRIMZI_GROUP}/"):
+        return "strimzi"
     if key in crd_schemas():
         validate_custom(obj)
         return "crd"
@@ -113,6 +117,19 @@ def test_every_object_is_valid_against_its_schema(
     assert checked.count("kubernetes") > 30
     if name == "default":
         assert checked.count("crd") >= 9  # CNPG, MariaDB, MongoDB, ServiceMonitor
+        assert checked.count("strimzi") >= 3  # KafkaNodePool, Kafka, KafkaTopics
+
+
+def test_every_strimzi_resource_is_valid_against_its_crd(
+    rendered: tuple[str, Path, list[dict[str, Any]]],
+) -> None:
+    name, _, objects = rendered
+    strimzi = [o for o in objects if o["apiVersion"].startswith(f"{STRIMZI_GROUP}/")]
+    problems = strimzi_problems(strimzi)
+    assert len(problems) == len(strimzi)
+    assert not {key: errors for key, errors in problems.items() if errors}
+    if name == "default":
+        assert {"Kafka", "KafkaNodePool", "KafkaTopic"} <= {o["kind"] for o in strimzi}
     if name == "rollouts":
         kinds = {obj["kind"] for obj in objects}
         assert {"Rollout", "AnalysisTemplate", "PrometheusRule"} <= kinds
@@ -186,6 +203,23 @@ def test_schema_checks_catch_mistakes() -> None:
                "spec": {"replicas": "two"}}  # fmt: skip
     with pytest.raises(AssertionError):
         validate_custom(rollout)
+
+
+def test_the_strimzi_check_catches_mistakes(tmp_path: Path) -> None:
+    """Guards the Strimzi check: a misspelt field and a wrong type in a rendered Kafka fail."""
+    objects = template(render_chart(tmp_path, {}))[1]
+    kafka = next(o for o in objects if o["kind"] == "Kafka")
+    misspelt = copy.deepcopy(kafka)
+    misspelt["spec"]["kafka"]["listners"] = misspelt["spec"]["kafka"].pop("listeners")
+    wrong_type = copy.deepcopy(kafka)
+    wrong_type["spec"]["kafka"]["listeners"][0]["port"] = "9092"
+    unknown_optional = copy.deepcopy(kafka)
+    unknown_optional["spec"]["entityOperator"] = {"topicOperatr": {}}
+    for broken in (misspelt, wrong_type, unknown_optional):
+        broken["metadata"]["name"] = "broken"
+        problems = strimzi_problems([kafka, broken])
+        assert not problems[f"Kafka {kafka['metadata']['name']}"]
+        assert problems["Kafka broken"], broken["spec"]
 
 
 def test_the_default_rendering_matches_the_golden_file(tmp_path: Path) -> None:
