@@ -11,18 +11,15 @@ kafka,search` at OFFSET + ECOMCTL_TEST_SEARCH_SHIFT).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
 import signal
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,17 +27,13 @@ import pytest
 from confluent_kafka import Producer
 from ecomkit.contracts import InventoryUpdated, ProductChanged
 from ecomkit.events import Envelope, encode
+from saga_support import template_contracts
 
 from tests.integration.conftest import OFFSET, UP_TIMEOUT_S, Platform, own_platform, run_ecomctl
 from tests.integration.test_user_auth_service import RunningService, start_service
 
 SEARCH_OFFSET = OFFSET + int(os.environ.get("ECOMCTL_TEST_SEARCH_SHIFT", "4400"))
-TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "product-search" / "template"
-sys.path.insert(0, str(TEMPLATE / "src"))
-_spec = importlib.util.spec_from_file_location("search_contracts", TEMPLATE / "tests/contracts.py")
-assert _spec is not None and _spec.loader is not None
-contracts = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(contracts)
+contracts = template_contracts("product-search")
 
 from opensearchpy import AsyncOpenSearch  # noqa: E402
 from product_search.adapters.opensearch import OpenSearchIndex  # noqa: E402
