@@ -21,6 +21,7 @@ from ecomctl.cli import (
     loadtest,
     render,
     scenario,
+    search,
     top,
     trace,
     traffic,
@@ -95,6 +96,7 @@ trace.register(app)
 top.register(app)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
+app.add_typer(search.app, name="search")
 try:  # the migrate group arrives with its own module
     from ecomctl.cli import migrate_cmd
 

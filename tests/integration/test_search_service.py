@@ -174,8 +174,16 @@ def service(
         "ECOM_CONSUMER_OFFSET_RESET": "earliest",
     }
     running = start_service("product-search", env, tmp_path_factory.mktemp("search-svc"))
+    _ALIASES[running.url] = env["ECOM_INDEX_ALIAS"]
     yield running
     running.stop()
+
+
+_ALIASES: dict[str, str] = {}
+
+
+def service_alias(service: RunningService) -> str:
+    return _ALIASES[service.url]
 
 
 def publish(stack: SearchStack, *events: tuple[Any, datetime | None]) -> None:
@@ -258,6 +266,22 @@ def test_suggest_through_the_service(search_stack: SearchStack, service: Running
             break
         time.sleep(0.3)
     assert found["suggestions"] == [{"id": pid, "name": f"{word} headphones"}]
+
+
+def test_search_status_shows_the_index_and_its_documents(
+    search_stack: SearchStack, service: RunningService
+) -> None:
+    alias = service_alias(service)
+    wait_for(service, lambda b: b["total"] >= 1)  # an earlier test indexed something
+    shown = run_ecomctl(
+        "-w", str(search_stack.workspace), "search", "status", "--alias", alias, "--json"
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    status = json.loads(shown.stdout)
+    assert status["indices"] == [f"{alias}-v1"] and status["documents"] >= 1
+    assert status["catalog_products"] is None  # no catalog in this stack
+    missing = run_ecomctl("-w", str(search_stack.workspace), "search", "status", "--alias", "x")
+    assert missing.returncode == 1 and "no index behind the alias 'x'" in missing.stderr
 
 
 def test_opensearch_down_is_503_and_nothing_is_lost(
