@@ -22,6 +22,7 @@ from ecomctl.cli import (
     loadtest,
     render,
     scenario,
+    search,
     top,
     trace,
     traffic,
@@ -97,6 +98,7 @@ trace.register(app)
 top.register(app)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
+app.add_typer(search.app, name="search")
 try:  # the migrate group arrives with its own module
     from ecomctl.cli import migrate_cmd
 

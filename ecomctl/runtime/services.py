@@ -167,6 +167,8 @@ def service_env(
     if "mongo" in spec.uses and "mongo" in infra:
         database = MONGO_DATABASES.get(spec.template, name.replace("-", "_"))
         env["ECOM_MONGO_URL"] = f"mongodb://{host}:{port('mongo')}/{database}"
+    if "search" in spec.uses and "search" in infra:  # OpenSearch's REST API
+        env["ECOM_OPENSEARCH_URL"] = f"http://{host}:{port('search')}"
     if "stripe" in spec.uses and "stripe" in infra:  # issue-5 contract: the Stripe emulator
         env["ECOM_STRIPE_API_BASE"] = f"http://{host}:{port('stripe')}"
         env["ECOM_STRIPE_API_KEY"] = "sk_test_ecomctl"

@@ -90,6 +90,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "active": True,
         "createdAt": "2025-03-01T12:30:00",
         "updatedAt": None,
+        "version": 3,
     },
 }
 KEYS = {"InventoryUpdated": "1", "ReviewAdded": "1", "ProductChanged": "1"}

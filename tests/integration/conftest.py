@@ -133,18 +133,22 @@ ISOLATED_INFRA = "kafka,postgres,mysql,mongo,redis,stripe,smtp"
 
 @pytest.fixture(scope="session")
 def infra_only_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    workspace = tmp_path_factory.mktemp("infra-only")
+    yield from own_platform(tmp_path_factory.mktemp("infra-only"), ISOLATED_INFRA, ISOLATED_OFFSET)
+
+
+def own_platform(workspace: Path, only: str, offset: int) -> Iterator[Platform]:
+    """`ecomctl up --only <only>` in a workspace of its own at `offset`; down with its data
+    afterwards."""
     result = run_ecomctl(
         "--workspace", str(workspace), "up", "--runtime", "local", "--yes", "--json",
-        "--only", ISOLATED_INFRA, "--port-offset", str(ISOLATED_OFFSET), timeout=UP_TIMEOUT_S,
+        "--only", only, "--port-offset", str(offset), timeout=UP_TIMEOUT_S,
     )  # fmt: skip
     if result.returncode != 0:
         run_ecomctl("--workspace", str(workspace), "down")
-        pytest.fail(
-            f"ecomctl up (infra only) failed ({result.returncode}):\n{result.stderr[-4000:]}"
-        )
+        failed = f"ecomctl up --only {only} failed ({result.returncode})"
+        pytest.fail(f"{failed}:\n{result.stderr[-4000:]}")
     components = {c["name"]: c for c in json.loads(result.stdout)["components"]}
-    yield Platform(workspace=workspace, offset=ISOLATED_OFFSET, components=components)
+    yield Platform(workspace=workspace, offset=offset, components=components)
     run_ecomctl("--workspace", str(workspace), "down", "--volumes", check=True)
 
 

@@ -25,11 +25,12 @@ from ecomctl.workspace import Workspace
 
 @pytest.fixture
 def stack() -> Stack:
-    """The default stack with the first four services enabled and the saga's four disabled."""
+    """The default stack with the first four services enabled, the saga's four and search
+    disabled."""
     data = load_stack().model_dump()
     for name in ("gateway", "user-auth", "product-catalog", "registry"):
         data["services"][name]["enabled"] = True
-    for name in ("order", "payment", "inventory", "notification"):
+    for name in ("order", "payment", "inventory", "notification", "product-search"):
         data["services"][name]["enabled"] = False
     return Stack.model_validate(data)
 
@@ -50,6 +51,12 @@ def test_env_of_a_mysql_service_follows_the_contract(stack: Stack) -> None:
     upstreams = json.loads(env["ECOM_UPSTREAMS"])
     assert upstreams["product-catalog"] == "http://127.0.0.1:8182"
     assert "user-auth" not in upstreams and "order" not in upstreams  # disabled ones left out
+
+
+def test_env_of_search_names_opensearch(stack: Stack) -> None:
+    search = service_env("product-search", stack, port_offset=100)
+    assert search["ECOM_OPENSEARCH_URL"] == "http://127.0.0.1:9300"
+    assert search["ECOM_KAFKA_BOOTSTRAP"] == "127.0.0.1:9192"
 
 
 def test_env_of_catalog_and_registry(stack: Stack) -> None:

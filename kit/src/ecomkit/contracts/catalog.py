@@ -55,3 +55,6 @@ class ProductChanged(_CatalogEvent):
     active: bool
     created_at: datetime | None
     updated_at: datetime | None
+    version: int | None = None
+    """Raised by one on every change of the product (absent from events written before it
+    existed): a consumer keeping a copy applies an event only over an older version."""

@@ -14,6 +14,7 @@ def test_every_api_prefix_of_the_plan_has_a_route() -> None:
         "/api/payments/3": "payment",
         "/api/inventory/reserve": "inventory",
         "/api/notifications/42": "notification",
+        "/api/search/products": "product-search",
     }
     for path, service in expected.items():
         route = table.match(path)
@@ -36,6 +37,9 @@ def test_public_requests_are_exactly_those_of_the_plan() -> None:
     assert public("GET", "/api/products/7")
     assert public("GET", "/api/products/7/rating")
     assert public("GET", "/api/products")
+    assert public("GET", "/api/search/products")
+    assert public("GET", "/api/search/suggest")
+    assert not public("POST", "/api/search/products")
     assert not public("POST", "/api/products")
     assert not public("POST", "/api/auth/logout")
     assert not public("GET", "/api/users/profile")

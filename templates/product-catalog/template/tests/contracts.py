@@ -58,6 +58,7 @@ class UnitOfWorkContract:
             found = await work.products.get(product.id or 0)
             assert found is not None and found.name == "Renamed"
             assert found.price == Decimal("1.50")
+            assert found.version == 2 == product.version  # each save raises it by one
             found.active = False
             await work.products.save(found)
             await work.commit()

@@ -47,6 +47,7 @@ class FakeProductRepository(ProductRepository):
 
     async def save(self, product: Product) -> None:
         assert product.id is not None
+        product.version = self.products[product.id].version + 1
         self.products[product.id] = copy.deepcopy(product)
 
     async def list(

@@ -80,10 +80,15 @@ class MysqlProductRepository(ProductRepository):
         row = {name: getattr(product, name) for name in _PRODUCT_FIELDS}
         try:
             await self.session.execute(
-                update(products).where(products.c.id == product.id).values(**row)
+                update(products)
+                .where(products.c.id == product.id)
+                .values(**row, version=products.c.version + 1)
             )
         except IntegrityError as error:
             raise SkuTaken(product.sku) from error
+        # Read back under the row lock the UPDATE holds: two concurrent saves get two versions.
+        query = select(products.c.version).where(products.c.id == product.id)
+        product.version = int(await self.session.scalar(query) or product.version)
 
     async def list(
         self, *, offset: int, limit: int, name: str | None = None
@@ -112,6 +117,7 @@ def _product(row: Any) -> Product:
         active=bool(row["active"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        version=int(row["version"]),
     )
 
 

@@ -32,6 +32,7 @@ products = Table(
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime),
     Column("updated_at", DateTime),
+    Column("version", BigInteger, nullable=False),
 )
 
 reviews = Table(

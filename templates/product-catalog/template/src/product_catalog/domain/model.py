@@ -22,6 +22,8 @@ class Product:
     id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # Raised by one on every stored change: search orders ProductChanged events by it.
+    version: int = 1
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ def _changed(
         active=product.active,
         created_at=product.created_at,
         updated_at=product.updated_at,
+        version=product.version,
     )
 
 

@@ -1,0 +1,35 @@
+"""One handler per command (verb_noun)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from product_search.domain.commands import ApplyIndexChange
+from product_search.domain.search import SearchProducts, SearchResult, SuggestProducts
+from product_search.service_layer.ports import SearchIndex
+
+
+@dataclass
+class Dependencies:
+    index: SearchIndex
+
+
+async def apply_index_change(cmd: ApplyIndexChange, deps: Dependencies) -> None:
+    await deps.index.apply(cmd.change)
+
+
+async def search_products(query: SearchProducts, deps: Dependencies) -> SearchResult:
+    return await deps.index.search(query)
+
+
+async def suggest_products(query: SuggestProducts, deps: Dependencies) -> list[dict[str, Any]]:
+    return await deps.index.suggest(query)
+
+
+HANDLERS: dict[type[Any], Callable[..., Any]] = {
+    ApplyIndexChange: apply_index_change,
+    SearchProducts: search_products,
+    SuggestProducts: suggest_products,
+}

@@ -1,0 +1,146 @@
+"""An in-memory search index that passes the same contract tests as OpenSearch
+(tests/contracts.py): the same version rules, filters and facet counts. Text matching is
+plain word matching (no stemming, no typos): tests of those run against OpenSearch."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from product_search.domain import query as dsl
+from product_search.domain.documents import IndexChange
+from product_search.domain.search import (
+    Facets,
+    SearchProducts,
+    SearchResult,
+    Sort,
+    SuggestProducts,
+)
+
+
+class FakeSearchIndex:
+    def __init__(self) -> None:
+        self.docs: dict[int, dict[str, Any]] = {}
+        self.available = True
+
+    def _check(self) -> None:
+        from product_search.domain.errors import SearchUnavailable
+
+        if not self.available:
+            raise SearchUnavailable("fake index switched off")
+
+    async def apply(self, change: IndexChange) -> None:
+        self._check()
+        doc = self.docs.setdefault(change.product_id, {})
+        if change.part == "review":
+            ratings = doc.setdefault("ratings", {})
+            ratings.update(change.fields)
+            doc["rating_count"] = len(ratings)
+            doc["rating"] = round(sum(ratings.values()) / len(ratings), 2)
+            return
+        key = f"{change.part}_version"
+        if doc.get(key) is not None and doc[key] >= change.version:
+            return
+        doc.update(change.fields)
+        doc[key] = change.version
+
+    async def get(self, product_id: int) -> dict[str, Any] | None:
+        self._check()
+        found = self.docs.get(product_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def search(self, request: SearchProducts) -> SearchResult:
+        self._check()
+        base = [d for d in self.docs.values() if d.get("active") and _matches(d, request)]
+        filters = _facet_tests(request)
+        shown = [d for d in base if all(test(d) for test in filters.values())]
+        shown.sort(key=lambda d: d["id"])
+        shown.sort(key=_sort_key(request.sort), reverse=request.sort in _DESCENDING)
+        start = (request.page - 1) * request.size
+        items = [
+            {"id": d["id"], "name": d["name"], "price": d["price"], "category": d["category"]}
+            for d in shown[start : start + request.size]
+        ]
+        return SearchResult(
+            total=len(shown),
+            page=request.page,
+            size=request.size,
+            items=items,
+            facets=_facets(base, filters),
+            took_ms=0,
+        )
+
+    async def suggest(self, request: SuggestProducts) -> list[dict[str, Any]]:
+        self._check()
+        *words, last = request.q.lower().split()
+        found = []
+        for d in sorted(self.docs.values(), key=lambda d: d.get("id", 0)):
+            name = d.get("name") or ""
+            tokens = name.lower().split()
+            prefix = any(t.startswith(last) for t in tokens)
+            if d.get("active") and prefix and all(w in tokens for w in words):
+                found.append({"id": d["id"], "name": name})
+        return found[: request.size]
+
+
+_DESCENDING = {Sort.PRICE_DESC, Sort.RATING, Sort.NEWEST}
+
+
+def _sort_key(sort: Sort) -> Any:
+    if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
+        return lambda d: d["price"]
+    if sort is Sort.RATING:
+        return lambda d: d.get("rating") or 0
+    if sort is Sort.NEWEST:
+        return lambda d: d.get("created_at") or ""
+    return lambda d: 0
+
+
+def _matches(doc: dict[str, Any], request: SearchProducts) -> bool:
+    if request.in_stock is not None and doc.get("in_stock") != request.in_stock:
+        return False
+    words = request.text.lower().split()
+    text = " ".join(str(doc.get(f) or "") for f in ("name", "description", "category")).lower()
+    return all(w in text.split() for w in words)
+
+
+def _facet_tests(request: SearchProducts) -> dict[str, Any]:
+    tests: dict[str, Any] = {}
+    if request.category:
+        wanted = request.category.lower()
+        tests["category"] = lambda d: (d.get("category") or "").lower() == wanted
+    low, high = request.price_min, request.price_max
+    if low is not None or high is not None:
+        tests["price"] = lambda d: (
+            (low is None or d["price"] >= low) and (high is None or d["price"] <= high)
+        )
+    if request.rating_min is not None:
+        least = request.rating_min
+        tests["rating"] = lambda d: d.get("rating") is not None and d["rating"] >= least
+    return tests
+
+
+def _facets(docs: list[dict[str, Any]], tests: dict[str, Any]) -> Facets:
+    def under_others(name: str) -> list[dict[str, Any]]:
+        return [d for d in docs if all(t(d) for n, t in tests.items() if n != name)]
+
+    counts: dict[str, int] = {}
+    for d in under_others("category"):
+        if d.get("category"):
+            counts[d["category"].lower()] = counts.get(d["category"].lower(), 0) + 1
+    categories = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return Facets(
+        category=[{"value": v, "count": n} for v, n in categories],
+        price=_ranges(under_others("price"), "price", dsl.PRICE_RANGES),
+        rating=_ranges(under_others("rating"), "rating", dsl.RATING_BUCKETS),
+    )
+
+
+def _ranges(docs: list[dict[str, Any]], field: str, ranges: list[dict[str, Any]]) -> list[Any]:
+    def inside(value: Any, r: dict[str, Any]) -> bool:
+        return value is not None and r.get("from", value) <= value < r.get("to", value + 1)
+
+    return [
+        {"value": r["key"], "count": sum(1 for d in docs if inside(d.get(field), r))}
+        for r in ranges
+    ]
