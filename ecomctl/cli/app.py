@@ -15,6 +15,7 @@ from ecomctl.cli import (
     dlq,
     events,
     generate,
+    images,
     infra,
     init_cmd,
     lifecycle,
@@ -86,6 +87,7 @@ app.add_typer(generate.app, name="generate")
 app.add_typer(users.app, name="users")
 app.add_typer(infra.app, name="infra")
 app.add_typer(render.app, name="render")
+app.add_typer(images.app, name="images")
 scenario.register(app)
 loadtest.register(app)
 bench.register(app)

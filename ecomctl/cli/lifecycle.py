@@ -58,6 +58,14 @@ def up(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Install missing components without asking.")
     ] = False,
+    images: Annotated[
+        str | None,
+        typer.Option(
+            "--images",
+            help="docker runtime: 'official' (registries) or 'local' (built here, see "
+            "`ecomctl images build`); default: what the workspace last used, else official.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Start the stack (idempotent): install what is missing, start, wait until ready.
@@ -69,6 +77,8 @@ def up(
       ecomctl up --only kafka,postgres --port-offset 100
 
       ecomctl up --runtime local --yes --json
+
+      ecomctl up --runtime docker --images local
     """
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)
@@ -85,6 +95,7 @@ def up(
             port_offset=port_offset,
             allow_install=allow_install,
             on_event=board.event,
+            images=images,
         )
     shown = [s for s in statuses if s.name in names]
     if json_out:

@@ -55,6 +55,17 @@ class ComponentContext:
     run_dir: Path  # config files, sockets, pid files: rebuilt by every `up`
     log_file: Path
     installation: Installation | None  # None in the docker runtime
+    # Set when the server runs inside a container of the docker runtime's local images:
+    # it then listens on every interface, and other containers reach it by this name.
+    container_name: str | None = None
+
+
+ALL_INTERFACES = "0.0.0.0"
+
+
+def bind_host(ctx: ComponentContext) -> str:
+    """The address a server listens on: 127.0.0.1 on the host, every interface in a container."""
+    return ALL_INTERFACES if ctx.container_name else ctx.host
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import redis
 
-from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, bind_host
 from ecomctl.infra.components._debian import DebianPackagedComponent
 
 PACKAGES = ("redis-server",)
@@ -24,7 +24,7 @@ def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
     return [
         str(server),
         "--bind",
-        ctx.host,
+        bind_host(ctx),
         "--port",
         str(ctx.port),
         "--dir",

@@ -47,6 +47,7 @@ from ecomctl.runtime.docker.engine import (
     EngineError,
     EngineUnavailable,
 )
+from ecomctl.runtime.docker.local_compose import ImageSource
 from ecomctl.runtime.docker.prepare import (
     HostPreparer,
     PublishedPortPreparer,
@@ -90,6 +91,7 @@ class DockerRuntime(Runtime):
         wait_timeout_s: float = 600.0,
         poll_interval_s: float = 1.0,
         preparer: HostPreparer | None = None,
+        images: ImageSource = "official",
     ) -> None:
         if engine is None:
             from ecomctl.runtime.docker.sdk import SdkDockerEngine
@@ -100,6 +102,7 @@ class DockerRuntime(Runtime):
         self.engine = engine
         self.preparer = preparer or PublishedPortPreparer()
         self.project = stack.name
+        self.images = images
         self.wait_timeout_s = wait_timeout_s
         self.poll_interval_s = poll_interval_s
 
@@ -116,7 +119,11 @@ class DockerRuntime(Runtime):
         running = {name for name, info in containers.items() if info.status == "running"}
         self._check_ports([n for n in chosen if n not in running], port_offset)
         self.workspace.ensure()
-        compose_file = write_compose(self.stack, self.workspace, port_offset=port_offset)
+        if self.images == "local":
+            self._build_local_images(on_event)
+        compose_file = write_compose(
+            self.stack, self.workspace, port_offset=port_offset, images=self.images
+        )
         self._record_offset(port_offset)
         for name in chosen:
             phase, message = ("skip", "already running") if name in running else ("start", "")
@@ -135,6 +142,15 @@ class DockerRuntime(Runtime):
             self._compose_up_with_progress(apps, compose_file, profiles, already, on_event)
         statuses = {row.name: row for row in self.status()}
         return [statuses[name] for name in chosen]
+
+    def _build_local_images(self, on_event: EventSink) -> None:
+        """`ecomctl images build` as part of `up`: a warm run checks labels and builds nothing."""
+        from ecomctl.runtime.docker.image_set import build_all
+
+        def progress(line: str) -> None:
+            on_event(UpEvent("images", "install", line))
+
+        build_all(self.stack, self.workspace, progress)
 
     def _prepare_from_host(
         self, infra: list[str], services: list[str], port_offset: int, on_event: EventSink
@@ -284,7 +300,9 @@ class DockerRuntime(Runtime):
             present = list(self._containers())
             compose_file = compose_path(self.workspace)
             if not compose_file.is_file():
-                compose_file = write_compose(self.stack, self.workspace, port_offset=0)
+                compose_file = write_compose(
+                    self.stack, self.workspace, port_offset=0, images=self.images
+                )
             self.engine.compose_down(
                 self.project,
                 compose_file,
