@@ -46,6 +46,7 @@ from ecomctl.runtime.docker.engine import (
     DockerEngine,
     EngineError,
     EngineUnavailable,
+    ImageMissing,
 )
 from ecomctl.runtime.docker.local_compose import ImageSource
 from ecomctl.runtime.docker.prepare import (
@@ -125,6 +126,7 @@ class DockerRuntime(Runtime):
             self.stack, self.workspace, port_offset=port_offset, images=self.images
         )
         self._record_offset(port_offset)
+        self._ensure_images(compose_file, select_names(self.stack, chosen))
         for name in chosen:
             phase, message = ("skip", "already running") if name in running else ("start", "")
             on_event(UpEvent(name, phase, message or f"docker compose up ({self.project})"))
@@ -142,6 +144,25 @@ class DockerRuntime(Runtime):
             self._compose_up_with_progress(apps, compose_file, profiles, already, on_event)
         statuses = {row.name: row for row in self.status()}
         return [statuses[name] for name in chosen]
+
+    def _ensure_images(self, compose_file: Path, names: list[str]) -> None:
+        """Every image `up` needs, before compose starts anything: a missing one is one line."""
+        document = yaml.safe_load(compose_file.read_text(encoding="utf-8")) or {}
+        services = document.get("services") or {}
+        for name in names:
+            image = (services.get(name) or {}).get("image")
+            if not image or "build" in services[name]:
+                continue  # built by compose from the workspace
+            try:
+                self.engine.ensure_image(str(image))
+            except ImageMissing as exc:
+                raise UserError(
+                    f"{name}: {exc}",
+                    hint="build every image here with `ecomctl images build`, then "
+                    "`ecomctl up --runtime docker --images local`",
+                ) from None
+            except EngineError as exc:
+                raise UserError(f"Docker engine: {exc}") from None
 
     def _build_local_images(self, on_event: EventSink) -> None:
         """`ecomctl images build` as part of `up`: a warm run checks labels and builds nothing."""
