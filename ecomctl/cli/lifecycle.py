@@ -210,6 +210,9 @@ def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
     tgt = cli.target()
     report = operations.presence(tgt=tgt)
     tools = operations.tool_report()
+    from ecomctl.runtime.docker.engine_report import engine_report
+
+    engine = engine_report()
     if json_out:
         output.json(
             {
@@ -224,6 +227,7 @@ def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
                     for p in report
                 ],
                 "tools": tools,
+                "docker": engine,
             }
         )
     else:
@@ -246,8 +250,23 @@ def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
             ["tool", "found"],
             [[name, where or "MISSING"] for name, where in tools.items()],
         )
+        _engine_table(output, engine)
     if any(p.installation is None for p in report):
         raise typer.Exit(1)
+
+
+def _engine_table(output: Output, engine: dict[str, object]) -> None:
+    images = engine["local_images"]
+    rows: list[list[object]] = [
+        ["client", engine["client"] or "MISSING"],
+        ["daemon", f"answers, version {engine['version']}" if engine["daemon"] else "NOT RUNNING"],
+        ["storage driver", engine["storage_driver"] or ""],
+        ["compose", engine["compose"] or "MISSING"],
+        ["local images", f"{len(images)} ecomctl-local/*" if isinstance(images, list) else ""],
+    ]
+    output.table("docker engine (the docker runtime; optional)", ["", ""], rows)
+    if engine["hint"]:
+        output.info(f"docker: {engine['hint']}")
 
 
 def _status_json(

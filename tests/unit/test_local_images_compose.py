@@ -138,3 +138,14 @@ def test_container_env_is_unchanged_by_the_image_source(workspace: Workspace) ->
     addresses |= infra_addresses("postgres", services["postgres"], main_port=5432, port_offset=0)
     assert addresses[9092] == f"kafka:{INTERNAL_PORT}"
     assert container_env("order", stack(), addresses)["ECOM_HOST"] == "order"
+
+
+def test_doctor_tells_how_to_start_a_daemon_when_none_answers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ecomctl.runtime.docker.engine_report import START_HINT, engine_report
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-daemon.sock'}")
+    report = engine_report(timeout_s=1.0)
+    assert report["daemon"] is False and report["version"] is None
+    assert report["hint"] == (START_HINT if report["client"] else report["hint"])

@@ -102,15 +102,18 @@ def digest(*parts: str | bytes) -> str:
 
 
 def tree_digest(root: Path, ignore: Iterable[str] = ()) -> str:
-    """Names, sizes and mtimes of every file under `root`: cheap, and changes with content."""
+    """Names and contents of every file under `root`: a fresh clone hashes the same as the
+    checkout it came from (mtimes would not), so CI rebuilds nothing that did not change."""
     skipped = set(ignore)
-    rows = []
+    h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         if skipped & set(path.relative_to(root).parts) or not path.is_file():
             continue
-        stat = path.stat()
-        rows.append(f"{path.relative_to(root)}:{stat.st_size}:{int(stat.st_mtime)}")
-    return digest(*rows)
+        h.update(str(path.relative_to(root)).encode() + b"\0")
+        with path.open("rb") as content:
+            for block in iter(lambda: content.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:16]
 
 
 # -- the engine, through the docker CLI and SDK ----------------------------------------------
@@ -352,7 +355,11 @@ def infra_artifacts(component: str) -> Path | None:
 def build_infra(component: str, runner: BuiltImage, progress: Progress) -> BuiltImage:
     name = infra_image(component)
     artifacts = infra_artifacts(component)
-    wanted = digest(runner.content_hash, component, tree_digest(artifacts) if artifacts else "")
+    wanted = digest(
+        runner.content_hash,
+        component,
+        tree_digest(artifacts, ignore={"__pycache__"}) if artifacts else "",
+    )
     if existing_hash(name) == wanted:
         return BuiltImage(name, wanted, rebuilt=False)
     progress(f"docker build {name}")
