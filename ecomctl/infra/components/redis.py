@@ -36,7 +36,9 @@ def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
         "--daemonize",
         "no",
         "--protected-mode",
-        "yes",
+        # In a container, clients come through the project network or a port published on
+        # 127.0.0.1 (from the bridge's address), which protected mode would refuse.
+        "no" if ctx.container_name else "yes",
     ]
 
 
