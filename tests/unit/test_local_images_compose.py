@@ -67,6 +67,7 @@ def test_local_services_use_the_built_image_and_reach_infra_by_name(
     order = render_compose(stack(), workspace, port_offset=0, images="local")["services"]["order"]
     assert order["image"] == "ecomctl-local/svc-order:local"
     assert "build" not in order
+    assert order["command"][-3:] == ["--port", "8083", "--no-access-log"]  # this stack's port
     assert f"kafka:{INTERNAL_PORT}" in order["environment"]["ECOM_KAFKA_BOOTSTRAP"]
     assert "postgres:5432" in order["environment"]["ECOM_DATABASE_URL"]
 

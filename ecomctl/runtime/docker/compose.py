@@ -23,7 +23,12 @@ import yaml
 
 from ecomctl.errors import ComponentFailed, UsageError
 from ecomctl.infra.registry import get_component
-from ecomctl.runtime.docker.build import service_build, service_env_file, write_build_support
+from ecomctl.runtime.docker.build import (
+    package_name,
+    service_build,
+    service_env_file,
+    write_build_support,
+)
 from ecomctl.runtime.docker.container_env import container_env, infra_addresses
 from ecomctl.runtime.docker.engine import COMPONENT_LABEL, KIND_LABEL, PORT_LABEL
 from ecomctl.runtime.docker.local_compose import (
@@ -76,7 +81,8 @@ def render_compose(
             raise UsageError(f"service {name!r} has the name of an infra component; rename it")
         services[name] = _app_service(name, spec, stack, workspace, port_offset, base, addresses)
         if images == "local":
-            use_local_service_image(services[name], name)
+            package = package_name(workspace, name, spec.template)
+            use_local_service_image(services[name], name, spec, package)
     document: dict[str, Any] = {"name": stack.name, "services": services}
     volumes = _named_volumes(services)
     if volumes:

@@ -89,8 +89,15 @@ def service_command(name: str, spec: ServiceSpec, package: str) -> list[str]:
     return ["python", "-m", "uvicorn", app, "--host", "0.0.0.0", "--port", port, "--no-access-log"]
 
 
-def use_local_service_image(service: dict[str, Any], name: str) -> None:
-    """The image `ecomctl images build` made from the workspace instead of a compose build."""
+def use_local_service_image(
+    service: dict[str, Any], name: str, spec: ServiceSpec, package: str
+) -> None:
+    """The image `ecomctl images build` made from the workspace instead of a compose build.
+
+    The command is repeated here because the image's tag is per service name, not per
+    stack: an image built for another stack's port must still listen on this one's.
+    """
     service.pop("build", None)
     service["image"] = service_image(name)
     service["pull_policy"] = "never"
+    service["command"] = service_command(name, spec, package)

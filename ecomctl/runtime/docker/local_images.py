@@ -404,7 +404,9 @@ def build_service(
     progress: Progress,
 ) -> BuiltImage:
     name = service_image(service)
+    # What pip's in-tree builds and tools leave in the source must not force a rebuild.
     ignore = {"__pycache__", ".venv", "tests", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+    ignore |= {"build", "dist", *(p.name for p in source.glob("**/*.egg-info"))}
     wanted = digest(
         base.content_hash, tree_digest(source, ignore), tree_digest(kit, ignore), *command
     )
