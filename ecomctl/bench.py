@@ -119,10 +119,13 @@ BENCHES: dict[str, Bench] = {
 
 
 def bench_dir() -> Path:
-    found = Path(__file__).resolve().parents[1] / "bench"
-    if not found.is_dir():
-        raise UsageError("bench/ scripts not found: run `ecomctl bench` from a checkout")
-    return found
+    """bench/ of the checkout, else the copy packaged into the wheel (ecomctl/_data/bench)."""
+    checkout = Path(__file__).resolve().parents[1] / "bench"
+    packaged = Path(__file__).resolve().parent / "_data" / "bench"
+    for found in (checkout, packaged):
+        if found.is_dir():
+            return found
+    raise UsageError("the bench scripts are not found: reinstall ecomctl")
 
 
 def parse_verdict(name: str, output: str, exit_code: int, seconds: float) -> BenchResult:

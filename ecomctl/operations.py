@@ -16,6 +16,7 @@ from ecomctl.errors import UsageError, UserError
 from ecomctl.infra.component import Installation
 from ecomctl.runtime import plan
 from ecomctl.runtime.base import ComponentStatus, EventSink, LogLine, Runtime, UpEvent
+from ecomctl.runtime.docker.local_compose import IMAGE_SOURCES, ImageSource
 from ecomctl.stack.loader import load_stack
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace, resolve_workspace
@@ -42,8 +43,13 @@ def target(*, workspace: Path | None, stack_file: Path | None, create: bool) -> 
     return Target(stack=stack, workspace=ws, stack_file=chosen_file or default_stack_path())
 
 
-def choose_runtime(requested: RuntimeName, workspace: Workspace) -> str:
-    """--runtime, then $ECOMCTL_RUNTIME, then what the workspace runs, then a Docker ping."""
+def choose_runtime(requested: RuntimeName, workspace: Workspace, *, starting: bool = False) -> str:
+    """--runtime, then $ECOMCTL_RUNTIME, then what the workspace runs, then a Docker ping.
+
+    Only `up` (`starting`) pings Docker: `down`, `status` and `logs` in a workspace
+    that never ran anything act on the local runtime, where there is nothing to stop,
+    rather than on a compose project of the same name started from another workspace.
+    """
     wanted = requested if requested != "auto" else os.environ.get(config.RUNTIME, "auto")
     if wanted not in ("auto", "local", "docker"):
         raise UsageError(f"runtime {wanted!r} is not one of local, docker")
@@ -52,18 +58,33 @@ def choose_runtime(requested: RuntimeName, workspace: Workspace) -> str:
     marker = workspace.state_dir / "runtime"
     if marker.is_file():
         return marker.read_text().strip()
+    if not starting:
+        return "local"
     from ecomctl.runtime.docker.engine import docker_engine_available
 
     return "docker" if docker_engine_available(DOCKER_PING_TIMEOUT_S) else "local"
 
 
+def choose_images(requested: str | None, workspace: Workspace) -> ImageSource:
+    """--images, else what the workspace last ran with, else official."""
+    marker = workspace.state_dir / "images"
+    wanted = requested or (marker.read_text().strip() if marker.is_file() else "official")
+    if wanted not in IMAGE_SOURCES:
+        raise UsageError(f"--images {wanted!r} is not one of {', '.join(IMAGE_SOURCES)}")
+    return wanted
+
+
 def open_runtime(
-    name: str, tgt: Target, *, installations: dict[str, object] | None = None
+    name: str,
+    tgt: Target,
+    *,
+    installations: dict[str, object] | None = None,
+    images: str | None = None,
 ) -> Runtime:
     if name == "docker":
         from ecomctl.runtime.docker.runtime import DockerRuntime
 
-        return DockerRuntime(tgt.stack, tgt.workspace)
+        return DockerRuntime(tgt.stack, tgt.workspace, images=choose_images(images, tgt.workspace))
     from ecomctl.runtime.local.runtime import LocalRuntime
 
     return LocalRuntime(
@@ -87,11 +108,12 @@ def up(
     port_offset: int = 0,
     allow_install: bool,
     on_event: EventSink,
+    images: str | None = None,
 ) -> tuple[str, list[ComponentStatus]]:
     """Bring the stack up; returns the runtime used and the final status."""
     names = plan.select_names(tgt.stack, only or [])
     plan.check_offset(tgt.stack, port_offset)
-    runtime_name = choose_runtime(runtime, tgt.workspace)
+    runtime_name = choose_runtime(runtime, tgt.workspace, starting=True)
     services = [name for name in names if plan.is_service(tgt.stack, name)]
     _ensure_generated(tgt, services, on_event)
     installations = None
@@ -99,10 +121,12 @@ def up(
         infra = [name for name in names if name not in services]
         installations = _ensure_installed(infra, allow_install=allow_install, on_event=on_event)
         installations.update(_ensure_services_installed(tgt, services, on_event))
-    chosen = open_runtime(runtime_name, tgt, installations=installations)
+    chosen = open_runtime(runtime_name, tgt, installations=installations, images=images)
     tgt.workspace.ensure()
     statuses = chosen.up(names, port_offset=port_offset, on_event=on_event)
     (tgt.workspace.state_dir / "runtime").write_text(runtime_name)
+    if runtime_name == "docker":
+        (tgt.workspace.state_dir / "images").write_text(choose_images(images, tgt.workspace))
     return runtime_name, statuses
 
 

@@ -15,6 +15,7 @@ from ecomctl.cli import (
     dlq,
     events,
     generate,
+    images,
     infra,
     init_cmd,
     keys,
@@ -90,6 +91,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
 app.add_typer(infra.app, name="infra")
 app.add_typer(render.app, name="render")
+app.add_typer(images.app, name="images")
 scenario.register(app)
 loadtest.register(app)
 bench.register(app)

@@ -47,6 +47,14 @@ def up(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Install missing components without asking.")
     ] = False,
+    images: Annotated[
+        str | None,
+        typer.Option(
+            "--images",
+            help="docker runtime: 'official' (registries) or 'local' (built here, see "
+            "`ecomctl images build`); default: what the workspace last used, else official.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Start the stack (idempotent): install what is missing, start, wait until ready.
@@ -58,6 +66,8 @@ def up(
       ecomctl up --only kafka,postgres --port-offset 100
 
       ecomctl up --runtime local --yes --json
+
+      ecomctl up --runtime docker --images local
     """
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)
@@ -74,6 +84,7 @@ def up(
             port_offset=port_offset,
             allow_install=allow_install,
             on_event=board.event,
+            images=images,
         )
     shown = [s for s in statuses if s.name in names]
     if json_out:
@@ -159,6 +170,9 @@ def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
     tgt = cli.target()
     report = operations.presence(tgt=tgt)
     tools = operations.tool_report()
+    from ecomctl.runtime.docker.engine_report import engine_report
+
+    engine = engine_report()
     if json_out:
         output.json(
             {
@@ -173,6 +187,7 @@ def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
                     for p in report
                 ],
                 "tools": tools,
+                "docker": engine,
             }
         )
     else:
@@ -195,8 +210,23 @@ def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
             ["tool", "found"],
             [[name, where or "MISSING"] for name, where in tools.items()],
         )
+        _engine_table(output, engine)
     if any(p.installation is None for p in report):
         raise typer.Exit(1)
+
+
+def _engine_table(output: Output, engine: dict[str, object]) -> None:
+    images = engine["local_images"]
+    rows: list[list[object]] = [
+        ["client", engine["client"] or "MISSING"],
+        ["daemon", f"answers, version {engine['version']}" if engine["daemon"] else "NOT RUNNING"],
+        ["storage driver", engine["storage_driver"] or ""],
+        ["compose", engine["compose"] or "MISSING"],
+        ["local images", f"{len(images)} ecomctl-local/*" if isinstance(images, list) else ""],
+    ]
+    output.table("docker engine (the docker runtime; optional)", ["", ""], rows)
+    if engine["hint"]:
+        output.info(f"docker: {engine['hint']}")
 
 
 def _status_json(

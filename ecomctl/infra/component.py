@@ -57,6 +57,17 @@ class ComponentContext:
     installation: Installation | None  # None in the docker runtime
     # The bearer token Prometheus scrapes the gateway's /metrics with (docs/security.md).
     metrics_token: str = field(default="", repr=False)
+    # Set when the server runs inside a container of the docker runtime's local images:
+    # it then listens on every interface, and other containers reach it by this name.
+    container_name: str | None = None
+
+
+ALL_INTERFACES = "0.0.0.0"
+
+
+def bind_host(ctx: ComponentContext) -> str:
+    """The address a server listens on: 127.0.0.1 on the host, every interface in a container."""
+    return ALL_INTERFACES if ctx.container_name else ctx.host
 
 
 @dataclass(frozen=True)

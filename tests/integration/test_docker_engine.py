@@ -1,8 +1,10 @@
-"""The real Docker adapter and runtime, run only where a Docker engine answers.
+"""The real Docker adapter and runtime, against the engine scripts/ensure-docker starts.
 
-Machines without one (this project's CI among them) skip this module with the
-reason shown by `pytest -ra`; the same contract runs against the fake engine in
-tests/unit/test_docker_runtime.py on every run.
+scripts/test runs scripts/ensure-docker first (Debian's docker.io, dockerd, the compose
+plugin), so in CI these tests run; on a machine without an engine they skip with the
+reason shown by `pytest -ra`. No image can be pulled here: everything runs on the
+images `ecomctl images build` makes (`--images local`), built once per session and
+kept between runs by their content-hash labels.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import redis
 
 from ecomctl.runtime.base import UpEvent
 from ecomctl.runtime.docker.engine import docker_engine_available
+from ecomctl.runtime.docker.local_images import image_name
 from ecomctl.runtime.docker.runtime import DockerRuntime
 from ecomctl.runtime.docker.sdk import SdkDockerEngine
 from ecomctl.stack.model import Stack
@@ -31,9 +34,18 @@ pytestmark = [
     pytest.mark.skipif(
         not ENGINE_ANSWERS,
         reason="no Docker engine answers here (or `docker compose` is missing): "
-        "the docker runtime is covered by unit tests against a fake engine instead",
+        "run scripts/ensure-docker; the docker runtime is covered by unit tests meanwhile",
     ),
 ]
+
+
+@pytest.fixture(scope="session")
+def local_images() -> None:
+    """Base, runner and every infra image of the default stack (a warm run builds nothing)."""
+    from ecomctl.runtime.docker.image_set import build_all
+    from ecomctl.stack.loader import load_stack
+
+    build_all(load_stack(None), Workspace(Path("/nonexistent-ecomctl-ws")), print, services=False)
 
 
 def free_port() -> int:
@@ -49,8 +61,15 @@ class TestRealEngineMeetsTheContract(DockerEngineContract):
         return SdkDockerEngine()
 
     @pytest.fixture
-    def project(self, engine: SdkDockerEngine, tmp_path: Path) -> Iterator[ContractProject]:
-        project = write_contract_project(tmp_path, free_port())
+    def project(
+        self, engine: SdkDockerEngine, tmp_path: Path, local_images: None
+    ) -> Iterator[ContractProject]:
+        project = write_contract_project(
+            tmp_path,
+            free_port(),
+            image=image_name("base"),
+            server="python3 -m http.server 8080",
+        )
         try:
             yield project
         finally:
@@ -59,11 +78,11 @@ class TestRealEngineMeetsTheContract(DockerEngineContract):
             )
 
 
-def test_docker_runtime_brings_up_a_real_redis(tmp_path: Path) -> None:
+def test_docker_runtime_brings_up_a_real_redis(tmp_path: Path, local_images: None) -> None:
     stack = Stack.model_validate(
         {"name": f"ecomctl-it-{uuid.uuid4().hex[:8]}", "infra": {"redis": {"port": free_port()}}}
     )
-    runtime = DockerRuntime(stack, Workspace(tmp_path / "ws"))
+    runtime = DockerRuntime(stack, Workspace(tmp_path / "ws"), images="local")
     events: list[UpEvent] = []
     try:
         [row] = runtime.up([], port_offset=0, on_event=events.append)
@@ -77,7 +96,9 @@ def test_docker_runtime_brings_up_a_real_redis(tmp_path: Path) -> None:
     assert [row.state for row in runtime.status()] == ["stopped"]
 
 
-def test_docker_runtime_builds_migrates_and_starts_a_generated_service(tmp_path: Path) -> None:
+def test_docker_runtime_builds_migrates_and_starts_a_generated_service(
+    tmp_path: Path, local_images: None
+) -> None:
     """user-auth from its template: image built with the kit, migrated from the host, healthy."""
     import httpx
 
@@ -100,7 +121,7 @@ def test_docker_runtime_builds_migrates_and_starts_a_generated_service(tmp_path:
     )
     workspace = Workspace(tmp_path / "ws")
     generate_service(workspace=workspace, name="user-auth", spec=stack.services["user-auth"])
-    runtime = DockerRuntime(stack, workspace)
+    runtime = DockerRuntime(stack, workspace, images="local")
     events: list[UpEvent] = []
     try:
         rows = runtime.up(["user-auth"], port_offset=0, on_event=events.append)

@@ -28,6 +28,7 @@ from ecomctl.runtime.docker.engine import (
     ContainerInfo,
     DockerEngine,
     EngineUnavailable,
+    ImageMissing,
     LogRecord,
 )
 
@@ -125,6 +126,18 @@ class FakeDockerEngine(DockerEngine):
     log_lines: dict[str, list[str]] = field(default_factory=dict)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     projects: dict[str, dict[str, ContainerInfo]] = field(default_factory=dict)
+
+    images: set[str] | None = None  # None: every image is there; else these only
+    registry: bool = False  # whether a missing image can be pulled
+    images_checked: list[str] = field(default_factory=list)
+
+    def ensure_image(self, name: str) -> None:
+        self.images_checked.append(name)
+        if self.images is None or name in self.images:
+            return
+        if not self.registry:
+            raise ImageMissing(name, "no registry answers")
+        self.images.add(name)
 
     def ping(self) -> None:
         if not self.available:
@@ -230,11 +243,14 @@ class ContractProject:
     host_port: int
 
 
-def write_contract_project(folder: Path, host_port: int) -> ContractProject:
+def write_contract_project(
+    folder: Path, host_port: int, *, image: str = CONTRACT_IMAGE, server: str = "httpd -f -p 8080"
+) -> ContractProject:
     """One tiny web server with a healthcheck, published on 127.0.0.1."""
     service = {
-        "image": CONTRACT_IMAGE,
-        "command": ["sh", "-c", f"echo {CONTRACT_GREETING} && exec httpd -f -p 8080"],
+        "image": image,
+        "pull_policy": "never" if image != CONTRACT_IMAGE else "missing",
+        "command": ["sh", "-c", f"echo {CONTRACT_GREETING} && exec {server}"],
         "ports": [
             {"target": 8080, "published": str(host_port), "host_ip": "127.0.0.1", "protocol": "tcp"}
         ],

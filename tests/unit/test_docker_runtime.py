@@ -158,6 +158,28 @@ def test_no_engine_is_one_readable_line(runtime: DockerRuntime, engine: FakeDock
     assert "\n" not in str(failure.value)
 
 
+def test_a_missing_image_without_registry_is_one_line_naming_it_and_the_fix(
+    runtime: DockerRuntime, engine: FakeDockerEngine
+) -> None:
+    engine.images = {"redis:7"}
+    with pytest.raises(UserError) as failure:
+        runtime.up([], port_offset=0, on_event=Events())
+    message = str(failure.value)
+    assert message.startswith("zipkin: image openzipkin/zipkin:3 is not on this machine")
+    assert "\n" not in message
+    assert failure.value.hint is not None and "ecomctl images build" in failure.value.hint
+    assert engine.calls == []  # nothing started
+    assert runtime.down(volumes=True, on_event=Events()) == []
+
+
+def test_a_missing_image_is_pulled_when_a_registry_answers(
+    runtime: DockerRuntime, engine: FakeDockerEngine
+) -> None:
+    engine.images, engine.registry = set(), True
+    runtime.up(["redis"], port_offset=0, on_event=Events())
+    assert engine.images == {"redis:7"}
+
+
 def test_a_taken_port_is_named_before_anything_starts(
     runtime: DockerRuntime, engine: FakeDockerEngine
 ) -> None:

@@ -19,12 +19,19 @@ from typing import Any
 
 from ecomctl.config import KAFKA_HOME
 from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import ComponentContext, Installation, NotReady, ProcessSpec
+from ecomctl.infra.component import (
+    ComponentContext,
+    Installation,
+    NotReady,
+    ProcessSpec,
+    bind_host,
+)
 from ecomctl.infra.components._jvm import MavenJvmComponent, heap_args, java_binary
 from ecomctl.infra.provision.maven import Artifact
 
 LOG4J_VERSION = "2.26.1"
 CLUSTER_ID_FILE = "cluster.id"
+INTERNAL_PORT = 19092  # the listener other containers use (docker runtime)
 _KAFKA_JAR = re.compile(r"^kafka_(?P<scala>[\d.]+)-(?P<version>\d[\w.-]*)\.jar$")
 
 
@@ -193,16 +200,13 @@ def cluster_id(data_dir: Path) -> str:
 
 def server_properties(ctx: ComponentContext) -> str:
     """server.properties for one combined broker+controller, sized for a laptop."""
-    host, port, cport = ctx.host, ctx.port, controller_port(ctx)
+    host, cport = ctx.host, controller_port(ctx)
     settings: dict[str, object] = {
         "process.roles": "broker,controller",
         "node.id": 1,
         "controller.quorum.voters": f"1@{host}:{cport}",
-        "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
-        "advertised.listeners": f"PLAINTEXT://{host}:{port}",
+        **listener_settings(ctx),
         "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         "log.dirs": str(log_dir(ctx)),
         "num.partitions": 3,
         "default.replication.factor": 1,
@@ -226,6 +230,34 @@ def server_properties(ctx: ComponentContext) -> str:
     lines = ["# Written by ecomctl on every start; edit the stack file instead."]
     lines += [f"{key}={value}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
+
+
+def listener_settings(ctx: ComponentContext) -> dict[str, object]:
+    """One PLAINTEXT listener on the host; in a container a second one, INTERNAL, that
+    advertises the container's name to the other containers (PLAINTEXT advertises the
+    127.0.0.1 port published for the host)."""
+    host, port, cport = ctx.host, ctx.port, controller_port(ctx)
+    if not ctx.container_name:
+        return {
+            "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
+            "advertised.listeners": f"PLAINTEXT://{host}:{port}",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        }
+    any_host = bind_host(ctx)
+    return {
+        "listeners": (
+            f"PLAINTEXT://{any_host}:{port},INTERNAL://{any_host}:{INTERNAL_PORT},"
+            f"CONTROLLER://{host}:{cport}"
+        ),
+        "advertised.listeners": (
+            f"PLAINTEXT://{host}:{port},INTERNAL://{ctx.container_name}:{INTERNAL_PORT}"
+        ),
+        "inter.broker.listener.name": "INTERNAL",
+        "listener.security.protocol.map": (
+            "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT"
+        ),
+    }
 
 
 def admin_client(ctx: ComponentContext) -> Any:

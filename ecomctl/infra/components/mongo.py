@@ -33,6 +33,7 @@ from ecomctl.infra.component import (
     NotReady,
     ProcessSpec,
     ProgressFn,
+    bind_host,
 )
 from ecomctl.infra.provision.gobuild import GO_HINT, go_build, module_source
 from ecomctl.infra.provision.maven import read_manifest, write_manifest
@@ -64,8 +65,8 @@ def ferretdb_argv(binary: Path, ctx: ComponentContext) -> list[str]:
         "--handler=sqlite",
         f"--sqlite-url=file:{sqlite_dir(ctx)}/?_pragma=synchronous(normal)",
         f"--state-dir={ctx.data_dir / 'state'}",
-        f"--listen-addr={ctx.host}:{ctx.port}",
-        f"--debug-addr={ctx.host}:{debug_port}" if debug_port else "--debug-addr=",
+        f"--listen-addr={bind_host(ctx)}:{ctx.port}",
+        f"--debug-addr={bind_host(ctx)}:{debug_port}" if debug_port else "--debug-addr=",
         "--telemetry=disable",
     ]
 

@@ -22,7 +22,7 @@ from typing import Any
 import pymysql
 
 from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, bind_host
 from ecomctl.infra.components._debian import DebianPackagedComponent, find_binary, socket_dir
 
 PACKAGES = ("mariadb-server", "mariadb-client")
@@ -70,7 +70,7 @@ def server_argv(mariadbd: Path, ctx: ComponentContext) -> list[str]:
         "--no-defaults",  # must come first
         f"--datadir={ctx.data_dir}",
         f"--port={ctx.port}",
-        f"--bind-address={ctx.host}",
+        f"--bind-address={bind_host(ctx)}",
         f"--socket={_socket(ctx)}",
         f"--pid-file={ctx.run_dir / 'mysqld.pid'}",
         "--skip-name-resolve",

@@ -24,7 +24,7 @@ import psycopg
 from psycopg import sql
 
 from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, bind_host
 from ecomctl.infra.components._debian import DebianPackagedComponent, socket_dir
 from ecomctl.infra.provision.privileges import (
     check_user_can_write,
@@ -85,6 +85,8 @@ def server_argv(postgres: Path, ctx: ComponentContext) -> list[str]:
     ]
     for key, value in SERVER_SETTINGS.items():
         argv += ["-c", f"{key}={value}"]
+    if ctx.container_name:  # other containers connect through the project's network
+        argv += ["-c", f"listen_addresses={bind_host(ctx)}"]
     if has_statements_module(postgres):
         argv += ["-c", f"shared_preload_libraries={STATEMENTS_MODULE}"]
     return argv
@@ -132,6 +134,11 @@ class PostgresComponent(DebianPackagedComponent):
                 hint="move it away or run `ecomctl down --volumes`",
             )
         self._initdb(ctx)
+        if ctx.container_name:
+            # initdb trusts no address but loopback; containers come from the project network,
+            # and still need the password.
+            with (ctx.data_dir / "pg_hba.conf").open("a", encoding="utf-8") as hba:
+                hba.write("host all all all scram-sha-256\n")
 
     def _initdb(self, ctx: ComponentContext) -> None:
         assert ctx.installation is not None

@@ -15,7 +15,7 @@ import httpx
 import yaml
 
 from ecomctl.alerts import RULES_FILE, render_rules
-from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, bind_host
 from ecomctl.infra.components._debian import DebianPackagedComponent
 from ecomctl.stack.model import Stack
 
@@ -85,7 +85,7 @@ def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
         f"--config.file={ctx.run_dir / CONFIG}",
         f"--storage.tsdb.path={ctx.data_dir}",
         f"--storage.tsdb.retention.time={RETENTION}",
-        f"--web.listen-address={ctx.host}:{ctx.port}",
+        f"--web.listen-address={bind_host(ctx)}:{ctx.port}",
         "--web.enable-lifecycle",  # lets `up` reload the scrape config without a restart
     ]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import redis
 
-from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, bind_host
 from ecomctl.infra.components._debian import DebianPackagedComponent
 
 PACKAGES = ("redis-server",)
@@ -24,7 +24,7 @@ def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
     return [
         str(server),
         "--bind",
-        ctx.host,
+        bind_host(ctx),
         "--port",
         str(ctx.port),
         "--dir",
@@ -36,7 +36,9 @@ def server_argv(server: Path, ctx: ComponentContext) -> list[str]:
         "--daemonize",
         "no",
         "--protected-mode",
-        "yes",
+        # In a container, clients come through the project network or a port published on
+        # 127.0.0.1 (from the bridge's address), which protected mode would refuse.
+        "no" if ctx.container_name else "yes",
     ]
 
 

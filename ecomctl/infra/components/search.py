@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 from ecomctl.errors import ComponentFailed
-from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, ProgressFn
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, ProgressFn, bind_host
 from ecomctl.infra.components._jvm import (
     MavenJvmComponent,
     heap_args,
@@ -189,7 +189,7 @@ def transport_port(ctx: ComponentContext) -> int:
 def opensearch_yml(ctx: ComponentContext) -> str:
     """Node settings that the runner does not override: network, discovery, safety valves."""
     settings: dict[str, object] = {
-        "network.host": ctx.host,
+        "network.host": bind_host(ctx),
         "http.port": ctx.port,  # informative: the runner's -baseHttpPort decides
         "transport.port": transport_port(ctx),
         "discovery.type": "single-node",

@@ -25,6 +25,7 @@ from ecomctl.infra.component import (
     NotReady,
     ProcessSpec,
     ProgressFn,
+    bind_host,
 )
 from ecomctl.infra.provision.gobuild import GO_HINT, go_install
 from ecomctl.infra.provision.maven import read_manifest, write_manifest
@@ -52,8 +53,8 @@ def api_url(host: str, port: int) -> str:
 def mailpit_argv(binary: Path, ctx: ComponentContext) -> list[str]:
     return [
         str(binary),
-        f"--smtp={ctx.host}:{ctx.port}",
-        f"--listen={ctx.host}:{http_port(ctx)}",
+        f"--smtp={bind_host(ctx)}:{ctx.port}",
+        f"--listen={bind_host(ctx)}:{http_port(ctx)}",
         f"--database={ctx.data_dir / 'mailpit.db'}",
         f"--max={MAX_MESSAGES}",
         "--smtp-auth-accept-any",  # a service configured with credentials still gets in

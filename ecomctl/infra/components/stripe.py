@@ -32,6 +32,7 @@ from ecomctl.infra.component import (
     NotReady,
     ProcessSpec,
     ProgressFn,
+    bind_host,
 )
 from ecomctl.infra.provision.maven import read_manifest, write_manifest
 from ecomctl.infra.provision.pyvenv import VENV_HINT, create_venv, distribution_version
@@ -201,7 +202,7 @@ def launcher_argv(python: Path, ctx: ComponentContext) -> list[str]:
     return [
         str(python),
         str(launcher_path(ctx)),
-        f"--host={ctx.host}",
+        f"--host={bind_host(ctx)}",
         f"--port={ctx.port}",
         f"--state-file={state_file(ctx)}",
     ]

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec
+from ecomctl.infra.component import ComponentContext, NotReady, ProcessSpec, bind_host
 from ecomctl.infra.components._jvm import MavenJvmComponent, heap_args, java_binary
 from ecomctl.infra.provision.maven import Artifact
 
@@ -46,7 +46,7 @@ class ZipkinComponent(MavenJvmComponent):
             "-Djava.awt.headless=true",
             "-jar",
             self.exec_jar(ctx),
-            f"--armeria.ports[0].ip={ctx.host}",
+            f"--armeria.ports[0].ip={bind_host(ctx)}",
             f"--armeria.ports[0].port={ctx.port}",
             "--armeria.ports[0].protocols[0]=http",
         ]

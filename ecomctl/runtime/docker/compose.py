@@ -23,9 +23,21 @@ import yaml
 
 from ecomctl.errors import ComponentFailed, UsageError
 from ecomctl.infra.registry import get_component
-from ecomctl.runtime.docker.build import service_build, service_env_file, write_build_support
+from ecomctl.runtime.docker.build import (
+    package_name,
+    service_build,
+    service_env_file,
+    write_build_support,
+)
 from ecomctl.runtime.docker.container_env import container_env, infra_addresses
 from ecomctl.runtime.docker.engine import COMPONENT_LABEL, KIND_LABEL, PORT_LABEL
+from ecomctl.runtime.docker.local_compose import (
+    ImageSource,
+    local_infra_service,
+    stack_file_path,
+    use_local_service_image,
+    write_stack_file,
+)
 from ecomctl.runtime.plan import HOST, context_for
 from ecomctl.stack.model import ServiceSpec, Stack
 from ecomctl.workspace import Workspace
@@ -45,14 +57,19 @@ def compose_path(workspace: Workspace) -> Path:
 
 
 def render_compose(
-    stack: Stack, workspace: Workspace, *, port_offset: int, compose_dir: Path | None = None
+    stack: Stack,
+    workspace: Workspace,
+    *,
+    port_offset: int,
+    compose_dir: Path | None = None,
+    images: ImageSource = "official",
 ) -> dict[str, Any]:
     """The compose document; build contexts are relative to `compose_dir` (default: state dir)."""
     base = compose_dir or workspace.state_dir
     services: dict[str, Service] = {}
     addresses: dict[int, str] = {}
     for name, infra_spec in stack.enabled_infra().items():
-        services[name] = _infra_service(name, stack, workspace, port_offset)
+        services[name] = _infra_service(name, stack, workspace, port_offset, images, base)
         main_port = infra_spec.port
         addresses.update(
             infra_addresses(name, services[name], main_port=main_port, port_offset=port_offset)
@@ -63,6 +80,9 @@ def render_compose(
         if name in services:
             raise UsageError(f"service {name!r} has the name of an infra component; rename it")
         services[name] = _app_service(name, spec, stack, workspace, port_offset, base, addresses)
+        if images == "local":
+            package = package_name(workspace, name, spec.template)
+            use_local_service_image(services[name], name, spec, package)
     document: dict[str, Any] = {"name": stack.name, "services": services}
     volumes = _named_volumes(services)
     if volumes:
@@ -71,13 +91,22 @@ def render_compose(
 
 
 def write_compose(
-    stack: Stack, workspace: Workspace, *, port_offset: int, path: Path | None = None
+    stack: Stack,
+    workspace: Workspace,
+    *,
+    port_offset: int,
+    path: Path | None = None,
+    images: ImageSource = "official",
 ) -> Path:
     """Render and write the compose file; returns its path (default: `compose_path`)."""
     target = path or compose_path(workspace)
     target.parent.mkdir(parents=True, exist_ok=True)
-    document = render_compose(stack, workspace, port_offset=port_offset, compose_dir=target.parent)
+    document = render_compose(
+        stack, workspace, port_offset=port_offset, compose_dir=target.parent, images=images
+    )
     write_build_support(stack, workspace)
+    if images == "local":
+        write_stack_file(stack, workspace)
     header = (
         f"# Rendered by ecomctl from stack {stack.name!r} (port offset {port_offset}).\n"
         "# Change the stack file and render again rather than editing this file.\n"
@@ -86,11 +115,21 @@ def write_compose(
     return target
 
 
-def _infra_service(name: str, stack: Stack, workspace: Workspace, port_offset: int) -> Service:
+def _infra_service(
+    name: str,
+    stack: Stack,
+    workspace: Workspace,
+    port_offset: int,
+    images: ImageSource,
+    base: Path,
+) -> Service:
     component = get_component(name)
     ctx = context_for(name, stack, workspace, port_offset=port_offset, installation=None)
-    service = copy.deepcopy(component.compose_service(ctx))
-    if ctx.spec.image:
+    if images == "local":
+        service = local_infra_service(ctx, os.path.relpath(stack_file_path(workspace), base))
+    else:
+        service = copy.deepcopy(component.compose_service(ctx))
+    if ctx.spec.image and images != "local":
         service["image"] = ctx.spec.image  # the stack file overrides the component's default image
     if not service.get("image") and not service.get("build"):
         raise ComponentFailed(name, "its compose service names no image")

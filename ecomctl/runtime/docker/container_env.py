@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ecomctl.errors import ComponentFailed
+from ecomctl.infra.component import ALL_INTERFACES
 from ecomctl.stack.model import Stack
 
 SENTINEL_HOST = "ecomctl-container-address.invalid"
@@ -40,7 +41,7 @@ def container_env(name: str, stack: Stack, infra_addresses: Mapping[int, str]) -
     `infra_addresses` maps each stack port of the infrastructure (main and extra
     ports, before any offset) to the `host:port` other containers use for it.
     """
-    from ecomctl.runtime.services import service_env
+    from ecomctl.runtime.services import GATEWAY_KIND, service_env
 
     spec = stack.services[name]
     env = service_env(name, stack, port_offset=0, host=SENTINEL_HOST)
@@ -58,7 +59,9 @@ def container_env(name: str, stack: Stack, infra_addresses: Mapping[int, str]) -
     leftover = sorted(key for key, value in fixed.items() if SENTINEL_HOST in value)
     if leftover:
         raise ComponentFailed(name, f"no container address for {', '.join(leftover)}")
-    fixed["ECOM_HOST"] = name
+    # The gateway's own launcher (Granian) binds ECOM_HOST and takes only an IP address; it
+    # registers nowhere, so it listens on every interface of its container instead.
+    fixed["ECOM_HOST"] = ALL_INTERFACES if spec.template == GATEWAY_KIND else name
     fixed["ECOM_PORT"] = str(spec.port)
     for key in SECRET_KEYS:
         fixed.pop(key, None)

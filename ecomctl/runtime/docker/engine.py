@@ -28,6 +28,14 @@ class EngineUnavailable(EngineError):
     """No Docker engine answers, or the compose CLI is missing."""
 
 
+class ImageMissing(EngineError):
+    """An image is neither on this machine nor pullable (no registry answers)."""
+
+    def __init__(self, image: str, reason: str) -> None:
+        super().__init__(f"image {image} is not on this machine and cannot be pulled ({reason})")
+        self.image = image
+
+
 class ComposeFailed(EngineError):
     """`docker compose` exited non-zero; `output` holds the end of what it printed."""
 
@@ -81,6 +89,11 @@ class DockerEngine(abc.ABC):
         self, project: str, compose_file: Path, *, profiles: list[str], volumes: bool
     ) -> None:
         """Stop and remove the project's containers in `profiles` (and named volumes if asked)."""
+
+    @abc.abstractmethod
+    def ensure_image(self, name: str) -> None:
+        """Return when image `name` is on this machine, pulling it if needed; raise
+        ImageMissing when it is not there and cannot be pulled."""
 
     @abc.abstractmethod
     def containers(self, project: str) -> list[ContainerInfo]:

@@ -46,7 +46,9 @@ from ecomctl.runtime.docker.engine import (
     DockerEngine,
     EngineError,
     EngineUnavailable,
+    ImageMissing,
 )
+from ecomctl.runtime.docker.local_compose import ImageSource
 from ecomctl.runtime.docker.prepare import (
     HostPreparer,
     PublishedPortPreparer,
@@ -90,6 +92,7 @@ class DockerRuntime(Runtime):
         wait_timeout_s: float = 600.0,
         poll_interval_s: float = 1.0,
         preparer: HostPreparer | None = None,
+        images: ImageSource = "official",
     ) -> None:
         if engine is None:
             from ecomctl.runtime.docker.sdk import SdkDockerEngine
@@ -100,6 +103,7 @@ class DockerRuntime(Runtime):
         self.engine = engine
         self.preparer = preparer or PublishedPortPreparer()
         self.project = stack.name
+        self.images = images
         self.wait_timeout_s = wait_timeout_s
         self.poll_interval_s = poll_interval_s
 
@@ -116,8 +120,13 @@ class DockerRuntime(Runtime):
         running = {name for name, info in containers.items() if info.status == "running"}
         self._check_ports([n for n in chosen if n not in running], port_offset)
         self.workspace.ensure()
-        compose_file = write_compose(self.stack, self.workspace, port_offset=port_offset)
+        if self.images == "local":
+            self._build_local_images(on_event)
+        compose_file = write_compose(
+            self.stack, self.workspace, port_offset=port_offset, images=self.images
+        )
         self._record_offset(port_offset)
+        self._ensure_images(compose_file, select_names(self.stack, chosen))
         for name in chosen:
             phase, message = ("skip", "already running") if name in running else ("start", "")
             on_event(UpEvent(name, phase, message or f"docker compose up ({self.project})"))
@@ -135,6 +144,34 @@ class DockerRuntime(Runtime):
             self._compose_up_with_progress(apps, compose_file, profiles, already, on_event)
         statuses = {row.name: row for row in self.status()}
         return [statuses[name] for name in chosen]
+
+    def _ensure_images(self, compose_file: Path, names: list[str]) -> None:
+        """Every image `up` needs, before compose starts anything: a missing one is one line."""
+        document = yaml.safe_load(compose_file.read_text(encoding="utf-8")) or {}
+        services = document.get("services") or {}
+        for name in names:
+            image = (services.get(name) or {}).get("image")
+            if not image or "build" in services[name]:
+                continue  # built by compose from the workspace
+            try:
+                self.engine.ensure_image(str(image))
+            except ImageMissing as exc:
+                raise UserError(
+                    f"{name}: {exc}",
+                    hint="build every image here with `ecomctl images build`, then "
+                    "`ecomctl up --runtime docker --images local`",
+                ) from None
+            except EngineError as exc:
+                raise UserError(f"Docker engine: {exc}") from None
+
+    def _build_local_images(self, on_event: EventSink) -> None:
+        """`ecomctl images build` as part of `up`: a warm run checks labels and builds nothing."""
+        from ecomctl.runtime.docker.image_set import build_all
+
+        def progress(line: str) -> None:
+            on_event(UpEvent("images", "install", line))
+
+        build_all(self.stack, self.workspace, progress)
 
     def _prepare_from_host(
         self, infra: list[str], services: list[str], port_offset: int, on_event: EventSink
@@ -284,7 +321,9 @@ class DockerRuntime(Runtime):
             present = list(self._containers())
             compose_file = compose_path(self.workspace)
             if not compose_file.is_file():
-                compose_file = write_compose(self.stack, self.workspace, port_offset=0)
+                compose_file = write_compose(
+                    self.stack, self.workspace, port_offset=0, images=self.images
+                )
             self.engine.compose_down(
                 self.project,
                 compose_file,

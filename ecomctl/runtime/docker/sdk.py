@@ -29,6 +29,7 @@ from ecomctl.runtime.docker.engine import (
     DockerEngine,
     EngineError,
     EngineUnavailable,
+    ImageMissing,
     LogRecord,
 )
 
@@ -54,6 +55,21 @@ class SdkDockerEngine(DockerEngine):
             self._sdk().ping()
         except (DockerException, RequestException) as exc:
             raise EngineUnavailable(_unanswered(exc)) from exc
+
+    def ensure_image(self, name: str) -> None:
+        from docker.errors import ImageNotFound
+
+        try:
+            self._sdk().images.get(name)
+            return
+        except ImageNotFound:
+            pass
+        except (DockerException, RequestException) as exc:
+            raise EngineError(_one_line(exc)) from exc
+        try:
+            self._sdk().images.pull(name)
+        except (DockerException, RequestException) as exc:
+            raise ImageMissing(name, _one_line(exc)) from exc
 
     def containers(self, project: str) -> list[ContainerInfo]:
         try:
