@@ -223,7 +223,10 @@ def test_build_contexts_follow_where_the_file_is_written(
         "dockerfile": "../../.ecomctl/docker/order/Dockerfile",
         "additional_contexts": {"kit": ".ecomctl/docker/kit"},
     }
-    assert document["services"]["order"]["env_file"] == [".ecomctl/docker/service.env"]
+    assert document["services"]["order"]["env_file"] == [
+        ".ecomctl/docker/service.env",
+        ".ecomctl/docker/order.env",
+    ]
 
 
 def test_the_default_stack_renders_valid_compose(

@@ -154,10 +154,18 @@ def test_every_service_rebuilds_runs_with_the_secret_file_and_validates(
     for name in stack.services:
         service = document["services"][name]
         assert service["pull_policy"] == "build"
-        assert service["env_file"] == ["docker/service.env"]
+        assert service["env_file"] == ["docker/service.env", f"docker/{name}.env"]
+        own = (ws.state_dir / "docker" / f"{name}.env").read_text()
+        assert own.startswith("ECOM_CLIENT_SECRET=")  # each service's own credential
+        assert stat.S_IMODE((ws.state_dir / "docker" / f"{name}.env").stat().st_mode) == 0o600
         assert service["build"]["additional_contexts"] == {"kit": "docker/kit"}
         assert (ws.state_dir / "docker" / name / "Dockerfile").is_file()
         assert (ws.state_dir / "docker" / name / "Dockerfile.dockerignore").is_file()
+    assert document["services"]["user-auth"]["volumes"] == ["./docker/keys:/run/ecomctl/keys:ro"]
+    user_auth = (ws.state_dir / "docker" / "user-auth.env").read_text()
+    assert "ECOM_JWT_KEYS_FILE=/run/ecomctl/keys/" in user_auth
+    keys = ws.state_dir / "docker" / "keys"
+    assert {stat.S_IMODE(f.stat().st_mode) for f in keys.iterdir()} == {0o600}
     env_file = ws.state_dir / "docker" / "service.env"
     assert env_file.read_text() == f"ECOM_REGISTRY_SECRET={registry_secret(ws)}\n"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600

@@ -11,8 +11,11 @@ template carrying a copy. Beside it:
   with ecomctl installed from a wheel, without any index holding the kit.
 - `<service>/Dockerfile.dockerignore`: BuildKit reads `<Dockerfile>.dockerignore`
   next to the Dockerfile, so the service folder needs no ignore file of its own.
-- `service.env`: the per-workspace JWT secret (mode 0600), read by compose as an
-  `env_file`, so the compose file itself holds no secret.
+- `service.env`: the workspace's registration secret, and `<service>.env` each service's
+  own credentials (its client secret; for user-auth the paths of its key files), mode 0600,
+  read by compose as `env_file`s, so the compose file itself holds no secret.
+- `keys/`: copies of user-auth's signing keys and the services' client secrets, owned by
+  the image's user (uid 10001, 0600), mounted read-only into the user-auth container only.
 
 A team that wants its own image writes `services/<name>/Dockerfile`; it is then
 used as it is (its build still gets the `kit` context).
@@ -20,6 +23,8 @@ used as it is (its build still gets the `kit` context).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from dataclasses import dataclass
 from importlib import resources
@@ -36,6 +41,7 @@ PYTHON_IMAGE = "python:3.11-slim-bookworm"
 APP_UID = 10001
 KIT_CONTEXT = "kit"
 SERVICE_ENV_FILE = "service.env"
+CONTAINER_KEYS_DIR = "/run/ecomctl/keys"
 _TEMPLATE = "Dockerfile.service.jinja"
 _KIT_IGNORED = ("tests", "__pycache__", "*.egg-info", ".pytest_cache", ".mypy_cache")
 _KIT_IGNORED_MORE = (".ruff_cache", "build", "dist", ".venv")
@@ -83,6 +89,15 @@ def service_env_file(workspace: Workspace) -> Path:
     return support_dir(workspace) / SERVICE_ENV_FILE
 
 
+def own_env_file(workspace: Workspace, name: str) -> Path:
+    """The service's own credentials (client secret; user-auth's key file paths)."""
+    return support_dir(workspace) / f"{name}.env"
+
+
+def container_keys_dir(workspace: Workspace) -> Path:
+    return support_dir(workspace) / "keys"
+
+
 def package_name(workspace: Workspace, name: str, kind: str) -> str:
     """The generated package (src/<pkg>/entrypoints/app.py), else the name fixed for its kind."""
     found = sorted(service_source(workspace, name).glob("src/*/entrypoints/app.py"))
@@ -127,6 +142,39 @@ def write_build_support(stack: Stack, workspace: Workspace) -> None:
         (folder / "Dockerfile").write_text(dockerfile, encoding="utf-8")
         (folder / "Dockerfile.dockerignore").write_text(DOCKERIGNORE, encoding="utf-8")
     _write_env_file(service_env_file(workspace), workspace)
+    _write_credentials(stack, workspace, list(services))
+
+
+def _write_credentials(stack: Stack, workspace: Workspace, names: list[str]) -> None:
+    """Each service's `<name>.env`, and user-auth's key files copied for its container."""
+    from ecomctl.runtime.services import auth_env
+
+    keys = container_keys_dir(workspace)
+    for name in names:
+        env = auth_env(name, stack, workspace)
+        for key in ("ECOM_JWT_KEYS_FILE", "ECOM_SERVICE_CLIENTS_FILE"):
+            if key in env:
+                source = Path(env[key])
+                env[key] = f"{CONTAINER_KEYS_DIR}/{source.name}"
+                _copy_private(source, keys / source.name)
+        lines = [f"{key}={value}" for key, value in sorted(env.items())]
+        _write_private_text(own_env_file(workspace, name), "\n".join(lines) + "\n")
+
+
+def _copy_private(source: Path, target: Path) -> None:
+    """0600 and owned by the image's user, who must read it through the bind mount."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.chmod(0o700)
+    _write_private_text(target, source.read_text(encoding="utf-8"))
+    with contextlib.suppress(PermissionError):  # not root: the image's user cannot read it
+        os.chown(target.parent, APP_UID, APP_UID)
+        os.chown(target, APP_UID, APP_UID)
+
+
+def _write_private_text(path: Path, text: str) -> None:
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(text, encoding="utf-8")
 
 
 def _copy_kit(target: Path) -> None:

@@ -24,6 +24,9 @@ import yaml
 from ecomctl.errors import ComponentFailed, UsageError
 from ecomctl.infra.registry import get_component
 from ecomctl.runtime.docker.build import (
+    CONTAINER_KEYS_DIR,
+    container_keys_dir,
+    own_env_file,
     package_name,
     service_build,
     service_env_file,
@@ -167,7 +170,7 @@ def _app_service(
     addresses: dict[int, str],
 ) -> Service:
     """A generated service: built from `services/<name>` in the workspace, after what it uses."""
-    from ecomctl.runtime.services import service_dependencies
+    from ecomctl.runtime.services import USER_AUTH_KIND, service_dependencies
 
     disabled = [u for u in spec.uses if u not in stack.enabled_infra()]
     if disabled:
@@ -179,7 +182,10 @@ def _app_service(
         "build": _build_section(workspace, name, base),
         "pull_policy": "build",  # every `up` rebuilds, so the image follows the source
         "environment": container_env(name, stack, addresses),
-        "env_file": [os.path.relpath(service_env_file(workspace), base)],
+        "env_file": [
+            os.path.relpath(service_env_file(workspace), base),
+            os.path.relpath(own_env_file(workspace, name), base),
+        ],
         "profiles": [SERVICES_PROFILE],
         "restart": RESTART_POLICY,
         "stop_grace_period": SERVICE_STOP_GRACE,
@@ -193,6 +199,10 @@ def _app_service(
         },
         "labels": _labels(None, name, "service", port),
     }
+    if spec.template == USER_AUTH_KIND:  # the signing keys and the clients' secrets
+        # "./" makes it a bind mount: a bare relative name is a named volume to compose.
+        keys = os.path.join(".", os.path.relpath(container_keys_dir(workspace), base))
+        service["volumes"] = [f"{keys}:{CONTAINER_KEYS_DIR}:ro"]
     dependencies = service_dependencies(name, stack)
     if dependencies:
         service["depends_on"] = {d: {"condition": "service_healthy"} for d in dependencies}
