@@ -42,7 +42,8 @@ def _scenario(stack: SagaStack, name: str) -> dict[str, Any]:
     result = stack.ecomctl("scenario", name, "--json", timeout=400)
     assert result.stdout, result.stderr
     payload: dict[str, Any] = json.loads(result.stdout)
-    assert result.returncode == 0 and payload["ok"], (payload["error"], payload["steps"])
+    failed = [c for c in payload.get("checks", []) if not c.get("ok")]
+    assert result.returncode == 0 and payload["ok"], (payload["error"], failed, payload["steps"])
     return payload
 
 
