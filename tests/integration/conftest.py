@@ -209,4 +209,6 @@ def release_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     which tests holding the ports they saw at `up` must not see."""
     from tests.integration.saga_stack import RELEASE_OFFSET, own_workspace
 
-    yield from own_workspace(tmp_path_factory.mktemp("release-ws"), RELEASE_OFFSET)
+    yield from own_workspace(
+        tmp_path_factory.mktemp("release-ws"), RELEASE_OFFSET, extra=("zipkin",)
+    )
