@@ -128,10 +128,12 @@ ALERT_NAMES = tuple(rule["alert"] for rule in alerting_rules(AlertThresholds()))
 
 def rules_document(stack: Stack) -> dict[str, Any]:
     thresholds = stack.observability.alerts
+    # One group: Prometheus evaluates a group's rules in order, so every alert reads the
+    # recording rules of the same evaluation. In two groups, evaluated concurrently, an alert
+    # could read the previous round's value (and its summary say a stale number).
     return {
         "groups": [
-            {"name": "ecomctl-red", "rules": RECORDING},
-            {"name": "ecomctl-alerts", "rules": alerting_rules(thresholds)},
+            {"name": "ecomctl", "rules": [*RECORDING, *alerting_rules(thresholds)]},
         ]
     }
 
