@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from ecomkit.auth import verifier_from_settings
-from ecomkit.live import Entry, LiveHub, asyncpg_dsn, follow
+from ecomkit.events import Event
+from ecomkit.live import Entry, LiveHub, asyncpg_dsn, follow, follow_value, wake_on_committed
 from ecomkit.settings import ServiceSettings
 from ecomkit.testing import TestKeys
 from ecomkit.ws_auth import (
@@ -121,3 +122,28 @@ def test_silence_instead_of_a_token_closes_4401(client: TestClient) -> None:
 
 def test_the_listener_connects_with_a_plain_url() -> None:
     assert asyncpg_dsn("postgresql+asyncpg://u:p@h:5/db") == "postgresql://u:p@h:5/db"
+
+
+def test_a_value_is_sent_now_and_again_only_when_it_changed() -> None:
+    hub, stock = LiveHub(), {"available": 3}
+    app = FastAPI()
+    verifier = verifier_from_settings(SETTINGS)
+
+    async def read() -> dict[str, Any]:
+        return dict(stock)
+
+    @app.websocket("/ws/stock/{key}")
+    async def watch(websocket: WebSocket, key: str) -> None:
+        if await accept_authenticated(websocket, verifier) is not None:
+            await follow_value(websocket, hub=hub, key=key, read=read)
+
+    with (
+        TestClient(app) as client,
+        client.websocket_connect("/ws/stock/5", subprotocols=["bearer", TOKEN]) as socket,
+    ):
+        assert socket.receive_json() == {"available": 3}
+        client.portal.call(hub.wake, "5")  # type: ignore[union-attr]  # unchanged: nothing sent
+        stock["available"] = 0
+        committed = [Event(type="InventoryUpdated", topic="t", key="5", data={})]
+        client.portal.call(wake_on_committed(hub, "InventoryUpdated"), committed)  # type: ignore[union-attr]
+        assert socket.receive_json() == {"available": 0}

@@ -17,12 +17,14 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from ecomkit.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -79,20 +81,64 @@ async def follow(
 ) -> None:
     """Send the stream after position `after`, then each entry as it is stored, until the
     client leaves or a message is `finished` (then close 1000)."""
-    with hub.watching(key) as woken:  # before the first read: a wake-up between is kept
+    async with _connected(websocket, hub, key) as (woken, gone):
+        while not gone.done():
+            woken.clear()
+            for position, message in await read_after(after):
+                after = position
+                if message is None:
+                    continue
+                await websocket.send_json(message)
+                if finished(message):
+                    await websocket.close(CLOSE_DONE, "stream finished")
+                    return
+            await _first_of(gone, woken, safety_poll_s)
+
+
+async def follow_value(
+    websocket: WebSocket,
+    *,
+    hub: LiveHub,
+    key: str,
+    read: Callable[[], Awaitable[Message | None]],
+    safety_poll_s: float = SAFETY_POLL_S,
+) -> None:
+    """Send a value now (a product's stock), then again each time it differs when the hub
+    wakes the key or the safety poll comes round, until the client leaves."""
+    last: Message | None = None
+    async with _connected(websocket, hub, key) as (woken, gone):
+        while not gone.done():
+            woken.clear()
+            value = await read()
+            if value is not None and value != last:
+                await websocket.send_json(value)
+                last = value
+            await _first_of(gone, woken, safety_poll_s)
+
+
+def wake_on_committed(hub: LiveHub, event_type: str) -> Callable[[Sequence[Event]], None]:
+    """A listener for `ecomkit.db.outbox_committed`: wakes the key of each committed event
+    of `event_type` (this process's commits; other instances' reach followers at the
+    safety poll)."""
+
+    def wake(events: Sequence[Event]) -> None:
+        for event in events:
+            if event.type == event_type:
+                hub.wake(event.key)
+
+    return wake
+
+
+@contextlib.asynccontextmanager
+async def _connected(
+    websocket: WebSocket, hub: LiveHub, key: str
+) -> AsyncIterator[tuple[asyncio.Event, asyncio.Task[None]]]:
+    """Watching `key` (before the first read: a wake-up in between is kept) while the
+    client is connected; a send to a client that left ends it quietly."""
+    with hub.watching(key) as woken:
         gone = asyncio.create_task(_until_disconnect(websocket))
         try:
-            while not gone.done():
-                woken.clear()
-                for position, message in await read_after(after):
-                    after = position
-                    if message is None:
-                        continue
-                    await websocket.send_json(message)
-                    if finished(message):
-                        await websocket.close(CLOSE_DONE, "stream finished")
-                        return
-                await _first_of(gone, woken, safety_poll_s)
+            yield woken, gone
         except WebSocketDisconnect:
             return
         finally:
