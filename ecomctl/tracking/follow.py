@@ -21,6 +21,7 @@ from websockets.typing import Subprotocol
 from ecomctl.errors import UserError
 
 RECONNECTS = 5
+LIVED_S = 30.0
 STOP_POLL_S = 0.25  # how often a wait for the next frame looks at the timeout and `stop`
 # Close codes the order service and the gateway use (docs/services/order.md).
 REFUSALS = {
@@ -100,6 +101,7 @@ def follow_order(
     drops = 0
     quiet = _Quiet(timeout_s, stop or threading.Event())
     while True:
+        opened = time.monotonic()
         try:
             with _open(gateway_url, order_id, token, last_event) as socket:
                 for step in _steps(socket, order_id, quiet):
@@ -109,7 +111,9 @@ def follow_order(
                         return
                 return
         except _Dropped as dropped:
-            drops += 1
+            # A connection that lived a while (the gateway closes idle ones: 1001) is not
+            # one of a run of failures.
+            drops = 1 if time.monotonic() - opened > LIVED_S else drops + 1
             if drops > reconnects:
                 raise UserError(f"the connection keeps dropping: {dropped}") from None
             time.sleep(min(0.2 * 2**drops, 5))
