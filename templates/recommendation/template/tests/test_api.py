@@ -90,6 +90,9 @@ async def test_similar_products_for_anyone(client: httpx.AsyncClient) -> None:
         "/api/recommendations/99999999999999999999",
         "/api/products/x1/similar",
         "/api/products/1/similar?k=1000",
+        "/api/products/1/similar?k=" + "9" * 5000,
+        "/api/products/1/similar?k=",
+        "/api/recommendations/\u0663",
     ],
 )
 async def test_bad_input_is_a_400_problem(client: httpx.AsyncClient, path: str) -> None:
