@@ -17,8 +17,11 @@ def new_user(gateway: httpx.Client, password: str = PASSWORD) -> dict[str, Any]:
     username = f"sec{uuid.uuid4().hex[:10]}"
     body = {"username": username, "email": f"{username}@example.com", "password": password}
     created = gateway.post("/api/auth/register", json=body)
-    assert created.status_code == 201, created.text
-    return {**body, **created.json(), **login(gateway, username, password)}
+    assert created.status_code == 202, created.text
+    tokens = login(gateway, username, password)
+    profile = gateway.get("/api/users/profile", headers=bearer(tokens["accessToken"]))
+    assert profile.status_code == 200, profile.text
+    return {**body, **profile.json(), **tokens}
 
 
 def login(gateway: httpx.Client, username: str, password: str = PASSWORD) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from ecomkit.revocation import Denylist
 
 from user_auth.domain import commands
 from user_auth.domain.errors import InvalidClient, InvalidCredentials, InvalidResetToken
+from user_auth.service_layer.mail import mail_later
 from user_auth.service_layer.ports import Mailer, ResetTokens, ServiceClients, ServiceTokenIssuer
 from user_auth.service_layer.unit_of_work import UnitOfWork
 
@@ -79,7 +80,8 @@ async def request_password_reset(cmd: commands.RequestPasswordReset, deps: Depen
     token = secrets.token_urlsafe(32)
     await sessions.reset_tokens.put(_hash(token), user.id, sessions.reset_ttl_s)
     minutes = sessions.reset_ttl_s // 60
-    await sessions.mailer.send(
+    mail_later(  # in the background: an unknown address must not answer faster
+        sessions.mailer,
         user.profile.email,
         "Reset your password",
         f"Someone asked to reset the password of {user.username}.\n\n"
