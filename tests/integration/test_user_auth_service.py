@@ -351,3 +351,27 @@ def test_injection_and_oversized_payloads_are_refused(user_auth: str) -> None:
             ).status_code
             == 200
         )
+
+
+def test_the_redis_login_throttle_passes_the_throttle_contract(redis_url: str) -> None:
+    """The template's contract for login throttles (tests/test_login_throttle_contract.py),
+    its Redis variants, against the platform's real Redis: the same rules as the in-memory
+    one, and two throttles on one Redis (two user-auth processes) hold one limit."""
+    template = REPO / "templates" / "user-auth" / "template"
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{template / 'src'}{os.pathsep}{template}",
+        "ECOM_TEST_REDIS_URL": redis_url,
+    }
+    contract = "tests/test_login_throttle_contract.py"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "redis", contract],
+        cwd=template,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
+    assert done.returncode == 0 and "skipped" not in summary, done.stdout[-3000:] + done.stderr
+    assert summary.startswith("6 passed"), summary

@@ -61,7 +61,10 @@ async def revoke_access_token(cmd: commands.RevokeAccessToken, deps: Dependencie
 async def change_password(cmd: commands.ChangePassword, deps: Dependencies) -> None:
     async with _core(deps).uow() as uow:
         user = await uow.users.get(cmd.user_id)
-        if user is None or not _core(deps).hasher.verify(user.password_hash, cmd.current_password):
+        core = _core(deps)
+        if user is None or not await core.offload(
+            core.hasher.verify, user.password_hash, cmd.current_password
+        ):
             raise InvalidCredentials()
         await _replace_password(uow, deps, cmd.user_id, cmd.new_password)
     audit.info("PasswordChanged", extra={"event": {"user_id": cmd.user_id}})
@@ -125,7 +128,7 @@ async def _replace_password(
     user = await uow.users.get(user_id)
     if user is None:
         raise InvalidResetToken()
-    user.password_hash = core.hasher.hash(password)
+    user.password_hash = await core.offload(core.hasher.hash, password)  # argon2: off the loop
     await uow.users.save(user)
     await uow.refresh_tokens.revoke_user(user_id, core.clock())
     await uow.commit()
