@@ -128,7 +128,11 @@ def test_docker_runtime_builds_migrates_and_starts_a_generated_service(
         assert [(r.name, r.state) for r in rows] == [("user-auth", "ready")]
         ready = httpx.get(f"http://127.0.0.1:{rows[0].port}/health/ready", timeout=5)
         assert ready.status_code == 200
+        # Migrated by its one-shot container before it started.
         assert ("user-auth", "prepare") in [(e.component, e.phase) for e in events]
+        containers = runtime.engine.containers(runtime.project)
+        [one_shot] = [c for c in containers if c.service == "migrate-user-auth"]
+        assert (one_shot.status, one_shot.exit_code) == ("exited", 0)
         admin = create_admin(
             workspace=workspace, stack=stack, username="admin", password="s3cure-enough"
         )

@@ -113,6 +113,25 @@ def test_local_images_up_is_one_compose_up_without_host_steps(
     assert [(row.name, row.state) for row in rows] == [("order", "ready")]
 
 
+def test_a_completed_migrations_container_is_reported_once(local_runtime: DockerRuntime) -> None:
+    from ecomctl.runtime.docker.engine import COMPONENT_LABEL, ContainerInfo
+
+    engine = local_runtime.engine
+    assert isinstance(engine, FakeDockerEngine)
+    done = ContainerInfo(
+        "shop-migrate-order-1", "migrate-order", "exited", None, 0,
+        labels={COMPONENT_LABEL: "migrate-order"},
+    )  # fmt: skip
+    engine.projects[local_runtime.project] = {"migrate-order": done}
+    events = Events()
+    reported: dict[str, str] = {}
+    for _ in range(2):
+        local_runtime._report_progress(["order"], reported, events)  # type: ignore[arg-type]
+    assert [(e.component, e.phase, e.message) for e in events] == [
+        ("order", "prepare", "migrations applied by shop-migrate-order-1")
+    ]
+
+
 def test_a_failed_migrations_container_names_the_service_and_shows_its_log(
     local_runtime: DockerRuntime,
 ) -> None:

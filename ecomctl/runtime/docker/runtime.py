@@ -266,6 +266,7 @@ class DockerRuntime(Runtime):
         except EngineError:
             return {}  # progress is best effort; compose itself reports real failures
         for name in chosen:
+            self._report_migrations(name, containers.get(migration_name(name)), reported, on_event)
             info = containers.get(name)
             state, detail = container_state(info)
             if info is None or reported.get(name) == state:
@@ -276,6 +277,21 @@ class DockerRuntime(Runtime):
             elif state == "starting":
                 on_event(UpEvent(name, "wait", detail))
         return containers
+
+    def _report_migrations(
+        self,
+        name: str,
+        one_shot: ContainerInfo | None,
+        reported: dict[str, State],
+        on_event: EventSink,
+    ) -> None:
+        """`prepare` once `name`'s migrations container (local images) exited 0."""
+        key = migration_name(name)
+        if one_shot is None or one_shot.status != "exited" or one_shot.exit_code:
+            return
+        if reported.get(key) != "stopped":
+            reported[key] = "stopped"
+            on_event(UpEvent(name, "prepare", f"migrations applied by {one_shot.name}"))
 
     def _raise_up_failure(self, exc: BaseException, chosen: list[str], on_event: EventSink) -> None:
         if not isinstance(exc, EngineError):
