@@ -176,3 +176,14 @@ def test_a_container_restarting_at_start_fails_up_without_waiting_for_compose(
         assert "append only file" in caught.value.log_tail
     finally:
         released.set()
+
+
+def test_down_names_the_components_not_the_migrations_containers(
+    local_runtime: DockerRuntime,
+) -> None:
+    local_runtime.up(["order"], port_offset=0, on_event=Events())
+    assert sorted(local_runtime.down(volumes=True, on_event=Events())) == [
+        "kafka",
+        "order",
+        "postgres",
+    ]

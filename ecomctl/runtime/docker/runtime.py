@@ -41,6 +41,7 @@ from ecomctl.runtime.docker.compose import (
 )
 from ecomctl.runtime.docker.engine import (
     COMPONENT_LABEL,
+    KIND_LABEL,
     PORT_LABEL,
     ComposeFailed,
     ContainerInfo,
@@ -49,7 +50,7 @@ from ecomctl.runtime.docker.engine import (
     EngineUnavailable,
     ImageMissing,
 )
-from ecomctl.runtime.docker.local_compose import ImageSource, migration_name
+from ecomctl.runtime.docker.local_compose import MIGRATION_KIND, ImageSource, migration_name
 from ecomctl.runtime.docker.prepare import (
     HostPreparer,
     PublishedPortPreparer,
@@ -374,7 +375,12 @@ class DockerRuntime(Runtime):
     def down(self, *, volumes: bool, on_event: EventSink) -> list[str]:
         with engine_errors():
             self.engine.ping()
-            present = list(self._containers())
+            # Components, not the one-shot migrations containers compose removes with them.
+            present = [
+                name
+                for name, info in self._containers().items()
+                if info.labels.get(KIND_LABEL) != MIGRATION_KIND
+            ]
             compose_file = compose_path(self.workspace)
             if not compose_file.is_file():
                 compose_file = write_compose(
