@@ -21,6 +21,7 @@ from ecomctl.cli import (
     keys,
     lifecycle,
     loadtest,
+    recommendations,
     render,
     scenario,
     search,
@@ -103,6 +104,7 @@ watch.register(app)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
 app.add_typer(search.app, name="search")
+app.add_typer(recommendations.app, name="recommendations")
 try:  # the migrate group arrives with its own module
     from ecomctl.cli import migrate_cmd
 

@@ -61,8 +61,9 @@ def user(world: World, step: model.UserStep) -> str:
     api = world.adapters.api
     username = f"{step.as_}-{world.run_id}"
     email = f"{username}@example.com"
-    user_id = api.register(username, PASSWORD, email=email, language=step.language)
+    api.register(username, PASSWORD, email=email, language=step.language)
     token = api.login(username, PASSWORD)
+    user_id = api.my_id(token)
     world.users[step.as_] = User(user_id, username, email, token)
     _client(world, "POST /api/auth/register", f"{username} (id {user_id})")
     return f"registered {username} (id {user_id}, {step.language}) and logged in"

@@ -71,13 +71,14 @@ class FakePlatform:
         self.next_id += 1
         return self.next_id
 
-    def register(self, username: str, password: str, *, email: str, language: str) -> int:
-        user_id = self._id()
-        self.users[f"token-{username}"] = (user_id, username, email)
-        return user_id
+    def register(self, username: str, password: str, *, email: str, language: str) -> None:
+        self.users[f"token-{username}"] = (self._id(), username, email)
 
     def login(self, username: str, password: str) -> str:
         return f"token-{username}"
+
+    def my_id(self, token: str) -> int:
+        return self.users[token][0]
 
     def create_product(self, token: str, *, sku: str, name: str, price: str, currency: str) -> int:
         product_id = self._id()

@@ -60,6 +60,9 @@ def bootstrap(
         limiter=limiter,
         ip_limit=Limit(settings.gateway_rate_per_ip_per_s, settings.gateway_burst_per_ip),
         user_limit=Limit(settings.gateway_rate_per_user_per_s, settings.gateway_burst_per_user),
+        sensitive_ip_limit=Limit(
+            settings.gateway_auth_rate_per_ip_per_s, settings.gateway_auth_burst_per_ip
+        ),
         rate_limit_enabled=settings.gateway_rate_limit_enabled,
     )
     breakers = {

@@ -23,6 +23,10 @@ class Settings(ServiceSettings):
     gateway_burst_per_ip: int = 100
     gateway_rate_per_user_per_s: float = 100.0
     gateway_burst_per_user: int = 200
+    # Stricter, per IP, on the routes' sensitive paths (/api/auth/*: login, register,
+    # refresh, password reset): guessing and sign-up floods hit this long before the above.
+    gateway_auth_rate_per_ip_per_s: float = 5.0
+    gateway_auth_burst_per_ip: int = 20
     # Upstream calls.
     gateway_connect_timeout_s: float = 1.0
     gateway_read_timeout_s: float = 30.0
