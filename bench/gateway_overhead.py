@@ -8,7 +8,8 @@ interleaved and the median is kept, because the machine is shared and noisy.
 
 Targets (shared/PERFORMANCE.md): gateway throughput >= 0.7 x HAProxy's (32 connections);
 added p50 <= 1 ms over direct (4 connections, where latency is not queueing).
-The gateway with its response cache ON is measured too and printed for information.
+The gateway with its response cache ON, and one with WebSockets OFF (ECOM_GATEWAY_WEBSOCKETS,
+to show plain HTTP does not pay for them), are measured too and printed for information.
 
     python bench/gateway_overhead.py [--duration 5] [--rounds 3]
 """
@@ -78,7 +79,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout_s: float = 30) -> None:
+def wait_http(url: str, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -141,7 +142,8 @@ def start_all(procs: Processes, workdir: Path) -> dict[str, str]:
     for tool in ("wrk", "haproxy", "redis-server"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is missing: apt-get install -y wrk haproxy redis-server")
-    ports = {name: free_port() for name in ("upstream", "haproxy", "redis", "gw", "gw_cache")}
+    names = ("upstream", "haproxy", "redis", "gw", "gw_cache", "gw_no_ws")
+    ports = {name: free_port() for name in names}
     (workdir / "bench_upstream.py").write_text(UPSTREAM)
     procs.start(
         [
@@ -178,7 +180,7 @@ def start_all(procs: Processes, workdir: Path) -> dict[str, str]:
         ]
     )
     upstream = f"http://127.0.0.1:{ports['upstream']}"
-    for name, cache_ttl in (("gw", "0"), ("gw_cache", "5")):
+    for name, cache_ttl in (("gw", "0"), ("gw_cache", "5"), ("gw_no_ws", "0")):
         procs.start(
             [sys.executable, "-m", "gateway"],
             env={
@@ -194,6 +196,10 @@ def start_all(procs: Processes, workdir: Path) -> dict[str, str]:
                 "ECOM_GATEWAY_BURST_PER_IP": "10000000",
                 "ECOM_GATEWAY_CACHE_TTL_S": cache_ttl,
                 "ECOM_GATEWAY_WORKERS": str(WORKERS),
+                # WebSockets on (as `ecomctl up` runs it), and off: plain HTTP must not pay.
+                "ECOM_GATEWAY_WEBSOCKETS": str(name != "gw_no_ws").lower(),
+                # Public GETs only: no token is verified, but a gateway needs a key set.
+                "ECOM_JWKS": '{"keys": []}',
             },
         )
     urls = {
@@ -201,6 +207,7 @@ def start_all(procs: Processes, workdir: Path) -> dict[str, str]:
         "haproxy": f"http://127.0.0.1:{ports['haproxy']}{PATH}",
         "gateway": f"http://127.0.0.1:{ports['gw']}{PATH}",
         "gateway+cache": f"http://127.0.0.1:{ports['gw_cache']}{PATH}",
+        "gateway-no-ws": f"http://127.0.0.1:{ports['gw_no_ws']}{PATH}",
     }
     for url in urls.values():
         wait_http(url)
@@ -234,6 +241,11 @@ def main() -> int:
     for name, f in figures.items():
         print(f"{name:14s} {f['rps']:9.0f} req/s (32 conn)   p50 {f['p50']:.2f} ms (4 conn)")
     direct, haproxy, gateway = figures["direct"], figures["haproxy"], figures["gateway"]
+    no_ws = figures["gateway-no-ws"]
+    print(
+        f"WebSockets on/off: {gateway['rps'] / no_ws['rps']:.2f} x the throughput, p50 "
+        f"{gateway['p50']:.2f} vs {no_ws['p50']:.2f} ms (plain HTTP, same run)"
+    )
     ratio = gateway["rps"] / haproxy["rps"]
     added = gateway["p50"] - direct["p50"]
     print(

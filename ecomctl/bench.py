@@ -114,6 +114,11 @@ BENCHES: dict[str, Bench] = {
         ),
         Bench("tracing_cost", "saga latency and gateway reads/s, traced vs not", _workspace),
         Bench("zipkin_down", "POST order -> PAID with Zipkin frozen/killed vs running", _workspace),
+        Bench(
+            "ws_hold",
+            "1,000 order-tracking WebSockets held via the gateway: push p95 vs one, memory",
+            _workspace,
+        ),
     )
 }
 

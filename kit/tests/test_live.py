@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, WebSocket
 from fastapi.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
+from fastapi.websockets import WebSocketDisconnect
 
 from ecomkit.auth import verifier_from_settings
 from ecomkit.events import Event

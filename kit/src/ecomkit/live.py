@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+from fastapi.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from sqlalchemy.engine import make_url
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ecomkit.events import Event
 

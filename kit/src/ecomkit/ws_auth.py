@@ -18,7 +18,7 @@ import asyncio
 import json
 from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from fastapi.websockets import WebSocket, WebSocketDisconnect
 
 from ecomkit.auth import Claims, TokenVerifier
 from ecomkit.problems import ServiceUnavailable, Unauthorized

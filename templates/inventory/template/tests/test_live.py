@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from ecomkit.testing import TestKeys
 from fastapi.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
+from fastapi.websockets import WebSocketDisconnect
 
 from inventory.bootstrap import bootstrap
 from inventory.domain import commands

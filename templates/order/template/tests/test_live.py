@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from ecomkit.testing import TestKeys
 from fastapi.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
+from fastapi.websockets import WebSocketDisconnect
 
 from order.bootstrap import bootstrap
 from order.domain import commands

@@ -171,19 +171,28 @@ class WebSocketProxy:
             await _pump(client, upstream, self.options.idle_timeout_s)
 
 
+Close = tuple[int, str]  # a close frame the client is still owed: code, reason
+
+
 async def _pump(client: _Client, upstream: ClientConnection, idle_timeout_s: float) -> None:
-    """Frames both ways until one side closes (its code passed to the other) or idleness."""
-    tasks = {
-        asyncio.create_task(_client_to_upstream(client, upstream)),
-        asyncio.create_task(_upstream_to_client(client, upstream)),
+    """Frames both ways until one side closes (its code passed to the other) or idleness.
+
+    The client's close is sent only after the task reading from the client is cancelled:
+    Granian (2.8) sends no close frame while a `receive()` of the socket is pending."""
+    tasks = [  # the first two return the close the client is owed; the idle one first
         asyncio.create_task(_idle_watch(client, upstream, idle_timeout_s)),
-    }
+        asyncio.create_task(_upstream_to_client(client, upstream)),
+        asyncio.create_task(_client_to_upstream(client, upstream)),
+    ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    owed = next((t.result() for t in tasks[:2] if t.done() and not t.cancelled()), None)
+    if owed is not None and not isinstance(owed, BaseException):
+        await client.close(*owed)
 
 
 async def _client_to_upstream(client: _Client, upstream: ClientConnection) -> None:
@@ -198,7 +207,8 @@ async def _client_to_upstream(client: _Client, upstream: ClientConnection) -> No
         await upstream.send(text if text is not None else data or b"")
 
 
-async def _upstream_to_client(client: _Client, upstream: ClientConnection) -> None:
+async def _upstream_to_client(client: _Client, upstream: ClientConnection) -> Close:
+    """Relays the upstream's frames; returns its close, for the client."""
     try:
         async for frame in upstream:
             client.last_activity = time.monotonic()
@@ -207,16 +217,15 @@ async def _upstream_to_client(client: _Client, upstream: ClientConnection) -> No
     except ConnectionClosed:
         pass
     code = upstream.close_code or 1000
-    await client.close(1000 if code in _RESERVED else code, upstream.close_reason or "")
+    return (1000 if code in _RESERVED else code), upstream.close_reason or ""
 
 
-async def _idle_watch(client: _Client, upstream: ClientConnection, idle_timeout_s: float) -> None:
+async def _idle_watch(client: _Client, upstream: ClientConnection, idle_timeout_s: float) -> Close:
     while True:
         idle = time.monotonic() - client.last_activity
         if idle >= idle_timeout_s:
-            await client.close(CLOSE_GOING_AWAY, "idle timeout")
             await upstream.close(CLOSE_GOING_AWAY, "idle timeout")
-            return
+            return CLOSE_GOING_AWAY, "idle timeout"
         await asyncio.sleep(idle_timeout_s - idle)
 
 
