@@ -29,6 +29,7 @@ from ecomctl.cli import (
     trace,
     traffic,
     users,
+    watch,
 )
 from ecomctl.cli.context import CliState
 from ecomctl.cli.terminal import Output
@@ -99,6 +100,7 @@ bench.register(app)
 traffic.register(app)
 trace.register(app)
 top.register(app)
+watch.register(app)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
 app.add_typer(search.app, name="search")

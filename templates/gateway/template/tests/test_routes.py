@@ -51,3 +51,16 @@ def test_public_requests_are_exactly_those_of_the_plan() -> None:
     assert not public("POST", "/api/auth/logout")
     assert not public("GET", "/api/users/profile")
     assert not public("GET", "/api/orders/1")
+
+
+def test_only_the_auth_paths_are_sensitive() -> None:
+    """Credentials pass on /api/auth/* only: the stricter limit and no-store apply there."""
+    table = load_routes()
+
+    def sensitive(path: str) -> bool:
+        route = table.match(path)
+        assert route is not None
+        return route.sensitive.matches(path)
+
+    assert all(sensitive(p) for p in ("/api/auth/login", "/api/auth/register", "/api/auth/jwks"))
+    assert not any(sensitive(p) for p in ("/api/users/profile", "/api/products/1", "/api/orders"))

@@ -34,6 +34,17 @@ class PublicRule:
 
 
 @dataclass(frozen=True)
+class PathSet:
+    """Paths as in a public rule (`/**` = everything below), whatever the method."""
+
+    exact: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+
+    def matches(self, path: str) -> bool:
+        return path in self.exact or path.startswith(self.prefixes)
+
+
+@dataclass(frozen=True)
 class Route:
     id: str
     service: str
@@ -42,6 +53,9 @@ class Route:
     cache_public_get: bool = False
     rate_limited: bool = True
     patterns: tuple[tuple[str, ...], ...] = ()  # segments; "*" matches any one segment
+    # Credentials pass here (login, register, refresh, reset): a per-IP limit of its own,
+    # below the general one, and answers never cached anywhere (`Cache-Control: no-store`).
+    sensitive: PathSet = PathSet()
 
     def owns(self, path: str) -> bool:
         return any(path == p or path.startswith(p + "/") for p in self.prefixes)
@@ -86,12 +100,20 @@ def _fits(segments: list[str], pattern: tuple[str, ...]) -> bool:
     )
 
 
-def _rule(raw: dict[str, Any]) -> PublicRule:
-    paths = [str(p) for p in raw["paths"]]
-    return PublicRule(
-        methods=frozenset(str(m).upper() for m in raw["methods"]),
+def _paths(raw: list[Any]) -> PathSet:
+    paths = [str(p) for p in raw]
+    return PathSet(
         exact=frozenset(p for p in paths if not p.endswith("/**")),
         prefixes=tuple(p[:-2] for p in paths if p.endswith("/**")),
+    )
+
+
+def _rule(raw: dict[str, Any]) -> PublicRule:
+    paths = _paths(raw["paths"])
+    return PublicRule(
+        methods=frozenset(str(m).upper() for m in raw["methods"]),
+        exact=paths.exact,
+        prefixes=paths.prefixes,
     )
 
 
@@ -105,6 +127,7 @@ def parse_routes(document: dict[str, Any]) -> RouteTable:
             cache_public_get=bool(raw.get("cache_public_get", False)),
             rate_limited=bool(raw.get("rate_limited", True)),
             patterns=tuple(tuple(str(p).rstrip("/").split("/")) for p in raw.get("patterns", [])),
+            sensitive=_paths(raw.get("sensitive", [])),
         )
         for raw in document["routes"]
     ]
