@@ -101,7 +101,7 @@ class WebSocketProxy:
             return
         try:
             address = _client_ip(scope)
-            await self.policy.throttle(route, address, identity)
+            await self.policy.throttle(route, scope["path"], address, identity)
         except Rejected as rejected:
             return await client.close(CLOSE_TOO_MANY, rejected.detail)
         if not self.limit.acquire(identity.user_id):
