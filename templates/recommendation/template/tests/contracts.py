@@ -21,6 +21,8 @@ def an_id() -> int:
 class InteractionRepositoryContract:
     """Subclasses provide `repo`: an empty store, or one where ids are random enough."""
 
+    pytestmark = pytest.mark.anyio
+
     @pytest.fixture
     def repo(self) -> InteractionRepository:
         raise NotImplementedError

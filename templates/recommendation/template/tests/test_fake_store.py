@@ -5,8 +5,6 @@ import pytest
 from tests.contracts import InteractionRepositoryContract
 from tests.fakes import FakeInteractionRepository, FakeStore
 
-pytestmark = pytest.mark.anyio
-
 
 class TestFakeInteractionRepository(InteractionRepositoryContract):
     @pytest.fixture
