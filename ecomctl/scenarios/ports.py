@@ -100,3 +100,17 @@ class Releases(Protocol):
     def abandon(self, service: str) -> None:
         """Rolls back the service's open release, if any (a failed scenario's cleanup)."""
         ...
+
+
+class Followed(Protocol):
+    """An order followed in the background: the steps pushed so far."""
+
+    def steps(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+class Tracking(Protocol):
+    """Live order tracking as a client sees it (the gateway's /ws/orders/{id})."""
+
+    def follow(self, token: str, order_id: int) -> Followed: ...

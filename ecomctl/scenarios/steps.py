@@ -125,6 +125,15 @@ def wait(world: World, step: model.WaitStep) -> str:
     raise StepFailed(f"order {found.id} is still {status}, not {' or '.join(step.status)}")
 
 
+def watch(world: World, step: model.WatchStep) -> str:
+    found = world.order(step.order)
+    tracking = world.adapters.tracking
+    if tracking is None:
+        raise StepFailed("this platform offers no live tracking to watch")
+    world.watches[step.order] = tracking.follow(world.user(found.user).token, found.id)
+    return f"watching order {found.id} live"
+
+
 def wait_event(world: World, step: model.WaitEventStep) -> str:
     found = world.order(step.order)
     deadline = time.monotonic() + world.remaining(step.timeout_s or DEFAULT_WAIT_S)
@@ -330,6 +339,7 @@ HANDLERS: dict[str, Callable[[World, Any], str]] = {
     "order": order,
     "wait": wait,
     "wait_event": wait_event,
+    "watch": watch,
     "cancel": cancel,
     "republish": republish,
     "settle": settle,

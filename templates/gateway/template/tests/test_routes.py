@@ -15,6 +15,11 @@ def test_every_api_prefix_of_the_plan_has_a_route() -> None:
         "/api/inventory/reserve": "inventory",
         "/api/notifications/42": "notification",
         "/api/search/products": "product-search",
+        "/api/recommendations/3": "recommendation",
+        "/api/products/7/similar": "recommendation",
+        "/api/products/7/rating": "product-catalog",
+        "/api/products/7/similar/x": "product-catalog",
+        "/api/products//similar": "product-catalog",
     }
     for path, service in expected.items():
         route = table.match(path)
@@ -39,6 +44,8 @@ def test_public_requests_are_exactly_those_of_the_plan() -> None:
     assert public("GET", "/api/products")
     assert public("GET", "/api/search/products")
     assert public("GET", "/api/search/suggest")
+    assert public("GET", "/api/products/7/similar")
+    assert not public("GET", "/api/recommendations/3")
     assert not public("POST", "/api/search/products")
     assert not public("POST", "/api/products")
     assert not public("POST", "/api/auth/logout")

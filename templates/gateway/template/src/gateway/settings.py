@@ -47,3 +47,13 @@ class Settings(ServiceSettings):
     gateway_metrics_token: SecretStr = SecretStr("")
     # How often upstream instances are re-read from the registry.
     gateway_registry_refresh_s: float = 5.0
+    # WebSockets (/ws/**) in Granian (false: the upgrade is refused; measured no cost to
+    # plain HTTP, docs/services/gateway.md); closed (1001) after this long without a frame
+    # either way; at most this many open per user (per worker process); upstream handshake
+    # timeout.
+    gateway_websockets: bool = True
+    gateway_ws_idle_timeout_s: float = 300.0
+    gateway_ws_max_per_user: int = 20
+    gateway_ws_open_timeout_s: float = 5.0
+    # How long a client without a token in the handshake has to send it as its first message.
+    gateway_ws_auth_timeout_s: float = 5.0
