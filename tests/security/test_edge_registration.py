@@ -59,8 +59,9 @@ async def _burst(url: str, source_ip: str, count: int) -> tuple[list[httpx.Respo
     burst spends a bucket no other test uses); the cheapest /api/auth/* call there is."""
     transport = httpx.AsyncHTTPTransport(local_address=source_ip)
     limits = httpx.Limits(max_connections=50)
+    timeout = httpx.Timeout(30, pool=None)  # queued behind the 50 connections: no limit
     async with httpx.AsyncClient(
-        base_url=url, transport=transport, limits=limits, timeout=30
+        base_url=url, transport=transport, limits=limits, timeout=timeout
     ) as client:
         started = time.monotonic()
         answers = await asyncio.gather(*(client.get("/api/auth/jwks") for _ in range(count)))
@@ -72,12 +73,20 @@ def test_auth_paths_have_a_stricter_per_ip_limit_and_are_never_stored(
 ) -> None:
     rate, burst = _auth_limit()
     url = f"http://127.0.0.1:{stack.port('gateway')}"
-    answers, seconds = asyncio.run(_burst(url, "127.0.0.86", 3 * burst))
+    answers, seconds = asyncio.run(_burst(url, "127.0.0.86", 4 * burst))
     admitted = [a for a in answers if a.status_code != 429]
     refused = [a for a in answers if a.status_code == 429]
     assert {a.status_code for a in admitted} == {200}
+    # Refused long before the general per-IP burst (ten times larger) could run out -- if
+    # the burst was fast enough to show it: on a machine so loaded that it outlasts
+    # (offered - burst) / rate, the refill admits everything (seen at load 40: 800 in 47 s).
+    if seconds < (len(answers) - burst) / rate:
+        assert refused, f"nothing refused: {len(answers)} in {seconds:.1f} s"
+    else:
+        print(f"auth burst too slow to show refusals: {len(answers)} in {seconds:.1f} s")
     assert len(admitted) <= (burst + rate * seconds) * 1.05, (len(admitted), seconds)
-    assert len(admitted) >= burst * 0.95
+    # Leases a gateway worker holds but does not spend are lost (redis_ratelimit.py).
+    assert len(admitted) >= burst * 0.8
     assert all(int(a.headers["retry-after"]) >= 1 for a in refused)
     assert all(a.headers["cache-control"] == "no-store" for a in answers)
     # The general per-IP limit is ten times higher: the same address still reads the catalog.
