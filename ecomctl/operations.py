@@ -123,10 +123,11 @@ def up(
         installations.update(_ensure_services_installed(tgt, services, on_event))
     chosen = open_runtime(runtime_name, tgt, installations=installations, images=images)
     tgt.workspace.ensure()
-    statuses = chosen.up(names, port_offset=port_offset, on_event=on_event)
+    # Recorded before starting: `down` after a failed `up` must find what it left running.
     (tgt.workspace.state_dir / "runtime").write_text(runtime_name)
     if runtime_name == "docker":
         (tgt.workspace.state_dir / "images").write_text(choose_images(images, tgt.workspace))
+    statuses = chosen.up(names, port_offset=port_offset, on_event=on_event)
     return runtime_name, statuses
 
 

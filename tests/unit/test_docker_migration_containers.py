@@ -187,3 +187,26 @@ def test_down_names_the_components_not_the_migrations_containers(
         "order",
         "postgres",
     ]
+
+
+def test_a_failed_up_still_records_its_runtime_so_down_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A container that exited at start is still there: `down` must act on docker."""
+    from ecomctl import operations
+    from ecomctl.errors import UserError
+
+    class FailingRuntime:
+        def up(self, *args: object, **kwargs: object) -> None:
+            raise UserError("redis: container exited with code 1")
+
+    monkeypatch.delenv("ECOMCTL_RUNTIME", raising=False)
+    monkeypatch.setattr(operations, "open_runtime", lambda *a, **k: FailingRuntime())
+    only_redis = Stack.model_validate({"name": "shop", "infra": {"redis": {"port": 6379}}})
+    tgt = operations.Target(only_redis, Workspace(tmp_path / "ws"), tmp_path / "ecomctl.yaml")
+    with pytest.raises(UserError):
+        operations.up(
+            tgt=tgt, runtime="docker", allow_install=False, on_event=print, images="local"
+        )
+    assert operations.choose_runtime("auto", tgt.workspace) == "docker"
+    assert operations.choose_images(None, tgt.workspace) == "local"
