@@ -5,10 +5,11 @@ secret per service into `.ecomctl/keys/` (files 0600). Only user-auth is given t
 file (it signs user tokens and publishes the public halves as its JWKS); every service
 gets its own client secret, with which it asks user-auth for a token to call another.
 
-The key file's format is the kit's (ecomkit.keys): the newest key without `retire_at`
-signs; a rotated-out key stays published until its `retire_at` (the access-token
-lifetime plus a margin), then `keys rotate` / `keys list` call it retired and the next
-rotation drops it. user-auth re-reads the file when it changes: no restart.
+The key file's format is the kit's (ecomkit.keys): the newest key that may sign now signs;
+a rotated-out key stays published until its `retire_at` (the access-token lifetime plus a
+margin), then `keys rotate` / `keys list` call it retired and the next rotation drops it.
+A new key is published PUBLISH_LEAD_S before it signs (state "next"), so verifiers learn
+it before any token carries it. user-auth re-reads the file when it changes: no restart.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ SIGNING_KEYS = "jwt-signing-keys.json"
 CLIENT_SECRETS = "service-clients.json"
 ACCESS_TOKEN_TTL_S = 900  # the kit's default access-token lifetime
 RETIRE_MARGIN_S = 60  # clock skew and requests in flight
+PUBLISH_LEAD_S = 2.0  # the kit's ecomkit.keys.PUBLISH_LEAD_S: published, then signing
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class KeyInfo:
     kid: str
     created: float
     retire_at: float | None
-    state: str  # active | retiring | retired
+    state: str  # next | active | retiring | retired
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,22 +84,23 @@ def client_secret(workspace: Workspace, service: str, services: list[str]) -> st
 def list_keys(*, workspace: Workspace, now: float | None = None) -> list[KeyInfo]:
     at = time.time() if now is None else now
     entries = _entries(signing_keys_path(workspace))
-    active = _active_kid(entries)
+    active = _active_kid(entries, at)
     return [_info(entry, active, at) for entry in entries]
 
 
 def rotate_keys(
     *, workspace: Workspace, access_ttl_s: int = ACCESS_TOKEN_TTL_S, now: float | None = None
 ) -> list[KeyInfo]:
-    """A new signing key; the current one is kept verifiable for the access-token lifetime,
-    keys retired before now are dropped. Returns the key ring after the rotation."""
+    """A new signing key, published now and signing PUBLISH_LEAD_S from now; the current
+    one signs until then and stays verifiable for the access-token lifetime after; keys
+    retired before now are dropped. Returns the key ring after the rotation."""
     at = time.time() if now is None else now
     path = signing_keys_path(workspace)
     entries = [e for e in _entries(path) if e["retire_at"] is None or e["retire_at"] > at]
     for entry in entries:
         if entry["retire_at"] is None:
             entry["retire_at"] = at + access_ttl_s + RETIRE_MARGIN_S
-    entries.append(_new_key(at))
+    entries.append(_new_key(at + PUBLISH_LEAD_S))
     _write_private(path, {"keys": entries})
     return list_keys(workspace=workspace, now=at)
 
@@ -114,7 +117,7 @@ def operator_token(
     (SERVICE) and a release's weight changes at the registry (ADMIN): the operator holds
     the keys anyway; no service holds a signing key."""
     entries = _entries(signing_keys_path(workspace))
-    entry = next(e for e in reversed(entries) if e["kid"] == _active_kid(entries))
+    entry = next(e for e in reversed(entries) if e["kid"] == _active_kid(entries, time.time()))
     key = serialization.load_pem_private_key(entry["private_key_pem"].encode(), password=None)
     assert isinstance(key, Ed25519PrivateKey)
     now = int(time.time())
@@ -149,15 +152,22 @@ def _entries(path: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def _active_kid(entries: list[dict[str, Any]]) -> str | None:
-    live = [e for e in entries if e["retire_at"] is None]
-    return max(live, key=lambda e: e["created"])["kid"] if live else None
+def _active_kid(entries: list[dict[str, Any]], now: float) -> str | None:
+    """The kit's rule (ecomkit.keys.active_key): the newest key created and not retired."""
+    signing = [
+        e
+        for e in entries
+        if e["created"] <= now and (e["retire_at"] is None or e["retire_at"] > now)
+    ]
+    return max(signing, key=lambda e: e["created"])["kid"] if signing else None
 
 
 def _info(entry: dict[str, Any], active: str | None, now: float) -> KeyInfo:
     retire_at = entry["retire_at"]
     if entry["kid"] == active:
         state = "active"
+    elif entry["created"] > now:
+        state = "next"
     elif retire_at is not None and retire_at > now:
         state = "retiring"
     else:

@@ -234,12 +234,20 @@ def tool_report() -> dict[str, str | None]:
     return {tool: shutil.which(tool) for tool in ("java", "mvn", "go", "apt-get", "pip", "docker")}
 
 
-def render_compose(*, tgt: Target, port_offset: int, output_file: Path | None) -> Path:
+def render_compose(
+    *, tgt: Target, port_offset: int, output_file: Path | None, images: str | None = None
+) -> Path:
     from ecomctl.runtime.docker.compose import write_compose
 
     # A file the user asked for lands where they will look for it: the workspace root.
     target_file = output_file or tgt.workspace.root / "compose.yaml"
-    return write_compose(tgt.stack, tgt.workspace, port_offset=port_offset, path=target_file)
+    return write_compose(
+        tgt.stack,
+        tgt.workspace,
+        port_offset=port_offset,
+        path=target_file,
+        images=choose_images(images, tgt.workspace),
+    )
 
 
 def render_helm(*, tgt: Target, output_dir: Path | None, values_file: Path | None) -> Path:

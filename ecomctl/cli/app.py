@@ -21,6 +21,7 @@ from ecomctl.cli import (
     keys,
     lifecycle,
     loadtest,
+    recommendations,
     render,
     scenario,
     search,
@@ -28,6 +29,7 @@ from ecomctl.cli import (
     trace,
     traffic,
     users,
+    watch,
 )
 from ecomctl.cli.context import CliState
 from ecomctl.cli.terminal import Output
@@ -98,9 +100,11 @@ bench.register(app)
 traffic.register(app)
 trace.register(app)
 top.register(app)
+watch.register(app)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
 app.add_typer(search.app, name="search")
+app.add_typer(recommendations.app, name="recommendations")
 try:  # the migrate group arrives with its own module
     from ecomctl.cli import migrate_cmd
 

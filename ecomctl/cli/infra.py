@@ -8,6 +8,7 @@ import typer
 
 from ecomctl import config, operations
 from ecomctl.cli.context import state
+from ecomctl.cli.options import component_names
 from ecomctl.cli.terminal import Output
 from ecomctl.runtime.base import UpEvent
 
@@ -17,7 +18,10 @@ app = typer.Typer(help="Install and inspect the infrastructure's binaries.", no_
 @app.command("install")
 def install(
     ctx: typer.Context,
-    only: Annotated[str | None, typer.Option("--only", help="Comma-separated components.")] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Components, comma-separated or repeated."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Reinstall even what is present.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     json_out: Annotated[
@@ -38,8 +42,7 @@ def install(
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)
     tgt = cli.target()
-    wanted = [name.strip() for name in (only or "").split(",") if name.strip()]
-    names = operations.infra_names(tgt=tgt, only=wanted)
+    names = operations.infra_names(tgt=tgt, only=component_names(only))
     if (
         not yes
         and output.out.is_terminal

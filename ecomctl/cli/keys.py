@@ -8,7 +8,7 @@ import typer
 
 from ecomctl.cli.context import state
 from ecomctl.cli.terminal import Output
-from ecomctl.keys import ACCESS_TOKEN_TTL_S, KeyInfo, list_keys, rotate_keys
+from ecomctl.keys import ACCESS_TOKEN_TTL_S, PUBLISH_LEAD_S, KeyInfo, list_keys, rotate_keys
 
 app = typer.Typer(
     help="Manage the keys user-auth signs user tokens with (Ed25519, published as JWKS).",
@@ -58,7 +58,8 @@ def rotate(
     """Add a new signing key; the old one verifies for the access-token lifetime, then retires.
 
     user-auth picks the new key up without a restart (it re-reads the key file), and the
-    services fetch the new public key from the JWKS the first time they meet its kid.
+    services fetch the new public key from the JWKS the first time they meet its kid. The
+    new key is published 2 s before it signs, so no verifier meets it unknown.
 
     Examples:
 
@@ -71,6 +72,9 @@ def rotate(
     if json_out:
         output.json({"keys": [k.to_json() for k in keys]})
         return
-    active = next(k for k in keys if k.state == "active")
-    output.success(f"new signing key {active.kid}; user tokens are signed with it from now on")
+    new = next(k for k in keys if k.state == "next")
+    output.success(
+        f"new signing key {new.kid}: published now, signing user tokens in "
+        f"{PUBLISH_LEAD_S:g} s (verifiers learn it first)"
+    )
     _show(output, "signing keys", keys)

@@ -10,6 +10,7 @@ import typer
 from ecomctl import operations
 from ecomctl.cli.context import state
 from ecomctl.cli.logs import logs
+from ecomctl.cli.options import component_names
 from ecomctl.cli.terminal import Output
 from ecomctl.runtime.base import ComponentStatus
 
@@ -27,18 +28,17 @@ def register(app: typer.Typer) -> None:
         app.command(command.__name__)(command)
 
 
-def _names(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
 def up(
     ctx: typer.Context,
     runtime: Annotated[
         RuntimeChoice, typer.Option("--runtime", help="auto picks docker when an engine answers.")
     ] = RuntimeChoice.auto,
     only: Annotated[
-        str | None,
-        typer.Option("--only", help="Comma-separated components (their dependencies come too)."),
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Components, comma-separated or repeated (their dependencies come too).",
+        ),
     ] = None,
     port_offset: Annotated[
         int,
@@ -71,11 +71,12 @@ def up(
     """
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)
+    # Names checked before the workspace is made: a typo in --only changes nothing.
+    names = operations.component_names(tgt=cli.target(), only=component_names(only))
     tgt = cli.target(create=True)
     if tgt.workspace.created:
         output.info(f"created workspace {tgt.workspace.root}")
     allow_install = yes or _ask_install(output)
-    names = operations.component_names(tgt=tgt, only=_names(only))
     with output.live_components(f"ecomctl up — {tgt.stack.name}", names) as board:
         runtime_used, statuses = operations.up(
             tgt=tgt,

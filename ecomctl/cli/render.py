@@ -22,22 +22,40 @@ def compose(
         typer.Option("--output", "-o", help="Where to write (default: <workspace>/compose.yaml)."),
     ] = None,
     port_offset: Annotated[int, typer.Option("--port-offset", min=0, max=50000)] = 0,
+    images: Annotated[
+        str | None,
+        typer.Option(
+            "--images",
+            help="'official' (registries) or 'local' (built by `ecomctl images build`); "
+            "default: what the workspace last used, else official.",
+        ),
+    ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON document on stdout.")
     ] = False,
 ) -> None:
-    """Write a docker compose file for the stack (official images, health checks).
+    """Write a docker compose file for the stack (health checks, ports on 127.0.0.1 only,
+    secrets in 0600 files beside it, never in it).
+
+    With --images local the file stands on its own: a plain `docker compose up` starts
+    the infrastructure, runs each service's migrations in a one-shot container, then the
+    services. With official images the services sit in the `services` profile, since
+    `ecomctl up` applies their migrations from the host first.
 
     Examples:
 
       ecomctl render compose
 
-      ecomctl render compose -o compose.yaml && docker compose -f compose.yaml up -d --wait
+      ecomctl images build && ecomctl render compose --images local -o compose.yaml
+
+      docker compose -f compose.yaml up -d --wait
     """
     cli = state(ctx)
     output = Output(json_mode=json_out, debug=cli.debug)
     tgt = cli.target(create=output_file is None)
-    written = operations.render_compose(tgt=tgt, port_offset=port_offset, output_file=output_file)
+    written = operations.render_compose(
+        tgt=tgt, port_offset=port_offset, output_file=output_file, images=images
+    )
     if json_out:
         output.json({"path": str(written)})
     else:

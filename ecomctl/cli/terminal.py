@@ -60,6 +60,11 @@ class Output:
         sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
         sys.stdout.flush()
 
+    def json_line(self, payload: Any) -> None:
+        """One compact JSON document on one line (a stream of them: `watch --json`)."""
+        sys.stdout.write(json.dumps(payload, default=str, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
+
     def document(self, text: str) -> None:
         """A generated document (YAML, JSON) written to stdout as it is."""
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -55,6 +55,7 @@ def collect_state(world: World) -> dict[str, Any]:
     state["notifications"] = _each(
         world.users, lambda name, u: len(api.notifications(u.token, u.id))
     )
+    state["pushed"] = {name: followed.steps() for name, followed in world.watches.items()}
     by_order = records_by_order(world, saga_records(world))
     state["events"] = {
         name: dict(Counter(str(r.envelope().get("type")) for r in recs))
@@ -170,6 +171,12 @@ def evaluate(expect: Expect, world: World, state: dict[str, Any]) -> list[CheckR
         problems = [f"missing {t}" for t in missing] + [f"unexpected {t}" for t in present]
         got = "; ".join(problems) or "as expected"
         checks.append(CheckResult(f"events of {name}", not missing and not present, wanted, got))
+    for name, steps in expect.pushed.items():
+        got = state["pushed"].get(name)
+        shown = " -> ".join(got) if got is not None else f"not watched (no watch step for {name})"
+        checks.append(
+            CheckResult(f"pushed steps of {name}", got == steps, " -> ".join(steps), shown)
+        )
     dlq_total = sum(state["dlq"].values())
     checks.append(
         CheckResult(

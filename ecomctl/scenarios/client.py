@@ -98,9 +98,15 @@ class Gateway:
         return response.json() if response.content else None
 
     # ---- users -------------------------------------------------------------------------------
-    def register(self, username: str, password: str, *, email: str, language: str) -> int:
+    def register(self, username: str, password: str, *, email: str, language: str) -> None:
+        """Accepted (202) whether or not the name or address was free: user-auth does not
+        tell who is registered; the mail to `email` says what happened."""
         body = {"username": username, "email": email, "password": password, "language": language}
-        return int(self.body("POST", "/api/auth/register", json=body)["id"])
+        self.call("POST", "/api/auth/register", json=body, ok=(202,))
+
+    def my_id(self, token: str) -> int:
+        """The id of the user the token belongs to (registration does not answer it)."""
+        return int(self.body("GET", "/api/users/profile", token=token)["id"])
 
     def login(self, username: str, password: str) -> str:
         body = self.body(

@@ -20,6 +20,7 @@ from ecomctl.scenarios.endpoints import Endpoints, for_workspace
 from ecomctl.scenarios.kafka import EventLog
 from ecomctl.scenarios.world import Adapters
 from ecomctl.traces.zipkin import ZipkinClient
+from ecomctl.tracking.background import GatewayTracking
 
 ADMIN_USERNAME = "scenario-admin"
 KILL_WAIT_S = 10.0
@@ -178,6 +179,7 @@ def live_adapters(tgt: Target) -> Iterator[tuple[Adapters, Endpoints]]:
                 admin=WorkspaceAdmin(tgt, ends.port_offset),
                 releases=WorkspaceReleases(tgt),
                 traces=zipkin,
+                tracking=GatewayTracking(ends.gateway),
             ),
             ends,
         )

@@ -73,6 +73,13 @@ class WaitStep(Strict):
         return [value] if isinstance(value, str) else value
 
 
+class WatchStep(Strict):
+    """Follow the order's live tracking (GET /ws/orders/{id} through the gateway, as its
+    owner) from now to the end of the scenario; `expect.pushed` checks what arrived."""
+
+    order: Name
+
+
 class WaitEventStep(Strict):
     """Wait until an event of `type` about the order is on its topic (the saga is mid-way)."""
 
@@ -163,6 +170,7 @@ STEP_TYPES: dict[str, type[Strict]] = {
     "order": OrderStep,
     "wait": WaitStep,
     "wait_event": WaitEventStep,
+    "watch": WatchStep,
     "cancel": CancelStep,
     "republish": RepublishStep,
     "settle": SettleStep,
@@ -209,6 +217,9 @@ class EventsExpect(Strict):
     exclude: list[str] = Field(default_factory=list)
 
 
+PushedStep = Literal["created", "reserved", "paid", "cancelled", "shipped"]
+
+
 class TraceExpect(Strict):
     """Each order is one trace in Zipkin (checked when the stack runs Zipkin): one root,
     every parent present, at least `services_min` services, and error spans exactly those
@@ -228,6 +239,8 @@ class Expect(Strict):
     emails: dict[Name, MailExpect] = Field(default_factory=dict)
     notifications: dict[Name, MailExpect] = Field(default_factory=dict)
     events: dict[Name, EventsExpect] = Field(default_factory=dict)
+    # The steps a `watch` of the order received over the WebSocket, exactly, in order.
+    pushed: dict[Name, list[PushedStep]] = Field(default_factory=dict)
     dlq_max: int = Field(default=0, ge=0)
     unchanged_since: Name | None = None  # a snapshot: nothing may differ from it
     trace: TraceExpect = Field(default_factory=TraceExpect)

@@ -50,6 +50,8 @@ def run(
             if adapters.releases is not None:
                 adapters.releases.abandon(service)
     state, result.checks = _settle_checks(scenario, world, checking=result.error is None)
+    for followed in world.watches.values():
+        followed.close()
     result.final_state = {k: v for k, v in state.items() if k != "event_ids"}
     result.timeline = _timeline(world)
     result.duration_s = time.monotonic() - world.started

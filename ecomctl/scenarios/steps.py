@@ -61,8 +61,9 @@ def user(world: World, step: model.UserStep) -> str:
     api = world.adapters.api
     username = f"{step.as_}-{world.run_id}"
     email = f"{username}@example.com"
-    user_id = api.register(username, PASSWORD, email=email, language=step.language)
+    api.register(username, PASSWORD, email=email, language=step.language)
     token = api.login(username, PASSWORD)
+    user_id = api.my_id(token)
     world.users[step.as_] = User(user_id, username, email, token)
     _client(world, "POST /api/auth/register", f"{username} (id {user_id})")
     return f"registered {username} (id {user_id}, {step.language}) and logged in"
@@ -122,6 +123,15 @@ def wait(world: World, step: model.WaitStep) -> str:
             return f"order {found.id} is {status}"
         time.sleep(POLL_S)
     raise StepFailed(f"order {found.id} is still {status}, not {' or '.join(step.status)}")
+
+
+def watch(world: World, step: model.WatchStep) -> str:
+    found = world.order(step.order)
+    tracking = world.adapters.tracking
+    if tracking is None:
+        raise StepFailed("this platform offers no live tracking to watch")
+    world.watches[step.order] = tracking.follow(world.user(found.user).token, found.id)
+    return f"watching order {found.id} live"
 
 
 def wait_event(world: World, step: model.WaitEventStep) -> str:
@@ -329,6 +339,7 @@ HANDLERS: dict[str, Callable[[World, Any], str]] = {
     "order": order,
     "wait": wait,
     "wait_event": wait_event,
+    "watch": watch,
     "cancel": cancel,
     "republish": republish,
     "settle": settle,

@@ -9,7 +9,18 @@ from typing import Any, TypeVar
 
 from ecomctl.errors import UsageError
 from ecomctl.scenarios.kafka import Offsets
-from ecomctl.scenarios.ports import Admin, Api, Cards, Events, Mail, Releases, Services, Traces
+from ecomctl.scenarios.ports import (
+    Admin,
+    Api,
+    Cards,
+    Events,
+    Followed,
+    Mail,
+    Releases,
+    Services,
+    Traces,
+    Tracking,
+)
 from ecomctl.scenarios.timeline import Entry
 
 T = TypeVar("T")
@@ -40,6 +51,7 @@ class Adapters:
     admin: Admin
     releases: Releases | None = None  # deploy/switch steps need it; fakes may leave it out
     traces: Traces | None = None  # a stack without Zipkin: no trace checks
+    tracking: Tracking | None = None  # `watch` steps need it
 
 
 @dataclass
@@ -58,6 +70,7 @@ class World:
     client_entries: list[Entry] = field(default_factory=list)
     paused: set[str] = field(default_factory=set)  # resumed at the end whatever happens
     deployed: set[str] = field(default_factory=set)  # releases still open: rolled back at the end
+    watches: dict[str, Followed] = field(default_factory=dict)  # order name -> its watch
 
     def remaining(self, cap: float | None = None) -> float:
         left = max(0.0, self.deadline - time.monotonic())

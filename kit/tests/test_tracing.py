@@ -177,3 +177,18 @@ async def test_client_span_under_a_server_span_marks_a_failure(
     (client,) = only(spans, SpanKind.CLIENT)
     assert ids(server)[2] == REQUEST_SPAN and ids(client)[2] == ids(server)[1]
     assert client.status.status_code is StatusCode.ERROR
+
+
+def test_sql_statements_get_spans_and_a_pool_checkout_none(spans: InMemorySpanExporter) -> None:
+    import sqlalchemy
+
+    from ecomkit.tracing import trace_sql_statements
+
+    trace_sql_statements()
+    engine = sqlalchemy.create_engine("sqlite://")
+    with server_span("GET /api/orders/{order_id}", traceparent=None):
+        for _ in range(2):
+            with engine.connect() as connection:
+                connection.execute(sqlalchemy.text("select 1"))
+    names = [s.name for s in only(spans, SpanKind.CLIENT)]
+    assert names == ["select", "select"]  # no "connect" span per transaction

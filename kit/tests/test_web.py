@@ -172,3 +172,39 @@ def test_the_contracts_the_process_loaded_are_served(client: TestClient) -> None
     assert created["topic"] == str(OrderCreated.topic)
     assert "order_id" in created["schema"]["properties"]
     assert "/contracts" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_one_server_span_per_request_named_by_route_and_none_for_probes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind, StatusCode
+
+    import ecomkit.web
+
+    exporter = InMemorySpanExporter()
+
+    def recording_provider(*_args: object, **_kwargs: object) -> TracerProvider:
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        return provider
+
+    monkeypatch.setattr(ecomkit.web, "create_tracer_provider", recording_provider)
+    caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    with make_client() as c:
+        assert c.get("/items/3", headers={"traceparent": caller}).status_code == 200
+        assert c.get("/items/5").status_code == 500
+        c.get("/health/live")
+        c.get("/metrics")
+    spans = exporter.get_finished_spans()
+    assert [(s.name, s.kind) for s in spans] == [
+        ("GET /items/{item_id}", SpanKind.SERVER),
+        ("GET /items/{item_id}", SpanKind.SERVER),
+    ]
+    traced, failed = spans
+    assert traced.parent is not None and traced.parent.span_id == 0x00F067AA0BA902B7
+    assert traced.context.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
+    assert traced.attributes is not None and traced.attributes["http.response.status_code"] == 200
+    assert failed.status.status_code is StatusCode.ERROR

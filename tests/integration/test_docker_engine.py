@@ -9,6 +9,8 @@ kept between runs by their content-hash labels.
 
 from __future__ import annotations
 
+import itertools
+import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from ecomctl.runtime.docker.runtime import DockerRuntime
 from ecomctl.runtime.docker.sdk import SdkDockerEngine
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
+from tests.integration.conftest import OFFSET
 from tests.unit.fake_docker import ContractProject, DockerEngineContract, write_contract_project
 
 ENGINE_ANSWERS = docker_engine_available(5.0)
@@ -48,11 +51,21 @@ def local_images() -> None:
     build_all(load_stack(None), Workspace(Path("/nonexistent-ecomctl-ws")), print, services=False)
 
 
+# Ports of this module's own, below Linux's ephemeral range (scripts/test keeps that at
+# 52000+): beside test_docker_stack's stack, clear of every other test stack's ports.
+_PORTS = itertools.count(OFFSET + int(os.environ.get("ECOMCTL_TEST_DOCKER_SHIFT", "1600")) + 7000)
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """The next of this module's ports that nothing holds now."""
+    for port in _PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("unreachable: the counter never ends")
 
 
 class TestRealEngineMeetsTheContract(DockerEngineContract):
@@ -128,7 +141,11 @@ def test_docker_runtime_builds_migrates_and_starts_a_generated_service(
         assert [(r.name, r.state) for r in rows] == [("user-auth", "ready")]
         ready = httpx.get(f"http://127.0.0.1:{rows[0].port}/health/ready", timeout=5)
         assert ready.status_code == 200
+        # Migrated by its one-shot container before it started.
         assert ("user-auth", "prepare") in [(e.component, e.phase) for e in events]
+        containers = runtime.engine.containers(runtime.project)
+        [one_shot] = [c for c in containers if c.service == "migrate-user-auth"]
+        assert (one_shot.status, one_shot.exit_code) == ("exited", 0)
         admin = create_admin(
             workspace=workspace, stack=stack, username="admin", password="s3cure-enough"
         )

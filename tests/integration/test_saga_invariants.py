@@ -91,8 +91,9 @@ def run(request: pytest.FixtureRequest) -> Any:
         state.products.append(pid)
     for i in range(USERS):
         name = f"{tag}-u{i}"
-        user_id = api.register(name, PASSWORD, email=f"{name}@example.com", language="en")
-        state.users.append((user_id, api.login(name, PASSWORD)))
+        api.register(name, PASSWORD, email=f"{name}@example.com", language="en")
+        token = api.login(name, PASSWORD)
+        state.users.append((api.my_id(token), token))
     dlq_before = _dlq_ends(ends)
     stripe = StripeEmulator(ends.stripe)
     cards = {

@@ -69,21 +69,23 @@ def client_secrets(stack: Platform) -> dict[str, str]:
     return secrets
 
 
-def register(gateway: httpx.Client) -> tuple[int, str]:
-    """A fresh account: its id and username."""
+def register(gateway: httpx.Client) -> str:
+    """A fresh account's username (registration answers 202 and no id, new or not)."""
     username = f"user{uuid.uuid4().hex[:10]}"
     created = gateway.post(
         "/api/auth/register",
         json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
     )
-    assert created.status_code == 201, created.text
-    return int(created.json()["id"]), username
+    assert created.status_code == 202, created.text
+    return username
 
 
 def new_user(gateway: httpx.Client) -> tuple[int, dict[str, str]]:
     """A fresh account: its id and an Authorization header with its access token."""
-    user_id, username = register(gateway)
-    return user_id, bearer(login(gateway, username))
+    token = bearer(login(gateway, register(gateway)))
+    profile = gateway.get("/api/users/profile", headers=token)
+    assert profile.status_code == 200, profile.text
+    return int(profile.json()["id"]), token
 
 
 def login(gateway: httpx.Client, username: str) -> str:

@@ -4,14 +4,13 @@ role change, each checked at the gateway and at a service's own port."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 
 import httpx
 import pytest
 
 from tests.integration.conftest import Platform
-from tests.security.accounts import PASSWORD, bearer, login, new_user, own_orders
+from tests.security.accounts import PASSWORD, bearer, login, mail_to, new_user, own_orders
 from tests.security.conftest import service_url
 
 pytestmark = pytest.mark.integration
@@ -109,24 +108,12 @@ def test_role_change_revokes_tokens_carrying_the_old_roles(
     )
 
 
-def _mail_to(stack: Platform, address: str, timeout_s: float = 20) -> str:
-    api = f"http://127.0.0.1:{stack.port('smtp', 'http')}/api/v1"
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        listed = httpx.get(f"{api}/search", params={"query": f"to:{address}"}, timeout=5).json()
-        if listed.get("messages"):
-            message = httpx.get(f"{api}/message/{listed['messages'][0]['ID']}", timeout=5).json()
-            return str(message["Text"])
-        time.sleep(0.5)
-    raise AssertionError(f"no mail to {address} in {timeout_s} s")
-
-
 def test_password_reset_by_emailed_one_time_token(gateway: httpx.Client, stack: Platform) -> None:
     me = new_user(gateway)
     unknown = gateway.post("/api/auth/password/forgot", json={"email": "nobody-" + me["email"]})
     asked = gateway.post("/api/auth/password/forgot", json={"email": me["email"]})
     assert unknown.status_code == asked.status_code == 202  # no hint which emails exist
-    token = re.search(r"once\): (\S+)", _mail_to(stack, me["email"]))
+    token = re.search(r"once\): (\S+)", mail_to(stack, me["email"], "Reset your password"))
     assert token is not None
     reset = {"token": token.group(1), "newPassword": "Res3t-sturdy-pass"}
     assert gateway.post("/api/auth/password/reset", json=reset).status_code == 204

@@ -28,6 +28,21 @@ class FakeOrder:
     status: str = "PENDING"
     reason: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    pushed: list[str] = field(default_factory=list)  # what live tracking pushes
+
+
+@dataclass
+class FakeFollowed:
+    """A watch of a fake order: what its live tracking pushed so far."""
+
+    order: FakeOrder
+    closed: bool = False
+
+    def steps(self) -> list[str]:
+        return list(self.order.pushed)
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class FakePlatform:
@@ -56,13 +71,14 @@ class FakePlatform:
         self.next_id += 1
         return self.next_id
 
-    def register(self, username: str, password: str, *, email: str, language: str) -> int:
-        user_id = self._id()
-        self.users[f"token-{username}"] = (user_id, username, email)
-        return user_id
+    def register(self, username: str, password: str, *, email: str, language: str) -> None:
+        self.users[f"token-{username}"] = (self._id(), username, email)
 
     def login(self, username: str, password: str) -> str:
         return f"token-{username}"
+
+    def my_id(self, token: str) -> int:
+        return self.users[token][0]
 
     def create_product(self, token: str, *, sku: str, name: str, price: str, currency: str) -> int:
         product_id = self._id()
@@ -87,6 +103,7 @@ class FakePlatform:
         self.orders[order.id] = order
         self._emit("order-created-events", "order", "OrderCreated", order.id, {})
         self._history(order, "ORDER_CREATED")
+        order.pushed.append("created")
         self._reserve(order)
         return {"id": order.id, "orderNumber": f"ORD-{order.id}", "status": order.status}
 
@@ -182,6 +199,7 @@ class FakePlatform:
             level[0] -= item["quantity"]
             level[1] += item["quantity"]
         self._emit("inventory-reserved-events", "inventory", "InventoryReserved", order.id, {})
+        order.pushed.append("reserved")
         if self.payment_down:
             self.held.append(order.id)
         else:
@@ -206,6 +224,7 @@ class FakePlatform:
         self._emit("payment-completed-events", "payment", "PaymentCompleted", order.id, {})
         order.status = "PAID"
         self._history(order, "ORDER_PAID")
+        order.pushed.append("paid")
         self._emit("order-paid-events", "order", "OrderPaid", order.id, {})
         for item in order.items:
             level = self.stock_of[item["productId"]]
@@ -216,6 +235,7 @@ class FakePlatform:
     def _cancel(self, order: FakeOrder, reason: str, *, release: bool = True) -> None:
         order.status, order.reason = "CANCELLED", reason
         self._history(order, "ORDER_CANCELLED")
+        order.pushed.append("cancelled")
         self._emit(
             "order-cancelled-events", "order", "OrderCancelled", order.id, {"reason": reason}
         )
@@ -256,4 +276,9 @@ class FakePlatform:
         records.append(Record(topic, 0, len(records), 0, key, value, list(headers)))
 
     def adapters(self) -> Adapters:
-        return Adapters(api=self, cards=self, mail=self, events=self, services=self, admin=self)
+        return Adapters(
+            api=self, cards=self, mail=self, events=self, services=self, admin=self, tracking=self
+        )
+
+    def follow(self, token: str, order_id: int) -> FakeFollowed:
+        return FakeFollowed(self.orders[order_id])

@@ -57,6 +57,16 @@ def test_unknown_only_component_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "--only: unknown component(s) kafak" in result.stderr
+    assert not (tmp_path / "ws").exists()  # bad input changes nothing
+
+
+def test_only_may_be_repeated_as_well_as_comma_separated(tmp_path: Path) -> None:
+    result = ecomctl(
+        "--workspace", str(tmp_path / "ws"), "up", "--only", "kafka,nosuch", "--only", "zipkn",
+        "--yes", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--only: unknown component(s) nosuch, zipkn" in result.stderr
 
 
 def test_status_json_of_a_stack_never_started(tmp_path: Path) -> None:

@@ -237,7 +237,7 @@ def test_postgres_compose_service(stack: Stack, tmp_path: Path) -> None:
     assert service["environment"]["POSTGRES_USER"] == "ecomctl"
     assert "pg_isready" in service["healthcheck"]["test"][1]
     init = (ctx.run_dir / "postgres-init.sql").read_text()
-    assert init.count("CREATE DATABASE") == 3 and '"orders" OWNER "ecomctl"' in init
+    assert init.count("CREATE DATABASE") == 4 and '"orders" OWNER "ecomctl"' in init
     assert any(
         v.endswith("/docker-entrypoint-initdb.d/10-databases.sql:ro") for v in service["volumes"]
     )

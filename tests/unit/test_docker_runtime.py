@@ -89,7 +89,7 @@ def test_up_writes_the_compose_file_and_starts_the_infra_profile(
     rows = runtime.up([], port_offset=0, on_event=events)
     written = yaml.safe_load(compose_path(runtime.workspace).read_text())
     assert set(written["services"]) == {"redis", "zipkin", "kafka", "order"}
-    assert engine.calls == [("up", "shop", ("redis", "zipkin", "kafka"), ("infra",))]
+    assert engine.calls == [("up", runtime.project, ("redis", "zipkin", "kafka"), ("infra",))]
     assert [(r.name, r.state, r.port) for r in rows] == [
         ("redis", "ready", PORTS["redis"]),
         ("zipkin", "ready", PORTS["zipkin"]),
@@ -119,8 +119,8 @@ def test_a_service_brings_the_services_profile(
     assert (
         engine.calls
         == [  # infra healthy first, then the services (details: test_docker_services)
-            ("up", "shop", ("kafka",), ("infra",)),
-            ("up", "shop", ("order",), ("infra", "services")),
+            ("up", runtime.project, ("kafka",), ("infra",)),
+            ("up", runtime.project, ("order",), ("infra", "services")),
         ]
     )
     states = {row.name: (row.kind, row.state) for row in runtime.status()}
@@ -200,7 +200,7 @@ def test_status_maps_a_crashed_container_to_failed(
     runtime: DockerRuntime, engine: FakeDockerEngine
 ) -> None:
     runtime.up([], port_offset=0, on_event=Events())
-    engine.crash("shop", "redis")
+    engine.crash(runtime.project, "redis")
     rows = {row.name: row for row in runtime.status()}
     assert rows["redis"].state == "failed"
     assert "exited with code 137" in rows["redis"].detail
@@ -216,7 +216,7 @@ def test_down_stops_what_runs_and_deletes_volumes_on_request(
     events = Events()
     stopped = runtime.down(volumes=True, on_event=events)
     assert stopped == ["redis"]
-    assert engine.calls[-1] == ("down", "shop", ("infra", "services"), True)
+    assert engine.calls[-1] == ("down", runtime.project, ("infra", "services"), True)
     assert events.phases("redis") == ["stop"]
     assert all(row.state == "stopped" for row in runtime.status())
 
@@ -225,7 +225,7 @@ def test_down_without_a_rendered_file_still_works(
     runtime: DockerRuntime, engine: FakeDockerEngine
 ) -> None:
     assert runtime.down(volumes=False, on_event=Events()) == []
-    assert engine.calls == [("down", "shop", ("infra", "services"), False)]
+    assert engine.calls == [("down", runtime.project, ("infra", "services"), False)]
 
 
 def test_logs_come_from_the_engine_with_component_names(
@@ -249,6 +249,9 @@ def test_logs_come_from_the_engine_with_component_names(
         (ContainerInfo("c", "s", "running", "unhealthy"), "failed"),
         (ContainerInfo("c", "s", "created"), "starting"),
         (ContainerInfo("c", "s", "restarting", None, 1), "failed"),
+        # Exited at start and brought back by its restart policy: failed, not "starting".
+        (ContainerInfo("c", "s", "running", "starting", restart_count=2), "failed"),
+        (ContainerInfo("c", "s", "running", "healthy", restart_count=2), "ready"),
         (ContainerInfo("c", "s", "exited", None, 0), "stopped"),
         (ContainerInfo("c", "s", "exited", None, 137), "failed"),
         (ContainerInfo("c", "s", "paused"), "stopped"),

@@ -233,7 +233,11 @@ def stack() -> Stack:
     return Stack.model_validate(
         {
             "name": "shop",
-            "infra": {"redis": {"port": PORTS["redis"]}, "kafka": {"port": PORTS["kafka"]}},
+            "infra": {
+                "redis": {"port": PORTS["redis"]},
+                # The controller too: its default 9093 may be held by a stack running here.
+                "kafka": {"port": PORTS["kafka"], "extra_ports": {"controller": free_port()}},
+            },
             "topics": [{"name": "order-created-events"}],
             "services": {
                 # A database the fake stack has no SQL server for: the preparer is a fake.
@@ -267,12 +271,13 @@ def test_up_starts_infra_then_prepares_from_the_host_then_starts_services(
 ) -> None:
     engine = FakeDockerEngine()
     events = Events()
-    rows = _runtime(stack, ws, engine).up(["order", "notes"], port_offset=0, on_event=events)
+    runtime = _runtime(stack, ws, engine)
+    rows = runtime.up(["order", "notes"], port_offset=0, on_event=events)
     assert engine.calls == [
-        ("up", "shop", ("kafka", "redis"), ("infra",)),
+        ("up", runtime.project, ("kafka", "redis"), ("infra",)),
         ("topics", 0),
         ("migrate", "order", 0),
-        ("up", "shop", ("order", "notes"), ("infra", "services")),
+        ("up", runtime.project, ("order", "notes"), ("infra", "services")),
     ]
     assert [(row.name, row.kind, row.state) for row in rows] == [
         ("order", "service", "ready"),
@@ -298,8 +303,9 @@ def test_a_failed_migration_names_the_service_and_starts_no_service(
 
 def test_infra_only_up_runs_no_host_step(fakes: None, stack: Stack, ws: Workspace) -> None:
     engine = FakeDockerEngine()
-    _runtime(stack, ws, engine).up(["kafka"], port_offset=0, on_event=Events())
-    assert engine.calls == [("up", "shop", ("kafka",), ("infra",))]
+    runtime = _runtime(stack, ws, engine)
+    runtime.up(["kafka"], port_offset=0, on_event=Events())
+    assert engine.calls == [("up", runtime.project, ("kafka",), ("infra",))]
 
 
 def test_up_records_the_port_offset_for_create_admin(

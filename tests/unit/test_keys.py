@@ -12,6 +12,7 @@ from ecomkit.jwks import JwksKeySet
 from ecomkit.keys import SigningKeyRing
 
 from ecomctl.keys import (
+    PUBLISH_LEAD_S,
     client_secrets_path,
     list_keys,
     operator_token,
@@ -43,16 +44,22 @@ def test_rotation_keeps_the_old_key_for_the_token_lifetime_then_retires_it(
     tmp_path: Path,
 ) -> None:
     ws = Workspace(tmp_path / "ws")
-    (old,) = list_keys(workspace=ws, now=1000)
-    ring = rotate_keys(workspace=ws, access_ttl_s=900, now=2000)
-    assert (ring[0].kid, ring[0].state) == (old.kid, "retiring")
-    assert ring[1].state == "active" and ring[0].retire_at == 2000 + 900 + 60
-    assert [k.state for k in list_keys(workspace=ws, now=3000)] == ["retired", "active"]
-    published = SigningKeyRing(signing_keys_path(ws)).jwks()  # the kit reads the same file
-    assert ring[1].kid in [k["kid"] for k in published["keys"]]
-    later = rotate_keys(workspace=ws, access_ttl_s=900, now=4000)
+    (old,) = list_keys(workspace=ws)
+    at = old.created + 1000  # the first key is dated by the clock; later times follow it
+    ring = rotate_keys(workspace=ws, access_ttl_s=900, now=at)
+    # Published at once, signing PUBLISH_LEAD_S later: the old key signs until then.
+    assert [(k.kid, k.state) for k in ring] == [(old.kid, "active"), (ring[1].kid, "next")]
+    assert ring[0].retire_at == at + 900 + 60
+    at_lead = list_keys(workspace=ws, now=at + PUBLISH_LEAD_S)
+    assert [k.state for k in at_lead] == ["retiring", "active"]
+    assert [k.state for k in list_keys(workspace=ws, now=at + 1000)] == ["retired", "active"]
+    kit_ring = SigningKeyRing(signing_keys_path(ws))  # the kit reads the same file
+    assert ring[1].kid in [k["kid"] for k in kit_ring.jwks()["keys"]]
+    assert kit_ring.active(now=at + 1).kid == old.kid
+    assert kit_ring.active(now=at + PUBLISH_LEAD_S).kid == ring[1].kid
+    later = rotate_keys(workspace=ws, access_ttl_s=900, now=at + 2000)
     assert old.kid not in [k.kid for k in later]  # retired keys are dropped
-    assert [k.state for k in later] == ["retiring", "active"]
+    assert [k.state for k in later] == ["active", "next"]
 
 
 def test_operator_token_verifies_with_the_published_keys(tmp_path: Path) -> None:

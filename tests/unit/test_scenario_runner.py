@@ -187,3 +187,41 @@ def test_order_events_rows_in_either_spelling() -> None:
     entries = timeline.assemble(timeline.from_order_events(rows, "o1"))
     assert [e.action for e in entries] == ["order_events: CREATED", "order_events: PAID"]
     assert entries[1].detail == "status=PAID"
+
+
+def test_pushed_steps_are_compared_exactly_and_a_missing_watch_is_said() -> None:
+    scenario = parse_scenario(
+        {
+            "name": "pushed",
+            "description": "d",
+            "steps": [
+                {"user": {"as": "u"}},
+                {"product": {"as": "p", "price": "1.00", "stock": 5}},
+                {"payment_method": {"as": "c", "card": "4242424242424242"}},
+                {
+                    "order": {
+                        "as": "o1",
+                        "user": "u",
+                        "card": "c",
+                        "items": [{"product": "p", "quantity": 1}],
+                    }
+                },
+                {
+                    "order": {
+                        "as": "o2",
+                        "user": "u",
+                        "card": "c",
+                        "items": [{"product": "p", "quantity": 1}],
+                    }
+                },
+                {"watch": {"order": "o1"}},
+            ],
+            "expect": {"pushed": {"o1": ["created", "paid"], "o2": ["created"]}},
+        },
+        source="test",
+    )
+    result = runner.run(scenario, FakePlatform().adapters(), timeout_s=1)
+    checks = {c.name: c for c in result.checks}
+    assert checks["pushed steps of o1"].actual == "created -> reserved -> paid"
+    assert not checks["pushed steps of o1"].ok
+    assert "no watch step for o2" in str(checks["pushed steps of o2"].actual)

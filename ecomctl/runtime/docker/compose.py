@@ -15,6 +15,7 @@ everything it uses (infra, the registry, for the gateway the services).
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,16 @@ from ecomctl.runtime.docker.build import (
 from ecomctl.runtime.docker.container_env import container_env, infra_addresses
 from ecomctl.runtime.docker.engine import COMPONENT_LABEL, KIND_LABEL, PORT_LABEL
 from ecomctl.runtime.docker.local_compose import (
+    MIGRATION_KIND,
     ImageSource,
     local_infra_service,
+    local_migration_service,
+    migration_name,
     stack_file_path,
     use_local_service_image,
     write_stack_file,
 )
+from ecomctl.runtime.docker.prepare import database_of, needs_migrations
 from ecomctl.runtime.plan import HOST, context_for
 from ecomctl.stack.model import ServiceSpec, Stack
 from ecomctl.workspace import Workspace
@@ -52,6 +57,14 @@ SERVICE_STOP_GRACE = "15s"  # as long as the local runtime waits after SIGTERM
 COMPOSE_FILE_NAME = "compose.yaml"
 
 Service = dict[str, Any]
+
+
+def project_name(stack: Stack, workspace: Workspace) -> str:
+    """The compose project: the stack's name plus a hash of the workspace's folder, so two
+    workspaces running the same stack (or stacks of the same name) never share containers,
+    networks or volumes."""
+    folder = hashlib.sha256(str(workspace.root.resolve()).encode()).hexdigest()[:8]
+    return f"{stack.name}-{folder}"  # stack names are already what compose accepts
 
 
 def compose_path(workspace: Workspace) -> Path:
@@ -86,7 +99,8 @@ def render_compose(
         if images == "local":
             package = package_name(workspace, name, spec.template)
             use_local_service_image(services[name], name, spec, package)
-    document: dict[str, Any] = {"name": stack.name, "services": services}
+            _add_migration_container(services, name, stack, workspace, port_offset, base)
+    document: dict[str, Any] = {"name": project_name(stack, workspace), "services": services}
     volumes = _named_volumes(services)
     if volumes:
         document["volumes"] = {volume: {} for volume in volumes}
@@ -147,12 +161,46 @@ def _infra_service(
     ]
     service["ports"] = _local_ports(service.get("ports"), default_ports)
     service["restart"] = RESTART_POLICY
-    service["profiles"] = [INFRA_PROFILE]
+    if images != "local":  # official images: `up` migrates from the host between profiles
+        service["profiles"] = [INFRA_PROFILE]
     service["labels"] = _labels(service.get("labels"), name, "infra", ctx.port)
     dependencies = {dep: {"condition": "service_healthy"} for dep in component.depends_on}
     if dependencies:
         service["depends_on"] = {**dependencies, **(service.get("depends_on") or {})}
     return _ordered(service)
+
+
+def _add_migration_container(
+    services: dict[str, Service],
+    name: str,
+    stack: Stack,
+    workspace: Workspace,
+    port_offset: int,
+    base: Path,
+) -> None:
+    """`migrate-<name>` before service `name`, which starts only once it exited 0."""
+    from ecomctl.migrate.locations import service_locations
+
+    if not needs_migrations(stack, name):
+        return
+    database = database_of(stack, name)
+    [folder, *_] = service_locations(name, workspace_root=workspace.root)
+    migrations = _bind_source(folder, workspace, base)
+    stack_file = os.path.relpath(stack_file_path(workspace), base)
+    one_shot = local_migration_service(name, database, migrations, stack_file, port_offset)
+    one_shot["labels"] = _labels(None, migration_name(name), MIGRATION_KIND, 0)
+    services[migration_name(name)] = one_shot
+    depends = services[name].setdefault("depends_on", {})
+    depends[migration_name(name)] = {"condition": "service_completed_successfully"}
+
+
+def _bind_source(folder: Path, workspace: Workspace, base: Path) -> str:
+    """Relative to the compose file inside the workspace (the folder can move), else absolute
+    (ecomctl's own migrations, where it is installed)."""
+    if not folder.resolve().is_relative_to(workspace.root.resolve()):
+        return str(folder.resolve())
+    # "./" makes it a bind mount: a bare relative name is a named volume to compose.
+    return os.path.join(".", os.path.relpath(folder, base))
 
 
 def _has_healthcheck(service: Service) -> bool:

@@ -57,6 +57,7 @@ class ContainerInfo:
     labels: Mapping[str, str] = field(default_factory=dict)
     started_at: datetime | None = None
     image: str = ""
+    restart_count: int = 0  # restarts by the restart policy since the container was created
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The entrypoint of the local infrastructure images: the local runtime's steps, in a container.
 
     python -m ecomctl.runtime.docker.in_container serve <component>
+    python -m ecomctl.runtime.docker.in_container migrate <service>
 
 `serve` runs what the local runtime runs for a component (`prepare`, the
 process of `process`, `check_ready`, then `after_ready`: databases, users,
@@ -11,6 +12,10 @@ server and exits with its code, forwarding SIGTERM/SIGINT as the component's
 stop signal. The compose healthcheck tests for the marker file `serve` writes
 once `after_ready` has finished (no interpreter start per check: on a busy
 laptop that alone takes seconds).
+
+`migrate` is the one-shot container that runs before a service: the service's
+SQL migrations (mounted read-only at `MIGRATIONS_ROOT`) applied with ecomctl's
+Flyway-compatible engine to its database container, reached by its compose name.
 
 The stack comes from `STACK_FILE` (a 0600 JSON copy of the stack the docker
 runtime mounts read-only: it holds passwords, so it is not in the compose file)
@@ -36,13 +41,22 @@ from ecomctl.stack.model import Stack
 STACK_FILE = "/etc/ecomctl/stack.json"
 DATA_ROOT = "/var/lib/ecomctl"
 RUN_ROOT = "/run/ecomctl"
+MIGRATIONS_ROOT = "/etc/ecomctl/migrations"
 PORT_OFFSET_ENV = "ECOMCTL_PORT_OFFSET"
 _POLL_S = 0.5
 
 
+def _mounted_stack() -> Stack:
+    return Stack.model_validate(json.loads(Path(STACK_FILE).read_text(encoding="utf-8")))
+
+
+def _port_offset() -> int:
+    return int(os.environ.get(PORT_OFFSET_ENV, "0"))
+
+
 def container_context(name: str) -> ComponentContext:
-    stack = Stack.model_validate(json.loads(Path(STACK_FILE).read_text(encoding="utf-8")))
-    offset = int(os.environ.get(PORT_OFFSET_ENV, "0"))
+    stack = _mounted_stack()
+    offset = _port_offset()
     spec = stack.infra[name]
     component = get_component(name)
     extra = {**component.extra_ports, **spec.extra_ports}
@@ -109,11 +123,39 @@ def _wait_ready(
     return False
 
 
+def migrate(service: str) -> int:
+    """Apply `service`'s pending migrations; exit 1 with one line on failure (compose then
+    starts nothing that depends on this container)."""
+    from ecomctl.errors import UserError
+    from ecomctl.migrate import MigrateSettings, service_url
+    from ecomctl.migrate import migrate as apply_pending
+    from ecomctl.runtime.docker.prepare import database_of
+
+    stack = _mounted_stack()
+    # The database container listens on the published port number, under its compose name.
+    host = database_of(stack, service)
+    url = service_url(stack, service, port_offset=_port_offset(), host=host)
+    settings = MigrateSettings(url=url, locations=(Path(MIGRATIONS_ROOT),))
+    try:
+        result = apply_pending(settings=settings)
+    except UserError as exc:
+        print(f"ecomctl: {service}: migrations failed: {exc}", file=sys.stderr, flush=True)
+        return 1
+    applied = [item.version or item.script for item in result.applied]
+    done = f"applied {', '.join(applied)}" if applied else "schema up to date"
+    print(f"ecomctl: {service}: {done}", flush=True)
+    return 0
+
+
+_COMMANDS = {"serve": serve, "migrate": migrate}
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] != "serve":
-        print("usage: python -m ecomctl.runtime.docker.in_container serve COMPONENT")
+    if len(argv) != 2 or argv[0] not in _COMMANDS:
+        usage = "serve COMPONENT | migrate SERVICE"
+        print(f"usage: python -m ecomctl.runtime.docker.in_container {usage}")
         return 2
-    return serve(argv[1])
+    return _COMMANDS[argv[0]](argv[1])
 
 
 if __name__ == "__main__":

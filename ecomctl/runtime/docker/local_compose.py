@@ -7,6 +7,11 @@ only the host name differs (`kafka`, `postgres`, ...). The stack, passwords
 included, reaches it as a read-only 0600 file, never through the compose file.
 A service container runs the image built from the workspace, unchanged
 otherwise (same environment, healthcheck and dependencies as with `official`).
+
+A service with a SQL database waits for a one-shot container of its own,
+`migrate-<service>` (the runner image, `in_container migrate`), to complete
+successfully: the file then needs no ecomctl on the host, and no profiles.
+Kafka's topics are made by its own container before it reports healthy.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from ecomctl.infra.component import ComponentContext
 from ecomctl.runtime.docker.build import support_dir
 from ecomctl.runtime.docker.in_container import (
     DATA_ROOT,
+    MIGRATIONS_ROOT,
     PORT_OFFSET_ENV,
     STACK_FILE,
     ready_marker_path,
 )
-from ecomctl.runtime.docker.local_images import infra_image, service_image
+from ecomctl.runtime.docker.local_images import image_name, infra_image, service_image
 from ecomctl.runtime.services import GATEWAY_KIND
 from ecomctl.stack.model import ServiceSpec, Stack
 from ecomctl.workspace import Workspace
@@ -31,6 +37,8 @@ from ecomctl.workspace import Workspace
 ImageSource = Literal["official", "local"]
 IMAGE_SOURCES: tuple[ImageSource, ...] = ("official", "local")
 STACK_FILE_NAME = "stack.json"
+MIGRATION_PREFIX = "migrate-"
+MIGRATION_KIND = "migration"
 
 
 def stack_file_path(workspace: Workspace) -> Path:
@@ -81,6 +89,31 @@ def local_infra_service(ctx: ComponentContext, stack_file: str) -> dict[str, Any
     }
 
 
+def migration_name(service: str) -> str:
+    return f"{MIGRATION_PREFIX}{service}"
+
+
+def local_migration_service(
+    service: str, database: str, migrations: str, stack_file: str, port_offset: int
+) -> dict[str, Any]:
+    """The one-shot container applying `service`'s migrations once `database` is healthy.
+
+    `migrations` and `stack_file` are paths relative to the compose file.
+    """
+    return {
+        "image": image_name("runner"),
+        "pull_policy": "never",
+        "command": ["python", "-m", "ecomctl.runtime.docker.in_container", "migrate", service],
+        "environment": {PORT_OFFSET_ENV: str(port_offset)},
+        "volumes": [
+            {"type": "bind", "source": migrations, "target": MIGRATIONS_ROOT, "read_only": True},
+            {"type": "bind", "source": stack_file, "target": STACK_FILE, "read_only": True},
+        ],
+        "restart": "no",
+        "depends_on": {database: {"condition": "service_healthy"}},
+    }
+
+
 def service_command(name: str, spec: ServiceSpec, package: str) -> list[str]:
     if spec.template == GATEWAY_KIND:
         return ["python", "-m", package]
@@ -98,6 +131,7 @@ def use_local_service_image(
     stack: an image built for another stack's port must still listen on this one's.
     """
     service.pop("build", None)
+    service.pop("profiles", None)  # with migrations in containers, a plain `up` runs it all
     service["image"] = service_image(name)
     service["pull_policy"] = "never"
     service["command"] = service_command(name, spec, package)

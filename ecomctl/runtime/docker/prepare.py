@@ -28,6 +28,11 @@ def needs_migrations(stack: Stack, service: str) -> bool:
     return bool(spec.database) and any(use in SQL_INFRA for use in spec.uses)
 
 
+def database_of(stack: Stack, service: str) -> str:
+    """The SQL component holding `service`'s database (see `needs_migrations`)."""
+    return next(use for use in stack.services[service].uses if use in SQL_INFRA)
+
+
 class HostPreparer(abc.ABC):
     @abc.abstractmethod
     def create_topics(self, stack: Stack, workspace: Workspace, *, port_offset: int) -> list[str]:

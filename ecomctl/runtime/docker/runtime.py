@@ -36,10 +36,12 @@ from ecomctl.runtime.docker.compose import (
     INFRA_PROFILE,
     SERVICES_PROFILE,
     compose_path,
+    project_name,
     write_compose,
 )
 from ecomctl.runtime.docker.engine import (
     COMPONENT_LABEL,
+    KIND_LABEL,
     PORT_LABEL,
     ComposeFailed,
     ContainerInfo,
@@ -48,7 +50,7 @@ from ecomctl.runtime.docker.engine import (
     EngineUnavailable,
     ImageMissing,
 )
-from ecomctl.runtime.docker.local_compose import ImageSource
+from ecomctl.runtime.docker.local_compose import MIGRATION_KIND, ImageSource, migration_name
 from ecomctl.runtime.docker.prepare import (
     HostPreparer,
     PublishedPortPreparer,
@@ -102,7 +104,7 @@ class DockerRuntime(Runtime):
         self.workspace = workspace
         self.engine = engine
         self.preparer = preparer or PublishedPortPreparer()
-        self.project = stack.name
+        self.project = project_name(stack, workspace)
         self.images = images
         self.wait_timeout_s = wait_timeout_s
         self.poll_interval_s = poll_interval_s
@@ -132,7 +134,12 @@ class DockerRuntime(Runtime):
             on_event(UpEvent(name, phase, message or f"docker compose up ({self.project})"))
         already: dict[str, State] = {name: "ready" for name in running}
         services = self._services()
-        if not set(chosen) & services:
+        if self.images == "local":
+            # Topics come from Kafka's container, migrations from one-shot containers that
+            # compose orders before the services: one `up` of everything needed.
+            needed = select_names(self.stack, chosen)
+            self._compose_up_with_progress(needed, compose_file, [], already, on_event)
+        elif not set(chosen) & services:
             self._compose_up_with_progress(chosen, compose_file, [INFRA_PROFILE], already, on_event)
         else:
             needed = select_names(self.stack, chosen)
@@ -244,19 +251,23 @@ class DockerRuntime(Runtime):
         while worker.is_alive():
             worker.join(self.poll_interval_s)
             if worker.is_alive():
-                self._report_progress(chosen, reported, on_event)
+                containers = self._report_progress(chosen, reported, on_event)
+                # A container that exited at start (and restarts, by its policy) fails `up`
+                # at once: compose would wait for its health until the timeout.
+                self._raise_failed(containers, chosen, on_event, finished=False)
         if failure:
             self._raise_up_failure(failure[0], chosen, on_event)
         self._report_progress(chosen, reported, on_event)
 
     def _report_progress(
         self, chosen: list[str], reported: dict[str, State], on_event: EventSink
-    ) -> None:
+    ) -> dict[str, ContainerInfo]:
         try:
             containers = self._containers()
         except EngineError:
-            return  # progress is best effort; compose itself reports real failures
+            return {}  # progress is best effort; compose itself reports real failures
         for name in chosen:
+            self._report_migrations(name, containers.get(migration_name(name)), reported, on_event)
             info = containers.get(name)
             state, detail = container_state(info)
             if info is None or reported.get(name) == state:
@@ -266,6 +277,22 @@ class DockerRuntime(Runtime):
                 on_event(UpEvent(name, "ready", f"{HOST}:{info.labels.get(PORT_LABEL, '?')}"))
             elif state == "starting":
                 on_event(UpEvent(name, "wait", detail))
+        return containers
+
+    def _report_migrations(
+        self,
+        name: str,
+        one_shot: ContainerInfo | None,
+        reported: dict[str, State],
+        on_event: EventSink,
+    ) -> None:
+        """`prepare` once `name`'s migrations container (local images) exited 0."""
+        key = migration_name(name)
+        if one_shot is None or one_shot.status != "exited" or one_shot.exit_code:
+            return
+        if reported.get(key) != "stopped":
+            reported[key] = "stopped"
+            on_event(UpEvent(name, "prepare", f"migrations applied by {one_shot.name}"))
 
     def _raise_up_failure(self, exc: BaseException, chosen: list[str], on_event: EventSink) -> None:
         if not isinstance(exc, EngineError):
@@ -275,19 +302,49 @@ class DockerRuntime(Runtime):
                 containers = self._containers()
             except EngineError:
                 containers = {}
-            for name in chosen:
-                state, detail = container_state(containers.get(name))
-                if state in ("failed", "starting"):
-                    detail = detail if state == "failed" else f"not healthy in time ({detail})"
-                    on_event(UpEvent(name, "failed", detail))
-                    raise ComponentFailed(
-                        name,
-                        f"container {detail}",
-                        log_tail=self._log_tail(name),
-                        hint=f"see `ecomctl logs {name}`",
-                    ) from None
+            self._raise_failed(containers, chosen, on_event, finished=True)
         with engine_errors():
             raise exc
+
+    def _raise_failed(
+        self,
+        containers: dict[str, ContainerInfo],
+        chosen: list[str],
+        on_event: EventSink,
+        *,
+        finished: bool,
+    ) -> None:
+        """The first failed component as one line and its log's end; once compose has
+        finished, a component still starting failed too (not healthy in time)."""
+        self._raise_failed_migration(containers, chosen, on_event)
+        for name in chosen:
+            state, detail = container_state(containers.get(name))
+            if state == "starting" and finished:
+                state, detail = "failed", f"not healthy in time ({detail})"
+            if state == "failed":
+                on_event(UpEvent(name, "failed", detail))
+                raise ComponentFailed(
+                    name,
+                    f"container {detail}",
+                    log_tail=self._log_tail(name),
+                    hint=f"see `ecomctl logs {name}`",
+                ) from None
+
+    def _raise_failed_migration(
+        self, containers: dict[str, ContainerInfo], chosen: list[str], on_event: EventSink
+    ) -> None:
+        """A service whose migrations container exited non-zero: that container's log."""
+        for name in chosen:
+            info = containers.get(migration_name(name))
+            if info is None or info.status != "exited" or not info.exit_code:
+                continue
+            on_event(UpEvent(name, "failed", "migrations failed"))
+            raise ComponentFailed(
+                name,
+                f"its migrations container {info.name} exited with code {info.exit_code}",
+                log_tail=self._log_tail(migration_name(name)),
+                hint=f"see `docker logs {info.name}` and `ecomctl migrate info --service {name}`",
+            )
 
     def _log_tail(self, name: str) -> str:
         try:
@@ -318,7 +375,12 @@ class DockerRuntime(Runtime):
     def down(self, *, volumes: bool, on_event: EventSink) -> list[str]:
         with engine_errors():
             self.engine.ping()
-            present = list(self._containers())
+            # Components, not the one-shot migrations containers compose removes with them.
+            present = [
+                name
+                for name, info in self._containers().items()
+                if info.labels.get(KIND_LABEL) != MIGRATION_KIND
+            ]
             compose_file = compose_path(self.workspace)
             if not compose_file.is_file():
                 compose_file = write_compose(

@@ -184,6 +184,7 @@ def _container_info(attrs: dict[str, Any]) -> ContainerInfo:
         labels=labels,
         started_at=_parse_time(state.get("StartedAt")),
         image=str(config.get("Image", "")),
+        restart_count=int(attrs.get("RestartCount") or 0),
     )
 
 

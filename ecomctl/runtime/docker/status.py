@@ -13,6 +13,8 @@ def container_state(info: ContainerInfo | None) -> tuple[State, str]:
     if info is None:
         return "stopped", "no container"
     if info.status == "running":
+        if info.restart_count and info.health != "healthy":
+            return "failed", f"exited at start and was restarted {info.restart_count} time(s)"
         if info.health == "starting":
             return "starting", "health check pending"
         if info.health == "unhealthy":

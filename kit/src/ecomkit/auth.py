@@ -20,6 +20,7 @@ from typing import Any
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.requests import HTTPConnection
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
@@ -202,7 +203,8 @@ def verifier_from_settings(settings: ServiceSettings) -> TokenVerifier:
 _bearer = HTTPBearer(auto_error=False, description="An access token from user-auth")
 
 
-def verifier_of(request: Request) -> TokenVerifier:
+def verifier_of(request: HTTPConnection) -> TokenVerifier:
+    """The app's verifier (built on first use): for HTTP routes and WebSockets alike."""
     verifier = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
         settings = getattr(request.app.state, "settings", None) or ServiceSettings()

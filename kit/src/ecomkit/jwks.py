@@ -2,8 +2,11 @@
 
 Cached; fetched again when a token names a key id the cache does not know (a rotation)
 or when the cache is older than `max_age_s`, but never more often than once per
-`min_refresh_s`, so a flood of tokens with made-up key ids cannot turn into a flood of
-requests to user-auth.
+`min_refresh_s` (1 s), so a flood of tokens with made-up key ids costs user-auth at most
+one JWKS request per second per process. `ecomctl keys rotate` publishes a new key
+`ecomkit.keys.PUBLISH_LEAD_S` (2 s) before it signs anything, longer than `min_refresh_s`:
+a verifier that fetched just before the rotation may fetch again by the time the first
+token with the new kid arrives, so no valid token is refused.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class JwksKeySet:
         *,
         url: str = "",
         document: dict[str, Any] | None = None,
-        min_refresh_s: float = 10.0,
+        min_refresh_s: float = 1.0,
         max_age_s: float = 300.0,
         timeout_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,

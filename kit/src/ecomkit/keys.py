@@ -5,10 +5,12 @@ The key file (written 0600 by `ecomctl up` / `ecomctl keys rotate`) is JSON:
     {"keys": [{"kid": "...", "created": 1765000000, "retire_at": null,
                "private_key_pem": "-----BEGIN PRIVATE KEY-----..."}]}
 
-The newest key without `retire_at` signs; every key whose `retire_at` is unset or still
-ahead is published in the JWKS document, so tokens signed by a key that was just rotated
-out stay verifiable until they expire. user-auth re-reads the file when it changes, so a
-rotation needs no restart.
+The newest key whose `created` has come and whose `retire_at` has not signs; every key
+whose `retire_at` is unset or still ahead is published in the JWKS document, so tokens
+signed by a key that was just rotated out stay verifiable until they expire. A rotation
+dates the new key PUBLISH_LEAD_S ahead: it is in the JWKS at once and signs only then
+(publish, then sign), so verifiers can learn it before they meet it. user-auth re-reads
+the file when it changes, so a rotation needs no restart.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from jwt.algorithms import OKPAlgorithm
 
 ALGORITHM = "EdDSA"
+# How long a rotated-in key is published before it signs: more than a verifier's minimum
+# time between two JWKS fetches (ecomkit.jwks, 1 s).
+PUBLISH_LEAD_S = 2.0
 
 
 class KeyConfigError(Exception):
@@ -40,6 +45,9 @@ class SigningKey:
 
     def published(self, now: float) -> bool:
         return self.retire_at is None or self.retire_at > now
+
+    def may_sign(self, now: float) -> bool:
+        return self.created <= now and self.published(now)
 
     def public_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = json.loads(OKPAlgorithm.to_jwk(self.private_key.public_key()))
@@ -82,6 +90,13 @@ def jwks_document(keys: list[SigningKey], now: float | None = None) -> dict[str,
     return {"keys": [key.public_jwk() for key in keys if key.published(at)]}
 
 
+def active_key(keys: list[SigningKey], now: float) -> SigningKey:
+    signing = [k for k in keys if k.may_sign(now)]
+    if not signing:
+        raise KeyConfigError("no active signing key")
+    return max(signing, key=lambda k: k.created)
+
+
 class SigningKeyRing:
     """user-auth's view of the key file, re-read when its modification time changes."""
 
@@ -110,11 +125,10 @@ class SigningKeyRing:
                 raise KeyConfigError(f"the key file {self._path} has no active key")
             self._keys, self._stamp = keys, stamp
 
-    def active(self) -> SigningKey:
+    def active(self, now: float | None = None) -> SigningKey:
+        """The newest key that may sign now (see the module's docstring)."""
         self._reload_if_changed()
-        if not any(k.retire_at is None for k in self._keys):
-            raise KeyConfigError("no active signing key")
-        return max((k for k in self._keys if k.retire_at is None), key=lambda k: k.created)
+        return active_key(self._keys, time.time() if now is None else now)
 
     def jwks(self) -> dict[str, Any]:
         self._reload_if_changed()

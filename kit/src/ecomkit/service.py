@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
+from fastapi.requests import HTTPConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecomkit import business_metrics, store_metrics
@@ -93,7 +94,7 @@ def create_service_app(
     return app
 
 
-def bus_of(request: Request) -> Any:
+def bus_of(request: HTTPConnection) -> Any:
     """The app's bus, for routes: `Bus = Annotated[MessageBus, Depends(bus_of)]`."""
     return request.app.state.bus
 

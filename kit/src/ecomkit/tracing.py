@@ -144,6 +144,13 @@ def trace_sql_statements() -> None:
     # Its release declares sqlalchemy < 2.1; the engine events it listens to are the same
     # in 2.1 (tests/integration/test_traces.py reads the statements' spans from Zipkin).
     SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
+    # It also wraps Engine.connect in a "connect" span: one per transaction, for a pool
+    # checkout that opens no connection. Every read and every saga step paid for a span
+    # that told nothing (tracing_cost in docs/benchmarks.md); the statements' spans stay.
+    from opentelemetry.instrumentation.utils import unwrap
+    from sqlalchemy.engine import Engine
+
+    unwrap(Engine, "connect")
 
 
 class MongoCommandSpans(monitoring.CommandListener):

@@ -117,6 +117,27 @@ async def test_rate_limit_answers_429_with_retry_after(upstream) -> None:  # typ
     assert refused.headers["retry-after"] == "1"
 
 
+async def test_auth_paths_have_a_stricter_ip_limit_and_are_never_stored(upstream) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: /api/auth/* (credentials) gets its own per-IP bucket below the general one,
+    and `Cache-Control: no-store` on every answer; /api/users, same service, neither."""
+    gateway = make_gateway(
+        upstream.url,
+        gateway_rate_per_ip_per_s=1,
+        gateway_burst_per_ip=10,
+        gateway_auth_rate_per_ip_per_s=1,
+        gateway_auth_burst_per_ip=2,
+    )
+    gateway.proxy.pool = upstream_pool(Settings())
+    async with client_of(gateway) as client:
+        logins = [await client.post("/api/auth/login", json={}) for _ in range(3)]
+        users = await client.get("/api/users/profile", headers={"Authorization": "Bearer good"})
+    await gateway.proxy.pool.close()
+    assert [r.status_code for r in logins] == [200, 200, 429]
+    assert logins[2].headers["retry-after"] == "1"
+    assert all(r.headers["cache-control"] == "no-store" for r in logins)
+    assert users.status_code == 200 and "cache-control" not in users.headers
+
+
 async def test_breaker_opens_and_serves_the_fallback(gateway, upstream) -> None:  # type: ignore[no-untyped-def]
     upstream.fail_with = 503
     async with client_of(gateway) as client:

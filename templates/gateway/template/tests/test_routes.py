@@ -15,6 +15,11 @@ def test_every_api_prefix_of_the_plan_has_a_route() -> None:
         "/api/inventory/reserve": "inventory",
         "/api/notifications/42": "notification",
         "/api/search/products": "product-search",
+        "/api/recommendations/3": "recommendation",
+        "/api/products/7/similar": "recommendation",
+        "/api/products/7/rating": "product-catalog",
+        "/api/products/7/similar/x": "product-catalog",
+        "/api/products//similar": "product-catalog",
     }
     for path, service in expected.items():
         route = table.match(path)
@@ -39,8 +44,23 @@ def test_public_requests_are_exactly_those_of_the_plan() -> None:
     assert public("GET", "/api/products")
     assert public("GET", "/api/search/products")
     assert public("GET", "/api/search/suggest")
+    assert public("GET", "/api/products/7/similar")
+    assert not public("GET", "/api/recommendations/3")
     assert not public("POST", "/api/search/products")
     assert not public("POST", "/api/products")
     assert not public("POST", "/api/auth/logout")
     assert not public("GET", "/api/users/profile")
     assert not public("GET", "/api/orders/1")
+
+
+def test_only_the_auth_paths_are_sensitive() -> None:
+    """Credentials pass on /api/auth/* only: the stricter limit and no-store apply there."""
+    table = load_routes()
+
+    def sensitive(path: str) -> bool:
+        route = table.match(path)
+        assert route is not None
+        return route.sensitive.matches(path)
+
+    assert all(sensitive(p) for p in ("/api/auth/login", "/api/auth/register", "/api/auth/jwks"))
+    assert not any(sensitive(p) for p in ("/api/users/profile", "/api/products/1", "/api/orders"))

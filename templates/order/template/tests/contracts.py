@@ -130,6 +130,25 @@ class UnitOfWorkContract:
             ("OrderCreated", {"n": 1}), ("OrderCancelled", {"reason": "x"})
         ]
 
+    async def test_events_after_a_position_resume_where_a_reader_left(
+        self, uow: UowFactory
+    ) -> None:
+        order, other = await self._add(uow, an_order()), await self._add(uow, an_order())
+        assert order.id is not None and other.id is not None
+        async with uow() as work:
+            for event_type in ("OrderCreated", "InventoryReserved", "OrderPaid"):
+                await work.orders.append_event(order.id, event_type, {})
+                await work.orders.append_event(other.id, event_type, {})
+            await work.commit()
+        async with uow() as work:
+            everything = await work.orders.events_after(order.id, 0, limit=100)
+            rest = await work.orders.events_after(order.id, everything[0].position, limit=1)
+        steps = ["OrderCreated", "InventoryReserved", "OrderPaid"]
+        assert [e.event_type for e in everything] == steps
+        positions = [e.position for e in everything]
+        assert positions == sorted(set(positions))
+        assert rest == everything[1:2]
+
     async def test_idempotency_keys(self, uow: UowFactory) -> None:
         order = await self._add(uow, an_order())
         assert order.id is not None

@@ -15,6 +15,7 @@ from ecomkit.events import Event
 from order.adapters.repositories import IdempotencyKeys, OrderRepository
 from order.domain.errors import KeyTaken, UpstreamUnavailable
 from order.domain.model import Order, OrderStatus
+from order.domain.tracking import StoredEvent
 from order.service_layer.ports import ProductInfo, UserInfo
 from order.service_layer.unit_of_work import UnitOfWork
 
@@ -67,6 +68,15 @@ class FakeOrderRepository(OrderRepository):
 
     async def events_of(self, order_id: int) -> list[tuple[str, dict[str, Any], datetime]]:
         return [(t, copy.deepcopy(d), at) for i, t, d, at in self.state.history if i == order_id]
+
+    async def events_after(self, order_id: int, after: int, *, limit: int) -> list[StoredEvent]:
+        # A position is the entry's place in the one history list, 1-based (like a serial).
+        stored = [
+            StoredEvent(position, t, copy.deepcopy(d), at)
+            for position, (i, t, d, at) in enumerate(self.state.history, start=1)
+            if i == order_id and position > after
+        ]
+        return stored[:limit]
 
 
 class FakeIdempotencyKeys(IdempotencyKeys):

@@ -14,7 +14,7 @@ from tests.fakes import FakeHasher, FakeMailer, FakeResetTokens, FakeStore, Fake
 from user_auth.bootstrap import bootstrap
 from user_auth.domain.model import Role
 from user_auth.entrypoints.app import create_app
-from user_auth.service_layer.login_throttle import LoginThrottle, TooManyAttempts
+from user_auth.service_layer.mail import mail_sent
 from user_auth.service_layer.sessions import SessionDependencies
 from user_auth.settings import Settings
 
@@ -65,14 +65,29 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_register_then_duplicate(client: httpx.AsyncClient) -> None:
-    created = await client.post("/api/auth/register", json=ADA)
-    assert created.status_code == 201
-    assert created.json()["roles"] == ["USER"] and "password" not in created.json()
-    assert created.headers["Location"] == f"/api/users/{created.json()['id']}"
-    again = await client.post("/api/auth/register", json={**ADA, "email": "x@example.com"})
-    assert again.status_code == 409
-    assert again.headers["content-type"].startswith("application/problem+json")
+async def test_registration_answers_the_same_for_new_and_taken_accounts(
+    client: httpx.AsyncClient, store: FakeStore, mailer: FakeMailer
+) -> None:
+    """Issue 16: nothing in the answer tells whether the username or email exists; the
+    mail to the address does (the owner of a taken address is told, nobody else)."""
+    attempts = [
+        ADA,  # new
+        {**ADA, "email": "other@example.com"},  # the username is taken
+        {**ADA, "username": "ada2"},  # the email is taken
+        ADA,  # both
+    ]
+    answers = [await client.post("/api/auth/register", json=body) for body in attempts]
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.content for a in answers}) == 1 and "Location" not in answers[0].headers
+    await mail_sent()
+    assert len(store.users) == 1 and store.users[1].username == "ada"
+    assert [(to, subject) for to, subject, _ in mailer.sent] == [
+        ("ada@example.com", "Your account is ready"),
+        ("other@example.com", "That username is taken"),
+        ("ada@example.com", "Someone tried to register with your address"),
+        ("ada@example.com", "Someone tried to register with your address"),
+    ]
+    assert "its username is ada" in mailer.sent[2][2]
 
 
 @pytest.mark.parametrize(
@@ -209,43 +224,6 @@ async def test_failed_logins_back_off_per_username(client: httpx.AsyncClient) ->
     assert right.headers["content-type"].startswith("application/problem+json")
 
 
-def test_the_throttle_doubles_its_wait_and_forgets_quiet_keys() -> None:
-    now = [0.0]
-    throttle = LoginThrottle(
-        free_failures={"user": 2, "ip": 100}, base_s=1, forget_after_s=60, clock=lambda: now[0]
-    )
-    waits = []
-    for _ in range(5):
-        throttle.failed(["user:ada"])
-        waits.append(throttle.retry_after_s(["user:ada", "user:nobody"]))
-    assert waits == [0, 1, 2, 4, 8]
-    now[0] = 100.0  # quiet for longer than forget_after_s
-    throttle.attempt(["user:ada"])  # a first failure again: no wait
-
-
-def test_a_burst_is_counted_before_any_verdict() -> None:
-    throttle = LoginThrottle()
-    admitted = 0
-    for _ in range(50):  # all in flight at once: no verdict has come back yet
-        try:
-            throttle.attempt(["user:ada", "ip:10.0.0.1"])
-            admitted += 1
-        except TooManyAttempts:
-            pass
-    assert admitted == 5
-    throttle.succeeded("user:ada", "ip:10.0.0.1")
-    throttle.attempt(["user:ada"])  # the right password cleared the username
-
-
-def test_the_wait_runs_from_the_verdict_not_from_the_attempt() -> None:
-    now = [0.0]
-    throttle = LoginThrottle(free_failures={"user": 1, "ip": 100}, clock=lambda: now[0])
-    throttle.attempt(["user:ada"])  # locks for 1 s from t=0 ...
-    now[0] = 5.0  # ... but checking the password took 5 s
-    throttle.confirm_failure(["user:ada"])
-    assert throttle.retry_after_s(["user:ada"]) == 1
-
-
 async def test_jwks_is_public_and_holds_no_private_part(client: httpx.AsyncClient) -> None:
     document = (await client.get("/api/auth/jwks")).json()
     assert [key["kid"] for key in document["keys"]] == [KEYS.key.kid]
@@ -275,8 +253,10 @@ async def test_password_reset_by_emailed_one_time_token(
     for email in ("ada@example.com", "nobody@example.com"):
         response = await client.post("/api/auth/password/forgot", json={"email": email})
         assert response.status_code == 202, response.text
-    assert [to for to, _, _ in mailer.sent] == ["ada@example.com"]  # nobody gets no mail
-    token = mailer.sent[0][2].split("once): ")[1].split()[0]
+    await mail_sent()
+    resets = [(to, body) for to, subject, body in mailer.sent if subject == "Reset your password"]
+    assert [to for to, _ in resets] == ["ada@example.com"]  # nobody gets no mail
+    token = resets[0][1].split("once): ")[1].split()[0]
     reset = {"token": token, "newPassword": "r3set-secret-pass"}
     assert (await client.post("/api/auth/password/reset", json=reset)).status_code == 204
     assert (await client.post("/api/auth/password/reset", json=reset)).status_code == 400

@@ -47,7 +47,7 @@ def server(settings: Settings) -> Server:
         workers=worker_count(settings.gateway_workers),
         loop=Loops.uvloop,
         http=HTTPModes.http1,
-        websockets=False,
+        websockets=settings.gateway_websockets,  # /ws/** ("WebSockets", docs/services/gateway.md)
         backlog=2048,
         log_level=LogLevels(settings.log_level.lower()),
         # Granian's own lines go to the root logger: the kit's JSON handler, like the app's.

@@ -11,6 +11,7 @@ from ecomkit.upstream_pool import UpstreamPool
 from gateway.adapters.response_cache import ResponseCache
 from gateway.adapters.upstreams import InstanceSource, UpstreamResolver
 from gateway.domain.breaker import CircuitBreaker, State
+from gateway.domain.connections import ConnectionLimit
 from gateway.domain.identity import (
     Identity,
     InvalidToken,
@@ -22,6 +23,7 @@ from gateway.domain.ratelimit import InMemoryTokenBucket, Limit, NoRateLimit, Ra
 from gateway.domain.routes import RouteTable, load_routes
 from gateway.entrypoints import metrics
 from gateway.entrypoints.proxy import Proxy, ProxyOptions
+from gateway.entrypoints.ws_proxy import WebSocketOptions, WebSocketProxy
 from gateway.service_layer.edge import EdgePolicy
 from gateway.settings import Settings
 
@@ -31,6 +33,7 @@ class Gateway:
     proxy: Proxy
     resolver: UpstreamResolver
     limiter: RateLimiter
+    websockets: WebSocketProxy
     ping_limiter: Callable[[], Awaitable[None]] | None = None
 
 
@@ -57,6 +60,9 @@ def bootstrap(
         limiter=limiter,
         ip_limit=Limit(settings.gateway_rate_per_ip_per_s, settings.gateway_burst_per_ip),
         user_limit=Limit(settings.gateway_rate_per_user_per_s, settings.gateway_burst_per_user),
+        sensitive_ip_limit=Limit(
+            settings.gateway_auth_rate_per_ip_per_s, settings.gateway_auth_burst_per_ip
+        ),
         rate_limit_enabled=settings.gateway_rate_limit_enabled,
     )
     breakers = {
@@ -90,8 +96,21 @@ def bootstrap(
             cache_max_body_bytes=settings.gateway_cache_max_body_bytes,
         ),
     )
+    websockets = WebSocketProxy(
+        routes=routes,
+        policy=policy,
+        resolver=resolver,
+        limit=ConnectionLimit(settings.gateway_ws_max_per_user),
+        options=WebSocketOptions(
+            idle_timeout_s=settings.gateway_ws_idle_timeout_s,
+            open_timeout_s=settings.gateway_ws_open_timeout_s,
+            first_message_timeout_s=settings.gateway_ws_auth_timeout_s,
+        ),
+    )
     ping = getattr(limiter, "ping", None)
-    return Gateway(proxy=proxy, resolver=resolver, limiter=limiter, ping_limiter=ping)
+    return Gateway(
+        proxy=proxy, resolver=resolver, limiter=limiter, websockets=websockets, ping_limiter=ping
+    )
 
 
 def default_limiter(settings: Settings) -> RateLimiter:

@@ -23,6 +23,10 @@ class Settings(ServiceSettings):
     gateway_burst_per_ip: int = 100
     gateway_rate_per_user_per_s: float = 100.0
     gateway_burst_per_user: int = 200
+    # Stricter, per IP, on the routes' sensitive paths (/api/auth/*: login, register,
+    # refresh, password reset): guessing and sign-up floods hit this long before the above.
+    gateway_auth_rate_per_ip_per_s: float = 5.0
+    gateway_auth_burst_per_ip: int = 20
     # Upstream calls.
     gateway_connect_timeout_s: float = 1.0
     gateway_read_timeout_s: float = 30.0
@@ -43,3 +47,13 @@ class Settings(ServiceSettings):
     gateway_metrics_token: SecretStr = SecretStr("")
     # How often upstream instances are re-read from the registry.
     gateway_registry_refresh_s: float = 5.0
+    # WebSockets (/ws/**) in Granian (false: the upgrade is refused; measured no cost to
+    # plain HTTP, docs/services/gateway.md); closed (1001) after this long without a frame
+    # either way; at most this many open per user (per worker process); upstream handshake
+    # timeout.
+    gateway_websockets: bool = True
+    gateway_ws_idle_timeout_s: float = 300.0
+    gateway_ws_max_per_user: int = 20
+    gateway_ws_open_timeout_s: float = 5.0
+    # How long a client without a token in the handshake has to send it as its first message.
+    gateway_ws_auth_timeout_s: float = 5.0

@@ -15,8 +15,10 @@ from ecomkit.revocation import RedisDenylist
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from user_auth.adapters.redis_login_throttle import RedisLoginThrottle
 from user_auth.adapters.sessions import FileServiceClients, RedisResetTokens, SmtpMailer
 from user_auth.service_layer.handlers import Dependencies, Offload
+from user_auth.service_layer.login_throttle import InMemoryLoginThrottle
 from user_auth.service_layer.messagebus import MessageBus, message_bus
 from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher, utc_now
 from user_auth.service_layer.sessions import SessionDependencies
@@ -38,6 +40,7 @@ def bootstrap(
         sessions_factory = utc_sessions(engine or create_engine(settings.database_url))
         uow = lambda: MysqlUnitOfWork(sessions_factory)  # noqa: E731
     issuer = tokens or token_issuer(settings)
+    redis = redis_client(settings)
     return message_bus(
         Dependencies(
             uow=uow,
@@ -47,7 +50,8 @@ def bootstrap(
             access_ttl_s=settings.access_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
             offload=hashing_pool(settings.password_hash_threads),
-            sessions=sessions or session_adapters(settings, issuer),
+            sessions=sessions or session_adapters(settings, issuer, redis),
+            throttle=RedisLoginThrottle(redis) if redis else InMemoryLoginThrottle(),
         )
     )
 
@@ -75,9 +79,14 @@ def token_issuer(settings: Settings) -> TokenIssuer:
         raise MissingKeyConfig(f"user-auth: {error}") from error
 
 
-def session_adapters(settings: Settings, issuer: object) -> SessionDependencies:
+def redis_client(settings: Settings) -> Redis | None:
+    return Redis.from_url(settings.redis_url, socket_timeout=0.5) if settings.redis_url else None
+
+
+def session_adapters(
+    settings: Settings, issuer: object, redis: Redis | None
+) -> SessionDependencies:
     """Redis for revocation and reset tokens, the SMTP sink for mail, the clients file."""
-    redis = Redis.from_url(settings.redis_url, socket_timeout=0.5) if settings.redis_url else None
     return SessionDependencies(
         denylist=RedisDenylist(redis) if redis else None,
         reset_tokens=RedisResetTokens(redis) if redis else None,

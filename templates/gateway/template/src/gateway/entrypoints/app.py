@@ -1,6 +1,7 @@
 """The ASGI app: `python -m gateway` (Granian), or any ASGI server (`...entrypoints.app:app`).
 
-/api/** goes straight to the bare ASGI proxy (no framework middleware on the hot path);
+/api/** goes straight to the bare ASGI proxy (no framework middleware on the hot path),
+/ws/** (WebSockets) to the WebSocket proxy;
 everything else (health, metrics, OpenAPI) is the kit's FastAPI app, which also owns the
 lifespan: registration with the registry, the upstream pool, the registry refresh task.
 """
@@ -16,6 +17,7 @@ from gateway.entrypoints import metrics
 from gateway.entrypoints.admin import admin_router
 from gateway.entrypoints.asgi import Receive, Scope, Send
 from gateway.entrypoints.proxy import send_rejected
+from gateway.entrypoints.ws_proxy import WS_PREFIX
 from gateway.service_layer.edge import Rejected
 from gateway.settings import Settings
 
@@ -35,6 +37,8 @@ class GatewayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
             await self.gateway.proxy(scope, receive, send)
+        elif scope["type"] == "websocket" and scope["path"].startswith(WS_PREFIX):
+            await self.gateway.websockets(scope, receive, send)
         elif scope["type"] == "http" and scope["path"].startswith(OPERATOR_PATHS):
             if await self._operator_allowed(scope, send):
                 await self.admin(scope, receive, send)

@@ -65,6 +65,7 @@ BREAKER_FAILURES = frozenset({502, 503, 504})
 # Bodies up to this size are read whole (one send, replayable); larger ones stream.
 SMALL_BODY = 65_536
 NO_STORE = (b"no-store", b"no-cache", b"private")
+NO_STORE_REPLY = (b"cache-control", b"no-store")
 # The gateway's server writes its own.
 RESPONSE_DROP = HOP_BY_HOP.union({b"date", b"server"}) - {b"content-length"}
 
@@ -132,6 +133,8 @@ class Proxy:
         method: str = scope["method"]
         path: str = scope["path"]
         reply = [(b"x-request-id", request.request_id.encode())]
+        if route is not None and route.sensitive.matches(path):
+            reply.append(NO_STORE_REPLY)  # tokens and passwords: never stored on the way
         if route is None:
             await send_problem(
                 send, 404, "Not Found", f"no route for {path}", instance=path, headers=reply
@@ -144,7 +147,8 @@ class Proxy:
         try:
             identity = await self.policy.identify(route, method, path, request.authorization)
             client = scope.get("client")
-            await self.policy.throttle(route, client[0] if client else "unknown", identity)
+            client_ip = client[0] if client else "unknown"
+            await self.policy.throttle(route, path, client_ip, identity)
         except Rejected as rejected:
             return await send_rejected(send, rejected, instance=path, headers=reply)
         if identity is not None:
@@ -169,6 +173,8 @@ class Proxy:
         if not (route.cache_public_get and self.cache.enabled and scope["method"] == "GET"):
             return None
         if request.no_store or not route.is_public("GET", scope["path"]):
+            return None
+        if route.sensitive.matches(scope["path"]):
             return None
         if request.color is not None:
             return None  # a preview neither sees nor fills what the other color answered
@@ -301,6 +307,8 @@ class Proxy:
     ) -> int:
         try:
             headers = [(k, v) for k, v in response.headers if k not in RESPONSE_DROP]
+            if NO_STORE_REPLY in reply:  # ours replaces whatever the upstream said
+                headers = [(k, v) for k, v in headers if k != b"cache-control"]
             length = response.content_length
             if length is not None and length <= SMALL_BODY:
                 body = await response.read()

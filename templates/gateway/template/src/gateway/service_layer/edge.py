@@ -35,6 +35,8 @@ class EdgePolicy:
     user_limit: Limit
     rate_limit_enabled: bool = True
     check_revoked: RevocationCheck | None = None
+    # Per IP on a route's sensitive paths (/api/auth/*), on top of `ip_limit`.
+    sensitive_ip_limit: Limit | None = None
 
     async def identify(
         self, route: Route, method: str, path: str, authorization: str | None
@@ -59,9 +61,7 @@ class EdgePolicy:
                 return None
             raise Rejected(401, "Unauthorized", str(exc), _challenge()) from exc
 
-    async def authorize_operator(
-        self, authorization: str | None, scrape_token: str = ""
-    ) -> None:
+    async def authorize_operator(self, authorization: str | None, scrape_token: str = "") -> None:
         """The gateway's own operator pages (routes and their instances, metrics, API docs)
         are for ADMIN only; `scrape_token` (Prometheus's) opens `/metrics` alone."""
         if authorization is None:
@@ -77,10 +77,14 @@ class EdgePolicy:
         if "ADMIN" not in identity.roles:
             raise Rejected(403, "Forbidden", "requires role ADMIN")
 
-    async def throttle(self, route: Route, client_ip: str, identity: Identity | None) -> None:
+    async def throttle(
+        self, route: Route, path: str, client_ip: str, identity: Identity | None
+    ) -> None:
         if not (self.rate_limit_enabled and route.rate_limited):
             return
         buckets = [(f"ip:{client_ip}", self.ip_limit)]
+        if self.sensitive_ip_limit is not None and route.sensitive.matches(path):
+            buckets.append((f"auth-ip:{client_ip}", self.sensitive_ip_limit))
         if identity is not None:
             buckets.append((f"user:{identity.user_id}", self.user_limit))
         decision = await self.limiter.acquire(buckets)

@@ -10,6 +10,7 @@ from inventory.bootstrap import bootstrap, open_resources
 from inventory.domain import commands
 from inventory.entrypoints.api import router
 from inventory.entrypoints.consumers import order_events_consumer
+from inventory.entrypoints.live import live_router, wake_watchers_on_commit
 from inventory.service_layer.messagebus import MessageBus
 from inventory.settings import Settings
 
@@ -22,6 +23,7 @@ def wire(settings: Settings) -> Wiring:
         lambda: bus.handle(commands.ExpireReservations()),
         what="expired reservations released",
     )
+    wake_watchers_on_commit()
     background = [outbox_relay(settings, resources.engine), expiry]
     if settings.consume_events:
         background.append(order_events_consumer(settings, resources.engine, bus).run)
@@ -36,7 +38,9 @@ def wire(settings: Settings) -> Wiring:
 def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
     """The app; tests pass a bus built on fakes, production wires the real stores."""
     settings = settings or Settings()
-    return create_service_app(settings, title="inventory", routers=[router], wire=wire, bus=bus)
+    return create_service_app(
+        settings, title="inventory", routers=[router, live_router], wire=wire, bus=bus
+    )
 
 
 app: FastAPI  # built on first access, not at import

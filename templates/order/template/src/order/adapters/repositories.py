@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from order.adapters.tables import idempotency_keys, order_events, order_items, orders
 from order.domain.errors import KeyTaken
 from order.domain.model import Order, OrderLine, OrderStatus, SagaState
+from order.domain.tracking import StoredEvent
 
 _MUTABLE = ("status", "saga_state", "saga_deadline", "payment_id", "cancel_reason")
 
@@ -86,6 +87,13 @@ class OrderRepository(abc.ABC):
     @abc.abstractmethod
     async def events_of(self, order_id: int) -> list[tuple[str, dict[str, Any], datetime]]:
         """(event_type, data, created_at), oldest first."""
+
+    @abc.abstractmethod
+    async def events_after(self, order_id: int, after: int, *, limit: int) -> list[StoredEvent]:
+        """The order's events with a position above `after`, oldest first, at most `limit`.
+
+        Positions only grow within an order: every writer of an order holds its row lock,
+        so its events are inserted (and committed) one transaction after the other."""
 
 
 class IdempotencyKeys(abc.ABC):
@@ -184,6 +192,19 @@ class PostgresOrderRepository(OrderRepository):
         )
         rows = await self.session.execute(query)
         return [(r.event_type, dict(r.event_data or {}), r.created_at) for r in rows]
+
+    async def events_after(self, order_id: int, after: int, *, limit: int) -> list[StoredEvent]:
+        query = (
+            select(order_events)
+            .where(order_events.c.order_id == order_id, order_events.c.id > after)
+            .order_by(order_events.c.id)
+            .limit(limit)
+        )
+        rows = await self.session.execute(query)
+        return [
+            StoredEvent(int(r.id), r.event_type, dict(r.event_data or {}), r.created_at)
+            for r in rows
+        ]
 
     async def _with_items(self, rows: Sequence[Any]) -> list[Order]:
         if not rows:

@@ -11,6 +11,7 @@ from order.bootstrap import bootstrap, open_resources
 from order.domain import commands
 from order.entrypoints.api import router
 from order.entrypoints.consumers import saga_consumer
+from order.entrypoints.live import live_router, order_notifications
 from order.service_layer.messagebus import MessageBus
 from order.settings import Settings
 
@@ -27,7 +28,8 @@ def wire(settings: Settings) -> Wiring:
     async def statuses() -> None:
         await sample_statuses_forever(resources.engine, settings.metrics_interval_s)
 
-    background = [outbox_relay(settings, resources.engine), sweep, statuses]
+    live = order_notifications(settings.database_url)
+    background = [outbox_relay(settings, resources.engine), sweep, statuses, live]
     if settings.consume_events:
         background.append(saga_consumer(settings, resources.engine, bus).run)
     return Wiring(
@@ -41,7 +43,9 @@ def wire(settings: Settings) -> Wiring:
 def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
     """The app; tests pass a bus built on fakes, production wires the real stores."""
     settings = settings or Settings()
-    return create_service_app(settings, title="order", routers=[router], wire=wire, bus=bus)
+    return create_service_app(
+        settings, title="order", routers=[router, live_router], wire=wire, bus=bus
+    )
 
 
 app: FastAPI  # built on first access, not at import

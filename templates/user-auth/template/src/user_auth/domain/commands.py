@@ -23,6 +23,14 @@ class RegisterUser(Command):
 
 
 @dataclass(frozen=True)
+class SignUp(Command):
+    """Public registration: answered the same whether or not the account could be made;
+    the outcome goes by mail (`service_layer.signup`)."""
+
+    account: RegisterUser
+
+
+@dataclass(frozen=True)
 class LoginUser(Command):
     username: str
     password: str

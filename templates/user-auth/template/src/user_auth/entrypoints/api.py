@@ -14,7 +14,7 @@ from ecomkit.problems import (
     UnprocessableEntity,
 )
 from ecomkit.service import bus_of
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from user_auth.domain import commands, errors
 from user_auth.entrypoints.schemas import (
@@ -23,6 +23,7 @@ from user_auth.entrypoints.schemas import (
     ProfileUpdate,
     RefreshRequest,
     RegisterRequest,
+    RegistrationAccepted,
     RolesUpdate,
     TokenResponse,
     UserPage,
@@ -30,7 +31,7 @@ from user_auth.entrypoints.schemas import (
 )
 from user_auth.service_layer import views
 from user_auth.service_layer.handlers import TokenPair
-from user_auth.service_layer.login_throttle import LoginThrottle, TooManyAttempts, login_keys
+from user_auth.service_layer.login_throttle import TooManyAttempts, login_keys
 from user_auth.service_layer.messagebus import MessageBus
 
 router = APIRouter()
@@ -39,7 +40,7 @@ CurrentUser = Annotated[Claims, Depends(current_user)]
 Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
 
 _PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
-    errors.UsernameTaken: Conflict,
+    errors.UsernameTaken: Conflict,  # `ecomctl users` paths; public sign-up never raises
     errors.EmailTaken: Conflict,
     errors.InvalidCredentials: Unauthorized,
     errors.InvalidRefreshToken: Unauthorized,
@@ -82,9 +83,12 @@ def _tokens(pair: TokenPair) -> TokenResponse:
     )
 
 
-@router.post("/api/auth/register", status_code=status.HTTP_201_CREATED, tags=["auth"])
-async def register(body: RegisterRequest, bus: Bus, response: Response) -> UserResponse:
-    command = commands.RegisterUser(
+@router.post("/api/auth/register", status_code=status.HTTP_202_ACCEPTED, tags=["auth"])
+async def register(body: RegisterRequest, bus: Bus) -> RegistrationAccepted:
+    """The same answer whether or not the username or email is already registered (no
+    enumeration): a mail to the address says what happened (a new account, or that it
+    already has one). Log in to use a new account."""
+    account = commands.RegisterUser(
         username=body.username,
         email=str(body.email),
         password=body.password,
@@ -93,17 +97,16 @@ async def register(body: RegisterRequest, bus: Bus, response: Response) -> UserR
         last_name=body.last_name,
         language=body.language,
     )
-    user = await dispatch(bus, command)
-    response.headers["Location"] = f"/api/users/{user.id}"
-    return UserResponse.of(user)
+    await dispatch(bus, commands.SignUp(account))
+    return RegistrationAccepted()
 
 
 @router.post("/api/auth/login", tags=["auth"])
 async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse:
-    throttle = throttle_of(request)
+    throttle = bus.deps.throttle
     user_key, ip_key = login_keys(body.username, client_ip(request))
     try:
-        throttle.attempt((user_key, ip_key))  # counted as failed until it succeeds
+        await throttle.attempt((user_key, ip_key))  # counted as failed until it succeeds
     except TooManyAttempts as exc:
         raise Problem(
             429, "Too Many Requests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
@@ -111,19 +114,10 @@ async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse
     try:
         pair = await dispatch(bus, commands.LoginUser(body.username, body.password))
     except Unauthorized:
-        throttle.confirm_failure((user_key, ip_key))
+        await throttle.confirm_failure((user_key, ip_key))
         raise
-    throttle.succeeded(user_key, ip_key)
+    await throttle.succeeded(user_key, ip_key)
     return _tokens(pair)
-
-
-def throttle_of(request: Request) -> LoginThrottle:
-    """One per app (process), made on first use."""
-    state = request.app.state
-    if getattr(state, "login_throttle", None) is None:
-        state.login_throttle = LoginThrottle()
-    throttle: LoginThrottle = state.login_throttle
-    return throttle
 
 
 def client_ip(request: Request) -> str:

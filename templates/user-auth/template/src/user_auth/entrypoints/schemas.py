@@ -53,6 +53,16 @@ class RegisterRequest(CamelModel):
     language: Language = "en"
 
 
+class RegistrationAccepted(CamelModel):
+    """The one answer to a registration, new or already registered alike."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: str = (
+        "If the username and email were free, the account is created; either way a mail to "
+        "the address says what happened."
+    )
+
+
 class LoginRequest(CamelModel):
     username: Annotated[str, Field(min_length=1, max_length=255)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
@@ -157,6 +167,8 @@ class ServiceTokenResponse(CamelModel):
     access_token: str
     token_type: str = "Bearer"
     expires_in: int
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     """Stored naive in UTC (MySQL TIMESTAMP on a UTC session); sent with its offset, as
     the documented `date-time` format (RFC 3339) requires."""

@@ -19,7 +19,8 @@ from user_auth.domain.errors import (
     UserNotFound,
 )
 from user_auth.domain.model import Profile, RefreshToken, Role, User
-from user_auth.service_layer import sessions
+from user_auth.service_layer import sessions, signup
+from user_auth.service_layer.login_throttle import InMemoryLoginThrottle, LoginThrottle
 from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher
 from user_auth.service_layer.unit_of_work import UnitOfWork
 
@@ -60,6 +61,9 @@ class Dependencies:
     # never stalls the event loop (every other request of this process waits on it).
     offload: Offload = _inline
     sessions: sessions.SessionDependencies = field(default_factory=sessions.SessionDependencies)
+    # Failed logins per username and IP; bootstrap() gives the Redis one (shared by every
+    # process and instance) when the service has Redis.
+    throttle: LoginThrottle = field(default_factory=InMemoryLoginThrottle)
     _dummy_hash: str = ""
 
     def dummy_hash(self) -> str:
@@ -240,6 +244,7 @@ async def _issue_pair_with_token(
 
 HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[object]]] = {
     commands.RegisterUser: register_user,
+    commands.SignUp: signup.sign_up,
     commands.LoginUser: login_user,
     commands.RotateRefreshToken: rotate_refresh_token,
     commands.LogoutUser: logout_user,

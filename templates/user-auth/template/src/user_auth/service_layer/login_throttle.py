@@ -3,9 +3,13 @@
 After its free failed logins (5 for a username, 50 for an IP: many people share one
 address), a key waits `base_s`, then twice as long after each further failure, up to
 `max_s`; a success clears the username's count (not the IP's: one good account must not
-reset an IP that guesses others); a key quiet for `forget_after_s` starts afresh. Kept in
-the process: one user-auth instance holds one count (docs/security.md says what that
-leaves open); bounded in keys so a flood of made-up usernames cannot grow it.
+reset an IP that guesses others); a key quiet for `forget_after_s` starts afresh.
+
+`LoginThrottle` is the port. The real one keeps the counts in Redis
+(`adapters.redis_login_throttle`), so every user-auth process and instance holds one limit
+together; `InMemoryLoginThrottle` keeps them in the process (tests, and a user-auth run
+without Redis), bounded in keys so a flood of made-up usernames cannot grow it. Both pass
+tests/test_login_throttle_contract.py.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class TooManyAttempts(Exception):
@@ -26,6 +31,26 @@ class TooManyAttempts(Exception):
 FREE_FAILURES = {"user": 5, "ip": 50}
 
 
+class LoginThrottle(Protocol):
+    async def attempt(self, keys: Iterable[str]) -> None:
+        """Raises `TooManyAttempts` while any of `keys` is in its backoff; otherwise counts
+        the attempt as a failure already, so a concurrent burst cannot pass the check
+        together before the first verdicts are in (`succeeded` takes it back)."""
+
+    async def confirm_failure(self, keys: Iterable[str]) -> None:
+        """The verdict of an attempt was "wrong password": its wait runs from now (checking
+        a password takes a while; the wait is not to be used up by it)."""
+
+    async def succeeded(self, user_key: str, ip_key: str) -> None:
+        """The username starts afresh; the IP only gets this attempt back."""
+
+
+def wait_s(failures: int, free: int, base_s: float, max_s: float) -> float:
+    """How long a key waits after its `failures`-th failure (0: still free)."""
+    over = failures - free + 1
+    return min(max_s, base_s * 2 ** (over - 1)) if over > 0 else 0.0
+
+
 @dataclass
 class _Record:
     failures: int = 0
@@ -33,7 +58,7 @@ class _Record:
     last_failure: float = 0.0
 
 
-class LoginThrottle:
+class InMemoryLoginThrottle:
     def __init__(
         self,
         *,
@@ -52,10 +77,7 @@ class LoginThrottle:
         self._clock = clock
         self._records: OrderedDict[str, _Record] = OrderedDict()
 
-    def attempt(self, keys: Iterable[str]) -> None:
-        """Raises `TooManyAttempts` while any of `keys` is in its backoff; otherwise counts
-        the attempt as a failure already, so a concurrent burst cannot pass the check
-        together before the first verdicts are in (`succeeded` takes it back)."""
+    async def attempt(self, keys: Iterable[str]) -> None:
         keys = tuple(keys)
         wait = self.retry_after_s(keys)
         if wait:
@@ -82,9 +104,7 @@ class LoginThrottle:
         while len(self._records) > self._max_keys:
             self._records.popitem(last=False)
 
-    def confirm_failure(self, keys: Iterable[str]) -> None:
-        """The verdict of an attempt was "wrong password": its wait runs from now (checking
-        a password takes a while; the wait is not to be used up by it)."""
+    async def confirm_failure(self, keys: Iterable[str]) -> None:
         now = self._clock()
         for key in keys:
             record = self._records.get(key)
@@ -92,12 +112,12 @@ class LoginThrottle:
                 self._lock(key, record, now)
 
     def _lock(self, key: str, record: _Record, now: float) -> None:
-        over = record.failures - self.free_failures[key.partition(":")[0]] + 1
-        if over > 0:
-            record.locked_until = now + min(self.max_s, self.base_s * 2 ** (over - 1))
+        free = self.free_failures[key.partition(":")[0]]
+        wait = wait_s(record.failures, free, self.base_s, self.max_s)
+        if wait > 0:
+            record.locked_until = now + wait
 
-    def succeeded(self, user_key: str, ip_key: str) -> None:
-        """The username starts afresh; the IP only gets this attempt back."""
+    async def succeeded(self, user_key: str, ip_key: str) -> None:
         self._records.pop(user_key, None)
         record = self._records.get(ip_key)
         if record is not None:

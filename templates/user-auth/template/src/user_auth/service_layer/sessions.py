@@ -17,6 +17,7 @@ from ecomkit.revocation import Denylist
 
 from user_auth.domain import commands
 from user_auth.domain.errors import InvalidClient, InvalidCredentials, InvalidResetToken
+from user_auth.service_layer.mail import mail_later
 from user_auth.service_layer.ports import Mailer, ResetTokens, ServiceClients, ServiceTokenIssuer
 from user_auth.service_layer.unit_of_work import UnitOfWork
 
@@ -60,7 +61,10 @@ async def revoke_access_token(cmd: commands.RevokeAccessToken, deps: Dependencie
 async def change_password(cmd: commands.ChangePassword, deps: Dependencies) -> None:
     async with _core(deps).uow() as uow:
         user = await uow.users.get(cmd.user_id)
-        if user is None or not _core(deps).hasher.verify(user.password_hash, cmd.current_password):
+        core = _core(deps)
+        if user is None or not await core.offload(
+            core.hasher.verify, user.password_hash, cmd.current_password
+        ):
             raise InvalidCredentials()
         await _replace_password(uow, deps, cmd.user_id, cmd.new_password)
     audit.info("PasswordChanged", extra={"event": {"user_id": cmd.user_id}})
@@ -79,7 +83,8 @@ async def request_password_reset(cmd: commands.RequestPasswordReset, deps: Depen
     token = secrets.token_urlsafe(32)
     await sessions.reset_tokens.put(_hash(token), user.id, sessions.reset_ttl_s)
     minutes = sessions.reset_ttl_s // 60
-    await sessions.mailer.send(
+    mail_later(  # in the background: an unknown address must not answer faster
+        sessions.mailer,
         user.profile.email,
         "Reset your password",
         f"Someone asked to reset the password of {user.username}.\n\n"
@@ -123,7 +128,7 @@ async def _replace_password(
     user = await uow.users.get(user_id)
     if user is None:
         raise InvalidResetToken()
-    user.password_hash = core.hasher.hash(password)
+    user.password_hash = await core.offload(core.hasher.hash, password)  # argon2: off the loop
     await uow.users.save(user)
     await uow.refresh_tokens.revoke_user(user_id, core.clock())
     await uow.commit()

@@ -1,0 +1,53 @@
+"""The interaction consumer: orders, reviews and stock, each read through its contract.
+
+OrderPaid names no products, so the lines come from OrderCreated and count once the order
+is paid (either may arrive first: they travel on different topics). InventoryUpdated is
+ordered by the envelope's time, since it carries no version. Every event is handled in the
+transaction the kit's inbox opened (`SqlInbox`): the inbox row and the recorded effect
+commit together, so a redelivered event records nothing twice.
+"""
+
+from __future__ import annotations
+
+from ecomkit.consumer import EventConsumer
+from ecomkit.contracts import InventoryUpdated, OrderCreated, OrderPaid, ReviewAdded
+from ecomkit.db import create_session_factory
+from ecomkit.events import Envelope
+from ecomkit.inbox import Handler, SqlInbox
+from ecomkit.service import Joining, commands_from_events, event_consumer, topics_of
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from recommendation.domain import commands
+from recommendation.service_layer.messagebus import MessageBus
+from recommendation.service_layer.unit_of_work import PostgresUnitOfWork
+from recommendation.settings import Settings
+
+CONSUMED = (OrderCreated, OrderPaid, ReviewAdded, InventoryUpdated)
+_BY_TYPE = {contract.event_type: contract for contract in CONSUMED}
+
+
+def command_for(envelope: Envelope) -> object | None:
+    contract = _BY_TYPE.get(envelope.type)
+    if contract is None:
+        return None
+    event = contract.from_data(envelope.data, envelope.schema_version)
+    match event:
+        case OrderCreated():
+            products = tuple(line.product_id for line in event.items)
+            return commands.RecordOrderPlaced(event.order_id, event.user_id, products)
+        case OrderPaid():
+            return commands.RecordOrderPaid(event.order_id, event.user_id)
+        case ReviewAdded():
+            return commands.RecordReview(event.user_id, event.product_id, event.rating)
+        case InventoryUpdated():
+            return commands.RecordStock(event.product_id, event.available_stock, envelope.time)
+    return None
+
+
+def event_handler(bus: MessageBus, joining: Joining = PostgresUnitOfWork.joining) -> Handler:
+    return commands_from_events(bus, command_for, joining=joining)
+
+
+def interaction_consumer(settings: Settings, engine: AsyncEngine, bus: MessageBus) -> EventConsumer:
+    inbox = SqlInbox(create_session_factory(engine), source=settings.service_name)
+    return event_consumer(settings, topics_of(CONSUMED), event_handler(bus), inbox=inbox)

@@ -1,0 +1,110 @@
+"""One handler per command (verb_noun)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from recommendation.domain import commands
+from recommendation.domain.interest import interactions_of
+from recommendation.domain.results import Recommendations, TrainingReport
+from recommendation.domain.similarity import ItemSimilarity, user_weights
+from recommendation.service_layer.models import CurrentModel
+from recommendation.service_layer.ports import InteractionRepository
+from recommendation.service_layer.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Dependencies:
+    uow: Callable[[], UnitOfWork]
+    current: CurrentModel = field(default_factory=CurrentModel)
+
+
+async def _record(
+    deps: Dependencies, write: Callable[[InteractionRepository], Awaitable[None]]
+) -> None:
+    async with deps.uow() as uow:
+        await write(uow.interactions)
+        await uow.commit()
+
+
+async def record_order_placed(cmd: commands.RecordOrderPlaced, deps: Dependencies) -> None:
+    await _record(
+        deps, lambda repo: repo.add_order_lines(cmd.order_id, cmd.user_id, cmd.product_ids)
+    )
+
+
+async def record_order_paid(cmd: commands.RecordOrderPaid, deps: Dependencies) -> None:
+    await _record(deps, lambda repo: repo.mark_paid(cmd.order_id, cmd.user_id))
+
+
+async def record_review(cmd: commands.RecordReview, deps: Dependencies) -> None:
+    await _record(deps, lambda repo: repo.put_review(cmd.user_id, cmd.product_id, cmd.rating))
+
+
+async def record_stock(cmd: commands.RecordStock, deps: Dependencies) -> None:
+    await _record(deps, lambda repo: repo.put_stock(cmd.product_id, cmd.available, cmd.at))
+
+
+async def train_model(cmd: commands.TrainModel, deps: Dependencies) -> TrainingReport:
+    async with deps.uow() as uow:
+        interactions = interactions_of(
+            await uow.interactions.purchases(), await uow.interactions.reviews()
+        )
+    started = time.perf_counter()
+    # CPU-bound: off the event loop, so requests are still answered (from the current
+    # model, more slowly: the thread shares the GIL) while it runs.
+    model = await asyncio.to_thread(ItemSimilarity.train, interactions)
+    trained_at = datetime.now(UTC)
+    deps.current.replace(model, trained_at)
+    return TrainingReport(
+        trained_at=trained_at,
+        interactions=len(interactions),
+        users=len({one.user_id for one in interactions}),
+        products=model.products,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+async def recommend_for_user(
+    query: commands.RecommendForUser, deps: Dependencies
+) -> Recommendations:
+    """From the model, but with the user's history and the stock read now: what was just
+    bought or just sold out is left out before the next training."""
+    async with deps.uow() as uow:
+        history = user_weights(
+            interactions_of(
+                await uow.interactions.purchases(query.user_id),
+                await uow.interactions.reviews(query.user_id),
+            )
+        ).get(query.user_id, {})
+        out_of_stock = await uow.interactions.out_of_stock()
+    model = deps.current.model
+    known = any(product in model.neighbours for product in history)
+    chosen = model.recommend(history, query.k, exclude=out_of_stock)
+    return Recommendations(chosen, not known, deps.current.trained_at)
+
+
+async def similar_products(query: commands.SimilarProducts, deps: Dependencies) -> Recommendations:
+    async with deps.uow() as uow:
+        out_of_stock = await uow.interactions.out_of_stock()
+    model = deps.current.model
+    chosen = model.similar(query.product_id, query.k, exclude=out_of_stock)
+    return Recommendations(
+        chosen, query.product_id not in model.neighbours, deps.current.trained_at
+    )
+
+
+HANDLERS: dict[type[Any], Callable[..., Any]] = {
+    commands.RecordOrderPlaced: record_order_placed,
+    commands.RecordOrderPaid: record_order_paid,
+    commands.RecordReview: record_review,
+    commands.RecordStock: record_stock,
+    commands.TrainModel: train_model,
+    commands.RecommendForUser: recommend_for_user,
+    commands.SimilarProducts: similar_products,
+}

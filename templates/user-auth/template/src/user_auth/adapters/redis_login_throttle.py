@@ -1,0 +1,117 @@
+"""The login throttle's counts in Redis: every user-auth process and instance reads and
+writes the same ones, so a guesser spread over N of them gets the allowance once, not N
+times. Each step is one Lua script (atomic: a concurrent burst is counted exactly), timed
+by the Redis server's clock (instances' clocks need not agree). A key expires after
+`forget_after_s` without failures, which is the in-memory throttle's "quiet key starts
+afresh". Redis not answering refuses the login (503): the limit is never skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from ecomkit.problems import ServiceUnavailable
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
+
+from user_auth.service_layer.login_throttle import FREE_FAILURES, TooManyAttempts
+
+# Shared by the scripts: milliseconds on Redis's clock; lock(key, failures, free) sets the
+# key's wait from its failure count (base * 2^(over-1), capped) and keeps the key at least
+# as long as its wait or `forget_ms`.
+_PRELUDE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local base, cap, forget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local function lock(key, failures, free)
+  local over = failures - free + 1
+  local wait = 0
+  if over > 0 then wait = math.min(cap, base * 2 ^ (over - 1)) end
+  if wait > 0 then redis.call('HSET', key, 'until', math.floor(now + wait)) end
+  redis.call('PEXPIRE', key, math.floor(math.max(forget, wait)))
+end
+"""
+
+_ATTEMPT = (
+    _PRELUDE
+    + """
+local longest = 0
+for _, key in ipairs(KEYS) do
+  local left = tonumber(redis.call('HGET', key, 'until') or '0') - now
+  if left > longest then longest = left end
+end
+if longest > 0 then return longest end
+for i, key in ipairs(KEYS) do
+  lock(key, redis.call('HINCRBY', key, 'failures', 1), tonumber(ARGV[3 + i]))
+end
+return 0
+"""
+)
+
+_CONFIRM = (
+    _PRELUDE
+    + """
+for i, key in ipairs(KEYS) do
+  local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
+  if failures > 0 then lock(key, failures, tonumber(ARGV[3 + i])) end
+end
+return 0
+"""
+)
+
+# KEYS[1] the username, KEYS[2] the IP; ARGV[1] the IP's free failures.
+_SUCCEEDED = """
+redis.call('DEL', KEYS[1])
+local failures = tonumber(redis.call('HGET', KEYS[2], 'failures') or '0')
+if failures > 0 then
+  failures = failures - 1
+  redis.call('HSET', KEYS[2], 'failures', failures)
+  if failures < tonumber(ARGV[1]) then redis.call('HDEL', KEYS[2], 'until') end
+end
+return 0
+"""
+
+
+class RedisLoginThrottle:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        free_failures: dict[str, int] | None = None,
+        base_s: float = 1.0,
+        max_s: float = 900.0,
+        forget_after_s: float = 900.0,
+        prefix: str = "login-throttle:",
+    ) -> None:
+        self.free_failures = free_failures or FREE_FAILURES
+        self._timing = [int(base_s * 1000), int(max_s * 1000), int(forget_after_s * 1000)]
+        self._prefix = prefix
+        self._attempt = redis.register_script(_ATTEMPT)
+        self._confirm = redis.register_script(_CONFIRM)
+        self._succeeded = redis.register_script(_SUCCEEDED)
+
+    async def attempt(self, keys: Iterable[str]) -> None:
+        wait_ms = await self._run(self._attempt, tuple(keys))
+        if wait_ms > 0:
+            raise TooManyAttempts(max(1, math.ceil(wait_ms / 1000)))
+
+    async def confirm_failure(self, keys: Iterable[str]) -> None:
+        await self._run(self._confirm, tuple(keys))
+
+    async def succeeded(self, user_key: str, ip_key: str) -> None:
+        keys = [self._prefix + user_key, self._prefix + ip_key]
+        await self._call(self._succeeded, keys, [self.free_failures["ip"]])
+
+    async def _run(self, script: AsyncScript, keys: tuple[str, ...]) -> int:
+        free = [self.free_failures[key.partition(":")[0]] for key in keys]
+        return await self._call(script, [self._prefix + k for k in keys], [*self._timing, *free])
+
+    async def _call(self, script: AsyncScript, keys: list[str], args: list[int]) -> int:
+        try:
+            return int(await script(keys=keys, args=args))
+        except RedisError as exc:
+            raise ServiceUnavailable(
+                "logins are paused: the login throttle's store (Redis) does not answer"
+            ) from exc
