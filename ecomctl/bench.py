@@ -64,24 +64,27 @@ def _workspace(tgt: Target) -> list[str]:
     return ["--workspace", str(tgt.workspace.root)]
 
 
-def _databases(tgt: Target) -> list[str]:
-    offset = _offset(tgt)
-    infra = tgt.stack.infra
-    pg, my = infra["postgres"].port + offset, infra["mysql"].port + offset
-    return [
-        "--postgres-url", f"postgresql://ecomctl:ecomctl@127.0.0.1:{pg}/postgres",
-        "--mysql-url", f"mysql://ecomctl:ecomctl@127.0.0.1:{my}/mysql",
-    ]  # fmt: skip
+# How each infrastructure component is reached by the bench scripts (admin users).
+_URLS = {
+    "postgres": ("--postgres-url", "postgresql://ecomctl:ecomctl@127.0.0.1:{port}/postgres"),
+    "mysql": ("--mysql-url", "mysql://ecomctl:ecomctl@127.0.0.1:{port}/mysql"),
+    "redis": ("--redis-url", "redis://127.0.0.1:{port}/0"),
+    "search": ("--opensearch-url", "http://127.0.0.1:{port}"),
+}
 
 
-def _cache(tgt: Target) -> list[str]:
-    offset = _offset(tgt)
-    infra = tgt.stack.infra
-    my, redis = infra["mysql"].port + offset, infra["redis"].port + offset
-    return [
-        "--mysql-url", f"mysql://ecomctl:ecomctl@127.0.0.1:{my}/mysql",
-        "--redis-url", f"redis://127.0.0.1:{redis}/0",
-    ]  # fmt: skip
+def _urls(*components: str) -> ArgsFor:
+    """The running stack's URL option for each component, its port offset applied."""
+
+    def args(tgt: Target) -> list[str]:
+        offset = _offset(tgt)
+        found: list[str] = []
+        for name in components:
+            option, url = _URLS[name]
+            found += [option, url.format(port=tgt.stack.infra[name].port + offset)]
+        return found
+
+    return args
 
 
 def _offset(tgt: Target) -> int:
@@ -99,8 +102,8 @@ BENCHES: dict[str, Bench] = {
     b.name: b
     for b in (
         Bench("up_time", "ecomctl up vs the slowest component alone", lambda _t: []),
-        Bench("migrate_time", "ecomctl migrate vs Flyway", _databases),
-        Bench("cache_hit", "product by id: cache hit vs miss", _cache),
+        Bench("migrate_time", "ecomctl migrate vs Flyway", _urls("postgres", "mysql")),
+        Bench("cache_hit", "product by id: cache hit vs miss", _urls("mysql", "redis")),
         Bench("gateway_overhead", "gateway vs HAProxy vs direct", lambda _t: []),
         Bench("saga_latency", "POST order -> PAID vs bare Kafka hops", _workspace),
         Bench("checkout_throughput", "orders/s to PAID within the SLO", _workspace),
@@ -119,6 +122,13 @@ BENCHES: dict[str, Bench] = {
             "1,000 order-tracking WebSockets held via the gateway: push p95 vs one, memory",
             _workspace,
         ),
+        Bench(
+            "search_relevance",
+            "nDCG@10 of product search vs SQL contains",
+            _urls("mysql", "search"),
+        ),
+        Bench("search_freshness", "product update -> searchable through the gateway", _workspace),
+        Bench("search_latency", "search p95 through the gateway vs OpenSearch's took", _workspace),
     )
 }
 

@@ -52,7 +52,7 @@ def create_admin(
     progress: Callable[[str], None] = lambda _line: None,
 ) -> AdminResult:
     """Runs the service's `create-admin` against the stack's database (idempotent)."""
-    installed = _installed(workspace, stack, service, progress)
+    installed = installed_service(workspace, stack, service, progress)
     env = inherited_env() | service_env(
         service, stack, port_offset=port_offset, auth=auth_env(service, stack, workspace)
     )
@@ -92,7 +92,7 @@ def create_admin(
         ) from None
 
 
-def _installed(
+def installed_service(
     workspace: Workspace, stack: Stack, service: str, progress: Callable[[str], None]
 ) -> Installation:
     """The service in the workspace's virtualenv; installed there first when it is not."""

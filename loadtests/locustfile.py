@@ -1,7 +1,8 @@
 """User journeys against the platform's gateway (run by `ecomctl loadtest`, or by Locust
 directly with the ECOMCTL_LOADTEST_* environment it sets).
 
-- BrowsingUser: anonymous; lists, searches and opens products, reads reviews and ratings.
+- BrowsingUser: anonymous; lists, searches (product-search, /api/search/**) and opens
+  products, reads reviews and ratings.
 - ShoppingUser: a seeded account; logs in, places orders with the seeded card and follows
   each to PAID or CANCELLED, cancels some right away, refreshes its token now and then.
 - AccountUser: registers a new account, logs in, refreshes, reviews a product.
@@ -15,6 +16,7 @@ import os
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from journeys import Tally, next_rng, record_order, seed_data
 from locust import FastHttpUser, between, task
@@ -24,6 +26,14 @@ CANCEL_SHARE = 0.1  # of orders cancelled right after they are placed
 FOLLOW_TIMEOUT_S = 20.0
 FOLLOW_POLL_S = 0.25
 TERMINAL = {"PAID", "CANCELLED", "SHIPPED", "DELIVERED"}
+# What BrowsingUser types into the search box (seeded products are "<sku> load test lamp").
+SEARCHES: list[dict[str, str]] = [
+    {"q": "lamp"},
+    {"q": "load test lamps"},  # a plural
+    {"q": "lmap"},  # a typo
+    {"q": "lamp", "price_max": "50", "sort": "price_asc"},
+    {"q": "lamp", "in_stock": "true", "page": "2"},
+]
 
 
 class _PlatformUser(FastHttpUser):
@@ -55,8 +65,16 @@ class BrowsingUser(_PlatformUser):
 
     @task(2)
     def search(self) -> None:
-        term = f"lt-{self.seed['tag']}-p0{self.rng.randint(0, 1)}"
-        self.client.get(f"/api/products?name={term}", name="/api/products?name")
+        """product-search (OpenSearch), as a shop's search box asks: words, a typo, a
+        filter, a sort."""
+        query = urlencode(self.rng.choice(SEARCHES))
+        self.client.get(f"/api/search/products?{query}", name="/api/search/products")
+
+    @task(1)
+    def suggest(self) -> None:
+        prefix = self.rng.choice(["l", "la", "lam", "load t", "load test l"])
+        query = urlencode({"q": prefix})
+        self.client.get(f"/api/search/suggest?{query}", name="/api/search/suggest")
 
     @task(1)
     def with_stock(self) -> None:

@@ -83,6 +83,8 @@ def _catalog_products(tgt: Target) -> int | None:
         with conn.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM products WHERE active")
             row = cursor.fetchone()
+    except pymysql.Error:
+        return None  # the catalog's database is not migrated yet: unknown, not a failure
     finally:
         conn.close()
     return int(row[0]) if row else 0

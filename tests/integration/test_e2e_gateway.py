@@ -135,6 +135,45 @@ def test_products_reviews_cache_and_review_event(
     assert rating.json()["count"] == 1 and rating.json()["average"] == 4
 
 
+def found_by_search(gateway: httpx.Client, word: str, total: int) -> dict[str, Any]:
+    """Polls /api/search/products until `total` products match `word` (30 s at most)."""
+    deadline, body = time.monotonic() + 30, {}
+    while time.monotonic() < deadline:
+        answer = gateway.get("/api/search/products", params={"q": word})
+        if answer.status_code == 200:
+            body = answer.json()
+            if body["total"] == total:
+                return body
+        time.sleep(0.2)
+    raise AssertionError(f"search for {word!r} did not find {total} in 30 s: {body}")
+
+
+def test_catalog_changes_reach_search_through_kafka(
+    gateway: httpx.Client, admin_token: str
+) -> None:
+    """Catalog API -> outbox -> Kafka -> product-search -> OpenSearch -> gateway."""
+    word = "e2e" + uuid.uuid4().hex[:8]
+    created = gateway.post(
+        "/api/products",
+        json={"sku": word, "name": f"{word} desk lamp", "price": "24.50", "category": "Lighting"},
+        headers=bearer(admin_token),
+    )
+    assert created.status_code == 201, created.text
+    pid = created.json()["id"]
+    body = found_by_search(gateway, word, 1)
+    assert body["items"][0]["id"] == pid and body["items"][0]["name"] == f"{word} desk lamp"
+    suggested = gateway.get("/api/search/suggest", params={"q": f"{word} de"}).json()
+    assert [s["id"] for s in suggested["suggestions"]] == [pid]
+    renamed = gateway.put(
+        f"/api/products/{pid}", json={"name": f"{word}x floor lamp"}, headers=bearer(admin_token)
+    )
+    assert renamed.status_code == 200, renamed.text
+    found_by_search(gateway, f"{word}x", 1)
+    deleted = gateway.delete(f"/api/products/{pid}", headers=bearer(admin_token))
+    assert deleted.status_code in (200, 204), deleted.text
+    found_by_search(gateway, f"{word}x", 0)
+
+
 def test_bad_tokens_are_rejected_at_the_gateway(gateway: httpx.Client, admin_token: str) -> None:
     header, payload, signature = admin_token.split(".")
     tampered = f"{header}.{payload[:-2]}xx.{signature}"

@@ -7,6 +7,9 @@ kafka,search` at OFFSET + ECOMCTL_TEST_SEARCH_SHIFT).
 - The running service: events produced to Kafka (late and repeated ones included) end up
   searchable through its HTTP API; bad input is a 400 problem; OpenSearch stopped -> 503
   problem, and the events produced meanwhile are indexed once it is back.
+- The reindex (the service's own command, as `ecomctl search reindex` runs it) against a
+  catalog database written throughout, as the catalog writes it: nothing lost, searches
+  answering all along.
 """
 
 from __future__ import annotations
@@ -15,28 +18,40 @@ import json
 import os
 import random
 import signal
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pymysql
 import pytest
+import search_relevance
 from confluent_kafka import Producer
 from ecomkit.contracts import InventoryUpdated, ProductChanged
 from ecomkit.events import Envelope, encode
 from saga_support import template_contracts
 
 from tests.integration.conftest import OFFSET, UP_TIMEOUT_S, Platform, own_platform, run_ecomctl
-from tests.integration.test_user_auth_service import RunningService, start_service
+from tests.integration.test_user_auth_service import (
+    RunningService,
+    new_migrated_database,
+    start_service,
+)
 
 SEARCH_OFFSET = OFFSET + int(os.environ.get("ECOMCTL_TEST_SEARCH_SHIFT", "4400"))
+SEARCH_SRC = Path(__file__).parents[2] / "templates" / "product-search" / "template" / "src"
 contracts = template_contracts("product-search")
 
-from opensearchpy import AsyncOpenSearch  # noqa: E402
+from opensearchpy import AsyncOpenSearch, OpenSearch  # noqa: E402
 from product_search.adapters.opensearch import OpenSearchIndex  # noqa: E402
+from product_search.adapters.query_log import RedisQueryLog  # noqa: E402
 from product_search.domain.documents import IndexChange  # noqa: E402
 from product_search.domain.search import SearchProducts  # noqa: E402
 
@@ -48,6 +63,8 @@ class SearchStack:
         self.workspace = platform.workspace
         self.kafka = f"127.0.0.1:{platform.port('kafka')}"
         self.opensearch = f"http://127.0.0.1:{platform.port('search')}"
+        self.mysql_url = f"mysql://ecomctl:ecomctl@127.0.0.1:{platform.port('mysql')}/mysql"
+        self.redis_url = f"redis://127.0.0.1:{platform.port('redis')}/0"
 
     def ecomctl(self, *args: str) -> str:
         done = run_ecomctl("-w", str(self.workspace), *args, timeout=UP_TIMEOUT_S, check=True)
@@ -73,7 +90,7 @@ class SearchStack:
 @pytest.fixture(scope="module")
 def search_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchStack]:
     workspace = tmp_path_factory.mktemp("search-ws")
-    for platform in own_platform(workspace, "kafka,search", SEARCH_OFFSET):
+    for platform in own_platform(workspace, "kafka,search,mysql,redis", SEARCH_OFFSET):
         yield SearchStack(platform)
 
 
@@ -100,6 +117,14 @@ class TestOpenSearchIndex(contracts.SearchIndexContract):  # type: ignore[misc]
             outcomes = await index.write([change])
             assert outcomes == [None]
         await index.client.indices.refresh(index=index.alias)
+
+
+class TestRedisQueryLog(contracts.QueryLogContract):  # type: ignore[misc]
+    @pytest.fixture
+    async def queries(self, search_stack: SearchStack) -> AsyncIterator[RedisQueryLog]:
+        log = RedisQueryLog.from_url(search_stack.redis_url, "contract-" + uuid.uuid4().hex[:8])
+        yield log
+        await log.close()
 
 
 # ---- what only OpenSearch does ------------------------------------------------------------
@@ -157,6 +182,29 @@ async def test_query_syntax_is_text(text_index: OpenSearchIndex) -> None:
         await text_index.search(SearchProducts(q=q))  # no error from OpenSearch
 
 
+@pytest.mark.anyio
+async def test_relevance_ndcg_at_10_over_a_judged_query_set(search_stack: SearchStack) -> None:
+    """>= 0.8 for product-search, and above the old SQL contains search on the same
+    products (search_relevance.py: how the catalog and the judgments are made)."""
+    products = search_relevance.catalog()
+    client = AsyncOpenSearch(hosts=[search_stack.opensearch], timeout=60)
+    alias = "relevance-" + uuid.uuid4().hex[:8]
+    try:
+        index = await search_relevance.index_catalog(client, alias, products)
+        found = await search_relevance.search_ndcg(client, alias, products)
+        await client.indices.delete(index=index)
+    finally:
+        await client.close()
+    catalog_db = new_migrated_database(search_stack.mysql_url, "product-catalog")
+    baseline = search_relevance.sql_contains_ndcg(catalog_db, products)
+    search_score, sql_score = search_relevance.mean(found), search_relevance.mean(baseline)
+    worst = sorted(found.items(), key=lambda item: item[1])[:5]
+    print(f"nDCG@10 search={search_score:.3f} sql_contains={sql_score:.3f} worst={worst}")
+    assert len(found) >= 40 and len(products) >= 2000
+    assert search_score >= 0.8, (search_score, worst)
+    assert search_score > sql_score
+
+
 # ---- the service, fed through Kafka --------------------------------------------------------
 
 
@@ -169,21 +217,22 @@ def service(
         "ECOM_KAFKA_BOOTSTRAP": search_stack.kafka,
         "ECOM_SERVICE_NAME": "product-search-" + uuid.uuid4().hex[:6],
         "ECOM_INDEX_ALIAS": "svc-" + uuid.uuid4().hex[:8],
+        "ECOM_REDIS_URL": search_stack.redis_url,
         # This stack's topics hold only this module's events: a new group reads them all,
         # so an event published before the group has joined (slow on a loaded machine) counts.
         "ECOM_CONSUMER_OFFSET_RESET": "earliest",
     }
     running = start_service("product-search", env, tmp_path_factory.mktemp("search-svc"))
-    _ALIASES[running.url] = env["ECOM_INDEX_ALIAS"]
+    _ENVS[running.url] = env
     yield running
     running.stop()
 
 
-_ALIASES: dict[str, str] = {}
+_ENVS: dict[str, dict[str, str]] = {}
 
 
 def service_alias(service: RunningService) -> str:
-    return _ALIASES[service.url]
+    return _ENVS[service.url]["ECOM_INDEX_ALIAS"]
 
 
 def publish(stack: SearchStack, *events: tuple[Any, datetime | None]) -> None:
@@ -268,6 +317,20 @@ def test_suggest_through_the_service(search_stack: SearchStack, service: Running
     assert found["suggestions"] == [{"id": pid, "name": f"{word} headphones"}]
 
 
+def test_top_counts_frequent_and_zero_result_queries(service: RunningService) -> None:
+    nothing = "nohit" + uuid.uuid4().hex[:8]
+    for q in (nothing, nothing.upper(), f"  {nothing} "):
+        assert search(service, q=q).json()["total"] == 0
+    search(service, q=nothing, page=2)  # a page turned is not a new search
+    done = service_command(service, "top", "--limit", "100")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    zero = {entry["query"]: entry["count"] for entry in found["zero_results"]}
+    assert zero[nothing] == 3 and found["searches"] >= 3
+    bad = service_command(service, "top", "--hours", "48")
+    assert bad.returncode == 2 and "between 1 and 24" in bad.stderr
+
+
 def test_search_status_shows_the_index_and_its_documents(
     search_stack: SearchStack, service: RunningService
 ) -> None:
@@ -299,3 +362,141 @@ def test_opensearch_down_is_503_and_nothing_is_lost(
         search_stack.ecomctl("up", "--runtime", "local", "--yes", "--only", "search",
                              "--port-offset", str(SEARCH_OFFSET))  # fmt: skip
     wait_for(service, lambda b: b["total"] == 1, q=word)
+
+
+# ---- reindex under writes ------------------------------------------------------------------
+
+
+class CatalogWriter:
+    """Writes products as the catalog does: the row committed, then its ProductChanged
+    (the outbox's order), each change raising the row's version."""
+
+    def __init__(self, stack: SearchStack, database_url: str, word: str) -> None:
+        from ecomctl.migrate.url import parse_url
+
+        url = parse_url(database_url)
+        self.conn = pymysql.connect(
+            host=url.host, port=url.port, user=url.user, password=url.password,
+            database=url.database, autocommit=True,
+        )  # fmt: skip
+        self.stack, self.word = stack, word
+        self.names: dict[int, str] = {}  # what each product is called now
+        self.written_at: list[float] = []
+
+    def create(self) -> None:
+        name = f"{self.word} item{len(self.names)}"
+        with self.conn.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO products (sku, name, description, category, price)"
+                " VALUES (%s, %s, 'integration', 'Gadgets', 12.50)",
+                (uuid.uuid4().hex[:20], name),
+            )
+            pid = int(cursor.lastrowid)
+        self._published(pid, 1, name, "created")
+
+    def rename(self, pid: int) -> None:
+        name = f"{self.word} renamed{uuid.uuid4().hex[:6]}"
+        with self.conn.cursor() as cursor:
+            cursor.execute(
+                "UPDATE products SET name = %s, version = version + 1 WHERE id = %s", (name, pid)
+            )
+            cursor.execute("SELECT version FROM products WHERE id = %s", (pid,))
+            (version,) = cursor.fetchone()
+        self._published(pid, int(version), name, "updated")
+
+    def _published(self, pid: int, version: int, name: str, change: str) -> None:
+        publish(self.stack, (changed(pid, version, name, change), None))
+        self.names[pid] = name
+        self.written_at.append(time.monotonic())
+
+
+class Repeatedly(threading.Thread):
+    """Runs `step` until stopped; counts the runs, keeps the first error."""
+
+    def __init__(self, step: Any) -> None:
+        super().__init__(daemon=True)
+        self.step, self.stopped, self.runs = step, threading.Event(), 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.is_set():
+                self.step()
+                self.runs += 1
+                time.sleep(0.02)
+        except BaseException as error:  # reported by the test
+            self.error = error
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(30)
+
+
+def service_command(
+    service: RunningService, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """What `ecomctl search reindex|top` runs: the service's command, in its environment."""
+    full_env = {**os.environ, **_ENVS[service.url], "PYTHONPATH": str(SEARCH_SRC), **env}
+    argv = [sys.executable, "-m", "product_search.entrypoints.cli", *args, "--json"]
+    return subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=600)
+
+
+def test_reindex_under_writes_loses_nothing_and_searches_keep_answering(
+    search_stack: SearchStack, service: RunningService
+) -> None:
+    catalog_url = new_migrated_database(search_stack.mysql_url, "product-catalog")
+    word = "reindex" + uuid.uuid4().hex[:6]
+    writer = CatalogWriter(search_stack, catalog_url, word)
+    for _ in range(300):
+        writer.create()
+    wait_for(service, lambda b: b["total"] == 300, q=word, size=1)
+
+    def write() -> None:
+        writer.create()
+        if len(writer.names) % 3 == 0:
+            writer.rename(random.choice(list(writer.names)))
+
+    answers: list[int] = []
+    writing = Repeatedly(write)
+    searching = Repeatedly(lambda: answers.append(search(service, q=word, size=5).status_code))
+    writing.start()
+    searching.start()
+    time.sleep(1)
+    began = time.monotonic()
+    done = service_command(service, "reindex", ECOM_CATALOG_DATABASE_URL=catalog_url)
+    ended = time.monotonic()
+    time.sleep(1)
+    writing.stop()
+    searching.stop()
+    assert done.returncode == 0, done.stderr
+    assert writing.error is None and searching.error is None, (writing.error, searching.error)
+    report = json.loads(done.stdout)
+    alias = service_alias(service)
+    assert report["previous"] == [f"{alias}-v1"] and report["index"].startswith(f"{alias}-v1-")
+    during = [t for t in writer.written_at if began <= t <= ended]
+    print("reindex:", report, f"{len(during)} writes during it")
+    assert len(during) >= 10, f"only {len(during)} writes during the reindex"
+    assert answers and set(answers) == {200}, sorted(set(answers))
+
+    client = OpenSearch(hosts=[search_stack.opensearch], timeout=30)
+    try:
+        assert sorted(client.indices.get_alias(name=alias)) == [report["index"]]
+        expected = dict(writer.names)
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            found = client.mget(index=alias, body={"ids": [str(pid) for pid in expected]})
+            names = {
+                int(d["_id"]): d["_source"].get("name") for d in found["docs"] if d.get("found")
+            }
+            if names == expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        missing = sorted(set(expected) - set(names))
+        stale = sorted(p for p in expected if p in names and names[p] != expected[p])
+        if missing or stale:  # where did they go: into the old index?
+            old = client.mget(index=report["previous"][0], body={"ids": missing[:5] + stale[:5]})
+            print("reindex:", done.stderr, report, "old index holds:", old["docs"])
+        assert not missing and not stale, f"missing {missing[:10]}, stale {stale[:10]}"
+    finally:
+        client.close()
+    wait_for(service, lambda b: b["total"] == len(expected), q=word, size=1)

@@ -6,6 +6,7 @@ A subclass provides `index` (an empty index) and `settle` (OpenSearch: a refresh
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -133,3 +134,38 @@ class SearchIndexContract:
         await self._apply(index, product(1, name="Kookaburra kettle"), product(1, name="Other"))
         found = await index.suggest(SuggestProducts(q="kookaburra ket"))
         assert [s["name"] for s in found] == ["Kookaburra kettle"]
+
+
+class QueryLogContract:
+    """What every QueryLog must do: MemoryQueryLog (tests/test_query_log.py) and Redis
+    (ecomctl's tests/integration/test_search_service.py). A subclass provides `queries`,
+    an empty log."""
+
+    NOW = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)
+
+    @pytest.mark.anyio
+    async def test_frequent_and_zero_result_queries_of_the_last_day(self, queries: Any) -> None:
+        for query, total in [("shirt", 5), ("shirt", 5), ("shoes", 2), ("shrit", 0)]:
+            await queries.record(query, total, self.NOW)
+        await queries.record("shrit", 0, self.NOW - timedelta(hours=5))
+        await queries.record("old", 0, self.NOW - timedelta(hours=30))  # beyond the day
+        found = await queries.top(self.NOW, 24, 10)
+        assert found.searches == 5
+        assert [(c.query, c.count) for c in found.frequent] == [
+            ("shirt", 2), ("shrit", 2), ("shoes", 1),
+        ]  # fmt: skip
+        assert [(c.query, c.count) for c in found.zero_results] == [("shrit", 2)]
+        recent = await queries.top(self.NOW, 1, 1)
+        assert [(c.query, c.count) for c in recent.frequent] == [("shirt", 2)]
+
+    @pytest.mark.anyio
+    async def test_an_hour_keeps_a_bounded_number_of_queries(self, queries: Any) -> None:
+        from product_search.domain.analytics import MAX_QUERIES_PER_HOUR
+
+        for _ in range(3):
+            await queries.record("popular", 1, self.NOW)
+        for n in range(MAX_QUERIES_PER_HOUR + 50):
+            await queries.record(f"q{n}", 1, self.NOW)
+        found = await queries.top(self.NOW, 1, MAX_QUERIES_PER_HOUR * 2)
+        assert len(found.frequent) <= MAX_QUERIES_PER_HOUR
+        assert found.frequent[0].query == "popular" and found.frequent[0].count == 3

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any
@@ -26,7 +27,19 @@ from product_search.domain.search import SearchProducts, SearchResult, SuggestPr
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 1
+DEFINITION_FILE = re.compile(r"products-v(\d+)\.json")
+
+
+def definition_versions() -> list[int]:
+    """The versions of the settings-and-mappings files in index/, oldest first."""
+    folder = resources.files("product_search").joinpath("index")
+    found = (DEFINITION_FILE.fullmatch(entry.name) for entry in folder.iterdir())
+    return sorted(int(match.group(1)) for match in found if match)
+
+
+# A mapping change is a new file products-v<N+1>.json: new indices are built from it, and
+# `ecomctl search reindex` moves the alias onto one (an index's mapping cannot change).
+INDEX_VERSION = definition_versions()[-1]
 # Applies one part of a document unless it already holds that part at a newer version.
 APPLY_SCRIPT = """
 if (params.part == 'review') {
@@ -49,9 +62,11 @@ RETRIABLE_STATUSES = {429, 502, 503, 504}
 
 
 def index_definition(version: int = INDEX_VERSION) -> dict[str, Any]:
-    """Settings and mappings as shipped in index/products-v<version>.json."""
+    """Settings and mappings as shipped in index/products-v<version>.json; the mapping's
+    _meta records the version, so an index tells which file it was built from."""
     text = resources.files("product_search").joinpath(f"index/products-v{version}.json")
     loaded: dict[str, Any] = json.loads(text.read_text())
+    loaded["mappings"]["_meta"] = {"definition": version}
     return loaded
 
 
@@ -73,6 +88,7 @@ class OpenSearchIndex:
         """The alias and the first versioned index behind it, when neither exists yet."""
         async with unavailable_as_error():
             if await self.client.indices.exists_alias(name=self.alias):
+                await self._warn_if_outdated()
                 return
             name = f"{self.alias}-v{INDEX_VERSION}"
             body = {**index_definition(), "aliases": {self.alias: {"is_write_index": True}}}
@@ -82,6 +98,19 @@ class OpenSearchIndex:
                 if "resource_already_exists" not in str(error.error):
                     raise
                 log.info("index %s was created meanwhile", name)
+
+    async def _warn_if_outdated(self) -> None:
+        """A newer definition file ships than the serving index was built from: only a
+        reindex applies it (an index's mappings and analyzers cannot change in place)."""
+        mappings = await self.client.indices.get_mapping(index=self.alias)
+        for name, found in mappings.items():
+            built = int(found["mappings"].get("_meta", {}).get("definition", 1))
+            if built < INDEX_VERSION:
+                log.warning(
+                    "index %s was built from products-v%d.json, v%d ships: run `ecomctl search"
+                    " reindex` to apply it",
+                    name, built, INDEX_VERSION,
+                )  # fmt: skip
 
     async def write(self, changes: Sequence[IndexChange]) -> list[Exception | None]:
         """One bulk request; per change None or the reason it was refused for good."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
+from product_search.domain.analytics import TopQueries
 from product_search.domain.documents import IndexChange
 from product_search.domain.search import SearchProducts, SearchResult, SuggestProducts
 
@@ -19,3 +21,14 @@ class SearchIndex(Protocol):
 
     async def get(self, product_id: int) -> dict[str, Any] | None:
         """The stored document (tests and `status` read it)."""
+
+
+class QueryLog(Protocol):
+    async def record(self, query: str, total: int, at: datetime) -> None:
+        """Count one search (normalized text) in its hour, and as zero-result if total is 0;
+        never raises: counting is best effort."""
+
+    async def top(self, now: datetime, hours: int, limit: int) -> TopQueries:
+        """The most frequent and the zero-result queries of the last `hours` hours."""
+
+    async def close(self) -> None: ...
