@@ -27,7 +27,12 @@ from ecomkit.ws_auth import (
 
 KEYS = TestKeys()
 SETTINGS = ServiceSettings(service_name="order", **KEYS.settings())
-TOKEN = KEYS.issuer(SETTINGS).issue_access(7, "ann", ["USER"])
+
+
+def token() -> str:
+    """A fresh access token: one made at import would expire before a long run reaches
+    these tests."""
+    return KEYS.issuer(SETTINGS).issue_access(7, "ann", ["USER"])
 
 
 class Stream:
@@ -81,7 +86,7 @@ def test_tokens_are_read_from_the_subprotocol_or_the_first_message() -> None:
 def test_replays_then_pushes_what_is_stored_later_then_ends(
     client: TestClient, stream: Stream
 ) -> None:
-    with client.websocket_connect("/ws/things/a", subprotocols=["bearer", TOKEN]) as socket:
+    with client.websocket_connect("/ws/things/a", subprotocols=["bearer", token()]) as socket:
         assert socket.accepted_subprotocol == "bearer"  # never the token itself
         assert [socket.receive_json(), socket.receive_json()] == [{"n": 1}, {"n": 2}]
         stream.append({"n": 3})
@@ -98,7 +103,7 @@ def test_replays_then_pushes_what_is_stored_later_then_ends(
 
 def test_a_reconnect_resumes_after_its_last_position(client: TestClient) -> None:
     with client.websocket_connect("/ws/things/a?last_event=1") as socket:
-        socket.send_text(json.dumps({"token": TOKEN}))
+        socket.send_text(json.dumps({"token": token()}))
         assert socket.receive_json() == {"n": 2}
 
 
@@ -139,7 +144,7 @@ def test_a_value_is_sent_now_and_again_only_when_it_changed() -> None:
 
     with (
         TestClient(app) as client,
-        client.websocket_connect("/ws/stock/5", subprotocols=["bearer", TOKEN]) as socket,
+        client.websocket_connect("/ws/stock/5", subprotocols=["bearer", token()]) as socket,
     ):
         assert socket.receive_json() == {"available": 3}
         client.portal.call(hub.wake, "5")  # type: ignore[union-attr]  # unchanged: nothing sent
