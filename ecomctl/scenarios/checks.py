@@ -7,7 +7,7 @@ notification APIs through the gateway, the mail sink's API, and the saga topics 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ecomctl.scenarios.client import pick
@@ -174,9 +174,8 @@ def evaluate(expect: Expect, world: World, state: dict[str, Any]) -> list[CheckR
     for name, steps in expect.pushed.items():
         got = state["pushed"].get(name)
         shown = " -> ".join(got) if got is not None else f"not watched (no watch step for {name})"
-        checks.append(
-            CheckResult(f"pushed steps of {name}", got == steps, " -> ".join(steps), shown)
-        )
+        ok = got is not None and pushed_as_expected(got, steps)
+        checks.append(CheckResult(f"pushed steps of {name}", ok, " -> ".join(steps), shown))
     dlq_total = sum(state["dlq"].values())
     checks.append(
         CheckResult(
@@ -215,3 +214,12 @@ def start_offsets(world: World) -> Offsets:
     topics = [t for t in SAGA_TOPICS if t in existing]
     topics += [t for t in existing if t.endswith(DLQ_SUFFIX)]
     return events.end_offsets(topics)
+
+
+def pushed_as_expected(got: Sequence[str], expected: Sequence[str]) -> bool:
+    """The pushed steps are the expected ones, save that `reserved` may be missing: the order
+    records it only while it still waits, and the two topics are consumed apart, so a
+    payment (or its failure) handled first ends the saga without it (a consumer group
+    rebalancing after a release makes that likely)."""
+    overtaken = [step for step in expected if step != "reserved"]
+    return list(got) == list(expected) or list(got) == overtaken

@@ -225,3 +225,14 @@ def test_pushed_steps_are_compared_exactly_and_a_missing_watch_is_said() -> None
     assert checks["pushed steps of o1"].actual == "created -> reserved -> paid"
     assert not checks["pushed steps of o1"].ok
     assert "no watch step for o2" in str(checks["pushed steps of o2"].actual)
+
+
+def test_a_reservation_overtaken_by_the_payment_may_be_missing_and_nothing_else() -> None:
+    from ecomctl.scenarios.checks import pushed_as_expected
+
+    expected = ["created", "reserved", "paid"]
+    assert pushed_as_expected(["created", "reserved", "paid"], expected)
+    assert pushed_as_expected(["created", "paid"], expected)  # PaymentCompleted handled first
+    assert not pushed_as_expected(["created", "reserved"], expected)
+    assert not pushed_as_expected(["reserved", "paid"], expected)
+    assert not pushed_as_expected(["created", "paid", "reserved"], expected)
