@@ -14,6 +14,8 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
+from ecomkit.redis_client import request_path_redis
+
 JTI_PREFIX = "revoked:jti:"
 USER_PREFIX = "revoked:user:"
 
@@ -36,7 +38,7 @@ class RedisDenylist:
 
     @classmethod
     def from_url(cls, url: str) -> RedisDenylist:
-        return cls(Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5))
+        return cls(request_path_redis(url))
 
     async def revoke_token(self, jti: str, expires_at: float) -> None:
         await self._redis.set(JTI_PREFIX + jti, "1", ex=_remaining_s(expires_at))

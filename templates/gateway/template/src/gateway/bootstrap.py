@@ -118,11 +118,11 @@ def default_limiter(settings: Settings) -> RateLimiter:
         return NoRateLimit()
     if not settings.redis_url:
         return InMemoryTokenBucket()
-    from redis.asyncio import Redis
+    from ecomkit.redis_client import request_path_redis
 
     from gateway.adapters.redis_ratelimit import RedisTokenBucket
 
-    redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    redis = request_path_redis(settings.redis_url)
     return RedisTokenBucket(redis)
 
 

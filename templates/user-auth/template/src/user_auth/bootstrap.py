@@ -11,6 +11,7 @@ from ecomkit import passwords
 from ecomkit.auth import MissingKeyConfig, TokenIssuer
 from ecomkit.db import create_engine
 from ecomkit.keys import KeyConfigError, SigningKeyRing
+from ecomkit.redis_client import request_path_redis
 from ecomkit.revocation import RedisDenylist
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -80,7 +81,7 @@ def token_issuer(settings: Settings) -> TokenIssuer:
 
 
 def redis_client(settings: Settings) -> Redis | None:
-    return Redis.from_url(settings.redis_url, socket_timeout=0.5) if settings.redis_url else None
+    return request_path_redis(settings.redis_url) if settings.redis_url else None
 
 
 def session_adapters(
