@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.propagate import extract
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -12,7 +13,12 @@ from opentelemetry.sdk.trace.sampling import ParentBased
 from opentelemetry.trace import SpanKind, StatusCode
 from pymongo import monitoring
 
-from ecomkit.tracing import MongoCommandSpans, RequestRoots, create_tracer_provider
+from ecomkit.tracing import (
+    MongoCommandSpans,
+    RequestRoots,
+    create_tracer_provider,
+    current_trace_headers,
+)
 
 
 def tracer_sampling(ratio: float) -> tuple[trace.Tracer, InMemorySpanExporter]:
@@ -57,8 +63,23 @@ def test_the_ratio_decides_whole_traces(ratio: float, low: int, high: int) -> No
 
 
 def test_the_provider_samples_the_configured_share() -> None:
-    provider = create_tracer_provider("order", "", sample_ratio=0.5)
-    assert "0.5" in provider.sampler.get_description()
+    provider = create_tracer_provider("order", "http://127.0.0.1:9/api/v2/spans", sample_ratio=0.5)
+    try:
+        assert "0.5" in provider.sampler.get_description()
+    finally:
+        provider.shutdown()
+
+
+def test_without_zipkin_nothing_is_recorded_but_the_trace_id_carries_on() -> None:
+    provider = create_tracer_provider("order", "", sample_ratio=1.0)
+    tracer = provider.get_tracer("test")
+    caller = extract({"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
+    with tracer.start_as_current_span("GET /api/orders/{id}", context=caller) as span:
+        assert not span.is_recording()
+        assert span.get_span_context().trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
+        assert current_trace_headers()["traceparent"].startswith(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-"
+        )
 
 
 @pytest.fixture
