@@ -20,6 +20,7 @@ from ecomctl.runtime.docker.compose import render_compose, write_compose
 from ecomctl.runtime.docker.container_env import container_env, infra_addresses
 from ecomctl.runtime.docker.local_compose import stack_file_path
 from ecomctl.runtime.docker.local_images import digest, tree_digest
+from ecomctl.runtime.docker.service_images import source_digest
 from ecomctl.runtime.plan import context_for
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace
@@ -131,6 +132,23 @@ def test_content_hashes_change_with_the_files(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("three")
     assert tree_digest(tmp_path) != before
     assert digest("x", "y") != digest("xy")
+
+
+def test_a_service_hashes_the_same_in_any_workspace(tmp_path: Path) -> None:
+    """Generation writes the workspace's path into .copier-answers.yml; the image never holds
+    it, so a second workspace (every CI run's) reuses the first one's service images."""
+    trees = []
+    for workspace in ("first", "second"):
+        source = tmp_path / workspace / "services" / "order"
+        (source / "src" / "order").mkdir(parents=True)
+        (source / "src" / "order" / "app.py").write_text("app = 1\n")
+        (source / ".copier-answers.yml").write_text(f"_src_path: {tmp_path / workspace}\n")
+        (source / "src" / "order.egg-info").mkdir()
+        (source / "src" / "order.egg-info" / "PKG-INFO").write_text(workspace)
+        trees.append(source)
+    assert source_digest(trees[0]) == source_digest(trees[1])
+    (trees[1] / "src" / "order" / "app.py").write_text("app = 2\n")
+    assert source_digest(trees[0]) != source_digest(trees[1])
 
 
 def test_container_env_is_unchanged_by_the_image_source(workspace: Workspace) -> None:

@@ -23,7 +23,8 @@ class ImageRow:
 def build_all(
     stack: Stack, workspace: Workspace, progress: li.Progress, *, services: bool = True
 ) -> list[li.BuiltImage]:
-    """Base, runner, one image per enabled infra component, one per generated service."""
+    """Base, runner, one image per enabled infra component, the kit layer and one image per
+    generated service; then the images these replaced are dropped."""
     base = li.build_base(progress)
     runner = li.build_runner(base, progress)
     built = [base, runner]
@@ -31,6 +32,8 @@ def build_all(
         built.append(li.build_infra(name, runner, progress))
     if services:
         built += _service_images(stack, workspace, base, progress)
+    if any(image.rebuilt for image in built):
+        li.prune_superseded()
     return built
 
 
@@ -39,18 +42,25 @@ def _service_images(
 ) -> list[li.BuiltImage]:
     from ecomctl.runtime.docker.build import package_name, service_source
     from ecomctl.runtime.docker.local_compose import service_command
+    from ecomctl.runtime.docker.service_images import build_kit_layer, build_service
     from ecomctl.runtime.venv import kit_dir
 
     kit = kit_dir()
     if kit is None:
         raise UserError("the service kit's source is not found", hint="set ECOMCTL_KIT_DIR")
-    built = []
-    for name, spec in stack.services.items():
-        source = service_source(workspace, name)
-        if not spec.enabled or not (source / "pyproject.toml").is_file():
-            continue
+    wanted = [
+        (name, spec)
+        for name, spec in stack.services.items()
+        if spec.enabled and (service_source(workspace, name) / "pyproject.toml").is_file()
+    ]
+    if not wanted:
+        return []
+    kit_layer = build_kit_layer(kit, base, progress)
+    built = [kit_layer]
+    for name, spec in wanted:
         command = service_command(name, spec, package_name(workspace, name, spec.template))
-        built.append(li.build_service(name, source, kit, base, command, spec.port, progress))
+        source = service_source(workspace, name)
+        built.append(build_service(name, source, kit, kit_layer, command, spec.port, progress))
     return built
 
 

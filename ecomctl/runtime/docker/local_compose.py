@@ -78,7 +78,10 @@ def local_infra_service(ctx: ComponentContext, stack_file: str) -> dict[str, Any
             "test": ["CMD", "test", "-f", str(ready_marker_path(ctx.name))],
             "interval": "3s",
             "timeout": "10s",
-            "retries": 100,
+            # 10 minutes: longer than `serve` itself waits for its server (three times the
+            # component's ready timeout, 450 s for OpenSearch), so a slow start on a loaded
+            # machine is not declared unhealthy early.
+            "retries": 200,
             "start_period": "10s",
         },
         "stop_grace_period": "30s",

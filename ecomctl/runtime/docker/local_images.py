@@ -15,8 +15,7 @@ Three layers, each keyed by a content hash kept in the image label
    `python -m ecomctl.runtime.docker.in_container serve <name>`: the local
    runtime's own `prepare`/`process`/`check_ready`/`after_ready`, in a container.
 
-Service images (`ecomctl-local/svc-<name>`) are the base plus a venv with the
-kit and the service from the workspace, installed from a host-made wheelhouse.
+Service images are built on the base by `service_images`.
 """
 
 from __future__ import annotations
@@ -168,6 +167,17 @@ def build_from_dockerfile(
     )
 
 
+def prune_superseded() -> None:
+    """Drop the untagged images a rebuild left behind (ours only, by label; an image a
+    container still uses is kept by the engine): without it every change to ecomctl leaves
+    a set of infrastructure images behind, gigabytes a day on a machine that tests often."""
+    subprocess.run(
+        ["docker", "image", "prune", "--force", "--filter", f"label={HASH_LABEL}"],
+        capture_output=True,
+        check=False,
+    )
+
+
 # -- 1. the base image ----------------------------------------------------------------------
 
 
@@ -258,12 +268,15 @@ def slim_rootfs(rootfs: Path) -> None:
 # -- wheelhouses -----------------------------------------------------------------------------
 
 
-def fill_wheelhouse(target: Path, sources: list[str], progress: Progress) -> None:
+def fill_wheelhouse(
+    target: Path, sources: list[str], progress: Progress, find_links: Iterable[Path] = ()
+) -> None:
     """pip on the host fetches what the image needs; the image build then needs no network.
 
     The local projects become wheels first; their dependencies are then downloaded
     for the image's interpreter (Debian's Python, whose exact version decides some
-    markers), as binary wheels only, since the image has no compiler.
+    markers), as binary wheels only, since the image has no compiler. `find_links` are
+    folders of wheels no index holds (the kit's, for a service).
     """
     progress(f"pip wheel {' '.join(Path(s).name for s in sources)} (host side, cached by pip)")
     target.mkdir(parents=True, exist_ok=True)
@@ -276,6 +289,7 @@ def fill_wheelhouse(target: Path, sources: list[str], progress: Progress) -> Non
         str(target),
         "--find-links",
         str(target),
+        *(f"--find-links={folder}" for folder in find_links),
         "--only-binary=:all:",
         f"--python-version={IMAGE_PYTHON}",
         *(f"--platform={platform}" for platform in IMAGE_PLATFORMS),
@@ -389,57 +403,3 @@ def _empty_context() -> Path:
     context = docker_cache() / "empty-context"
     context.mkdir(parents=True, exist_ok=True)
     return context
-
-
-# -- service images ------------------------------------------------------------------------------
-
-
-def build_service(
-    service: str,
-    source: Path,
-    kit: Path,
-    base: BuiltImage,
-    command: list[str],
-    port: int,
-    progress: Progress,
-) -> BuiltImage:
-    name = service_image(service)
-    # What pip's in-tree builds and tools leave in the source must not force a rebuild.
-    ignore = {"__pycache__", ".venv", "tests", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
-    ignore |= {"build", "dist", *(p.name for p in source.glob("**/*.egg-info"))}
-    wanted = digest(
-        base.content_hash, tree_digest(source, ignore), tree_digest(kit, ignore), *command
-    )
-    if existing_hash(name) == wanted:
-        return BuiltImage(name, wanted, rebuilt=False)
-    context = docker_cache() / f"svc-{service}-context"
-    shutil.rmtree(context, ignore_errors=True)
-    fill_wheelhouse(context / "wheels", [str(kit), str(source)], progress)
-    package = _project_name(source)
-    progress(f"docker build {name}")
-    cmd = ", ".join(f'"{part}"' for part in command)
-    dockerfile = f"""\
-FROM {base.name}
-COPY wheels /tmp/wheels
-RUN python3 -m venv {SERVICE_VENV} \\
- && {SERVICE_VENV}/bin/pip install -q --no-index --find-links /tmp/wheels {package} \\
- && rm -rf /tmp/wheels \\
- && groupadd --system --gid {APP_UID} app \\
- && useradd --system --uid {APP_UID} --gid app --home-dir /app --no-create-home app \\
- && mkdir -p /app && chown app:app /app
-WORKDIR /app
-ENV PATH={SERVICE_VENV}/bin:$PATH PYTHONUNBUFFERED=1 ECOM_SERVICE_NAME={service} ECOM_PORT={port}
-USER {APP_UID}:{APP_UID}
-EXPOSE {port}
-CMD [{cmd}]
-"""
-    build_from_dockerfile(name, context, dockerfile, wanted, used_by=service)
-    shutil.rmtree(context, ignore_errors=True)
-    return BuiltImage(name, wanted, rebuilt=True)
-
-
-def _project_name(source: Path) -> str:
-    import tomllib
-
-    data = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
-    return str(data["project"]["name"])

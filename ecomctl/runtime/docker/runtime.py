@@ -91,7 +91,7 @@ class DockerRuntime(Runtime):
         workspace: Workspace,
         *,
         engine: DockerEngine | None = None,
-        wait_timeout_s: float = 600.0,
+        wait_timeout_s: float = 900.0,  # the default stack took 4 min at load 15-20
         poll_interval_s: float = 1.0,
         preparer: HostPreparer | None = None,
         images: ImageSource = "official",
