@@ -124,6 +124,8 @@ class DockerRuntime(Runtime):
         self.workspace.ensure()
         if self.images == "local":
             self._build_local_images(on_event)
+            # A cold build takes many minutes, in which another program may take a port.
+            self._check_ports([n for n in chosen if n not in running], port_offset)
         compose_file = write_compose(
             self.stack, self.workspace, port_offset=port_offset, images=self.images
         )
@@ -302,7 +304,7 @@ class DockerRuntime(Runtime):
                 containers = self._containers()
             except EngineError:
                 containers = {}
-            self._raise_failed(containers, chosen, on_event, finished=True)
+            self._raise_failed(containers, chosen, on_event, finished=True, compose_said=str(exc))
         with engine_errors():
             raise exc
 
@@ -313,14 +315,17 @@ class DockerRuntime(Runtime):
         on_event: EventSink,
         *,
         finished: bool,
+        compose_said: str = "",
     ) -> None:
         """The first failed component as one line and its log's end; once compose has
-        finished, a component still starting failed too (not healthy in time)."""
+        finished, a component still starting failed too (not healthy in time), and what
+        compose said is kept: it may name another cause (a port taken during the build)."""
         self._raise_failed_migration(containers, chosen, on_event)
         for name in chosen:
             state, detail = container_state(containers.get(name))
             if state == "starting" and finished:
-                state, detail = "failed", f"not healthy in time ({detail})"
+                said = f"; {compose_said}" if compose_said else ""
+                state, detail = "failed", f"not healthy in time ({detail}{said})"
             if state == "failed":
                 on_event(UpEvent(name, "failed", detail))
                 raise ComponentFailed(
