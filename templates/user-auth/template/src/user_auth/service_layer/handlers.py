@@ -55,6 +55,9 @@ class Dependencies:
     hasher: PasswordHasher
     tokens: AccessTokenIssuer
     clock: Clock
+    # Reads of one statement on autocommit connections (ecomkit.db.create_read_engine):
+    # no ROLLBACK after them. None: they go through `uow`.
+    reads: Callable[[], UnitOfWork] | None = None
     access_ttl_s: int = 900
     refresh_ttl_s: int = 1_209_600
     # Runs the hasher's CPU-heavy calls; bootstrap() gives a bounded thread pool so argon2
@@ -65,6 +68,9 @@ class Dependencies:
     # process and instance) when the service has Redis.
     throttle: LoginThrottle = field(default_factory=InMemoryLoginThrottle)
     _dummy_hash: str = ""
+
+    def read_uow(self) -> UnitOfWork:
+        return (self.reads or self.uow)()
 
     def dummy_hash(self) -> str:
         if not self._dummy_hash:
