@@ -16,7 +16,11 @@ from typing import Any
 from product_search.domain.search import SearchProducts, Sort, SuggestProducts
 
 # The name counts most, then the category and brand words, then the description.
-TEXT_FIELDS = ["name^4", "name.shingles^2", "category.text^2", "brand.text^2", "description"]
+# `minimum_should_match` holds per field: `brand_name` (the brand and the name copied into
+# one field) lets "kestrel kettle" match a kettle whose name does not carry its brand.
+TEXT_FIELDS = [
+    "name^4", "name.shingles^2", "brand_name^2", "category.text^2", "brand.text^2", "description",
+]  # fmt: skip
 PRICE_RANGES = [
     {"key": "under 25", "to": 25},
     {"key": "25-50", "from": 25, "to": 50},
