@@ -33,16 +33,22 @@ def bootstrap(
     tokens: AccessTokenIssuer | None = None,
     clock: Clock = utc_now,
     engine: AsyncEngine | None = None,
+    read_engine: AsyncEngine | None = None,
     sessions: SessionDependencies | None = None,
 ) -> MessageBus:
+    reads: Callable[[], UnitOfWork] | None = None
     if uow is None:
         sessions_factory = utc_sessions(engine or create_engine(settings.database_url))
         uow = lambda: MysqlUnitOfWork(sessions_factory)  # noqa: E731
+        if read_engine is not None:
+            read_sessions = utc_sessions(read_engine)
+            reads = lambda: MysqlUnitOfWork(read_sessions)  # noqa: E731
     issuer = tokens or token_issuer(settings)
     redis = redis_client(settings)
     return message_bus(
         Dependencies(
             uow=uow,
+            reads=reads,
             hasher=hasher or default_hasher(),
             tokens=issuer,
             clock=clock,

@@ -36,6 +36,12 @@ class Dependencies:
     clock: Callable[[], datetime] = field(
         default=lambda: datetime.now(UTC).replace(tzinfo=None)
     )
+    # Reads of one statement on autocommit connections (ecomkit.db.create_read_engine):
+    # no ROLLBACK after them. None: they go through `uow`.
+    reads: Callable[[], UnitOfWork] | None = None
+
+    def read_uow(self) -> UnitOfWork:
+        return (self.reads or self.uow)()
 
 
 def product_view(product: Product) -> dict[str, Any]:

@@ -52,6 +52,9 @@ class Dependencies:
     hasher: PasswordHasher
     tokens: AccessTokenIssuer
     clock: Clock
+    # Reads of one statement on autocommit connections (ecomkit.db.create_read_engine):
+    # no ROLLBACK after them. None: they go through `uow`.
+    reads: Callable[[], UnitOfWork] | None = None
     access_ttl_s: int = 900
     refresh_ttl_s: int = 1_209_600
     # Runs the hasher's CPU-heavy calls, clients in turn; bootstrap() gives it threads so
@@ -63,6 +66,9 @@ class Dependencies:
     # process and instance) when the service has Redis.
     throttle: LoginThrottle = field(default_factory=InMemoryLoginThrottle)
     _dummy_hash: str = ""
+
+    def read_uow(self) -> UnitOfWork:
+        return (self.reads or self.uow)()
 
     async def dummy_hash(self, run: Run) -> str:
         """Made once, in the pool like every hash (on the event loop it stalled every
