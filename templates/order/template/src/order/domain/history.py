@@ -1,13 +1,14 @@
-"""An order rebuilt from its stored events: the fold event sourcing will read orders with
-(docs/event-sourcing.md, step 2; not wired into the repository yet).
+"""An order rebuilt from its stored events (docs/event-sourcing.md): the repository loads
+an order this way for every state change.
 
-The events are the rows `order_events` holds today: the wire payload of each state change
+The events are the `order_events` rows: the wire payload of each state change
 (`OrderCreated`, `OrderPaid`, `OrderCancelled`, `OrderShipped`), `InventoryReserved`, and
 notes that change nothing. Each is applied through the order's own methods, so a stored
-history can only move the order the way the state machine allows. A few fields are not in
-today's payloads (the saga deadline, the shipping address, the trace id, the payment id):
-they read as None until the recorder stores them (schema version 2 of those events), and
-an order that existed before carries them in the snapshot its migration takes.
+history can only move the order the way the state machine allows. The wire payloads lack
+a few fields the order keeps (the saga deadline, the shipping address, the trace id, the
+payment id): the stored data adds them (`stored_data`, schema version 2 of those two
+events); a version 1 row reads them as None, and an order placed before event sourcing
+carries them in the snapshot its migration took (V8__order_event_store.sql).
 """
 
 from __future__ import annotations
@@ -34,6 +35,23 @@ def rebuild(
         elif order is not None:
             _apply(order, event_type, data)
     return order
+
+
+# The schema version of each event as stored now (what is not listed is at version 1).
+STORED_SCHEMA = {"OrderCreated": 2, "OrderPaid": 2}
+
+
+def stored_data(order: Order, event_type: str, payload: Data) -> tuple[dict[str, Any], int]:
+    """(data, schema version) to store for one of the order's events: its wire payload, and
+    what rebuilding the order needs that the payload does not carry."""
+    data = dict(payload)
+    if event_type == "OrderCreated":
+        data["saga_deadline"] = _text(order.saga_deadline)
+        data["shipping_address"] = order.shipping_address
+        data["trace_id"] = order.trace_id
+    elif event_type == "OrderPaid":
+        data["payment_id"] = order.payment_id
+    return data, STORED_SCHEMA.get(event_type, 1)
 
 
 def _created(order_id: int, data: Data) -> Order:
