@@ -1,7 +1,7 @@
 """Relevance of product search vs the old SQL contains search, in one run.
 
-The judged query set of tests/integration/search_relevance.py (42 queries: kinds, plurals,
-typos, several words, category words) over its generated catalog of 2,400 products: the
+The judged query set of tests/integration/search_relevance.py (50 queries: kinds, plurals,
+typos, several words, category words, brands) over its generated catalog of 2,400 products: the
 products go into a fresh index written as product-search's indexer writes it, scored by
 OpenSearch's `_rank_eval` with product-search's own query (nDCG@10), and into a freshly
 migrated catalog database, scored for the catalog's `name LIKE '%q%'` ordered by id. Prints

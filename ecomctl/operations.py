@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from ecomctl import config, provisioning
 from ecomctl.errors import UsageError, UserError
@@ -17,6 +17,7 @@ from ecomctl.infra.component import Installation
 from ecomctl.runtime import plan
 from ecomctl.runtime.base import ComponentStatus, EventSink, LogLine, Runtime, UpEvent
 from ecomctl.runtime.docker.local_compose import IMAGE_SOURCES, ImageSource
+from ecomctl.runtime.local.state import RuntimeState
 from ecomctl.stack.loader import load_stack
 from ecomctl.stack.model import Stack
 from ecomctl.workspace import Workspace, resolve_workspace
@@ -198,15 +199,48 @@ def down(*, tgt: Target, volumes: bool, on_event: EventSink) -> tuple[str, list[
     return runtime_name, stopped
 
 
+def stop(*, tgt: Target, names: list[str], on_event: EventSink) -> tuple[str, list[str]]:
+    """Stop the named components only; `up` (or `restart`) starts them again."""
+    _check_known(tgt, names)
+    runtime_name = choose_runtime("auto", tgt.workspace)
+    stopped = open_runtime(runtime_name, tgt, installations={}).stop(names, on_event=on_event)
+    return runtime_name, stopped
+
+
+def restart(
+    *, tgt: Target, names: list[str], on_event: EventSink
+) -> tuple[str, list[ComponentStatus]]:
+    """Stop the named components, then start them as `up` would, at the offset the stack
+    runs with: a service picks up its edited code and the stack file's env."""
+    _check_known(tgt, names)
+    runtime_name, _stopped = stop(tgt=tgt, names=names, on_event=on_event)
+    offset = RuntimeState.load(tgt.workspace.state_dir / "state.json").port_offset
+    return up(
+        tgt=tgt,
+        runtime=cast(RuntimeName, runtime_name),
+        only=names,
+        port_offset=offset,
+        allow_install=False,
+        on_event=on_event,
+    )
+
+
+def _check_known(tgt: Target, names: list[str]) -> None:
+    if not names:
+        raise UsageError("name at least one component (`ecomctl status` lists them)")
+    unknown = [n for n in names if n not in tgt.stack.infra and n not in tgt.stack.services]
+    if unknown:
+        raise UsageError(f"unknown component(s) {', '.join(unknown)}")
+
+
 def status(*, tgt: Target) -> tuple[str, list[ComponentStatus]]:
     runtime_name = choose_runtime("auto", tgt.workspace)
     return runtime_name, open_runtime(runtime_name, tgt).status()
 
 
 def logs(*, tgt: Target, names: list[str], follow: bool, tail: int) -> Iterator[LogLine]:
-    unknown = [n for n in names if n not in tgt.stack.infra and n not in tgt.stack.services]
-    if unknown:
-        raise UsageError(f"unknown component(s) {', '.join(unknown)}")
+    if names:
+        _check_known(tgt, names)
     runtime_name = choose_runtime("auto", tgt.workspace)
     return open_runtime(runtime_name, tgt, installations={}).logs(names, follow=follow, tail=tail)
 

@@ -33,6 +33,7 @@ SEARCHES: list[dict[str, str]] = [
     {"q": "lmap"},  # a typo
     {"q": "lamp", "price_max": "50", "sort": "price_asc"},
     {"q": "lamp", "in_stock": "true", "page": "2"},
+    {"q": "lamp", "brand": "Lumen Works"},  # seeded products have one of three brands
 ]
 
 

@@ -1,4 +1,5 @@
-"""`up`, `down`, `status`, `logs`, `doctor`: the stack's lifecycle, like docker compose's verbs."""
+"""`up`, `down`, `stop`, `restart`, `status`, `logs`, `doctor`: the stack's lifecycle, like
+docker compose's verbs."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class RuntimeChoice(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    for command in (up, down, status, logs, doctor):
+    for command in (up, down, stop, restart, status, logs, doctor):
         app.command(command.__name__)(command)
 
 
@@ -129,6 +130,62 @@ def down(
     output.success(
         f"stopped {len(stopped)} component(s)" + (" and deleted their data" if volumes else "")
     )
+
+
+NamesArgument = Annotated[
+    list[str],
+    typer.Argument(help="Components, as `ecomctl status` names them.", show_default=False),
+]
+
+
+def stop(ctx: typer.Context, names: NamesArgument, json_out: JsonOption = False) -> None:
+    """Stop some components, keeping their data; `ecomctl up` or `restart` starts them again.
+
+    Examples:
+
+      ecomctl stop notification
+
+      ecomctl stop kafka --json
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    tgt = cli.target()
+    names = component_names(names)
+    runtime_used, stopped = operations.stop(tgt=tgt, names=names, on_event=lambda e: None)
+    if json_out:
+        output.json({"runtime": runtime_used, "stopped": stopped})
+        return
+    not_running = [name for name in names if name not in stopped]
+    output.success(
+        f"stopped {len(stopped)} component(s)"
+        + (f"; not running: {', '.join(not_running)}" if not_running else "")
+    )
+
+
+def restart(ctx: typer.Context, names: NamesArgument, json_out: JsonOption = False) -> None:
+    """Stop some components and start them again, at the offset the stack runs with.
+
+    A service starts again with its current code and the env of ecomctl.yaml.
+    What a component depends on is started too if it is not running.
+
+    Examples:
+
+      ecomctl restart order
+
+      ecomctl restart order payment --json
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    tgt = cli.target()
+    names = component_names(names)
+    with output.live_components(f"ecomctl restart — {tgt.stack.name}", names) as board:
+        runtime_used, statuses = operations.restart(tgt=tgt, names=names, on_event=board.event)
+    shown = [s for s in statuses if s.name in names]
+    if json_out:
+        output.json(_status_json(runtime_used, tgt, shown))
+        return
+    output.success(f"{len(shown)} component(s) restarted and ready ({runtime_used} runtime)")
+    _status_table(output, shown)
 
 
 def status(ctx: typer.Context, json_out: JsonOption = False) -> None:

@@ -16,6 +16,8 @@ from ecomctl.scenarios.ports import Admin
 PASSWORD = "Loadtest-pass-2024"  # letters and digits, as user-auth requires
 STOCK = 1_000_000  # never the bottleneck: out-of-stock has its own scenario
 CARD_OK = "4242424242424242"
+# Seeded products take turns: the browse profile filters searches by the first one.
+BRANDS = ("Lumen Works", "Brightway", "Nordvik")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,12 @@ def _product(gateway: Gateway, token: str, tag: str, index: int) -> int:
     price = f"{5 + index % 40}.{index % 100:02d}"
     try:
         return gateway.create_product(
-            token, sku=sku, name=f"{sku} load test lamp", price=price, currency="USD"
+            token,
+            sku=sku,
+            name=f"{sku} load test lamp",
+            price=price,
+            currency="USD",
+            brand=BRANDS[index % len(BRANDS)],
         )
     except ApiError as exc:
         if exc.status_code != 409:

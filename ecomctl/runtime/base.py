@@ -65,6 +65,11 @@ class Runtime(abc.ABC):
         """Stop what this runtime started in the workspace; returns the names stopped."""
 
     @abc.abstractmethod
+    def stop(self, names: list[str], *, on_event: EventSink) -> list[str]:
+        """Stop the named components only (their data stays, and `up` starts them again);
+        returns the names that were running."""
+
+    @abc.abstractmethod
     def status(self) -> list[ComponentStatus]:
         """Health of every component of the stack."""
 

@@ -115,8 +115,19 @@ class Gateway:
         return str(pick(body, "accessToken"))
 
     # ---- catalog and stock -------------------------------------------------------------------
-    def create_product(self, token: str, *, sku: str, name: str, price: str, currency: str) -> int:
+    def create_product(
+        self,
+        token: str,
+        *,
+        sku: str,
+        name: str,
+        price: str,
+        currency: str,
+        brand: str | None = None,
+    ) -> int:
         body = {"sku": sku, "name": name, "price": price, "currency": currency}
+        if brand is not None:
+            body["brand"] = brand
         return int(self.body("POST", "/api/products", token=token, json=body)["id"])
 
     def set_stock(self, token: str, product_id: int, quantity: int) -> None:

@@ -91,6 +91,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "createdAt": "2025-03-01T12:30:00",
         "updatedAt": None,
         "version": 3,
+        "brand": "Acme",
     },
 }
 KEYS = {"InventoryUpdated": "1", "ReviewAdded": "1", "ProductChanged": "1"}

@@ -1,14 +1,16 @@
 """A judged query set for product search, and nDCG@10 for both searches that shop had.
 
 The catalog is generated (seeded, so every run judges the same products): each product is
-a brand, a color, a material and a kind of thing, its name built from them; its
+a brand, a color, a material and a kind of thing, its name built from them (half the names
+lead with the brand, as many shops write them; the others leave it to the brand field); its
 description names another kind of thing as a distractor ("pairs well with our kettle").
 Judgments come from those generated attributes only, never from a ranking:
 
 - a query for a kind (plural or with a typo as typed) rates every product of that kind 1;
-- a query with a color or material rates the products with all of them 2, the products of
-  that kind with another color or material 1;
-- a category word rates every product of the category 1.
+- a query with a color, material or brand rates the products with all of them 2, the
+  products of that kind with another color, material or brand 1;
+- a category word rates every product of the category 1, a brand alone every product of
+  the brand.
 
 Products only named in another's description are rated 0 (unrated). Scored with
 OpenSearch's `_rank_eval` (`dcg`, k=10, normalized), and the old SQL `name LIKE '%q%'`
@@ -55,6 +57,7 @@ class Product:
     color: str
     material: str
     price: float
+    brand: str
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,22 @@ class Judged:
     category: str | None = None
     color: str | None = None
     material: str | None = None
+    brand: str | None = None
 
     def rating(self, product: Product) -> int:
         if self.category is not None:
             return 1 if product.category == self.category else 0
+        if self.kind is None:  # a brand alone
+            return 1 if product.brand == self.brand else 0
         if product.kind != self.kind:
             return 0
-        wanted = [(self.color, product.color), (self.material, product.material)]
+        wanted = [
+            (self.color, product.color),
+            (self.material, product.material),
+            (self.brand, product.brand),
+        ]
         if all(want is None or want == has for want, has in wanted):
-            return 2 if self.color or self.material else 1
+            return 2 if self.color or self.material or self.brand else 1
         return 1
 
 
@@ -87,10 +97,15 @@ def catalog(count: int = PRODUCTS, seed: int = SEED) -> list[Product]:
         color, material = rng.choice(COLORS), rng.choice(MATERIALS)
         other = rng.choice([k for _, k in kinds if k != kind])
         style = rng.choice(STYLES)
-        name = f"{rng.choice(BRANDS)} {color} {material} {kind}"
+        brand = rng.choice(BRANDS)
+        name = f"{color} {material} {kind}".capitalize()
+        if rng.random() < 0.5:
+            name = f"{brand} {color} {material} {kind}"
         description = f"A {style} {kind} in {material}. Pairs well with our {other}."
         price = round(rng.uniform(5, 400), 2)
-        products.append(Product(n + 1, name, description, category, kind, color, material, price))
+        products.append(
+            Product(n + 1, name, description, category, kind, color, material, price, brand)
+        )
     return products
 
 
@@ -123,6 +138,14 @@ QUERIES: list[Judged] = [
     Judged("footwear", category="Footwear"), Judged("kitchen", category="Kitchen"),
     Judged("lighting", category="Lighting"), Judged("furniture", category="Furniture"),
     Judged("audio", category="Audio"), Judged("toys", category="Toys"),
+    # brands: alone, with a kind, with a typo
+    Judged("nordvik", brand="Nordvik"), Judged("lumora", brand="Lumora"),
+    Judged("kestrel kettle", kind="kettle", brand="Kestrel"),
+    Judged("altura backpack", kind="backpack", brand="Altura"),
+    Judged("vantago headphones", kind="headphones", brand="Vantago"),
+    Judged("brightwel", brand="Brightwell"),
+    Judged("oakrige chair", kind="chair", brand="Oakridge"),
+    Judged("sierano boots", kind="boot", brand="Sierrano"),
 ]  # fmt: skip
 
 
@@ -175,7 +198,8 @@ async def index_catalog(client: Any, alias: str, products: list[Product]) -> str
     changes = [
         IndexChange(p.id, "product", 1, {
             "id": p.id, "sku": f"rel-{p.id}", "name": p.name, "description": p.description,
-            "category": p.category, "price": p.price, "currency": "USD", "image_url": None,
+            "category": p.category, "brand": p.brand, "price": p.price, "currency": "USD",
+            "image_url": None,
             "active": True, "created_at": None, "updated_at": None,
         })
         for p in products

@@ -135,11 +135,11 @@ def test_products_reviews_cache_and_review_event(
     assert rating.json()["count"] == 1 and rating.json()["average"] == 4
 
 
-def found_by_search(gateway: httpx.Client, word: str, total: int) -> dict[str, Any]:
+def found_by_search(gateway: httpx.Client, word: str, total: int, **filters: str) -> dict[str, Any]:
     """Polls /api/search/products until `total` products match `word` (30 s at most)."""
     deadline, body = time.monotonic() + 30, {}
     while time.monotonic() < deadline:
-        answer = gateway.get("/api/search/products", params={"q": word})
+        answer = gateway.get("/api/search/products", params={"q": word, **filters})
         if answer.status_code == 200:
             body = answer.json()
             if body["total"] == total:
@@ -153,22 +153,33 @@ def test_catalog_changes_reach_search_through_kafka(
 ) -> None:
     """Catalog API -> outbox -> Kafka -> product-search -> OpenSearch -> gateway."""
     word = "e2e" + uuid.uuid4().hex[:8]
+    brand = f"Lumen {word}"
     created = gateway.post(
         "/api/products",
-        json={"sku": word, "name": f"{word} desk lamp", "price": "24.50", "category": "Lighting"},
+        json={"sku": word, "name": f"{word} desk lamp", "price": "24.50", "category": "Lighting",
+              "brand": brand},
         headers=bearer(admin_token),
-    )
+    )  # fmt: skip
     assert created.status_code == 201, created.text
     pid = created.json()["id"]
     body = found_by_search(gateway, word, 1)
     assert body["items"][0]["id"] == pid and body["items"][0]["name"] == f"{word} desk lamp"
+    assert body["items"][0]["brand"] == brand
+    assert body["facets"]["brand"] == [{"value": brand.lower(), "count": 1}]
+    by_brand = gateway.get("/api/search/products", params={"brand": brand.upper()}).json()
+    assert [item["id"] for item in by_brand["items"]] == [pid]
     suggested = gateway.get("/api/search/suggest", params={"q": f"{word} de"}).json()
     assert [s["id"] for s in suggested["suggestions"]] == [pid]
     renamed = gateway.put(
-        f"/api/products/{pid}", json={"name": f"{word}x floor lamp"}, headers=bearer(admin_token)
+        f"/api/products/{pid}",
+        json={"name": f"{word}x floor lamp", "brand": f"Other {word}"},
+        headers=bearer(admin_token),
     )
     assert renamed.status_code == 200, renamed.text
-    found_by_search(gateway, f"{word}x", 1)
+    # By the new brand: "<word>x" alone also finds the old name (one typo away).
+    moved = found_by_search(gateway, f"{word}x", 1, brand=f"Other {word}")
+    assert moved["items"][0]["name"] == f"{word}x floor lamp"
+    assert gateway.get("/api/search/products", params={"brand": brand}).json()["total"] == 0
     deleted = gateway.delete(f"/api/products/{pid}", headers=bearer(admin_token))
     assert deleted.status_code in (200, 204), deleted.text
     found_by_search(gateway, f"{word}x", 0)

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from ecomkit.db import create_engine
+from ecomkit.db import create_engine, create_read_engine, create_session_factory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -127,3 +127,50 @@ async def test_mysql_a_connection_handed_back_mid_transaction_is_rolled_back(
         await engine.dispose()
         await other.dispose()
     assert rows == 1
+
+
+async def _rollbacks_after_three_reads(engine: AsyncEngine) -> int:
+    """ROLLBACKs the server counted for three one-statement reads through sessions (the
+    unit of work's way), on the engine's one connection."""
+    sessions = create_session_factory(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY)"))
+    async with engine.connect() as conn:
+        before = await _rollbacks_of_this_session(conn)
+    for _ in range(3):
+        async with sessions() as session:
+            await session.execute(text("SELECT COUNT(*) FROM t"))
+    async with engine.connect() as conn:
+        after = await _rollbacks_of_this_session(conn)
+    return after - before
+
+
+async def test_mysql_a_read_on_the_read_engine_ends_without_a_rollback(mysql_url: str) -> None:
+    """A read of one table opens a transaction on the unit of work's engine, which the
+    session must end (a ROLLBACK each); on the read engine (autocommit) there is none."""
+    url = create_database(mysql_url)
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    reads = create_read_engine(url, pool_size=1, max_overflow=0)
+    try:
+        in_transactions = await _rollbacks_after_three_reads(engine)
+        in_autocommit = await _rollbacks_after_three_reads(reads)
+    finally:
+        await engine.dispose()
+        await reads.dispose()
+    assert in_transactions >= 3
+    assert in_autocommit == 0
+
+
+async def test_postgres_a_read_on_the_read_engine_opens_no_transaction(postgres_url: str) -> None:
+    """asyncpg sends BEGIN before a unit of work's first statement; not on the read engine."""
+    url = create_database(postgres_url)
+    open_during_read = {}
+    for name, engine in (("uow", create_engine(url)), ("reads", create_read_engine(url))):
+        try:
+            async with create_session_factory(engine)() as session:
+                await session.execute(text("SELECT count(*) FROM pg_class"))
+                raw = await (await session.connection()).get_raw_connection()
+                open_during_read[name] = raw.driver_connection.is_in_transaction()  # type: ignore[union-attr]
+        finally:
+            await engine.dispose()
+    assert open_during_read == {"uow": True, "reads": False}

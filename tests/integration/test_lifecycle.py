@@ -41,6 +41,23 @@ def test_a_component_killed_with_9_is_failed_then_restarted_by_up(platform: Plat
     assert row["state"] == "ready" and row["pid"] != pid
 
 
+def test_stop_then_restart_a_service_touches_nothing_else(platform: Platform) -> None:
+    before = status_rows(platform)
+    stopped = platform.ecomctl("stop", "notification", "--json")
+    assert stopped.returncode == 0, stopped.stderr
+    assert json.loads(stopped.stdout)["stopped"] == ["notification"]
+    assert status_rows(platform)["notification"]["state"] == "stopped"
+    restarted = platform.ecomctl("restart", "notification", "--json")
+    assert restarted.returncode == 0, restarted.stderr
+    (row,) = json.loads(restarted.stdout)["components"]
+    assert row["name"] == "notification" and row["state"] == "ready"
+    after = status_rows(platform)
+    assert after["notification"]["pid"] not in (None, before["notification"]["pid"])
+    assert after["notification"]["port"] == before["notification"]["port"]  # same offset
+    others = [name for name in before if name != "notification"]
+    assert {n: after[n]["pid"] for n in others} == {n: before[n]["pid"] for n in others}
+
+
 def test_a_taken_port_is_named_and_port_offset_avoids_it(tmp_path: Path) -> None:
     workspace = str(tmp_path / "ws")
     offset = 21000

@@ -116,10 +116,15 @@ def test_crud_needs_admin_and_cache_shows_in_header(stack: Stack) -> None:
         assert first.headers["X-Cache"] == "MISS"
         assert second.headers["X-Cache"] in {"HIT-L1", "HIT-L2"}
         assert first.json() == second.json() == product
-        renamed = client.put(path, json={"name": "Renamed"}, headers=auth(stack.admin))
-        assert renamed.status_code == 200
+        renamed = client.put(
+            path, json={"name": "Renamed", "brand": " Acme "}, headers=auth(stack.admin)
+        )
+        assert renamed.status_code == 200 and renamed.json()["brand"] == "Acme"
         after = client.get(path)
         assert after.headers["X-Cache"] == "MISS" and after.json()["name"] == "Renamed"
+        assert after.json()["brand"] == "Acme"  # stored in MariaDB (V6)
+        blank = client.put(path, json={"brand": " "}, headers=auth(stack.admin))
+        assert blank.status_code == 422 and blank.json()["errors"]
         metrics = client.get("/metrics").text
         assert 'product_cache_lookups_total{result="hit_l1"}' in metrics
         assert client.delete(path, headers=auth(stack.user)).status_code == 403

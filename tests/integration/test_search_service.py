@@ -50,7 +50,11 @@ SEARCH_SRC = Path(__file__).parents[2] / "templates" / "product-search" / "templ
 contracts = template_contracts("product-search")
 
 from opensearchpy import AsyncOpenSearch, OpenSearch  # noqa: E402
-from product_search.adapters.opensearch import OpenSearchIndex  # noqa: E402
+from product_search.adapters.opensearch import (  # noqa: E402
+    INDEX_VERSION,
+    OpenSearchIndex,
+    index_definition,
+)
 from product_search.adapters.query_log import RedisQueryLog  # noqa: E402
 from product_search.domain.documents import IndexChange  # noqa: E402
 from product_search.domain.search import SearchProducts  # noqa: E402
@@ -109,7 +113,7 @@ class TestOpenSearchIndex(contracts.SearchIndexContract):  # type: ignore[misc]
         index = OpenSearchIndex(client, "contract-" + uuid.uuid4().hex[:8])
         await index.ensure_index()
         yield index
-        await client.indices.delete(index=f"{index.alias}-v1")
+        await client.indices.delete(index=f"{index.alias}-v{INDEX_VERSION}")
         await client.close()
 
     async def _apply(self, index: Any, *changes: IndexChange) -> None:
@@ -130,10 +134,10 @@ class TestRedisQueryLog(contracts.QueryLogContract):  # type: ignore[misc]
 # ---- what only OpenSearch does ------------------------------------------------------------
 
 CATALOG = [
-    ("Blue cotton shirt", "Shirts", "A soft shirt in organic cotton", 25.0),
-    ("Red wool sweater", "Knitwear", "Warm sweater for winter days", 60.0),
-    ("Running shoes", "Shoes", "Light shoes for long runs, with a shirt pocket", 90.0),
-    ("Leather wallet", "Accessories", "Slim wallet", 35.0),
+    ("Blue cotton shirt", "Shirts", "A soft shirt in organic cotton", 25.0, "Kestrel"),
+    ("Red wool sweater", "Knitwear", "Warm sweater for winter days", 60.0, "Oakridge"),
+    ("Running shoes", "Shoes", "Light shoes for long runs, with a shirt pocket", 90.0, None),
+    ("Leather wallet", "Accessories", "Slim wallet", 35.0, "Kestrel"),
 ]
 
 
@@ -143,13 +147,15 @@ async def text_index(search_stack: SearchStack) -> AsyncIterator[OpenSearchIndex
     index = OpenSearchIndex(client, "text-" + uuid.uuid4().hex[:8])
     await index.ensure_index()
     changes = [
-        contracts.product(1, n, name=name, category=category, description=text, price=price)
-        for n, (name, category, text, price) in enumerate(CATALOG, start=1)
+        contracts.product(
+            1, n, name=name, category=category, description=text, price=price, brand=brand
+        )
+        for n, (name, category, text, price, brand) in enumerate(CATALOG, start=1)
     ]
     assert await index.write(changes) == [None] * len(changes)
     await client.indices.refresh(index=index.alias)
     yield index
-    await client.indices.delete(index=f"{index.alias}-v1")
+    await client.indices.delete(index=f"{index.alias}-v{INDEX_VERSION}")
     await client.close()
 
 
@@ -164,6 +170,46 @@ async def test_typos_plurals_and_name_boost(text_index: OpenSearchIndex) -> None
     # "shirt" is in the shoes' description too; the name counts more.
     assert await names(text_index, q="shirt") == ["Blue cotton shirt", "Running shoes"]
     assert (await names(text_index, q="knitwear")) == ["Red wool sweater"]  # a category word
+
+
+@pytest.mark.anyio
+async def test_brand_words_with_typos_and_with_the_name(text_index: OpenSearchIndex) -> None:
+    # No name carries its brand: the brand's own words find it, typos forgiven.
+    assert sorted(await names(text_index, q="kestrel")) == ["Blue cotton shirt", "Leather wallet"]
+    assert sorted(await names(text_index, q="kestrl")) == ["Blue cotton shirt", "Leather wallet"]
+    # Brand and name words together (two words must both match, in one field: brand_name).
+    assert await names(text_index, q="kestrel wallet") == ["Leather wallet"]
+    assert await names(text_index, q="oakrige sweater") == ["Red wool sweater"]
+    assert await names(text_index, q="kestrel", brand="KESTREL", category="shirts") == [
+        "Blue cotton shirt"
+    ]
+
+
+@pytest.mark.anyio
+async def test_an_index_of_the_previous_definition_takes_brands_before_the_reindex(
+    search_stack: SearchStack,
+) -> None:
+    """Upgrading: the serving index was built from products-v1.json (no brand, `dynamic:
+    strict`). At start the service adds the new fields in place, so the indexer's writes
+    carrying a brand are not refused while the reindex has not run."""
+    client = AsyncOpenSearch(hosts=[search_stack.opensearch], timeout=30)
+    alias = "upgrade-" + uuid.uuid4().hex[:8]
+    body = {**index_definition(1), "aliases": {alias: {"is_write_index": True}}}
+    await client.indices.create(index=f"{alias}-v1", body=body)
+    try:
+        index = OpenSearchIndex(client, alias)
+        await index.ensure_index()
+        change = contracts.product(1, name="Upgrade lamp", category="Lighting", brand="Lumora")
+        assert await index.write([change]) == [None]
+        await client.indices.refresh(index=alias)
+        found = await index.search(SearchProducts(brand="lumora"))
+        assert [i["name"] for i in found.items] == ["Upgrade lamp"]
+        assert found.facets.brand == [{"value": "lumora", "count": 1}]
+        mapping = await client.indices.get_mapping(index=f"{alias}-v1")
+        assert mapping[f"{alias}-v1"]["mappings"]["_meta"]["definition"] == 1  # still v1
+    finally:
+        await client.indices.delete(index=f"{alias}-v1")
+        await client.close()
 
 
 @pytest.mark.anyio
@@ -222,6 +268,13 @@ def service(
         # so an event published before the group has joined (slow on a loaded machine) counts.
         "ECOM_CONSUMER_OFFSET_RESET": "earliest",
     }
+    # The previous release's index (products-v1.json, without brand) serves when the service
+    # starts, as after an upgrade: brands are written into it at once (the new fields added
+    # in place) and the reindex test moves the alias onto the newest definition.
+    with OpenSearch(hosts=[search_stack.opensearch], timeout=30) as client:
+        alias = env["ECOM_INDEX_ALIAS"]
+        body = {**index_definition(1), "aliases": {alias: {"is_write_index": True}}}
+        client.indices.create(index=f"{alias}-v1", body=body)
     running = start_service("product-search", env, tmp_path_factory.mktemp("search-svc"))
     _ENVS[running.url] = env
     yield running
@@ -246,13 +299,16 @@ def publish(stack: SearchStack, *events: tuple[Any, datetime | None]) -> None:
     assert producer.flush(15) == 0
 
 
-def changed(pid: int, version: int, name: str, change: str = "updated") -> ProductChanged:
-    return ProductChanged(
-        product_id=pid, change=change, id=pid, sku=f"s-{pid}", name=name,  # type: ignore[arg-type]
-        description="integration", category="Gadgets", price=Decimal("12.50"), currency="USD",
-        image_url=None, active=change != "deleted", created_at=datetime.now(UTC),
-        updated_at=datetime.now(UTC), version=version,
-    )  # fmt: skip
+def changed(
+    pid: int, version: int, name: str, change: str = "updated", **fields: Any
+) -> ProductChanged:
+    return ProductChanged(**{
+        "product_id": pid, "change": change, "id": pid, "sku": f"s-{pid}", "name": name,
+        "description": "integration", "category": "Gadgets", "price": Decimal("12.50"),
+        "currency": "USD", "image_url": None, "active": change != "deleted",
+        "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC), "version": version,
+        **fields,
+    })  # fmt: skip
 
 
 def search(service: RunningService, **params: Any) -> httpx.Response:
@@ -290,8 +346,52 @@ def test_create_update_delete_with_late_and_repeated_events(
     assert body["items"][0]["id"] == pid
 
 
+def facet(body: dict[str, Any], name: str) -> dict[str, int]:
+    return {entry["value"]: entry["count"] for entry in body["facets"][name]}
+
+
+def test_brand_indexed_filtered_and_faceted_under_the_other_filters(
+    search_stack: SearchStack, service: RunningService
+) -> None:
+    word = "brandtest" + uuid.uuid4().hex[:6]
+    lamp, desk, other = (random.randint(10**9, 2 * 10**9) for _ in range(3))
+    made = [
+        (lamp, "lamp", "Lighting", "Lumen Works"),
+        (desk, "desk", "Furniture", "Lumen Works"),
+        (other, "lamp xl", "Lighting", "Brightway"),
+    ]
+    publish(search_stack, *(
+        (changed(pid, 1, f"{word} {kind}", "created", category=category, brand=brand), None)
+        for pid, kind, category, brand in made
+    ))  # fmt: skip
+    body = wait_for(service, lambda b: b["total"] == 2, q=word, brand="lumen WORKS")
+    assert {i["brand"] for i in body["items"]} == {"Lumen Works"}
+    both = search(service, q=word, brand="Lumen Works", category="lighting").json()
+    assert [i["id"] for i in both["items"]] == [lamp]
+    # Each facet counts under the other filter only: brands of the lighting, categories
+    # of the brand.
+    assert facet(both, "brand") == {"lumen works": 1, "brightway": 1}
+    assert facet(both, "category") == {"lighting": 1, "furniture": 1}
+    # An update changes the brand (the newer version wins); the old brand no longer finds it.
+    publish(search_stack, (changed(other, 2, f"{word} lamp xl", category="Lighting",
+                                   brand="Lumen Works"), None))  # fmt: skip
+    wait_for(service, lambda b: b["total"] == 3, q=word, brand="Lumen Works")
+    assert search(service, q=word, brand="Brightway").json()["total"] == 0
+    # An event of a catalog that does not know brands yet leaves the brand as indexed.
+    older = changed(desk, 2, f"{word} desk renamed", category="Furniture")
+    payload = older.payload()
+    payload.pop("brand", None)
+    producer = Producer({"bootstrap.servers": search_stack.kafka})
+    envelope = Envelope(type=older.event_type, source="test", data=payload, time=datetime.now(UTC))
+    producer.produce(str(older.topic), key=older.key.encode(), value=encode(envelope))
+    assert producer.flush(15) == 0
+    renamed = wait_for(service, lambda b: b["total"] == 1, q=f"{word} renamed", brand="lumen works")
+    assert renamed["items"][0]["brand"] == "Lumen Works"
+
+
 def test_bad_input_is_a_400_problem(service: RunningService) -> None:
     for params in (
+        {"brand": "b" * 101},
         {"price_min": "9", "price_max": "1"},
         {"size": "101"},
         {"sort": "popular"},
@@ -387,9 +487,9 @@ class CatalogWriter:
         name = f"{self.word} item{len(self.names)}"
         with self.conn.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO products (sku, name, description, category, price)"
-                " VALUES (%s, %s, 'integration', 'Gadgets', 12.50)",
-                (uuid.uuid4().hex[:20], name),
+                "INSERT INTO products (sku, name, description, category, brand, price)"
+                " VALUES (%s, %s, 'integration', 'Gadgets', %s, 12.50)",
+                (uuid.uuid4().hex[:20], name, self.brand(len(self.names))),
             )
             pid = int(cursor.lastrowid)
         self._published(pid, 1, name, "created")
@@ -404,8 +504,16 @@ class CatalogWriter:
             (version,) = cursor.fetchone()
         self._published(pid, int(version), name, "updated")
 
+    @staticmethod
+    def brand(number: int) -> str | None:
+        """Every other product has one: the reindex carries brands (and their absence)."""
+        return None if number % 2 else "Reindex & Co"
+
     def _published(self, pid: int, version: int, name: str, change: str) -> None:
-        publish(self.stack, (changed(pid, version, name, change), None))
+        with self.conn.cursor() as cursor:
+            cursor.execute("SELECT brand FROM products WHERE id = %s", (pid,))
+            (brand,) = cursor.fetchone()
+        publish(self.stack, (changed(pid, version, name, change, brand=brand), None))
         self.names[pid] = name
         self.written_at.append(time.monotonic())
 
@@ -472,7 +580,8 @@ def test_reindex_under_writes_loses_nothing_and_searches_keep_answering(
     assert writing.error is None and searching.error is None, (writing.error, searching.error)
     report = json.loads(done.stdout)
     alias = service_alias(service)
-    assert report["previous"] == [f"{alias}-v1"] and report["index"].startswith(f"{alias}-v1-")
+    assert report["previous"] == [f"{alias}-v1"]  # the previous release's definition
+    assert report["index"].startswith(f"{alias}-v{INDEX_VERSION}-")
     during = [t for t in writer.written_at if began <= t <= ended]
     print("reindex:", report, f"{len(during)} writes during it")
     assert len(during) >= 10, f"only {len(during)} writes during the reindex"
@@ -500,3 +609,5 @@ def test_reindex_under_writes_loses_nothing_and_searches_keep_answering(
     finally:
         client.close()
     wait_for(service, lambda b: b["total"] == len(expected), q=word, size=1)
+    branded = wait_for(service, lambda b: b["total"] > 0, q=word, brand="reindex & co", size=1)
+    assert branded["total"] == sum(1 for n in range(len(expected)) if writer.brand(n))

@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.conftest import Platform
 from tests.security.accounts import PASSWORD, bearer, login, mail_to, new_user, own_orders
@@ -48,9 +49,24 @@ def test_refresh_never_extends_the_family(gateway: httpx.Client) -> None:
     assert second["refreshToken"] != first  # rotation works; expiry checked in unit tests
 
 
-def test_access_token_replay_after_logout_is_refused(
+def profile_reads_seen_by_user_auth(stack: Platform) -> float:
+    """user-auth's own count of `GET /api/users/profile` requests, whatever their answer:
+    it moves for every request the gateway forwards."""
+    text = httpx.get(f"{service_url(stack, 'user-auth')}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "http_requests_total"
+        and sample.labels.get("route") == "/api/users/profile"
+    )
+
+
+def test_access_token_replay_after_logout_is_refused_by_the_gateway_itself(
     gateway: httpx.Client, stack: Platform
 ) -> None:
+    """The gateway's own denylist check refuses the replay: user-auth never sees it (the
+    services check too, so a 401 alone would not show the gateway's check)."""
     me = new_user(gateway)
     assert works(gateway, stack, me["accessToken"]) == (200, 200)
     out = gateway.post(
@@ -59,7 +75,9 @@ def test_access_token_replay_after_logout_is_refused(
         headers=bearer(me["accessToken"]),
     )
     assert out.status_code == 204
+    seen = profile_reads_seen_by_user_auth(stack)
     assert works(gateway, stack, me["accessToken"]) == (401, 401)
+    assert profile_reads_seen_by_user_auth(stack) - seen == 0, "forwarded to user-auth"
     assert (
         gateway.post("/api/auth/refresh", json={"refreshToken": me["refreshToken"]}).status_code
         == 401

@@ -194,6 +194,16 @@ class FakeDockerEngine(DockerEngine):
         self.calls.append(("down", project, tuple(profiles), volumes))
         self.projects.pop(project, None)
 
+    def compose_stop(
+        self, project: str, compose_file: Path, services: list[str], *, profiles: list[str]
+    ) -> None:
+        self.ping()
+        self.calls.append(("stop", project, tuple(services)))
+        running = self.projects.get(project, {})
+        for name in services:
+            if name in running:
+                running[name] = replace(running[name], status="exited", health=None)
+
     def containers(self, project: str) -> list[ContainerInfo]:
         self.ping()
         return list(self.projects.get(project, {}).values())

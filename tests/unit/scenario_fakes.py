@@ -80,7 +80,16 @@ class FakePlatform:
     def my_id(self, token: str) -> int:
         return self.users[token][0]
 
-    def create_product(self, token: str, *, sku: str, name: str, price: str, currency: str) -> int:
+    def create_product(
+        self,
+        token: str,
+        *,
+        sku: str,
+        name: str,
+        price: str,
+        currency: str,
+        brand: str | None = None,
+    ) -> int:
         product_id = self._id()
         self.stock_of[product_id] = [0, 0, 0]
         return product_id

@@ -69,6 +69,18 @@ def test_only_may_be_repeated_as_well_as_comma_separated(tmp_path: Path) -> None
     assert "--only: unknown component(s) nosuch, zipkn" in result.stderr
 
 
+def test_stop_and_restart_of_an_unknown_component_are_usage_errors(tmp_path: Path) -> None:
+    (tmp_path / "ecomctl.yaml").write_text(
+        "version: 1\nname: x\ninfra:\n  redis:\n    port: 6399\n"
+    )
+    for command in ("stop", "restart"):
+        result = ecomctl(command, "rediss", cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "unknown component(s) rediss" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert ecomctl("restart", cwd=tmp_path).returncode == 2  # no name at all
+
+
 def test_status_json_of_a_stack_never_started(tmp_path: Path) -> None:
     (tmp_path / "ecomctl.yaml").write_text(
         "version: 1\nname: x\ninfra:\n  redis:\n    port: 6399\n"

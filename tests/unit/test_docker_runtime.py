@@ -221,6 +221,20 @@ def test_down_stops_what_runs_and_deletes_volumes_on_request(
     assert all(row.state == "stopped" for row in runtime.status())
 
 
+def test_stop_stops_only_the_named_running_containers_and_up_starts_them_again(
+    runtime: DockerRuntime, engine: FakeDockerEngine
+) -> None:
+    runtime.up(["redis", "kafka"], port_offset=0, on_event=Events())
+    events = Events()
+    assert runtime.stop(["redis", "zipkin"], on_event=events) == ["redis"]  # zipkin never ran
+    assert engine.calls[-1] == ("stop", runtime.project, ("redis",))
+    assert events.phases("redis") == ["stop", "stop"]
+    states = {row.name: row.state for row in runtime.status()}
+    assert states["redis"] == "stopped" and states["kafka"] == "ready"
+    rows = runtime.up(["redis"], port_offset=0, on_event=Events())
+    assert rows[0].state == "ready"
+
+
 def test_down_without_a_rendered_file_still_works(
     runtime: DockerRuntime, engine: FakeDockerEngine
 ) -> None:

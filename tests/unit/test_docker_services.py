@@ -302,9 +302,11 @@ def test_a_failed_migration_names_the_service_and_starts_no_service(
 
 
 def test_infra_only_up_runs_no_host_step(fakes: None, stack: Stack, ws: Workspace) -> None:
+    """At an offset where Kafka's ports are free: `up` checks the host's ports first, and
+    any process on this machine may hold 9092 or 9093."""
     engine = FakeDockerEngine()
     runtime = _runtime(stack, ws, engine)
-    runtime.up(["kafka"], port_offset=0, on_event=Events())
+    runtime.up(["kafka"], port_offset=_offset_with_free_ports(stack, "kafka"), on_event=Events())
     assert engine.calls == [("up", runtime.project, ("kafka",), ("infra",))]
 
 
@@ -324,19 +326,23 @@ def test_up_records_the_port_offset_for_create_admin(
     assert state.port_offset == 7 and state.components == {}
 
 
-def _offset_with_free_mysql_port(stack: Stack) -> int:
-    """An offset that keeps every stack port valid and leaves MySQL's published port free."""
+def _offset_with_free_ports(stack: Stack, component: str) -> int:
+    """An offset that keeps every stack port valid and leaves `component`'s ports free."""
     highest = max(port for _, port in stack.all_ports())
-    for offset in random.sample(range(1000, 65535 - highest), 200):
-        if port_is_free(3306 + offset, "127.0.0.1"):
+    ports = [port for owner, port in stack.all_ports() if owner.split(".")[0] == component]
+    # The fixture's stack takes a port from the ephemeral range, so the offsets that keep
+    # every port valid can be few.
+    offsets = range(1, 65535 - highest)
+    for offset in random.sample(offsets, min(200, len(offsets))):
+        if all(port_is_free(port + offset, "127.0.0.1") for port in ports):
             return offset
-    raise AssertionError("no free port for MySQL")
+    raise AssertionError(f"no offset leaves the ports of {component} free")
 
 
 def test_create_admin_reaches_the_published_mysql_port_of_a_docker_stack(tmp_path: Path) -> None:
     """The CLI reads the offset the docker runtime recorded; user-auth's command dials
     127.0.0.1:3306+offset."""
-    offset = _offset_with_free_mysql_port(load_stack())
+    offset = _offset_with_free_ports(load_stack(), "mysql")
     port = 3306 + offset
     ws = Workspace(tmp_path / "ws")
     install_user_auth_stand_in(ws, load_stack())

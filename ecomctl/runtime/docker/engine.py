@@ -92,6 +92,12 @@ class DockerEngine(abc.ABC):
         """Stop and remove the project's containers in `profiles` (and named volumes if asked)."""
 
     @abc.abstractmethod
+    def compose_stop(
+        self, project: str, compose_file: Path, services: list[str], *, profiles: list[str]
+    ) -> None:
+        """Stop `services`' containers, keeping them (and their volumes) for a later `up`."""
+
+    @abc.abstractmethod
     def ensure_image(self, name: str) -> None:
         """Return when image `name` is on this machine, pulling it if needed; raise
         ImageMissing when it is not there and cannot be pulled."""

@@ -402,6 +402,28 @@ class DockerRuntime(Runtime):
             on_event(UpEvent(name, "stop", message))
         return present
 
+    def stop(self, names: list[str], *, on_event: EventSink) -> list[str]:
+        with engine_errors():
+            self.engine.ping()
+            running = [
+                name
+                for name, info in self._containers().items()
+                if name in names and info.status == "running"
+            ]
+            compose_file = compose_path(self.workspace)
+            if running and compose_file.is_file():
+                for name in running:
+                    on_event(UpEvent(name, "stop", "stopping"))
+                self.engine.compose_stop(
+                    self.project,
+                    compose_file,
+                    running,
+                    profiles=[INFRA_PROFILE, SERVICES_PROFILE],
+                )
+        for name in running:
+            on_event(UpEvent(name, "stop", "container stopped"))
+        return running
+
     def status(self) -> list[ComponentStatus]:
         with engine_errors():
             containers = self._containers()

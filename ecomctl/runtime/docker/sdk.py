@@ -117,6 +117,11 @@ class SdkDockerEngine(DockerEngine):
         args = ["down", "--remove-orphans", *(["--volumes"] if volumes else [])]
         self._compose(project, compose_file, profiles, args)
 
+    def compose_stop(
+        self, project: str, compose_file: Path, services: list[str], *, profiles: list[str]
+    ) -> None:
+        self._compose(project, compose_file, profiles, ["stop", *services])
+
     def _compose(
         self, project: str, compose_file: Path, profiles: list[str], args: list[str]
     ) -> None:

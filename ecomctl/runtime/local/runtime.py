@@ -208,6 +208,18 @@ class LocalRuntime(Runtime):
             state.save(self._state_file)
         return stopped
 
+    def stop(self, names: list[str], *, on_event: EventSink) -> list[str]:
+        with locked(self.workspace.state_dir):
+            state = RuntimeState.load(self._state_file)
+            recorded = [name for name in names if name in state.components]
+            for name in recorded:
+                on_event(UpEvent(name, "stop", "stopping"))
+            with ThreadPoolExecutor(max_workers=len(recorded) or 1) as pool:
+                was_running = list(pool.map(lambda n: self._stop_one(n, state), recorded))
+        for name, ran in zip(recorded, was_running, strict=True):
+            on_event(UpEvent(name, "stop", "stopped" if ran else "was not running"))
+        return [name for name, ran in zip(recorded, was_running, strict=True) if ran]
+
     def _stop_one(self, name: str, state: RuntimeState) -> bool:
         record = state.components.get(name)
         if record is None:

@@ -83,24 +83,54 @@ def create_engine(url: str, *, ping_after_idle_s: float = 1.0, **overrides: Any)
     return engine
 
 
-def rollback_only_open_transactions(engine: AsyncEngine) -> None:
-    """Reset a MySQL connection handed back to the pool only if a transaction is open.
+def create_read_engine(url: str, **overrides: Any) -> AsyncEngine:
+    """An engine for reads of one statement, its connections in autocommit.
 
-    The pool rolls back every connection it takes back; after a unit of work committed,
-    that is a ROLLBACK round trip with nothing to undo (asyncpg skips it by itself, the
-    MySQL driver does not): about 15 per order across the MySQL services. The server
-    reports an open transaction in every reply's status flags, so the connection knows
-    without asking; one left in a transaction is rolled back as before.
+    On the unit of work's engine a read is a transaction: after the SELECT, the session
+    ends it with a ROLLBACK (MySQL opens one with the first statement; asyncpg sends BEGIN
+    before it), a round trip that undoes nothing. Here the SELECT is the only one. A read of
+    several statements sees no common snapshot on this engine, so it stays on the other.
+    The isolation level is set once per connection, when it is opened, not per checkout.
+    """
+    options: dict[str, Any] = {"pool_size": 5, "max_overflow": 10}
+    options.update(overrides)
+    return create_engine(url, isolation_level="AUTOCOMMIT", **options)
+
+
+def rollback_only_open_transactions(engine: AsyncEngine) -> None:
+    """Roll a MySQL connection back only if the server says a transaction is open.
+
+    The pool rolls back every connection it takes back, and a session ends every unit of
+    work that did not commit with a rollback: after a commit, or a read on an autocommit
+    connection, that is a ROLLBACK round trip with nothing to undo (asyncpg skips it by
+    itself, the MySQL driver does not): about 15 per order across the MySQL services. The
+    server reports an open transaction in every reply's status flags, so the connection
+    knows without asking; one left in a transaction is rolled back as before.
     """
 
     @sa_event.listens_for(engine.sync_engine.pool, "reset")
     def _rollback_if_open(dbapi_connection: Any, record: ConnectionPoolEntry, state: Any) -> None:
         if not state.asyncio_safe or state.transaction_was_reset:
             return  # being thrown away, or the Connection rolled it back already
-        driver = getattr(dbapi_connection, "driver_connection", None)
-        in_transaction = getattr(driver, "get_transaction_status", None)
-        if in_transaction is None or in_transaction():
+        if _transaction_open(dbapi_connection):
             dbapi_connection.rollback()
+
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def _session_rollback_if_open(dbapi_connection: Any) -> None:
+        if _transaction_open(dbapi_connection):
+            rollback(dbapi_connection)
+
+    # This engine's own dialect instance (each engine has one): no other engine changes.
+    setattr(dialect, "do_rollback", _session_rollback_if_open)  # noqa: B010
+
+
+def _transaction_open(dbapi_connection: Any) -> bool:
+    """From the last reply's status flags; True when the driver cannot tell."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    in_transaction = getattr(driver, "get_transaction_status", None)
+    return in_transaction is None or bool(in_transaction())
 
 
 def ping_when_idle(engine: AsyncEngine, *, after_s: float) -> None:

@@ -1,11 +1,19 @@
-"""Password hashing with Argon2id (argon2-cffi's recommended parameters)."""
+"""Password hashing with Argon2id: RFC 9106's second recommended option (t=3, 64 MiB) on
+one lane.
+
+One lane, not argon2-cffi's default four: libargon2 runs each lane in a thread of its own
+(about 44 threads started and joined per hash), so one hash in progress took every core of
+a 2-core machine and a hashing pool bounded in threads bounded no CPU. On one lane a hash
+uses one core, and the pool's bound is a bound on cores. Parallelism does not add to an
+attacker's cost (lanes are as parallel on their hardware); hashes made on four lanes still
+verify, and are rehashed on the next login (`needs_rehash`)."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher(parallelism=1)
 
 
 def hash(password: str) -> str:

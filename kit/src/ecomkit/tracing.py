@@ -72,12 +72,12 @@ def create_tracer_provider(
     resource = Resource.create({"service.name": service_name})
     if not zipkin_url:
         return TracerProvider(resource=resource, sampler=ALWAYS_OFF)
-    from opentelemetry.exporter.zipkin.json import ZipkinExporter
+    from ecomkit.zipkin import ZipkinJsonExporter
 
     provider = TracerProvider(
         resource=resource, sampler=ParentBased(root=RequestRoots(sample_ratio))
     )
-    exporter = ZipkinExporter(endpoint=zipkin_url, timeout=EXPORT_TIMEOUT_S)
+    exporter = ZipkinJsonExporter(zipkin_url, timeout=EXPORT_TIMEOUT_S)
     provider.add_span_processor(
         BatchSpanProcessor(
             exporter,

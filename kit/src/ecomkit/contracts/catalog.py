@@ -58,3 +58,6 @@ class ProductChanged(_CatalogEvent):
     version: int | None = None
     """Raised by one on every change of the product (absent from events written before it
     existed): a consumer keeping a copy applies an event only over an older version."""
+    brand: str | None = None
+    """Absent from events of a catalog that does not know brands yet (before its V6): a
+    consumer keeping a copy leaves the brand it holds when the field is absent."""

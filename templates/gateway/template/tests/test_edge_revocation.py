@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from gateway.bootstrap import bootstrap
 from gateway.domain.identity import Identity, InvalidToken
 from gateway.domain.ratelimit import InMemoryTokenBucket, Limit
-from gateway.domain.routes import PublicRule, Route
+from gateway.domain.routes import PublicRule, Route, RouteTable
 from gateway.service_layer.edge import EdgePolicy, Rejected
+from gateway.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -53,3 +56,16 @@ async def test_public_routes_do_not_ask_and_valid_tokens_pass() -> None:
     assert asked == []
     assert await policy(set(), asked).identify(ROUTE, "POST", "/api/products", "Bearer t") == ANN
     assert asked == ["j1"]
+
+
+def edge_of(settings: Settings) -> EdgePolicy:
+    routes = RouteTable([ROUTE])
+    return bootstrap(settings, limiter=InMemoryTokenBucket(), routes=routes).proxy.policy
+
+
+def test_the_revocation_check_is_on_by_default_and_only_development_may_turn_it_off() -> None:
+    jwks = '{"keys": []}'
+    assert edge_of(Settings(jwks=jwks)).check_revoked is not None
+    assert edge_of(Settings(jwks=jwks, gateway_revocation_check=False)).check_revoked is None
+    with pytest.raises(ValidationError, match="ECOM_GATEWAY_REVOCATION_CHECK"):
+        Settings(jwks=jwks, environment="production", gateway_revocation_check=False)

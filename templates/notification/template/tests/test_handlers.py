@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
@@ -63,13 +63,21 @@ async def test_english_user_without_phone_gets_email_only(world: World) -> None:
     (mail,) = world.email.sent
     assert mail.subject == "Your order 42 is confirmed" and "Hello bob" in mail.body
     assert world.sms.sent == []
-    assert world.log.entries["e1:SMS"].status is Status.SKIPPED
+    assert set(world.log.entries) == {"e1:EMAIL"}  # no phone: no SMS notification at all
 
 
 async def test_preferences_off_sends_nothing(world: World) -> None:
     await world.bus.handle(paid(3))
     assert world.email.sent == [] and world.sms.sent == []
-    assert {n.status for n in world.log.entries.values()} == {Status.SKIPPED}
+    assert world.log.entries == {}
+
+
+async def test_a_redelivery_after_the_user_added_a_phone_texts(world: World) -> None:
+    """An opted-out channel leaves nothing behind, so a redelivery looks again."""
+    await world.bus.handle(paid(2))
+    world.users.contacts[2] = replace(BOB, phone="+4915100002", sms_enabled=True)
+    await world.bus.handle(paid(2))
+    assert len(world.email.sent) == 1 and len(world.sms.sent) == 1
 
 
 async def test_redelivery_sends_nothing_twice(world: World) -> None:

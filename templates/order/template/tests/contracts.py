@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from ecomkit.eventstore import ConcurrencyConflict
 
 from order.domain.errors import KeyTaken
+from order.domain.history import stored_data
 from order.domain.model import Order, OrderLine, OrderStatus, SagaState
+from order.service_layer.handlers import order_created
 from order.service_layer.unit_of_work import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -37,8 +40,11 @@ class UnitOfWorkContract:
         raise NotImplementedError
 
     async def _add(self, uow: UowFactory, order: Order) -> Order:
+        """As place_order does: the row and the first event of the order's stream."""
         async with uow() as work:
             await work.orders.add(order)
+            data, version = stored_data(order, "OrderCreated", order_created(order, None).payload())
+            await work.orders.append_event(order, "OrderCreated", data, schema_version=version)
             await work.commit()
         return order
 
@@ -121,14 +127,52 @@ class UnitOfWorkContract:
         order = await self._add(uow, an_order())
         assert order.id is not None
         async with uow() as work:
-            await work.orders.append_event(order.id, "OrderCreated", {"n": 1})
-            await work.orders.append_event(order.id, "OrderCancelled", {"reason": "x"})
+            await work.orders.append_event(order, "InventoryReserved", {"n": 1})
+            await work.orders.append_event(order, "OrderCancelled", {"reason": "x"})
             await work.commit()
         async with uow() as work:
             history = await work.orders.events_of(order.id)
-        assert [(t, d) for t, d, _ in history] == [
-            ("OrderCreated", {"n": 1}), ("OrderCancelled", {"reason": "x"})
+        assert [(t, d) for t, d, _ in history][1:] == [
+            ("InventoryReserved", {"n": 1}), ("OrderCancelled", {"reason": "x"})
         ]
+
+    async def test_the_order_to_change_is_rebuilt_from_its_events(self, uow: UowFactory) -> None:
+        order = await self._add(uow, an_order())
+        assert order.id is not None
+        async with uow() as work:
+            locked = await work.orders.get(order.id, for_update=True)
+            assert locked is not None and locked.version == 1
+            locked.pay("pi_7")
+            await work.orders.append_event(locked, "OrderPaid", {"reason": "n/a"})
+            await work.orders.save(locked)
+            await work.commit()
+        async with uow() as work:
+            rebuilt = await work.orders.get(order.id, for_update=True)
+        assert rebuilt is not None and rebuilt.version == 2
+        assert rebuilt.status is OrderStatus.PAID and rebuilt.saga_deadline == BASE
+        assert rebuilt.payment_method_id == "pm_card_visa"
+        assert rebuilt.total_amount == Decimal("44.98")
+
+    async def test_a_writer_behind_the_stream_conflicts_and_writes_nothing(
+        self, uow: UowFactory
+    ) -> None:
+        order = await self._add(uow, an_order())
+        assert order.id is not None
+        async with uow() as first, uow() as second:
+            mine = await first.orders.get(order.id, for_update=True)
+            theirs = await second.orders.get(order.id, for_update=True)
+            assert mine is not None and theirs is not None
+            await first.orders.append_event(mine, "InventoryReserved", {})
+            await first.commit()
+            with pytest.raises(ConcurrencyConflict):
+                await second.orders.append_event(theirs, "OrderCancelled", {"reason": "x"})
+            again = await second.orders.get(order.id, for_update=True)  # same transaction
+            assert again is not None and again.version == 2
+            await second.orders.append_event(again, "OrderCancelled", {"reason": "x"})
+            await second.commit()
+        async with uow() as work:
+            history = await work.orders.events_of(order.id)
+        assert [t for t, _, _ in history] == ["OrderCreated", "InventoryReserved", "OrderCancelled"]
 
     async def test_events_after_a_position_resume_where_a_reader_left(
         self, uow: UowFactory
@@ -136,14 +180,14 @@ class UnitOfWorkContract:
         order, other = await self._add(uow, an_order()), await self._add(uow, an_order())
         assert order.id is not None and other.id is not None
         async with uow() as work:
-            for event_type in ("OrderCreated", "InventoryReserved", "OrderPaid"):
-                await work.orders.append_event(order.id, event_type, {})
-                await work.orders.append_event(other.id, event_type, {})
+            for event_type in ("InventoryReserved", "OrderPaid", "OrderShipped"):
+                await work.orders.append_event(order, event_type, {})
+                await work.orders.append_event(other, event_type, {})
             await work.commit()
         async with uow() as work:
             everything = await work.orders.events_after(order.id, 0, limit=100)
             rest = await work.orders.events_after(order.id, everything[0].position, limit=1)
-        steps = ["OrderCreated", "InventoryReserved", "OrderPaid"]
+        steps = ["OrderCreated", "InventoryReserved", "OrderPaid", "OrderShipped"]
         assert [e.event_type for e in everything] == steps
         positions = [e.position for e in everything]
         assert positions == sorted(set(positions))

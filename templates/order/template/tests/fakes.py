@@ -11,9 +11,11 @@ from typing import Any, Self
 
 from ecomkit.contracts import Contract
 from ecomkit.events import Event
+from ecomkit.eventstore import ConcurrencyConflict
 
 from order.adapters.repositories import IdempotencyKeys, OrderRepository
 from order.domain.errors import KeyTaken, UpstreamUnavailable
+from order.domain.history import rebuild
 from order.domain.model import Order, OrderStatus
 from order.domain.tracking import StoredEvent
 from order.service_layer.ports import ProductInfo, UserInfo
@@ -35,9 +37,16 @@ class FakeStore:
         return [e.type for e in self.published]
 
 
+History = list[tuple[int, str, dict[str, Any], datetime]]
+
+
 class FakeOrderRepository(OrderRepository):
-    def __init__(self, state: FakeStore) -> None:
+    def __init__(self, state: FakeStore, committed: History | None = None) -> None:
         self.state = state
+        # Streams read as PostgreSQL reads them in READ COMMITTED: what others committed
+        # meanwhile, and this unit of work's own appends.
+        self.committed = committed if committed is not None else state.history
+        self.appended: History = []
 
     async def add(self, order: Order) -> Order:
         order.id = max(self.state.orders, default=0) + 1
@@ -46,7 +55,15 @@ class FakeOrderRepository(OrderRepository):
         return order
 
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
-        return copy.deepcopy(self.state.orders.get(order_id))
+        if not for_update:
+            return copy.deepcopy(self.state.orders.get(order_id))
+        stream = self._stream(order_id)  # as PostgreSQL: rebuilt from the order's events
+        order = rebuild(order_id, copy.deepcopy(stream))
+        if order is not None:
+            order.version = len(stream)
+            row = self.state.orders.get(order_id)
+            order.updated_at = row.updated_at if row else None
+        return order
 
     async def save(self, order: Order) -> None:
         assert order.id is not None
@@ -63,8 +80,22 @@ class FakeOrderRepository(OrderRepository):
         late.sort(key=lambda o: o.saga_deadline or now)
         return [o.id for o in late[:limit] if o.id is not None]
 
-    async def append_event(self, order_id: int, event_type: str, data: dict[str, Any]) -> None:
-        self.state.history.append((order_id, event_type, copy.deepcopy(data), self.state.now))
+    async def append_event(
+        self, order: Order, event_type: str, data: dict[str, Any], *, schema_version: int = 1
+    ) -> None:
+        assert order.id is not None
+        if len(self._stream(order.id)) != order.version:
+            raise ConcurrencyConflict(order.id, order.version)
+        entry = (order.id, event_type, copy.deepcopy(data), self.state.now)
+        self.state.history.append(entry)
+        if self.committed is not self.state.history:
+            self.appended.append(entry)
+        order.version += 1
+
+    def _stream(self, order_id: int) -> list[tuple[str, dict[str, Any]]]:
+        alone = self.committed is self.state.history  # a repository outside a unit of work
+        entries = self.state.history if alone else self.committed + self.appended
+        return [(t, d) for i, t, d, _ in entries if i == order_id]
 
     async def events_of(self, order_id: int) -> list[tuple[str, dict[str, Any], datetime]]:
         return [(t, copy.deepcopy(d), at) for i, t, d, at in self.state.history if i == order_id]
@@ -107,7 +138,8 @@ class FakeUnitOfWork(UnitOfWork):
             now=self.store.now,
         )
         self._events: list[Contract] = []
-        self.orders = FakeOrderRepository(self._work)
+        self._orders = FakeOrderRepository(self._work, committed=self.store.history)
+        self.orders = self._orders
         self.idempotency = FakeIdempotencyKeys(self._work)
         return self
 
@@ -116,7 +148,7 @@ class FakeUnitOfWork(UnitOfWork):
 
     async def commit(self) -> None:
         self.store.orders = self._work.orders
-        self.store.history = self._work.history
+        self.store.history.extend(self._orders.appended)  # others' commits stay
         self.store.keys = self._work.keys
         self.store.published.extend(e.to_event() for e in self._events)
         await self.__aenter__()

@@ -50,14 +50,14 @@ class UnitOfWorkContract:
 
     async def test_save_and_soft_delete(self, uow: Callable[[], UnitOfWork]) -> None:
         product = await self._add(uow, a_product())
-        product.name, product.price = "Renamed", Decimal("1.50")
+        product.name, product.price, product.brand = "Renamed", Decimal("1.50"), "Acme"
         async with uow() as work:
             await work.products.save(product)
             await work.commit()
         async with uow() as work:
             found = await work.products.get(product.id or 0)
             assert found is not None and found.name == "Renamed"
-            assert found.price == Decimal("1.50")
+            assert found.price == Decimal("1.50") and found.brand == "Acme"
             assert found.version == 2 == product.version  # each save raises it by one
             found.active = False
             await work.products.save(found)

@@ -63,11 +63,25 @@ async def test_second_get_is_a_cache_hit(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     "body",
     [{**WIDGET, "price": "-1"}, {**WIDGET, "price": "1.999"}, {**WIDGET, "sku": "a b"},
-     {**WIDGET, "currency": "usd"}, {"name": "no sku", "price": "1"}],
+     {**WIDGET, "currency": "usd"}, {"name": "no sku", "price": "1"},
+     {**WIDGET, "brand": ""}, {**WIDGET, "brand": "  "}, {**WIDGET, "brand": "x" * 101},
+     {**WIDGET, "brand": "Ac\nme"}, {**WIDGET, "brand": 7}],
 )
 async def test_bad_products_are_422(client: httpx.AsyncClient, body: dict[str, str]) -> None:
     response = await client.post("/api/products", json=body, headers=ADMIN)
     assert response.status_code == 422 and response.json()["errors"]
+
+
+async def test_brand_is_kept_trimmed_and_updated(client: httpx.AsyncClient) -> None:
+    created = await client.post("/api/products", json={**WIDGET, "brand": " Acme "}, headers=ADMIN)
+    assert created.status_code == 201 and created.json()["brand"] == "Acme"
+    path = f"/api/products/{created.json()['id']}"
+    renamed = await client.put(path, json={"brand": "Bolt & Co"}, headers=ADMIN)
+    assert renamed.json()["brand"] == "Bolt & Co"
+    assert (await client.put(path, json={"brand": ""}, headers=ADMIN)).status_code == 422
+    kept = await client.put(path, json={"price": "3"}, headers=ADMIN)  # absent: unchanged
+    assert kept.json()["brand"] == "Bolt & Co"
+    assert (await client.get(path)).json()["brand"] == "Bolt & Co"
 
 
 async def test_list_and_search(client: httpx.AsyncClient) -> None:

@@ -26,11 +26,11 @@ async def test_product_changed_on_the_wire(bus: MessageBus, store: FakeStore) ->
     product: Product = await bus.handle(
         commands.CreateProduct(sku="W-1", name="Widget", price=Decimal("9.9"))
     )
-    await bus.handle(commands.UpdateProduct(product.id or 0, category="tools"))
+    await bus.handle(commands.UpdateProduct(product.id or 0, category="tools", brand="Acme"))
     created, updated = (event.to_event() for event in store.outbox)
     view = {
         "productId": product.id, "id": product.id, "sku": "W-1", "name": "Widget",
-        "description": None, "category": None, "price": "9.90", "currency": "USD",
+        "description": None, "category": None, "brand": None, "price": "9.90", "currency": "USD",
         "imageUrl": None, "active": True,
         "createdAt": "2025-01-01T00:00:00", "updatedAt": "2025-01-01T00:00:00",
     }
@@ -39,7 +39,8 @@ async def test_product_changed_on_the_wire(bus: MessageBus, store: FakeStore) ->
                           {"change": "created", **view, "version": 1})
     # Every stored change raises the version: search refuses an event older than its copy.
     assert updated == row("ProductChanged", "product-changed-events", key,
-                          {**view, "change": "updated", "category": "tools", "version": 2})
+                          {**view, "change": "updated", "category": "tools", "brand": "Acme",
+                           "version": 2})
 
 
 async def test_review_added_on_the_wire(bus: MessageBus, store: FakeStore) -> None:

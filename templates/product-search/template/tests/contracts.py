@@ -111,6 +111,31 @@ class SearchIndexContract:
         assert prices["under 25"] == 1 and prices["50-100"] == 1  # under the category only
 
     @pytest.mark.anyio
+    async def test_brand_filter_and_facet_under_the_other_filters(
+        self, index: SearchIndex
+    ) -> None:
+        marker = "numbatbrand"
+        await self._apply(
+            index,
+            product(1, name=f"{marker} lamp", category="Lamps", brand="Lumen Works"),
+            product(1, name=f"{marker} lamp xl", category="Lamps", brand="Brightway"),
+            product(1, name=f"{marker} desk", category="Desks", brand="Lumen Works"),
+            product(1, name=f"{marker} stool", category="Desks"),  # no brand
+        )
+        result = await index.search(SearchProducts(q=marker, brand="LUMEN works"))
+        assert sorted(i["name"] for i in result.items) == [f"{marker} desk", f"{marker} lamp"]
+        assert {i["brand"] for i in result.items} == {"Lumen Works"}
+        lamps = await index.search(
+            SearchProducts(q=marker, category="lamps", brand="lumen works")
+        )
+        assert lamps.total == 1 and lamps.items[0]["name"] == f"{marker} lamp"
+        # Brands under the category filter only (both lamps), categories under the brand.
+        brands = {b["value"]: b["count"] for b in lamps.facets.brand}
+        assert brands == {"lumen works": 1, "brightway": 1}
+        categories = {c["value"]: c["count"] for c in lamps.facets.category}
+        assert categories == {"lamps": 1, "desks": 1}
+
+    @pytest.mark.anyio
     async def test_sort_and_pages(self, index: SearchIndex) -> None:
         marker = "wombatsort"
         await self._apply(

@@ -58,7 +58,7 @@ class FakeSearchIndex:
         shown.sort(key=_sort_key(request.sort), reverse=request.sort in _DESCENDING)
         start = (request.page - 1) * request.size
         items = [
-            {"id": d["id"], "name": d["name"], "price": d["price"], "category": d["category"]}
+            {k: d.get(k) for k in ("id", "name", "price", "category", "brand")}
             for d in shown[start : start + request.size]
         ]
         return SearchResult(
@@ -100,15 +100,15 @@ def _matches(doc: dict[str, Any], request: SearchProducts) -> bool:
     if request.in_stock is not None and doc.get("in_stock") != request.in_stock:
         return False
     words = request.text.lower().split()
-    text = " ".join(str(doc.get(f) or "") for f in ("name", "description", "category")).lower()
-    return all(w in text.split() for w in words)
+    text = " ".join(str(doc.get(f) or "") for f in ("name", "description", "category", "brand"))
+    return all(w in text.lower().split() for w in words)
 
 
 def _facet_tests(request: SearchProducts) -> dict[str, Any]:
     tests: dict[str, Any] = {}
-    if request.category:
-        wanted = request.category.lower()
-        tests["category"] = lambda d: (d.get("category") or "").lower() == wanted
+    for field in ("category", "brand"):
+        if wanted := getattr(request, field):
+            tests[field] = _equal_folded(field, wanted)
     low, high = request.price_min, request.price_max
     if low is not None or high is not None:
         tests["price"] = lambda d: (
@@ -120,20 +120,30 @@ def _facet_tests(request: SearchProducts) -> dict[str, Any]:
     return tests
 
 
+def _equal_folded(field: str, wanted: str) -> Any:
+    return lambda d: (d.get(field) or "").lower() == wanted.lower()
+
+
 def _facets(docs: list[dict[str, Any]], tests: dict[str, Any]) -> Facets:
     def under_others(name: str) -> list[dict[str, Any]]:
         return [d for d in docs if all(t(d) for n, t in tests.items() if n != name)]
 
-    counts: dict[str, int] = {}
-    for d in under_others("category"):
-        if d.get("category"):
-            counts[d["category"].lower()] = counts.get(d["category"].lower(), 0) + 1
-    categories = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return Facets(
-        category=[{"value": v, "count": n} for v, n in categories],
+        category=_terms(under_others("category"), "category"),
+        brand=_terms(under_others("brand"), "brand"),
         price=_ranges(under_others("price"), "price", dsl.PRICE_RANGES),
         rating=_ranges(under_others("rating"), "rating", dsl.RATING_BUCKETS),
     )
+
+
+def _terms(docs: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    """Folded values (the keyword's normalizer), most frequent first."""
+    counts: dict[str, int] = {}
+    for d in docs:
+        if value := d.get(field):
+            counts[value.lower()] = counts.get(value.lower(), 0) + 1
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"value": v, "count": n} for v, n in ordered]
 
 
 def _ranges(docs: list[dict[str, Any]], field: str, ranges: list[dict[str, Any]]) -> list[Any]:

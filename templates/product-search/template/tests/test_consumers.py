@@ -17,13 +17,18 @@ from tests.fakes import FakeSearchIndex
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def changed(version: int | None, name: str, change: str = "updated") -> Envelope:
+def changed(
+    version: int | None, name: str, change: str = "updated", **brand: str | None
+) -> Envelope:
     event = ProductChanged(
         product_id=7, change=change, id=7, sku="s-7", name=name, description=None,  # type: ignore[arg-type]
         category="Tools", price=Decimal("9.99"), currency="USD", image_url=None,
-        active=change != "deleted", created_at=T0, updated_at=T0, version=version,
+        active=change != "deleted", created_at=T0, updated_at=T0, version=version, **brand,
     )  # fmt: skip
-    return envelope(event.event_type, event.payload())
+    payload = event.payload()
+    if not brand:  # as a catalog that does not know brands writes it
+        payload.pop("brand", None)
+    return envelope(event.event_type, payload)
 
 
 def envelope(kind: str, data: dict[str, object], time: datetime = T0) -> Envelope:
@@ -49,6 +54,17 @@ async def test_events_in_any_order_leave_the_newest() -> None:
     doc = index.docs[7]
     assert doc["name"] == "new" and doc["product_version"] == 2
     assert doc["in_stock"] is True and doc["available_stock"] == 5 and doc["rating"] == 3
+
+
+@pytest.mark.anyio
+async def test_an_event_without_a_brand_keeps_the_indexed_one() -> None:
+    index = FakeSearchIndex()
+    handle = event_handler(bootstrap(Settings(), index=index))
+    await handle(changed(1, "x", "created", brand="Acme"), None)
+    await handle(changed(2, "renamed"), None)  # from a catalog that does not know brands
+    assert index.docs[7]["brand"] == "Acme" and index.docs[7]["name"] == "renamed"
+    await handle(changed(3, "renamed", brand=None), None)  # the brand was taken away
+    assert index.docs[7]["brand"] is None
 
 
 @pytest.mark.anyio

@@ -36,6 +36,18 @@ def test_facet_filters_go_to_post_filter_and_each_facet_skips_its_own() -> None:
     assert {"term": {"active": True}} in body["query"]["bool"]["filter"]
 
 
+def test_brand_filters_after_the_query_and_its_facet_counts_under_the_others() -> None:
+    body = search_body(SearchProducts(q="lamp", category="lamps", brand="Acme"))
+    assert {"term": {"brand": "Acme"}} in body["post_filter"]["bool"]["filter"]
+    assert body["aggs"]["brand"]["filter"]["bool"]["filter"] == [
+        {"term": {"category": "lamps"}}
+    ]
+    assert body["aggs"]["brand"]["aggs"]["values"]["terms"]["field"] == "brand"
+    assert {"term": {"brand": "Acme"}} in body["aggs"]["category"]["filter"]["bool"]["filter"]
+    # A brand's words are searched too (with the same typo tolerance as the name).
+    assert "brand.text^2" in body["query"]["bool"]["must"][0]["multi_match"]["fields"]
+
+
 def test_in_stock_narrows_the_query_itself() -> None:
     body = search_body(SearchProducts(in_stock=True))
     assert {"term": {"in_stock": True}} in body["query"]["bool"]["filter"]
@@ -57,6 +69,7 @@ def test_pages_and_sorts() -> None:
         {"page": "0"},
         {"page": "200", "size": "100"},
         {"sort": "cheapest"},
+        {"brand": "b" * 101},
         {"q": "x" * 10_000},
         {"q": " ".join(["word"] * 40)},
         {"rating_min": "6"},

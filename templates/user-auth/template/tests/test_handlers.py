@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -131,3 +132,49 @@ async def test_profile_preferences_and_roles(bus: MessageBus, store: FakeStore) 
     assert stored.profile.email == "ada@example.com"  # untouched fields stay
     assert not stored.preferences.email_enabled and stored.preferences.push_enabled
     assert stored.is_admin
+
+
+class RecordingHasher(FakeHasher):
+    """Records the passwords it checks, in the order it checks them."""
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.checked.append(password)
+        return super().verify(password_hash, password)
+
+
+async def queue_behind_a_held_turn(deps: Dependencies, logins: list[commands.LoginUser]) -> None:
+    """Runs `logins` (queued in this order for the hashing pool) after a turn held meanwhile."""
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with deps.hashing.turn("someone"):
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    bus = message_bus(deps)
+    tasks = []
+    for queued, login_command in enumerate(logins, start=1):
+        tasks.append(asyncio.create_task(bus.handle(login_command)))
+        while deps.hashing.waiting < queued:
+            await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, *tasks, return_exceptions=True)
+
+
+async def test_a_login_behind_another_clients_burst_waits_for_one_guess(store: FakeStore) -> None:
+    hasher = RecordingHasher()
+    deps = Dependencies(
+        uow=lambda: FakeUnitOfWork(store),
+        hasher=hasher,
+        tokens=FakeTokenIssuer(),
+        clock=lambda: store.now,
+    )
+    await message_bus(deps).handle(REGISTER)
+    burst = [commands.LoginUser(f"nobody{i}", f"guess{i}", "10.0.0.9") for i in range(20)]
+    victim = commands.LoginUser("ada", "s3cret-pass", "10.0.0.1")
+    await queue_behind_a_held_turn(deps, [*burst, victim])
+    assert hasher.checked.index("s3cret-pass") == 1  # after 1 of the 20 guesses, not 20
+    assert len(hasher.checked) == 21

@@ -54,6 +54,8 @@ def bootstrap(
     check_revoked = None
     if verify is None:
         verify, check_revoked = kit_verifier(settings)
+        if not settings.gateway_revocation_check:
+            check_revoked = None  # the services still check; see Settings
     policy = EdgePolicy(
         verify=verify,
         check_revoked=check_revoked,

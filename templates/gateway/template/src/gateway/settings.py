@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from ecomkit.settings import ServiceSettings
-from pydantic import SecretStr
+from ecomkit.settings import InsecureSettingsError, ServiceSettings
+from pydantic import SecretStr, model_validator
 
 
 class Settings(ServiceSettings):
@@ -27,6 +28,11 @@ class Settings(ServiceSettings):
     # refresh, password reset): guessing and sign-up floods hit this long before the above.
     gateway_auth_rate_per_ip_per_s: float = 5.0
     gateway_auth_burst_per_ip: int = 20
+    # ECOM_GATEWAY_REVOCATION_CHECK: ask the Redis denylist about every token on a
+    # protected route (a logout takes effect at the edge at once). false only to show that
+    # this check, not the services' own, refuses a revoked token (tests/security); refused
+    # outside development.
+    gateway_revocation_check: bool = True
     # Upstream calls.
     gateway_connect_timeout_s: float = 1.0
     gateway_read_timeout_s: float = 30.0
@@ -56,3 +62,11 @@ class Settings(ServiceSettings):
     gateway_ws_open_timeout_s: float = 5.0
     # How long a client without a token in the handshake has to send it as its first message.
     gateway_ws_auth_timeout_s: float = 5.0
+
+    @model_validator(mode="after")
+    def _revocation_checked_outside_development(self) -> Self:
+        if self.environment != "development" and not self.gateway_revocation_check:
+            raise InsecureSettingsError(
+                "ECOM_GATEWAY_REVOCATION_CHECK=false is refused outside development"
+            )
+        return self

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecomkit.cache import TwoLevelCache
-from ecomkit.db import create_engine, create_session_factory
+from ecomkit.db import create_engine, create_read_engine, create_session_factory
 from ecomkit.http import ServiceClient, service_client
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
@@ -27,6 +27,7 @@ class Resources:
     """The connections the app opens, so it can check and close them."""
 
     engine: AsyncEngine
+    read_engine: AsyncEngine  # reads of one statement, in autocommit (no ROLLBACK after)
     redis: Redis
     mongo: AsyncMongoClient[Any]
     review_store: MongoReviewStore
@@ -38,6 +39,7 @@ class Resources:
         await self.redis.aclose()
         await self.mongo.close()
         await self.engine.dispose()
+        await self.read_engine.dispose()
 
 
 def open_resources(settings: Settings) -> Resources:
@@ -45,6 +47,7 @@ def open_resources(settings: Settings) -> Resources:
     database = mongo.get_default_database(default="reviews")
     return Resources(
         engine=create_engine(settings.database_url),
+        read_engine=create_read_engine(settings.database_url),
         redis=Redis.from_url(settings.redis_url),
         mongo=mongo,
         review_store=MongoReviewStore(database),
@@ -62,9 +65,12 @@ def bootstrap(settings: Settings, resources: Resources) -> MessageBus:
     users, inventory = service_client("user-auth", settings), service_client("inventory", settings)
     resources.clients += [users, inventory]
     uow: Callable[[], MysqlUnitOfWork] = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
+    read_sessions = create_session_factory(resources.read_engine)
+    reads: Callable[[], MysqlUnitOfWork] = lambda: MysqlUnitOfWork(read_sessions)  # noqa: E731
     return message_bus(
         Dependencies(
             uow=uow,
+            reads=reads,
             cache=TwoLevelProductCache(cache),
             review_store=resources.review_store,
             users=HttpUserDirectory(users),

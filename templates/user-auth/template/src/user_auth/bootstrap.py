@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from ecomkit import passwords
 from ecomkit.auth import MissingKeyConfig, TokenIssuer
 from ecomkit.db import create_engine
+from ecomkit.hashing_pool import FairHashingPool
 from ecomkit.keys import KeyConfigError, SigningKeyRing
 from ecomkit.redis_client import request_path_redis
 from ecomkit.revocation import RedisDenylist
@@ -18,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from user_auth.adapters.redis_login_throttle import RedisLoginThrottle
 from user_auth.adapters.sessions import FileServiceClients, RedisResetTokens, SmtpMailer
-from user_auth.service_layer.handlers import Dependencies, Offload
+from user_auth.service_layer.handlers import Dependencies
 from user_auth.service_layer.login_throttle import InMemoryLoginThrottle
 from user_auth.service_layer.messagebus import MessageBus, message_bus
 from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher, utc_now
@@ -35,37 +33,34 @@ def bootstrap(
     tokens: AccessTokenIssuer | None = None,
     clock: Clock = utc_now,
     engine: AsyncEngine | None = None,
+    read_engine: AsyncEngine | None = None,
     sessions: SessionDependencies | None = None,
 ) -> MessageBus:
+    reads: Callable[[], UnitOfWork] | None = None
     if uow is None:
         sessions_factory = utc_sessions(engine or create_engine(settings.database_url))
         uow = lambda: MysqlUnitOfWork(sessions_factory)  # noqa: E731
+        if read_engine is not None:
+            read_sessions = utc_sessions(read_engine)
+            reads = lambda: MysqlUnitOfWork(read_sessions)  # noqa: E731
     issuer = tokens or token_issuer(settings)
     redis = redis_client(settings)
     return message_bus(
         Dependencies(
             uow=uow,
+            reads=reads,
             hasher=hasher or default_hasher(),
             tokens=issuer,
             clock=clock,
             access_ttl_s=settings.access_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
-            offload=hashing_pool(settings.password_hash_threads),
+            hashing=FairHashingPool.threads(
+                settings.password_hash_threads, nice=settings.password_hash_nice
+            ),
             sessions=sessions or session_adapters(settings, issuer, redis),
             throttle=RedisLoginThrottle(redis) if redis else InMemoryLoginThrottle(),
         )
     )
-
-
-def hashing_pool(threads: int) -> Offload:
-    """At most `threads` hashes at once, in threads (argon2-cffi releases the GIL while it
-    hashes); more wait their turn in the event loop without blocking it."""
-    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
-
-    async def offload(fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
-
-    return offload
 
 
 def token_issuer(settings: Settings) -> TokenIssuer:

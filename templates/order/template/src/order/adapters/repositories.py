@@ -1,5 +1,11 @@
 """Storage ports and their PostgreSQL implementations (SQLAlchemy Core, parameterised).
 
+An order is event-sourced (docs/event-sourcing.md): a state change loads it from its
+stream (`order_events`, and the snapshot its migration took), and appends its new event at
+the version it loaded, which the unique (order_id, version) index guards instead of a row
+lock; the `orders` row is kept up to date in the same transaction, as the read model the
+queries use (a user's orders, overdue orders, the API's reads).
+
 The in-memory fakes in tests/ pass the same contract tests (tests/contracts.py).
 Datetimes are timezone-aware UTC everywhere (TIMESTAMPTZ columns).
 """
@@ -12,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ecomkit.eventstore import NewEvent, PostgresEventStore, Upcasters
 from sqlalchemy import (
     JSON,
     Text,
@@ -27,8 +34,15 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order.adapters.tables import idempotency_keys, order_events, order_items, orders
+from order.adapters.tables import (
+    ORDER_STREAMS,
+    idempotency_keys,
+    order_events,
+    order_items,
+    orders,
+)
 from order.domain.errors import KeyTaken
+from order.domain.history import rebuild
 from order.domain.model import Order, OrderLine, OrderStatus, SagaState
 from order.domain.tracking import StoredEvent
 
@@ -65,11 +79,13 @@ class OrderRepository(abc.ABC):
 
     @abc.abstractmethod
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
-        """`for_update` locks the row until the unit of work ends (state changes)."""
+        """`for_update`: the order to change, rebuilt from its events (its `version` is the
+        one its next event must follow); otherwise the order as the read model has it."""
 
     @abc.abstractmethod
     async def save(self, order: Order) -> None:
-        """Write the fields a state change touches (status, saga, payment, reason)."""
+        """Write the fields a state change touches (status, saga, payment, reason) to the
+        read model."""
 
     @abc.abstractmethod
     async def for_user(self, user_id: int, *, offset: int, limit: int) -> list[Order]:
@@ -81,8 +97,11 @@ class OrderRepository(abc.ABC):
         holds are skipped (several instances may sweep at once)."""
 
     @abc.abstractmethod
-    async def append_event(self, order_id: int, event_type: str, data: dict[str, Any]) -> None:
-        """The order's own history (order_events), one row per state change."""
+    async def append_event(
+        self, order: Order, event_type: str, data: dict[str, Any], *, schema_version: int = 1
+    ) -> None:
+        """Append to the order's stream after `order.version` (and move it on); raises
+        ConcurrencyConflict, with nothing written, when another writer appended first."""
 
     @abc.abstractmethod
     async def events_of(self, order_id: int) -> list[tuple[str, dict[str, Any], datetime]]:
@@ -92,8 +111,9 @@ class OrderRepository(abc.ABC):
     async def events_after(self, order_id: int, after: int, *, limit: int) -> list[StoredEvent]:
         """The order's events with a position above `after`, oldest first, at most `limit`.
 
-        Positions only grow within an order: every writer of an order holds its row lock,
-        so its events are inserted (and committed) one transaction after the other."""
+        Positions only grow within an order: a writer appends event n+1 only after it read
+        event n committed (the unique (order_id, version) index makes a second writer of
+        n+1 wait, then load again), so its events are inserted and committed in order."""
 
 
 class IdempotencyKeys(abc.ABC):
@@ -106,9 +126,28 @@ class IdempotencyKeys(abc.ABC):
         """Raises KeyTaken when the key exists (a concurrent request stored it first)."""
 
 
+def order_upcasters() -> Upcasters:
+    """Version 1 rows (stored before event sourcing) in the shape version 2 has."""
+    upcasters = Upcasters()
+
+    @upcasters.register("OrderCreated", 1)
+    def _created(data: dict[str, Any]) -> dict[str, Any]:
+        return {"saga_deadline": None, "shipping_address": None, "trace_id": None, **data}
+
+    @upcasters.register("OrderPaid", 1)
+    def _paid(data: dict[str, Any]) -> dict[str, Any]:
+        return {"payment_id": None, **data}
+
+    return upcasters
+
+
+UPCASTERS = order_upcasters()
+
+
 class PostgresOrderRepository(OrderRepository):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.streams = PostgresEventStore(session, ORDER_STREAMS, upcasters=UPCASTERS)
 
     async def add(self, order: Order) -> Order:
         row = {
@@ -140,9 +179,9 @@ class PostgresOrderRepository(OrderRepository):
         return order
 
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
-        query = select(orders, _LINES).where(orders.c.id == order_id)
         if for_update:
-            query = query.with_for_update(of=orders)
+            return await self._rebuilt(order_id)
+        query = select(orders, _LINES).where(orders.c.id == order_id)
         row = (await self.session.execute(query)).first()
         if row is None:
             return None
@@ -179,10 +218,20 @@ class PostgresOrderRepository(OrderRepository):
         )
         return [int(i) for i in (await self.session.scalars(query))]
 
-    async def append_event(self, order_id: int, event_type: str, data: dict[str, Any]) -> None:
-        await self.session.execute(
-            insert(order_events).values(order_id=order_id, event_type=event_type, event_data=data)
-        )
+    async def append_event(
+        self, order: Order, event_type: str, data: dict[str, Any], *, schema_version: int = 1
+    ) -> None:
+        assert order.id is not None
+        event = NewEvent(event_type, data, schema_version)
+        order.version = await self.streams.append(order.id, order.version, [event])
+
+    async def _rebuilt(self, order_id: int) -> Order | None:
+        stream = await self.streams.load(order_id)
+        snapshot = stream.snapshot.state if stream.snapshot else None
+        order = rebuild(order_id, [(e.type, e.data) for e in stream.events], snapshot)
+        if order is not None:
+            order.version = stream.version
+        return order
 
     async def events_of(self, order_id: int) -> list[tuple[str, dict[str, Any], datetime]]:
         query = (

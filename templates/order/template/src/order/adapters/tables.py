@@ -3,6 +3,7 @@ the schema; these only name the columns the code reads and writes)."""
 
 from __future__ import annotations
 
+from ecomkit.eventstore import StreamTable
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -57,6 +59,23 @@ order_events = Table(
     Column("event_type", String(100), nullable=False),
     Column("event_data", JSONB),
     Column("created_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False),
+    Column("schema_version", SmallInteger, nullable=False),
+)
+
+order_snapshots = Table(
+    "order_snapshots",
+    metadata,
+    Column("order_id", BigInteger, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("schema_version", SmallInteger, nullable=False),
+    Column("state", JSONB, nullable=False),
+    Column("taken_at", DateTime(timezone=True)),
+)
+
+# Each order's order_events rows are its stream (V8__order_event_store.sql).
+ORDER_STREAMS = StreamTable(
+    order_events, order_snapshots, stream="order_id", data="event_data", recorded="created_at"
 )
 
 idempotency_keys = Table(

@@ -72,6 +72,8 @@ class Order:
     id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    version: int = 0
+    """How many events its stream held when it was loaded (the append's expected version)."""
 
     @classmethod
     def place(

@@ -1,5 +1,9 @@
 """One handler per command (verb_noun). Every state change goes through the domain's state
-machine, appends an order_events row and records its event in the same unit of work."""
+machine, appends to the order's stream and records its event in the same unit of work.
+
+A state change loads the order from its stream and appends at the version it loaded; when
+another writer appended first (ConcurrencyConflict), `retrying` loads it again and decides
+again, in the same transaction (docs/event-sourcing.md)."""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from ecomkit.contracts import (
     Contract,
@@ -21,6 +26,7 @@ from ecomkit.contracts import (
     OrderPaid,
     OrderShipped,
 )
+from ecomkit.eventstore import retrying
 
 from order.domain import commands
 from order.domain.errors import (
@@ -31,6 +37,7 @@ from order.domain.errors import (
     UnknownProduct,
     UnknownUser,
 )
+from order.domain.history import stored_data
 from order.domain.model import Order, OrderLine, OrderStatus
 from order.service_layer import metrics
 from order.service_layer.ports import ProductCatalog, ProductInfo, UserDirectory
@@ -39,6 +46,7 @@ from order.service_layer.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 SAGA_TIMEOUT_REASON = "saga timeout"
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -180,41 +188,44 @@ def order_created(order: Order, email: str | None) -> OrderCreated:
 
 
 async def cancel_order(cmd: commands.CancelOrder, deps: Dependencies) -> Order:
-    async with deps.uow() as uow:
+    async def cancel(uow: UnitOfWork) -> Order:
         order = await _locked(uow, cmd.order_id)
         if cmd.actor_id is not None and order.user_id != cmd.actor_id and not cmd.actor_is_admin:
             raise OrderNotFound(cmd.order_id)  # someone else's order: not even its existence
         await _cancel(uow, order, cmd.reason)
         await uow.orders.save(order)
-        await uow.commit()
-    return order
+        return order
+
+    return await _changing(deps, cancel)
 
 
 async def ship_order(cmd: commands.ShipOrder, deps: Dependencies) -> Order:
-    async with deps.uow() as uow:
+    async def ship(uow: UnitOfWork) -> Order:
         order = await _locked(uow, cmd.order_id)
         order.ship()
-        await uow.orders.save(order)
         await _record(uow, order, OrderShipped(order_id=_id(order), user_id=order.user_id))
-        await uow.commit()
-    return order
+        await uow.orders.save(order)
+        return order
+
+    return await _changing(deps, ship)
 
 
 # --- the saga's events --------------------------------------------------------------
 
 
 async def record_reservation(cmd: commands.RecordReservation, deps: Dependencies) -> None:
-    async with deps.uow() as uow:
+    async def reserve(uow: UnitOfWork) -> None:
         order = await uow.orders.get(cmd.order_id, for_update=True)
         if order is None:
             log.warning("InventoryReserved for unknown order %s; ignored", cmd.order_id)
             return
         if order.mark_reserved():
+            await uow.orders.append_event(order, "InventoryReserved", {})
             await uow.orders.save(order)
-            await uow.orders.append_event(order.id or 0, "InventoryReserved", {})
         else:  # cancelled meanwhile: inventory releases on our OrderCancelled
             await _note(uow, order, "InventoryReservedIgnored")
-        await uow.commit()
+
+    await _changing(deps, reserve)
 
 
 async def record_reservation_failure(
@@ -224,15 +235,13 @@ async def record_reservation_failure(
 
 
 async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> None:
-    async with deps.uow() as uow:
+    async def pay(uow: UnitOfWork) -> Order | None:
         order = await uow.orders.get(cmd.order_id, for_update=True)
         if order is None:
             log.warning("PaymentCompleted for unknown order %s; ignored", cmd.order_id)
-            return
+            return None
         if order.status is OrderStatus.PENDING:
             order.pay(cmd.payment_id)
-            await uow.orders.save(order)
-            metrics.time_to_paid(order.created_at, deps.clock())
             paid = OrderPaid(
                 order_id=_id(order),
                 user_id=order.user_id,
@@ -240,11 +249,17 @@ async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> Non
                 currency=order.currency,
             )
             await _record(uow, order, paid)
-        elif order.status is OrderStatus.CANCELLED:
+            await uow.orders.save(order)
+            return order
+        if order.status is OrderStatus.CANCELLED:
             # The charge raced the cancellation: payment refunds it on our OrderCancelled.
             log.warning("payment %s for cancelled order %s", cmd.payment_id, order.id)
             await _note(uow, order, "PaymentIgnored", payment_id=cmd.payment_id)
-        await uow.commit()
+        return None
+
+    paid = await _changing(deps, pay)
+    if paid is not None:
+        metrics.time_to_paid(paid.created_at, deps.clock())
 
 
 async def record_payment_failure(cmd: commands.RecordPaymentFailure, deps: Dependencies) -> None:
@@ -258,12 +273,8 @@ async def cancel_overdue_orders(cmd: commands.CancelOverdueOrders, deps: Depende
     cancelled = 0
     async with deps.uow() as uow:
         for order_id in await uow.orders.overdue(now, limit=cmd.limit):
-            order = await uow.orders.get(order_id, for_update=True)
-            if order is None or not order.is_overdue(now):
-                continue
-            await _cancel(uow, order, SAGA_TIMEOUT_REASON)
-            await uow.orders.save(order)
-            cancelled += 1
+            if await retrying(partial(_cancel_overdue, uow, order_id)):
+                cancelled += 1
         await uow.commit()
     if cancelled:
         log.info("cancelled %d order(s) past their saga deadline", cancelled)
@@ -273,8 +284,29 @@ async def cancel_overdue_orders(cmd: commands.CancelOverdueOrders, deps: Depende
 # --- helpers ------------------------------------------------------------------------
 
 
-async def _cancel_if_pending(deps: Dependencies, order_id: int, reason: str) -> None:
+async def _changing(deps: Dependencies, change: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """One state change in its unit of work: loaded, decided and appended again if another
+    writer appended to the order first."""
     async with deps.uow() as uow:
+        result = await retrying(lambda: change(uow))
+        await uow.commit()
+    return result
+
+
+async def _cancel_overdue(uow: UnitOfWork, order_id: int) -> bool:
+    order = await uow.orders.get(order_id, for_update=True)
+    # The read model's row said overdue (its deadline, locked by this sweep); the stream
+    # says whether the order still waits. An order placed by a version before event
+    # sourcing during a release has no deadline in its events, only in its row.
+    if order is None or order.status is not OrderStatus.PENDING:
+        return False
+    await _cancel(uow, order, SAGA_TIMEOUT_REASON)
+    await uow.orders.save(order)
+    return True
+
+
+async def _cancel_if_pending(deps: Dependencies, order_id: int, reason: str) -> None:
+    async def cancel(uow: UnitOfWork) -> None:
         order = await uow.orders.get(order_id, for_update=True)
         if order is None:
             log.warning("cancellation (%s) for unknown order %s; ignored", reason, order_id)
@@ -283,7 +315,8 @@ async def _cancel_if_pending(deps: Dependencies, order_id: int, reason: str) -> 
             return  # already decided (a late or repeated event)
         await _cancel(uow, order, reason)
         await uow.orders.save(order)
-        await uow.commit()
+
+    await _changing(deps, cancel)
 
 
 async def _cancel(uow: UnitOfWork, order: Order, reason: str) -> None:
@@ -298,9 +331,11 @@ async def _cancel(uow: UnitOfWork, order: Order, reason: str) -> None:
 
 
 async def _record(uow: UnitOfWork, order: Order, event: Contract) -> None:
-    """The order_events row and the outbox row of one state change (same transaction); the
-    history keeps the event's wire payload."""
-    await uow.orders.append_event(_id(order), event.event_type, event.payload())
+    """The stream's event and the outbox row of one state change (same transaction); the
+    stream keeps the event's wire payload and what rebuilding the order needs besides.
+    The outbox row is added only once the append succeeded (a conflict retries first)."""
+    data, schema_version = stored_data(order, event.event_type, event.payload())
+    await uow.orders.append_event(order, event.event_type, data, schema_version=schema_version)
     uow.add_event(event)
 
 
@@ -311,7 +346,7 @@ def _id(order: Order) -> int:
 
 
 async def _note(uow: UnitOfWork, order: Order, what: str, **data: Any) -> None:
-    await uow.orders.append_event(order.id or 0, what, {"status": order.status.value, **data})
+    await uow.orders.append_event(order, what, {"status": order.status.value, **data})
 
 
 async def _locked(uow: UnitOfWork, order_id: int) -> Order:

@@ -18,7 +18,7 @@ from product_catalog.domain.errors import SkuTaken
 from product_catalog.domain.model import Product, Review
 
 _PRODUCT_FIELDS = (
-    "sku", "name", "description", "category", "price", "currency", "image_url", "active",
+    "sku", "name", "description", "category", "brand", "price", "currency", "image_url", "active",
 )
 
 
@@ -111,6 +111,7 @@ def _product(row: Any) -> Product:
         name=row["name"],
         description=row["description"],
         category=row["category"],
+        brand=row["brand"],
         price=row["price"],
         currency=row["currency"],
         image_url=row["image_url"],

@@ -26,6 +26,7 @@ products = Table(
     Column("name", String(255), nullable=False),
     Column("description", Text),
     Column("category", String(100)),
+    Column("brand", String(100)),
     Column("price", Numeric(10, 2), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("image_url", String(1024)),

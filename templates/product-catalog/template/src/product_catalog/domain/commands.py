@@ -19,6 +19,7 @@ class CreateProduct(Command):
     currency: str = "USD"
     description: str | None = None
     category: str | None = None
+    brand: str | None = None
     image_url: str | None = None
 
 
@@ -30,6 +31,7 @@ class UpdateProduct(Command):
     currency: str | None = None
     description: str | None = None
     category: str | None = None
+    brand: str | None = None
     image_url: str | None = None
 
 

@@ -17,6 +17,7 @@ class Product:
     currency: str = "USD"
     description: str | None = None
     category: str | None = None
+    brand: str | None = None
     image_url: str | None = None
     active: bool = True
     id: int | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from product_catalog.domain.model import MAX_RATING, MIN_RATING, Rating, Review
@@ -16,6 +16,12 @@ Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Description = Annotated[str, Field(max_length=10_000)]
 Category = Annotated[str, Field(min_length=1, max_length=100)]
+# Shown and filtered on as written: trimmed, no control characters, never blank.
+Brand = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    Field(pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
 ImageUrl = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=1024)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
@@ -31,6 +37,7 @@ class ProductCreate(CamelModel):
     currency: Currency = "USD"
     description: Description | None = None
     category: Category | None = None
+    brand: Brand | None = None
     image_url: ImageUrl | None = None
 
 
@@ -40,6 +47,7 @@ class ProductUpdate(CamelModel):
     currency: Currency | None = None
     description: Description | None = None
     category: Category | None = None
+    brand: Brand | None = None
     image_url: ImageUrl | None = None
 
 
@@ -49,6 +57,7 @@ class ProductResponse(CamelModel):
     name: str
     description: str | None
     category: str | None
+    brand: str | None = None
     price: str
     currency: str
     image_url: str | None

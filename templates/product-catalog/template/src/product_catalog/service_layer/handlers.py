@@ -36,6 +36,12 @@ class Dependencies:
     clock: Callable[[], datetime] = field(
         default=lambda: datetime.now(UTC).replace(tzinfo=None)
     )
+    # Reads of one statement on autocommit connections (ecomkit.db.create_read_engine):
+    # no ROLLBACK after them. None: they go through `uow`.
+    reads: Callable[[], UnitOfWork] | None = None
+
+    def read_uow(self) -> UnitOfWork:
+        return (self.reads or self.uow)()
 
 
 def product_view(product: Product) -> dict[str, Any]:
@@ -46,6 +52,7 @@ def product_view(product: Product) -> dict[str, Any]:
         "name": product.name,
         "description": product.description,
         "category": product.category,
+        "brand": product.brand,
         "price": f"{product.price:.2f}",
         "currency": product.currency,
         "imageUrl": product.image_url,
@@ -69,6 +76,7 @@ def _changed(
         name=product.name,
         description=product.description,
         category=product.category,
+        brand=product.brand,
         price=product.price.quantize(CENT),
         currency=product.currency,
         image_url=product.image_url,
@@ -87,6 +95,7 @@ async def create_product(cmd: commands.CreateProduct, deps: Dependencies) -> Pro
         currency=cmd.currency,
         description=cmd.description,
         category=cmd.category,
+        brand=cmd.brand,
         image_url=cmd.image_url,
     )
     async with deps.uow() as uow:
@@ -99,7 +108,7 @@ async def create_product(cmd: commands.CreateProduct, deps: Dependencies) -> Pro
 async def update_product(cmd: commands.UpdateProduct, deps: Dependencies) -> Product:
     changes = {
         name: value
-        for name in ("name", "price", "currency", "description", "category", "image_url")
+        for name in ("name", "price", "currency", "description", "category", "brand", "image_url")
         if (value := getattr(cmd, name)) is not None
     }
     async with deps.uow() as uow:

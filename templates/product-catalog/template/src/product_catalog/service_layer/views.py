@@ -16,7 +16,7 @@ async def product_by_id(bus: MessageBus, product_id: int) -> tuple[dict[str, Any
     cached, level = await bus.deps.cache.get(product_id)
     if cached is not None:
         return cached, level
-    async with bus.deps.uow() as uow:
+    async with bus.deps.read_uow() as uow:  # one statement
         product = await uow.products.get(product_id)
     if product is None:
         raise ProductNotFound(product_id)

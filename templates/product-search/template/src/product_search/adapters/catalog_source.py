@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from product_search.domain.documents import IndexChange, product_change, review_change
 
 PRODUCTS = text(
-    "SELECT id, sku, name, description, category, price, currency, image_url, active,"
+    "SELECT id, sku, name, description, category, brand, price, currency, image_url, active,"
     " created_at, updated_at, version FROM products ORDER BY id"
 )
 REVIEWS = text("SELECT id, product_id, user_id, rating, comment, created_at FROM reviews")
@@ -48,7 +48,8 @@ class CatalogDatabase:
 def product_event(row: dict[str, Any]) -> ProductChanged:
     return ProductChanged(
         product_id=row["id"], change="updated", id=row["id"], sku=row["sku"], name=row["name"],
-        description=row["description"], category=row["category"], price=row["price"],
+        description=row["description"], category=row["category"], brand=row["brand"],
+        price=row["price"],
         currency=row["currency"], image_url=row["image_url"], active=bool(row["active"]),
         created_at=_utc(row["created_at"]), updated_at=_utc(row["updated_at"]),
         version=row["version"],

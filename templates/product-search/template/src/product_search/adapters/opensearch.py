@@ -18,7 +18,7 @@ from typing import Any
 
 from opensearchpy import AsyncOpenSearch
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
-from opensearchpy.exceptions import NotFoundError, TransportError
+from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
 from product_search.domain import query, results
 from product_search.domain.documents import IndexChange
@@ -111,6 +111,23 @@ class OpenSearchIndex:
                     " reindex` to apply it",
                     name, built, INDEX_VERSION,
                 )  # fmt: skip
+                await self._add_new_fields(name, found["mappings"].get("properties", {}))
+
+    async def _add_new_fields(self, index: str, present: dict[str, Any]) -> None:
+        """The fields the newest file adds, added to an older serving index in place (new
+        fields may be; changed ones may not), so that `dynamic: strict` does not refuse the
+        indexer's writes of them until the reindex. The reindex still fills them for the
+        documents written before, and applies any other change of the file."""
+        newest = index_definition()["mappings"]["properties"]
+        added = {name: field for name, field in newest.items() if name not in present}
+        if not added:
+            return
+        try:
+            await self.client.indices.put_mapping(index=index, body={"properties": added})
+        except RequestError as error:
+            log.warning("could not add %s to %s in place: %s", sorted(added), index, error)
+            return
+        log.info("added %s to %s in place until the reindex", sorted(added), index)
 
     async def write(self, changes: Sequence[IndexChange]) -> list[Exception | None]:
         """One bulk request; per change None or the reason it was refused for good."""

@@ -39,6 +39,10 @@ def product_change(event: ProductChanged) -> IndexChange:
         "created_at": _iso(event.created_at),
         "updated_at": _iso(event.updated_at),
     }
+    # An event from a catalog that does not know brands yet leaves the indexed one alone
+    # (the script only overwrites the fields a change carries); a null brand clears it.
+    if "brand" in event.model_fields_set:
+        fields["brand"] = event.brand
     # An event from before versions existed counts as version 0: it only ever creates.
     return IndexChange(event.product_id, "product", event.version or 0, fields)
 

@@ -2,7 +2,7 @@
 
 - The shopper's text goes into `multi_match` (never `query_string`): `+`, `"`, `AND`,
   `field:value` are words to look for, not syntax.
-- Filters that have a facet (category, price, rating) go into `post_filter`, and every
+- Filters that have a facet (category, brand, price, rating) go into `post_filter`, and every
   facet counts under all the OTHER filters: picking a category keeps the other categories'
   counts visible, as shops do. Filters without a facet (in stock, active) narrow the query.
 - A phrase suggester over word shingles of the name gives "did you mean" when nothing
@@ -15,8 +15,12 @@ from typing import Any
 
 from product_search.domain.search import SearchProducts, Sort, SuggestProducts
 
-# The name counts most, then the category words, then the description.
-TEXT_FIELDS = ["name^4", "name.shingles^2", "category.text^2", "description"]
+# The name counts most, then the category and brand words, then the description.
+# `minimum_should_match` holds per field: `brand_name` (the brand and the name copied into
+# one field) lets "kestrel kettle" match a kettle whose name does not carry its brand.
+TEXT_FIELDS = [
+    "name^4", "name.shingles^2", "brand_name^2", "category.text^2", "brand.text^2", "description",
+]  # fmt: skip
 PRICE_RANGES = [
     {"key": "under 25", "to": 25},
     {"key": "25-50", "from": 25, "to": 50},
@@ -121,6 +125,8 @@ def _facet_filters(request: SearchProducts) -> dict[str, dict[str, Any]]:
     filters: dict[str, dict[str, Any]] = {}
     if request.category:
         filters["category"] = {"term": {"category": request.category}}
+    if request.brand:
+        filters["brand"] = {"term": {"brand": request.brand}}
     price = {
         bound: float(value)
         for bound, value in (("gte", request.price_min), ("lte", request.price_max))
@@ -137,6 +143,7 @@ def _facets(facet_filters: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Each facet under every filter but its own."""
     values = {
         "category": {"terms": {"field": "category", "size": FACET_SIZE}},
+        "brand": {"terms": {"field": "brand", "size": FACET_SIZE}},
         "price": {"range": {"field": "price", "ranges": PRICE_RANGES}},
         "rating": {"range": {"field": "rating", "ranges": RATING_BUCKETS}},
     }

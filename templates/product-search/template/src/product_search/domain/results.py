@@ -7,7 +7,7 @@ from typing import Any
 from product_search.domain.search import Facets, SearchProducts, SearchResult
 
 SHOWN_FIELDS = (
-    "id", "sku", "name", "description", "category", "price", "currency", "image_url",
+    "id", "sku", "name", "description", "category", "brand", "price", "currency", "image_url",
     "in_stock", "rating", "rating_count", "created_at",
 )  # fmt: skip
 
@@ -46,7 +46,12 @@ def _facets(aggregations: dict[str, Any]) -> Facets:
         found = aggregations.get(name, {}).get("values", {}).get("buckets", [])
         return [{"value": b["key"], "count": b["doc_count"]} for b in found]
 
-    return Facets(category=buckets("category"), price=buckets("price"), rating=buckets("rating"))
+    return Facets(
+        category=buckets("category"),
+        brand=buckets("brand"),
+        price=buckets("price"),
+        rating=buckets("rating"),
+    )
 
 
 def _did_you_mean(response: dict[str, Any]) -> str | None:

@@ -36,6 +36,7 @@ class SearchProducts(BaseModel):
 
     q: str = Field(default="", max_length=MAX_QUERY_CHARS)
     category: str | None = Field(default=None, max_length=100)
+    brand: str | None = Field(default=None, max_length=100)
     price_min: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     price_max: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     rating_min: float | None = Field(default=None, ge=0, le=5)
@@ -74,6 +75,7 @@ class SuggestProducts(BaseModel):
 
 class Facets(BaseModel):
     category: list[dict[str, Any]]
+    brand: list[dict[str, Any]]
     price: list[dict[str, Any]]
     rating: list[dict[str, Any]]
 

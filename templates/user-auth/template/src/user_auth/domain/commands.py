@@ -34,6 +34,7 @@ class SignUp(Command):
 class LoginUser(Command):
     username: str
     password: str
+    client: str = ""  # the caller's address: whose turn its check is in the hashing pool
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ async def register(body: RegisterRequest, bus: Bus) -> RegistrationAccepted:
 @router.post("/api/auth/login", tags=["auth"])
 async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse:
     throttle = bus.deps.throttle
-    user_key, ip_key = login_keys(body.username, client_ip(request))
+    client = client_ip(request)
+    user_key, ip_key = login_keys(body.username, client)
     try:
         await throttle.attempt((user_key, ip_key))  # counted as failed until it succeeds
     except TooManyAttempts as exc:
@@ -112,7 +113,7 @@ async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse
             429, "Too Many Requests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
         ) from None
     try:
-        pair = await dispatch(bus, commands.LoginUser(body.username, body.password))
+        pair = await dispatch(bus, commands.LoginUser(body.username, body.password, client))
     except Unauthorized:
         await throttle.confirm_failure((user_key, ip_key))
         raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecomkit.db import create_engine
+from ecomkit.db import create_engine, create_read_engine
 from ecomkit.health import sql_check
 from ecomkit.service import Wiring, create_service_app, lazy_app
 from fastapi import FastAPI
@@ -16,8 +16,13 @@ from user_auth.settings import Settings
 
 def wire(settings: Settings) -> Wiring:
     engine = create_engine(settings.database_url)
-    bus = bootstrap(settings, engine=engine)
-    return Wiring(bus, readiness={"mysql": sql_check(engine)}, shutdown=[engine.dispose])
+    read_engine = create_read_engine(settings.database_url)
+    bus = bootstrap(settings, engine=engine, read_engine=read_engine)
+    return Wiring(
+        bus,
+        readiness={"mysql": sql_check(engine)},
+        shutdown=[engine.dispose, read_engine.dispose],
+    )
 
 
 def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:

@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+
+from ecomkit.hashing_pool import FairHashingPool, Run
 
 from user_auth.domain import commands, events
 from user_auth.domain.errors import (
@@ -31,12 +32,8 @@ audit = logging.getLogger("user_auth.audit")
 _DUMMY_PASSWORD = "not-a-real-password-0"
 
 
-Offload = Callable[..., Awaitable[Any]]
-
-
-async def _inline(fn: Callable[..., Any], *args: Any) -> Any:
-    """For tests with a fake hasher: nothing heavy to move off the loop."""
-    return fn(*args)
+# Whose turn a hash is in the hashing pool when no client is known (sign-ups share one).
+SIGN_UP_KEY = "sign-up"
 
 
 @dataclass(frozen=True)
@@ -55,20 +52,29 @@ class Dependencies:
     hasher: PasswordHasher
     tokens: AccessTokenIssuer
     clock: Clock
+    # Reads of one statement on autocommit connections (ecomkit.db.create_read_engine):
+    # no ROLLBACK after them. None: they go through `uow`.
+    reads: Callable[[], UnitOfWork] | None = None
     access_ttl_s: int = 900
     refresh_ttl_s: int = 1_209_600
-    # Runs the hasher's CPU-heavy calls; bootstrap() gives a bounded thread pool so argon2
-    # never stalls the event loop (every other request of this process waits on it).
-    offload: Offload = _inline
+    # Runs the hasher's CPU-heavy calls, clients in turn; bootstrap() gives it threads so
+    # argon2 never stalls the event loop (every other request of this process waits on it),
+    # tests the inline one.
+    hashing: FairHashingPool = field(default_factory=lambda: FairHashingPool(1))
     sessions: sessions.SessionDependencies = field(default_factory=sessions.SessionDependencies)
     # Failed logins per username and IP; bootstrap() gives the Redis one (shared by every
     # process and instance) when the service has Redis.
     throttle: LoginThrottle = field(default_factory=InMemoryLoginThrottle)
     _dummy_hash: str = ""
 
-    def dummy_hash(self) -> str:
+    def read_uow(self) -> UnitOfWork:
+        return (self.reads or self.uow)()
+
+    async def dummy_hash(self, run: Run) -> str:
+        """Made once, in the pool like every hash (on the event loop it stalled every
+        request of the process at the first unknown username)."""
         if not self._dummy_hash:
-            self._dummy_hash = self.hasher.hash(_DUMMY_PASSWORD)
+            self._dummy_hash = await run(self.hasher.hash, _DUMMY_PASSWORD)
         return self._dummy_hash
 
 
@@ -83,7 +89,7 @@ def publish(event: events.Event) -> None:
 async def register_user(cmd: commands.RegisterUser, deps: Dependencies) -> User:
     user = User(
         username=cmd.username,
-        password_hash=await deps.offload(deps.hasher.hash, cmd.password),
+        password_hash=await deps.hashing.run(SIGN_UP_KEY, deps.hasher.hash, cmd.password),
         profile=Profile(
             email=cmd.email.lower(),
             phone=cmd.phone,
@@ -102,16 +108,18 @@ async def register_user(cmd: commands.RegisterUser, deps: Dependencies) -> User:
 
 
 async def login_user(cmd: commands.LoginUser, deps: Dependencies) -> TokenPair:
-    # The password is checked with no database connection held: checks wait their turn in
-    # the hashing pool, and a burst of them must not take every connection of the pool.
-    async with deps.uow() as uow:
-        found = await uow.users.get_by_username(cmd.username)
-    stored_hash = found.password_hash if found else deps.dummy_hash()
-    if not await deps.offload(deps.hasher.verify, stored_hash, cmd.password) or found is None:
-        raise InvalidCredentials()
-    rehashed = None
-    if deps.hasher.needs_rehash(found.password_hash):
-        rehashed = await deps.offload(deps.hasher.hash, cmd.password)
+    # The whole check waits its turn in the hashing pool (by client, so a burst from one
+    # address does not make everyone else wait for all of it), look-up included: a burst
+    # holds as many database connections as the pool has threads, not one per request.
+    async with deps.hashing.turn(login_key(cmd)) as run:
+        async with deps.uow() as uow:
+            found = await uow.users.get_by_username(cmd.username)
+        stored_hash = found.password_hash if found else await deps.dummy_hash(run)
+        if not await run(deps.hasher.verify, stored_hash, cmd.password) or found is None:
+            raise InvalidCredentials()
+        rehashed = None
+        if deps.hasher.needs_rehash(found.password_hash):
+            rehashed = await run(deps.hasher.hash, cmd.password)
     async with deps.uow() as uow:
         user = await uow.users.get_by_username(cmd.username)
         if user is None or user.password_hash != found.password_hash:
@@ -123,6 +131,10 @@ async def login_user(cmd: commands.LoginUser, deps: Dependencies) -> TokenPair:
         await uow.commit()
     publish(events.UserLoggedIn(user_id=pair_user_id(user)))
     return pair
+
+
+def login_key(cmd: commands.LoginUser) -> str:
+    return f"ip:{cmd.client}" if cmd.client else f"user:{cmd.username.strip().lower()}"
 
 
 async def rotate_refresh_token(cmd: commands.RotateRefreshToken, deps: Dependencies) -> TokenPair:

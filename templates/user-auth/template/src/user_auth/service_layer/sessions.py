@@ -62,8 +62,8 @@ async def change_password(cmd: commands.ChangePassword, deps: Dependencies) -> N
     async with _core(deps).uow() as uow:
         user = await uow.users.get(cmd.user_id)
         core = _core(deps)
-        if user is None or not await core.offload(
-            core.hasher.verify, user.password_hash, cmd.current_password
+        if user is None or not await core.hashing.run(
+            f"user:{cmd.user_id}", core.hasher.verify, user.password_hash, cmd.current_password
         ):
             raise InvalidCredentials()
         await _replace_password(uow, deps, cmd.user_id, cmd.new_password)
@@ -128,7 +128,7 @@ async def _replace_password(
     user = await uow.users.get(user_id)
     if user is None:
         raise InvalidResetToken()
-    user.password_hash = await core.offload(core.hasher.hash, password)  # argon2: off the loop
+    user.password_hash = await core.hashing.run(f"user:{user_id}", core.hasher.hash, password)
     await uow.users.save(user)
     await uow.refresh_tokens.revoke_user(user_id, core.clock())
     await uow.commit()

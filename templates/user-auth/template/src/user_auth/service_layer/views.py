@@ -8,7 +8,7 @@ from user_auth.service_layer.messagebus import MessageBus
 
 
 async def user_by_id(bus: MessageBus, user_id: int) -> User:
-    async with bus.deps.uow() as uow:
+    async with bus.deps.read_uow() as uow:  # one statement: the user with its roles
         user = await uow.users.get(user_id)
     if user is None:
         raise UserNotFound(user_id)
