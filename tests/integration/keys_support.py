@@ -12,7 +12,11 @@ from ecomkit.testing import TestKeys
 
 KEYS = TestKeys()
 JWKS = KEYS.jwks_json()
-ISSUER: TokenIssuer = KEYS.issuer(ServiceSettings())
+# Modules mint tokens once, at import; a CI run imports every module at its start and
+# reaches some after more than the 15 minutes a real access token lives (they got 401).
+# Tests of expiry build their own expired tokens (test_user_auth_service, test_gateway_edge).
+TEST_RUN_TOKEN_TTL_S = 6 * 3600
+ISSUER: TokenIssuer = KEYS.issuer(ServiceSettings(access_token_ttl_s=TEST_RUN_TOKEN_TTL_S))
 
 
 def verifying_env(redis_url: str = "") -> dict[str, str]:
