@@ -12,7 +12,7 @@ class Settings(ServiceSettings):
     service_name: str = "user-auth"
     port: int = 8081
     database_url: str = "mysql+asyncmy://ecomctl:ecomctl@127.0.0.1:3306/users"
-    # ECOM_PASSWORD_HASH_THREADS: argon2 hashes at once (each uses ~64 MiB and one core).
+    # ECOM_PASSWORD_HASH_THREADS: argon2 hashes at once (each uses 19 MiB and one core).
     # One core is left to the event loop: with every core hashing, a burst of logins made
     # other users' requests 12 x slower on two cores, with one left free 6 x (login_burst).
     password_hash_threads: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1))
