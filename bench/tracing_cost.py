@@ -28,6 +28,7 @@ from _counters import loadavg
 from _saga import Outcomes, Seed, Tally, latency_line, percentile, place, seed
 
 from ecomctl import operations
+from ecomctl.config import WORKSPACE_MARKER
 from ecomctl.operations import Target, target
 
 TARGET = 1.1
@@ -47,9 +48,8 @@ UNLIMITED = {
 }  # fmt: skip
 
 
-def edit_stack(tgt: Target, ratio: float, gateway_env: dict[str, str]) -> None:
+def edit_stack(path: Path, ratio: float, gateway_env: dict[str, str]) -> None:
     """Writes the sample ratio and the gateway's extra env into the stack file."""
-    path = tgt.workspace.root / "ecomctl.yaml"
     stack = yaml.safe_load(path.read_text())
     stack["tracing"] = {**stack.get("tracing", {}), "sample_ratio": ratio}
     gateway = stack["services"]["gateway"]
@@ -57,9 +57,21 @@ def edit_stack(tgt: Target, ratio: float, gateway_env: dict[str, str]) -> None:
     path.write_text(yaml.safe_dump(stack, sort_keys=False))
 
 
-def sample_ratio(tgt: Target) -> float:
-    stack = yaml.safe_load((tgt.workspace.root / "ecomctl.yaml").read_text())
+def sample_ratio(path: Path) -> float:
+    stack = yaml.safe_load(path.read_text())
     return float(stack.get("tracing", {}).get("sample_ratio", 1.0))
+
+
+def workspace_stack_file(tgt: Target) -> tuple[Path, str | None]:
+    """The workspace's own stack file and its text to put back (None: there was none).
+
+    A workspace brought up without one runs the packaged default stack: the bench writes
+    that stack into the workspace (where `up` looks first) rather than edit the package's."""
+    own = tgt.workspace.root / WORKSPACE_MARKER
+    if own.is_file():
+        return own, own.read_text()
+    own.write_text(tgt.stack_file.read_text())
+    return own, None
 
 
 def restart_services(workspace: Path, offset: int) -> float:
@@ -139,20 +151,22 @@ async def main_async(options: argparse.Namespace) -> int:
     found = seed(options.workspace, via="gateway", users=10, products=10, stock=1_000_000)
     offset = found.ends.port_offset
     reads = await own_orders(found, 20)
-    ratio_before = sample_ratio(tgt)
-    stack_file = tgt.workspace.root / "ecomctl.yaml"
-    original = stack_file.read_text()
+    stack_file, original = workspace_stack_file(tgt)
+    ratio_before = sample_ratio(stack_file)
     took = 0.0
     try:
-        edit_stack(tgt, ratio_before, UNLIMITED)
+        edit_stack(stack_file, ratio_before, UNLIMITED)
         took += restart_services(options.workspace, offset)
         load_before = loadavg()
         on = await measure(found, options.orders, 0, options.seconds, reads)
-        edit_stack(tgt, 0.0, UNLIMITED)
+        edit_stack(stack_file, 0.0, UNLIMITED)
         took += restart_services(options.workspace, offset)
         off = await measure(found, options.orders, 100, options.seconds, reads)
     finally:
-        stack_file.write_text(original)
+        if original is None:
+            stack_file.unlink()
+        else:
+            stack_file.write_text(original)
         took += restart_services(options.workspace, offset)
     load = loadavg()
     print(latency_line("traced", on[0]))

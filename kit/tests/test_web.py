@@ -103,6 +103,13 @@ def test_ids_are_echoed_or_made(client: TestClient) -> None:
     assert made.headers["x-request-id"] == made.headers["x-correlation-id"] != ""
 
 
+def test_a_problem_response_names_each_id_once(client: TestClient) -> None:
+    refused = client.delete("/items/1", headers={"X-Request-ID": "r1", "X-Correlation-ID": "c1"})
+    assert refused.status_code == 405
+    assert refused.headers.get_list("x-request-id") == ["r1"]
+    assert refused.headers.get_list("x-correlation-id") == ["c1"]
+
+
 def test_body_limit(client: TestClient) -> None:
     response = client.post(
         "/items", content=b"x" * 2000, headers={"content-type": "application/json"}

@@ -14,6 +14,7 @@ from ecomkit.problems import PROBLEM_MEDIA_TYPE
 
 REQUEST_ID_HEADER = "x-request-id"
 CORRELATION_ID_HEADER = "x-correlation-id"
+_ID_HEADERS = frozenset({REQUEST_ID_HEADER.encode(), CORRELATION_ID_HEADER.encode()})
 
 HTTP_REQUESTS = Counter(
     "http_requests_total", "HTTP requests handled", ["method", "route", "status"]
@@ -51,7 +52,13 @@ class RequestContextMiddleware:
 
         async def send_with_ids(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                # A problem response already names them (the 500 handler runs outside this
+                # middleware, so it sets them itself): replace, never repeat.
+                headers = [
+                    (key, value)
+                    for key, value in message.get("headers", [])
+                    if key.lower() not in _ID_HEADERS
+                ]
                 headers.append((b"x-request-id", request_id.encode("latin-1")))
                 headers.append((b"x-correlation-id", correlation_id.encode("latin-1")))
                 message["headers"] = headers

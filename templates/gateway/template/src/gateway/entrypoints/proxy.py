@@ -66,8 +66,9 @@ BREAKER_FAILURES = frozenset({502, 503, 504})
 SMALL_BODY = 65_536
 NO_STORE = (b"no-store", b"no-cache", b"private")
 NO_STORE_REPLY = (b"cache-control", b"no-store")
-# The gateway's server writes its own.
-RESPONSE_DROP = HOP_BY_HOP.union({b"date", b"server"}) - {b"content-length"}
+# The gateway's server writes its own date and server; the gateway names the request id
+# it forwarded (a service echoes the same one: two copies otherwise).
+RESPONSE_DROP = HOP_BY_HOP.union({b"date", b"server", b"x-request-id"}) - {b"content-length"}
 
 _CACHE_HEADERS = frozenset({b"x-cache", b"x-gateway-cache"})
 
