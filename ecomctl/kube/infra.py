@@ -110,8 +110,9 @@ def place(component: str, spec: InfraSpec, stack: Stack, choice: InfraChoice) ->
         return _external(component, name, kind, choice)
     chosen = as_values(choice.model_copy(update={"mode": None, "external": None}))
     values: dict[str, Any] = {"mode": mode, "name": name, **kind.defaults, **chosen}
-    if spec.databases:
-        values["databases"] = list(spec.databases)
+    databases = in_use(spec.databases, stack)
+    if databases:
+        values["databases"] = databases
     values = {key: _named(value, name) for key, value in values.items()}
     if component == "kafka":
         values["topics"] = _topics(stack)
@@ -119,9 +120,18 @@ def place(component: str, spec: InfraSpec, stack: Stack, choice: InfraChoice) ->
     host = kind.host
     if component == "mysql" and values["replicas"] == 1:
         host = "{name}"  # the MariaDB operator makes a -primary Service only when replicating
-    databases = spec.databases or [""]
-    hosts = {db: host.format(name=name, database=db.replace("_", "-")) for db in databases}
+    hosts = {db: host.format(name=name, database=db.replace("_", "-")) for db in databases or [""]}
     return Placement(component, mode, name, kind.port, hosts, values, labels)
+
+
+def in_use(databases: list[str], stack: Stack) -> list[str]:
+    """The databases to make: all but those whose only owners are disabled services (with
+    the operators, each database is a cluster of its own, pods and volumes included)."""
+    owners: dict[str, list[bool]] = {}
+    for service in stack.services.values():
+        if service.database:
+            owners.setdefault(service.database, []).append(service.enabled)
+    return [db for db in databases if any(owners.get(db, [True]))]
 
 
 def _external(component: str, name: str, kind: Kind, choice: InfraChoice) -> Placement:

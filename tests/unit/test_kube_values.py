@@ -62,6 +62,17 @@ def test_network_paths_are_the_architectures_calls() -> None:
     assert services["gateway"]["ingress"] and not services["order"]["ingress"]
 
 
+def test_a_disabled_services_database_gets_no_cluster() -> None:
+    stack = load_stack()
+    assert not stack.services["recommendation"].enabled  # opt-in in the default stack
+    made = values()["infra"]["postgres"]["databases"]
+    assert made == ["orders", "payments", "events"]  # `events` has no owner: kept
+    opted_in = stack.services["recommendation"].model_copy(update={"enabled": True})
+    stack = stack.model_copy(update={"services": {**stack.services, "recommendation": opted_in}})
+    enabled = chart_values(stack, HelmSettings(), default_stack_path())
+    assert "recommendations" in enabled["infra"]["postgres"]["databases"]
+
+
 def test_external_endpoints_replace_operator_resources() -> None:
     chosen = values(infra={"kafka": {"mode": "external", "external": {"host": "k.managed"}}})
     assert chosen["services"]["order"]["env"]["ECOM_KAFKA_BOOTSTRAP"] == "k.managed:9092"
