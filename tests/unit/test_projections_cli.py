@@ -33,14 +33,14 @@ class StubOrderService(BaseHTTPRequestHandler):
 
     reads = 0
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if self.path == "/admin/projections/sales_daily/rebuild":
             self._answer(202, {"name": "sales_daily", "generation": 2})
         else:
             detail = "unknown projection 'nope' (known: order_history, order_search, sales_daily)"
             self._answer(404, {"status": 404, "detail": detail})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         StubOrderService.reads += 1
         if StubOrderService.reads <= 2:
             current, gens = 1, [generation(1, "serving", 0), generation(2, "building", 20)]
@@ -105,9 +105,7 @@ def test_an_unknown_projection_is_one_line_naming_the_known_ones(
     assert "Traceback" not in done.stderr
 
 
-def test_a_rebuild_is_followed_until_its_generation_serves(
-    tmp_path: Path, stub_port: int
-) -> None:
+def test_a_rebuild_is_followed_until_its_generation_serves(tmp_path: Path, stub_port: int) -> None:
     workspace = a_workspace(tmp_path, stub_port)
     args = ("-w", str(workspace), "projections", "rebuild", "sales_daily", "--json")
     done = ecomctl(*args, cwd=tmp_path)

@@ -83,24 +83,19 @@ class PostgresProjectionTransaction(ProjectionTransaction):
             " ORDER BY tx_id, id LIMIT :limit"
         )
         rows = await self.session.execute(query, {**_bind(position), "limit": limit})
-        return [
-            LogEntry(
-                Position(int(r.tx), int(r.id)),
-                self.upcasters.upcast(
-                    RecordedEvent(
-                        r.stream_id, r.version, r.event_type, dict(r.data or {}),
-                        r.schema_version, r.recorded_at,
-                    )  # fmt: skip
-                ),
-            )
-            for r in rows
-        ]
+        return [LogEntry(Position(int(r.tx), int(r.id)), self._event(r)) for r in rows]
+
+    def _event(self, row: Any) -> RecordedEvent:
+        stored = RecordedEvent(
+            row.stream_id, row.version, row.event_type, dict(row.data or {}),
+            row.schema_version, row.recorded_at,
+        )  # fmt: skip
+        return self.upcasters.upcast(stored)
 
     async def lag(self, position: Position) -> Lag:
         t = self.table
         query = text(
-            f"SELECT count(*) AS n, min({t.recorded}) AS oldest FROM {t.events.name}"
-            f" WHERE {_AFTER}"
+            f"SELECT count(*) AS n, min({t.recorded}) AS oldest FROM {t.events.name} WHERE {_AFTER}"
         )
         row = (await self.session.execute(query, _bind(position))).one()
         oldest: datetime | None = row.oldest

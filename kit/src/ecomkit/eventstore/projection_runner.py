@@ -8,6 +8,7 @@ and writes only the read models and their tracking records.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -144,10 +145,8 @@ class ProjectionRunner:
                 busy = False
             if not busy:
                 woken.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(woken.wait(), poll_s)
-                except TimeoutError:
-                    pass
 
     async def status(self) -> list[ProjectionStatus]:
         found = []

@@ -13,6 +13,7 @@ import pytest
 
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
+from order.service_layer.ports import OrderQuery
 from tests.fakes import (
     FakeProductCatalog,
     FakeReadModels,
@@ -126,6 +127,7 @@ async def test_sales_and_search_are_for_admin(
     found = await client.get(search, headers=ADMIN)
     assert found.status_code == 200 and found.json()["orders"][0]["orderId"] == 5
     asked = read_models.asked[-1][1]
+    assert isinstance(asked, OrderQuery)
     assert (asked.status, asked.created_from, asked.min_amount) == (
         "PAID", date(2026, 12, 1), Decimal("1")
     )  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from ecomkit.auth import Claims, require_roles
 from ecomkit.eventstore import ProjectionRunner, RebuildInProgress, UnknownProjection
@@ -29,7 +29,9 @@ from order.service_layer import read_views
 from order.service_layer.ports import OrderQuery, Row
 
 read_router = APIRouter(tags=["read models"])
-BAD_QUERY = {400: {"description": "A bad range or page (problem body)"}}
+BAD_QUERY: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A bad range or page (problem body)"}
+}
 Operator = Annotated[Claims, Depends(require_roles("ADMIN", "SERVICE"))]
 
 
