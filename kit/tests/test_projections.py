@@ -152,5 +152,11 @@ async def test_the_loop_sleeps_until_woken() -> None:
                 break
             await asyncio.sleep(0.01)
         assert sum(store.state.models[1].values()) == 3
+        await runner.rebuild("counts")  # wakes the sleeping loop itself
+        for _ in range(100):
+            if (await runner.status())[0].current == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert store.state.models[2] == store.state.models[1]
     finally:
         running.cancel()

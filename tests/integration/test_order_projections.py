@@ -171,7 +171,7 @@ def test_history_sales_and_search_agree_with_the_orders_placed(shop: Shop) -> No
             ]
             timeline = read["timeline"]
             assert timeline[0]["event"] == "OrderCreated"
-            assert [e["status"] for e in timeline if "status" in e][-1] == placed["status"]
+            assert [e["status"] for e in timeline if e["status"]][-1] == placed["status"]
     assert {pid: t for pid, t in sales(shop).items() if t[0]} == expected_sales(orders)
     found: dict[int, str] = {}
     for status in TERMINAL:

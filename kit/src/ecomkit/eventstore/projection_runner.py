@@ -83,6 +83,7 @@ class ProjectionRunner:
         self.batch = batch
         self.grace = timedelta(seconds=grace_s)
         self.clock = clock
+        self._woken: asyncio.Event | None = None  # the running loop's, to start a rebuild now
 
     def projection(self, name: str) -> Projection:
         if name not in self.projections:
@@ -114,6 +115,8 @@ class ProjectionRunner:
             await projection.create(tx.session, generation)
             await tx.start(name, generation)
         log.info("projection %s: rebuilding as generation %d", name, generation)
+        if self._woken is not None:
+            self._woken.set()
         return generation
 
     async def step(self) -> int:
@@ -133,6 +136,7 @@ class ProjectionRunner:
     async def run(self, woken: asyncio.Event, *, poll_s: float = POLL_S) -> None:
         """Forever: batches while there is work, then sleep until woken (the log's NOTIFY)
         or the poll comes round. A failed round is logged and tried again."""
+        self._woken = woken
         started = False
         while True:
             try:
