@@ -16,6 +16,7 @@ import httpx
 
 from ecomctl.errors import UserError
 from ecomctl.operations import Target
+from ecomctl.service_calls import call_as_operator, enabled_service
 
 TEMPLATE = "order"
 STATUS_PATH = "/admin/projections"
@@ -24,34 +25,9 @@ POLL_S = 1.0
 REBUILD_TIMEOUT_S = 1800.0  # a rebuild reads the whole log; minutes on a large shop
 
 
-def order_service(tgt: Target) -> str:
-    name = next((n for n, s in tgt.stack.services.items() if s.template == TEMPLATE), None)
-    if name is None or not tgt.stack.services[name].enabled:
-        raise UserError(
-            "this stack runs no order service",
-            hint="enable it in ecomctl.yaml (services: order: enabled: true)",
-        )
-    return name
-
-
 def _call(tgt: Target, method: str, path: str) -> httpx.Response:
-    from ecomctl.keys import operator_token
-    from ecomctl.runtime.services import JWT_ISSUER
-    from ecomctl.scenarios.endpoints import for_workspace
-
-    name = order_service(tgt)
-    url = for_workspace(tgt.stack, tgt.workspace).service(name) + path
-    token = operator_token(
-        tgt.workspace, issuer=JWT_ISSUER, audience=name, ttl_s=60, roles=("ADMIN",)
-    )
-    try:
-        return httpx.request(
-            method, url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT_S
-        )
-    except httpx.HTTPError as error:
-        raise UserError(
-            f"{name} does not answer at {url} ({error})", hint="`ecomctl status`"
-        ) from None
+    name = enabled_service(tgt, TEMPLATE)
+    return call_as_operator(tgt, name, method, path, timeout_s=TIMEOUT_S)
 
 
 def _detail(answer: httpx.Response) -> str:

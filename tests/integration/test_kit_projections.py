@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from ecomkit.db import create_engine
 from ecomkit.eventstore import (
-    PROJECTION_TABLES_SQL,
     NewEvent,
     PostgresEventStore,
     PostgresProjectionStore,
@@ -24,12 +23,20 @@ from ecomkit.eventstore.model import RecordedEvent
 from sqlalchemy import BigInteger, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from test_kit_eventstore import EVENT_STORE_SQL
-from test_kit_support import create_database
+from test_kit_support import ROOT, create_database, statements
 
 pytestmark = pytest.mark.anyio
 
 TABLE = stream_table(MetaData(), stream_type=BigInteger())
 LOG_INDEX_SQL = "CREATE INDEX event_store_log ON event_store (tx_id, id)"
+
+
+def tracking_tables_sql() -> str:
+    """The tracking tables as the order service's migration creates them (its index on
+    order_events is the one LOG_INDEX_SQL makes here on event_store)."""
+    migration = ROOT / "migrations" / "order" / "V9__projection_tracking.sql"
+    found = [s for s in statements(migration.read_text()) if "order_events" not in s]
+    return ";\n".join(found)
 
 
 @pytest.fixture
@@ -39,7 +46,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    sql = ";\n".join([EVENT_STORE_SQL, LOG_INDEX_SQL, PROJECTION_TABLES_SQL])
+    sql = ";\n".join([EVENT_STORE_SQL, LOG_INDEX_SQL, tracking_tables_sql()])
     engine = create_engine(create_database(postgres_url, sql))
     yield engine
     await engine.dispose()

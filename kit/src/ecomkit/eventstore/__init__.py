@@ -20,10 +20,7 @@ from ecomkit.eventstore.model import (
     retrying,
 )
 from ecomkit.eventstore.postgres import PostgresEventStore, StreamTable, stream_table
-from ecomkit.eventstore.postgres_projections import (
-    PROJECTION_TABLES_SQL,
-    PostgresProjectionStore,
-)
+from ecomkit.eventstore.postgres_projections import PostgresProjectionStore
 from ecomkit.eventstore.projection_runner import ProjectionRunner, ProjectionStatus
 from ecomkit.eventstore.projections import (
     Position,
@@ -33,7 +30,6 @@ from ecomkit.eventstore.projections import (
 )
 
 __all__ = [
-    "PROJECTION_TABLES_SQL",
     "ConcurrencyConflict",
     "EventStore",
     "NewEvent",

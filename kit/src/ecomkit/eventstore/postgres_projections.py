@@ -1,8 +1,8 @@
 """Projections on PostgreSQL: the log read in commit order, and the tracking tables.
 
 The events table needs the `tx_id xid8 DEFAULT pg_current_xact_id()` column (the order
-service's V8 added it) and an index on (tx_id, id). The tracking tables
-(`PROJECTION_TABLES_SQL`, which a service's migration creates):
+service's V8 added it) and an index on (tx_id, id). The tracking tables, which a service's
+migration creates (the order service's V9__projection_tracking.sql):
 
 - `projection_current (name, generation, switched_at)`: the generation that serves;
 - `projection_tracking (name, generation, last_tx, last_id, updated_at, retired_at)`.
@@ -28,23 +28,6 @@ from ecomkit.eventstore.projections import (
     ProjectionTransaction,
     Tracking,
 )
-
-PROJECTION_TABLES_SQL = """
-CREATE TABLE projection_current (
-    name VARCHAR(100) PRIMARY KEY,
-    generation INTEGER NOT NULL,
-    switched_at TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-CREATE TABLE projection_tracking (
-    name VARCHAR(100) NOT NULL,
-    generation INTEGER NOT NULL,
-    last_tx xid8 NOT NULL DEFAULT '0',
-    last_id BIGINT NOT NULL DEFAULT 0,
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    retired_at TIMESTAMPTZ,
-    PRIMARY KEY (name, generation)
-)
-"""
 
 # Only transactions below the oldest one still running: nothing can commit behind them.
 _VISIBLE = "tx_id < pg_snapshot_xmin(pg_current_snapshot())"
@@ -178,4 +161,4 @@ def _tracking(row: Any) -> Tracking:
     )
 
 
-__all__ = ["PROJECTION_TABLES_SQL", "PostgresProjectionStore"]
+__all__ = ["PostgresProjectionStore"]

@@ -19,6 +19,7 @@ from order.domain.errors import ReadModelUnavailable
 from order.service_layer.ports import OrderQuery, ReadModels, Row
 
 _ORDER_COLUMNS = "order_id, user_id, order_number, status, total_amount, currency"
+_NEWEST = " ORDER BY created_at DESC, order_id DESC OFFSET :offset LIMIT :limit"
 
 
 class PostgresReadModels(ReadModels):
@@ -26,44 +27,39 @@ class PostgresReadModels(ReadModels):
         self.engine = engine
 
     async def history(self, user_id: int, *, offset: int, limit: int) -> list[Row]:
-        async with AsyncSession(self.engine) as session:
-            t = table("rm_order_history", await _serving(session, OrderHistory.name))
-            rows = await session.execute(
-                text(
-                    f"SELECT {_ORDER_COLUMNS}, lines, timeline, cancel_reason, created_at,"
-                    f" updated_at FROM {t} WHERE user_id = :user"
-                    " ORDER BY created_at DESC, order_id DESC OFFSET :offset LIMIT :limit"
-                ),
-                {"user": user_id, "offset": offset, "limit": limit},
-            )
-            return [_decoded(r._asdict(), "lines", "timeline") for r in rows]
+        rows = await self._read(
+            OrderHistory.name, "rm_order_history",
+            f"SELECT {_ORDER_COLUMNS}, lines, timeline, cancel_reason, created_at, updated_at"
+            " FROM {table} WHERE user_id = :user" + _NEWEST,
+            {"user": user_id, "offset": offset, "limit": limit},
+        )  # fmt: skip
+        return [_decoded(row, "lines", "timeline") for row in rows]
 
     async def sales(self, start: date, end: date, product_id: int | None) -> list[Row]:
-        async with AsyncSession(self.engine) as session:
-            t = table("rm_sales_daily", await _serving(session, SalesPerDay.name))
-            product = "" if product_id is None else " AND product_id = :product"
-            rows = await session.execute(
-                text(
-                    f"SELECT day, product_id, currency, quantity, revenue, orders FROM {t}"
-                    f" WHERE day BETWEEN :start AND :end AND orders <> 0{product}"
-                    " ORDER BY day, product_id, currency"
-                ),
-                {"start": start, "end": end, "product": product_id},
-            )
-            return [r._asdict() for r in rows]
+        product = "" if product_id is None else " AND product_id = :product"
+        return await self._read(
+            SalesPerDay.name, "rm_sales_daily",
+            "SELECT day, product_id, currency, quantity, revenue, orders FROM {table}"
+            f" WHERE day BETWEEN :start AND :end AND orders <> 0{product}"
+            " ORDER BY day, product_id, currency",
+            {"start": start, "end": end, "product": product_id},
+        )  # fmt: skip
 
     async def search(self, query: OrderQuery) -> list[Row]:
         where, values = _search_filter(query)
+        return await self._read(
+            OrderSearch.name, "rm_order_search",
+            f"SELECT {_ORDER_COLUMNS}, created_at, updated_at FROM {{table}} WHERE {where}"
+            + _NEWEST,
+            {**values, "offset": query.offset, "limit": query.limit},
+        )  # fmt: skip
+
+    async def _read(self, name: str, prefix: str, sql: str, values: Row) -> list[Row]:
+        """`sql` on the serving generation's table (`{table}` in it)."""
         async with AsyncSession(self.engine) as session:
-            t = table("rm_order_search", await _serving(session, OrderSearch.name))
-            rows = await session.execute(
-                text(
-                    f"SELECT {_ORDER_COLUMNS}, created_at, updated_at FROM {t} WHERE {where}"
-                    " ORDER BY created_at DESC, order_id DESC OFFSET :offset LIMIT :limit"
-                ),
-                {**values, "offset": query.offset, "limit": query.limit},
-            )
-            return [r._asdict() for r in rows]
+            serving = table(prefix, await _serving(session, name))
+            rows = await session.execute(text(sql.format(table=serving)), values)
+            return [row._asdict() for row in rows]
 
 
 async def _serving(session: AsyncSession, name: str) -> int:

@@ -113,18 +113,21 @@ class TimelineEntry(CamelModel):
     reason: str | None = None
 
 
-class HistoryOrder(CamelModel):
+class OrderSummary(CamelModel):
     order_id: int
     order_number: str
     user_id: int
     status: str
     total_amount: str
     currency: str
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class HistoryOrder(OrderSummary):
     lines: list[HistoryLine]
     timeline: list[TimelineEntry]
     cancel_reason: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
 
 
 class HistoryPage(CamelModel):
@@ -148,17 +151,6 @@ class SalesReport(CamelModel):
     to: date
     product_id: int | None
     rows: list[SalesRow]
-
-
-class OrderSummary(CamelModel):
-    order_id: int
-    order_number: str
-    user_id: int
-    status: str
-    total_amount: str
-    currency: str
-    created_at: datetime | None
-    updated_at: datetime | None
 
 
 class OrderSearchPage(CamelModel):
