@@ -21,6 +21,7 @@ from ecomctl.cli import (
     keys,
     lifecycle,
     loadtest,
+    projections,
     recommendations,
     render,
     scenario,
@@ -105,6 +106,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(events.app, name="events")
 app.add_typer(search.app, name="search")
 app.add_typer(recommendations.app, name="recommendations")
+app.add_typer(projections.app, name="projections")
 try:  # the migrate group arrives with its own module
     from ecomctl.cli import migrate_cmd
 

@@ -42,6 +42,8 @@ class LiveHub:
 
     def __init__(self) -> None:
         self._waiting: dict[str, set[asyncio.Event]] = defaultdict(set)
+        # Woken by every key (a projection runner follows the whole log, not one stream).
+        self.any = asyncio.Event()
 
     @contextlib.contextmanager
     def watching(self, key: str) -> Iterator[asyncio.Event]:
@@ -56,10 +58,12 @@ class LiveHub:
                 del self._waiting[key]
 
     def wake(self, key: str) -> None:
+        self.any.set()
         for woken in self._waiting.get(key, ()):
             woken.set()
 
     def wake_all(self) -> None:
+        self.any.set()
         for followers in self._waiting.values():
             for woken in followers:
                 woken.set()

@@ -20,17 +20,32 @@ from ecomkit.eventstore.model import (
     retrying,
 )
 from ecomkit.eventstore.postgres import PostgresEventStore, StreamTable, stream_table
+from ecomkit.eventstore.postgres_projections import PostgresProjectionStore
+from ecomkit.eventstore.projection_runner import ProjectionRunner, ProjectionStatus
+from ecomkit.eventstore.projections import (
+    Position,
+    Projection,
+    RebuildInProgress,
+    UnknownProjection,
+)
 
 __all__ = [
     "ConcurrencyConflict",
     "EventStore",
     "NewEvent",
+    "Position",
     "PostgresEventStore",
+    "PostgresProjectionStore",
+    "Projection",
+    "ProjectionRunner",
+    "ProjectionStatus",
+    "RebuildInProgress",
     "RecordedEvent",
     "Snapshot",
     "SnapshotPolicy",
     "Stream",
     "StreamTable",
+    "UnknownProjection",
     "Upcasters",
     "retrying",
     "stream_table",

@@ -11,6 +11,9 @@ def test_every_api_prefix_of_the_plan_has_a_route() -> None:
         "/api/products/7": "product-catalog",
         "/api/reviews": "product-catalog",
         "/api/orders/1/cancel": "order",
+        "/api/orders/history": "order",
+        "/api/admin/sales": "order",
+        "/api/admin/orders": "order",
         "/api/payments/3": "payment",
         "/api/inventory/reserve": "inventory",
         "/api/notifications/42": "notification",
@@ -26,6 +29,7 @@ def test_every_api_prefix_of_the_plan_has_a_route() -> None:
         assert route is not None and route.service == service, path
     assert table.match("/api/productsX") is None
     assert table.match("/api/unknown") is None
+    assert table.match("/api/admin/recommendations/train") is None  # not through the edge
 
 
 def test_public_requests_are_exactly_those_of_the_plan() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Self
 
@@ -18,7 +18,7 @@ from order.domain.errors import KeyTaken, UpstreamUnavailable
 from order.domain.history import rebuild
 from order.domain.model import Order, OrderStatus
 from order.domain.tracking import StoredEvent
-from order.service_layer.ports import ProductInfo, UserInfo
+from order.service_layer.ports import OrderQuery, ProductInfo, UserInfo
 from order.service_layer.unit_of_work import UnitOfWork
 
 
@@ -189,3 +189,26 @@ class FakeProductCatalog:
 
 def statuses(store: FakeStore) -> dict[int, OrderStatus]:
     return {order_id: order.status for order_id, order in store.orders.items()}
+
+
+@dataclass
+class FakeReadModels:
+    """Canned read-model rows, and the queries asked (the projections' SQL is tested on
+    PostgreSQL: tests/integration/test_order_projections.py)."""
+
+    history_rows: list[dict[str, Any]] = field(default_factory=list)
+    sales_rows: list[dict[str, Any]] = field(default_factory=list)
+    search_rows: list[dict[str, Any]] = field(default_factory=list)
+    asked: list[tuple[str, Any]] = field(default_factory=list)
+
+    async def history(self, user_id: int, *, offset: int, limit: int) -> list[dict[str, Any]]:
+        self.asked.append(("history", (user_id, offset, limit)))
+        return [r for r in self.history_rows if r["user_id"] == user_id][offset : offset + limit]
+
+    async def sales(self, start: date, end: date, product_id: int | None) -> list[dict[str, Any]]:
+        self.asked.append(("sales", (start, end, product_id)))
+        return self.sales_rows
+
+    async def search(self, query: OrderQuery) -> list[dict[str, Any]]:
+        self.asked.append(("search", query))
+        return self.search_rows

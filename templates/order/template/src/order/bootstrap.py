@@ -7,13 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ecomkit.db import create_engine, create_session_factory
+from ecomkit.eventstore import PostgresProjectionStore, ProjectionRunner
 from ecomkit.http import ServiceClient, service_client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order.adapters.clients import HttpProductCatalog, HttpUserDirectory
+from order.adapters.projections import PROJECTIONS
+from order.adapters.read_models import PostgresReadModels
+from order.adapters.repositories import UPCASTERS
+from order.adapters.tables import ORDER_STREAMS
 from order.service_layer.handlers import Dependencies, utc_now
 from order.service_layer.messagebus import MessageBus, message_bus
-from order.service_layer.ports import ProductCatalog, UserDirectory
+from order.service_layer.ports import ProductCatalog, ReadModels, UserDirectory
 from order.service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from order.settings import Settings
 
@@ -43,6 +48,8 @@ def bootstrap(
     users: UserDirectory | None = None,
     catalog: ProductCatalog | None = None,
     clock: Callable[[], datetime] = utc_now,
+    read_models: ReadModels | None = None,
+    projections: ProjectionRunner | None = None,
 ) -> MessageBus:
     """Real adapters for what is not passed in (tests pass fakes for all of them)."""
     if uow is None or users is None or catalog is None:
@@ -55,6 +62,9 @@ def bootstrap(
             users = HttpUserDirectory(_client("user-auth", settings, resources))
         if catalog is None:
             catalog = HttpProductCatalog(_client("product-catalog", settings, resources))
+    if resources is not None:
+        read_models = read_models or PostgresReadModels(resources.engine)
+        projections = projections or projection_runner(settings, resources)
     return message_bus(
         Dependencies(
             uow=uow,
@@ -62,7 +72,17 @@ def bootstrap(
             catalog=catalog,
             saga_timeout_s=settings.saga_timeout_s,
             clock=clock,
+            read_models=read_models,
+            projections=projections,
         )
+    )
+
+
+def projection_runner(settings: Settings, resources: Resources) -> ProjectionRunner:
+    """The read models' runner on the order log (run in the background by the app)."""
+    store = PostgresProjectionStore(resources.engine, ORDER_STREAMS, upcasters=UPCASTERS)
+    return ProjectionRunner(
+        store, PROJECTIONS, batch=settings.projection_batch, grace_s=settings.projection_grace_s
     )
 
 

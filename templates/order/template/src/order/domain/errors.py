@@ -55,3 +55,11 @@ class UpstreamUnavailable(DomainError):
 
     def __init__(self, service: str) -> None:
         super().__init__(f"{service} is unavailable; try again later")
+
+
+class BadQuery(DomainError):
+    """A read-model query the API refuses (a range backwards or too long, a bad page)."""
+
+
+class ReadModelUnavailable(DomainError):
+    """The projection has no serving generation yet (the service has just started)."""

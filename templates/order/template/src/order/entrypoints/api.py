@@ -52,8 +52,10 @@ def _problem(error: errors.DomainError) -> Problem:
         return UnprocessableEntity(str(error), errors=[field])
     if isinstance(error, errors.UnknownUser | errors.MixedCurrencies):
         return UnprocessableEntity(str(error))
-    if isinstance(error, errors.UpstreamUnavailable):
+    if isinstance(error, errors.UpstreamUnavailable | errors.ReadModelUnavailable):
         return ServiceUnavailable(str(error), headers={"Retry-After": "5"})
+    if isinstance(error, errors.BadQuery):
+        return Problem(400, "Bad Request", str(error))
     return Problem(500, detail=str(error))
 
 

@@ -11,7 +11,8 @@ from order.bootstrap import bootstrap, open_resources
 from order.domain import commands
 from order.entrypoints.api import router
 from order.entrypoints.consumers import saga_consumer
-from order.entrypoints.live import live_router, order_notifications
+from order.entrypoints.live import HUB, live_router, order_notifications
+from order.entrypoints.read_api import read_router
 from order.service_layer.messagebus import MessageBus
 from order.settings import Settings
 
@@ -29,7 +30,13 @@ def wire(settings: Settings) -> Wiring:
         await sample_statuses_forever(resources.engine, settings.metrics_interval_s)
 
     live = order_notifications(settings.database_url)
-    background = [outbox_relay(settings, resources.engine), sweep, statuses, live]
+
+    async def projections() -> None:
+        # Woken by the same NOTIFY as live tracking (any order), polled as the fallback.
+        assert bus.deps.projections is not None
+        await bus.deps.projections.run(HUB.any, poll_s=settings.projection_poll_s)
+
+    background = [outbox_relay(settings, resources.engine), sweep, statuses, live, projections]
     if settings.consume_events:
         background.append(saga_consumer(settings, resources.engine, bus).run)
     return Wiring(
@@ -44,7 +51,7 @@ def create_app(settings: Settings | None = None, *, bus: MessageBus | None = Non
     """The app; tests pass a bus built on fakes, production wires the real stores."""
     settings = settings or Settings()
     return create_service_app(
-        settings, title="order", routers=[router, live_router], wire=wire, bus=bus
+        settings, title="order", routers=[read_router, router, live_router], wire=wire, bus=bus
     )
 
 

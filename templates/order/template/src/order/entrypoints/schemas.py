@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,3 +93,67 @@ class HistoryEntry(CamelModel):
     event_type: str
     data: dict[str, Any]
     created_at: datetime | None
+
+
+# --- the asynchronous read models (adapters/projections.py) --------------------------
+
+
+class HistoryLine(CamelModel):
+    product_id: int
+    quantity: int
+    price: str
+
+
+class TimelineEntry(CamelModel):
+    event: str
+    version: int
+    at: datetime | None
+    status: str | None = None
+    """The status the event left the order in (absent for events that keep it)."""
+    reason: str | None = None
+
+
+class OrderSummary(CamelModel):
+    order_id: int
+    order_number: str
+    user_id: int
+    status: str
+    total_amount: str
+    currency: str
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class HistoryOrder(OrderSummary):
+    lines: list[HistoryLine]
+    timeline: list[TimelineEntry]
+    cancel_reason: str | None
+
+
+class HistoryPage(CamelModel):
+    user_id: int
+    offset: int
+    limit: int
+    orders: list[HistoryOrder]
+
+
+class SalesRow(CamelModel):
+    day: date
+    product_id: int
+    currency: str
+    quantity: int
+    revenue: str
+    orders: int
+
+
+class SalesReport(CamelModel):
+    from_: Annotated[date, Field(alias="from")]
+    to: date
+    product_id: int | None
+    rows: list[SalesRow]
+
+
+class OrderSearchPage(CamelModel):
+    offset: int
+    limit: int
+    orders: list[OrderSummary]

@@ -26,7 +26,7 @@ from ecomkit.contracts import (
     OrderPaid,
     OrderShipped,
 )
-from ecomkit.eventstore import retrying
+from ecomkit.eventstore import ProjectionRunner, retrying
 
 from order.domain import commands
 from order.domain.errors import (
@@ -40,7 +40,7 @@ from order.domain.errors import (
 from order.domain.history import stored_data
 from order.domain.model import Order, OrderLine, OrderStatus
 from order.service_layer import metrics
-from order.service_layer.ports import ProductCatalog, ProductInfo, UserDirectory
+from order.service_layer.ports import ProductCatalog, ProductInfo, ReadModels, UserDirectory
 from order.service_layer.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,10 @@ class Dependencies:
     catalog: ProductCatalog
     saga_timeout_s: float = 60.0
     clock: Callable[[], datetime] = field(default=utc_now)
+    read_models: ReadModels | None = None
+    """The asynchronous read models (history, sales, search); None: their routes answer 503."""
+    projections: ProjectionRunner | None = None
+    """What builds them, for status and rebuild (None in tests that do not need it)."""
 
 
 @dataclass(frozen=True)
