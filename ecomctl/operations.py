@@ -50,15 +50,20 @@ def choose_runtime(requested: RuntimeName, workspace: Workspace, *, starting: bo
     Only `up` (`starting`) pings Docker: `down`, `status` and `logs` in a workspace
     that never ran anything act on the local runtime, where there is nothing to stop,
     rather than on a compose project of the same name started from another workspace.
+    Nor does $ECOMCTL_RUNTIME decide for them: what runs is stopped, shown and read where
+    it runs (a shell with ECOMCTL_RUNTIME=local once left a docker stack running on `down`).
     """
+    marker = workspace.state_dir / "runtime"
+    recorded = marker.read_text().strip() if marker.is_file() else None
+    if requested == "auto" and recorded and not starting:
+        return recorded
     wanted = requested if requested != "auto" else os.environ.get(config.RUNTIME, "auto")
     if wanted not in ("auto", "local", "docker"):
         raise UsageError(f"runtime {wanted!r} is not one of local, docker")
     if wanted != "auto":
         return wanted
-    marker = workspace.state_dir / "runtime"
-    if marker.is_file():
-        return marker.read_text().strip()
+    if recorded:
+        return recorded
     if not starting:
         return "local"
     from ecomctl.runtime.docker.engine import docker_engine_available

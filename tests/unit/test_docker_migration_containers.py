@@ -210,3 +210,7 @@ def test_a_failed_up_still_records_its_runtime_so_down_cleans_up(
         )
     assert operations.choose_runtime("auto", tgt.workspace) == "docker"
     assert operations.choose_images(None, tgt.workspace) == "local"
+    # A shell that forces the local runtime still stops, shows and reads the docker stack.
+    monkeypatch.setenv("ECOMCTL_RUNTIME", "local")
+    assert operations.choose_runtime("auto", tgt.workspace) == "docker"
+    assert operations.choose_runtime("auto", tgt.workspace, starting=True) == "local"
