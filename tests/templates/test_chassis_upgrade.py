@@ -78,7 +78,7 @@ def test_an_order_service_from_before_the_chassis_updates_onto_it(
     assert updated.from_version != updated.to_version
     assert TEAM_EDIT[1] in settings.read_text()  # the team's edit is kept
     assert "class Settings(ConsumerSettings)" in settings.read_text()  # the chassis arrived
-    assert "create_service_app" in (service / "src/order/entrypoints/app.py").read_text()
+    assert "service_app(Settings" in (service / "src/order/entrypoints/app.py").read_text()
     assert scaffold_git.dirty_paths(workspace.root, service) == []
 
     python = ensure_venv(workspace, [service], lambda line: None, extras=("test",))
