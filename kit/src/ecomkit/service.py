@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from fastapi.requests import HTTPConnection
@@ -39,6 +39,7 @@ from ecomkit.web import Hook, create_app
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "AppFactory",
     "Wiring",
     "bus_of",
     "commands_from_events",
@@ -48,6 +49,7 @@ __all__ = [
     "lazy_app",
     "outbox_relay",
     "reading",
+    "service_app",
     "topics_of",
 ]
 
@@ -92,6 +94,36 @@ def create_service_app(
         )
     app.state.bus = bus
     return app
+
+
+SettingsContra = TypeVar("SettingsContra", bound=ServiceSettings, contravariant=True)
+
+
+class AppFactory(Protocol[SettingsContra]):
+    """A service's `create_app`: its settings (from the environment when None), and in
+    unit tests a bus built on fakes, which replaces `wire` (nothing is opened)."""
+
+    def __call__(self, settings: SettingsContra | None = None, *, bus: Any = None) -> FastAPI: ...
+
+
+def service_app(
+    settings_type: Callable[[], SettingsT],
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    wire: Callable[[SettingsT], Wiring],
+) -> AppFactory[SettingsT]:
+    """A template's `create_app`, declared in one statement:
+
+    create_app = service_app(Settings, title="order", routers=[router], wire=wire)
+    __getattr__ = lazy_app(create_app)
+    """
+
+    def create_app(settings: SettingsT | None = None, *, bus: Any = None) -> FastAPI:
+        chosen = settings if settings is not None else settings_type()
+        return create_service_app(chosen, title=title, routers=routers, wire=wire, bus=bus)
+
+    return create_app
 
 
 def bus_of(request: HTTPConnection) -> Any:

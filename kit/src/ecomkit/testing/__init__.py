@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 from ecomkit.contracts.base import Contract
 from ecomkit.events import Envelope, decode
 from ecomkit.inbox import Handler
 from ecomkit.kafka import Headers
 from ecomkit.registry_client import Instance
+from ecomkit.unit_of_work import UnitOfWork
+
+SettingsT = TypeVar("SettingsT")
+StoreT = TypeVar("StoreT")
+EventT = TypeVar("EventT")
 
 
 def arriving(event: Contract, source: str = "test") -> Envelope:
@@ -93,6 +99,52 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self.committed = True
+
+
+class InMemoryUnitOfWork(UnitOfWork[EventT], Generic[StoreT, EventT]):
+    """A service's fake unit of work on an in-memory store, with the real one's rules: the
+    repositories work on copies (`begin`), and only `commit()` makes the copies the store's
+    state and publishes the collected events (`apply`, what the outbox relay would do);
+    leaving the block without a commit leaves the store as it was.
+
+        class FakeUnitOfWork(InMemoryUnitOfWork[FakeStore, Contract], UnitOfWork):
+            def begin(self) -> None:
+                self._orders = copy.deepcopy(self.store.orders)
+                self.orders = FakeOrderRepository(self._orders)
+
+            def apply(self, events: list[Contract]) -> None:
+                self.store.orders = self._orders
+                self.store.published += events
+    """
+
+    def __init__(self, store: StoreT) -> None:
+        self.store = store
+        self.committed = False
+        self._events: list[EventT] = []
+
+    @abc.abstractmethod
+    def begin(self) -> None:
+        """Set the repositories on copies of the store's state."""
+
+    @abc.abstractmethod
+    def apply(self, events: list[EventT]) -> None:
+        """Make the copies the store's state and publish `events`."""
+
+    async def __aenter__(self) -> Self:
+        self._events = []
+        self.begin()
+        return self
+
+    def add_event(self, event: EventT) -> None:
+        self._events.append(event)
+
+    async def commit(self) -> None:
+        self.apply(self._events)
+        self.committed = True
+        await self.__aenter__()  # what follows works on the new state
+
+    async def rollback(self) -> None:
+        self._events = []
 
 
 class InMemoryInbox:
@@ -180,3 +232,29 @@ class TestKeys:
         from ecomkit.auth import TokenIssuer
 
         return TokenIssuer(settings, self.ring)
+
+
+class TestAuth(Generic[SettingsT]):
+    """A service's settings verifying a test key of its own, and tokens signed with it:
+    what every API test of a service starts from.
+
+        AUTH = TestAuth(Settings)
+        ADMIN, USER = AUTH.bearer(9, "ADMIN"), AUTH.bearer(1)
+        app = create_app(AUTH.settings, bus=bus)
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, settings_type: Callable[..., SettingsT], **settings: Any) -> None:
+        self.keys = TestKeys()
+        self.settings = settings_type(**self.keys.settings(), **settings)
+        self.issuer = self.keys.issuer(self.settings)
+
+    def token(self, user_id: int, *roles: str, username: str | None = None) -> str:
+        """An access token (roles: USER when none are named; the name: user<id>)."""
+        name = username or f"user{user_id}"
+        return str(self.issuer.issue_access(user_id, name, list(roles) or ["USER"]))
+
+    def bearer(self, user_id: int, *roles: str, username: str | None = None) -> dict[str, str]:
+        """The Authorization header carrying `token(...)`."""
+        return {"Authorization": f"Bearer {self.token(user_id, *roles, username=username)}"}

@@ -8,10 +8,7 @@ from gateway.bootstrap import Gateway, upstream_pool
 from gateway.settings import Settings
 from tests.test_proxy import Upstream, make_gateway, serving
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+pytest_plugins = ["ecomkit.testing.plugin"]
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ from inventory.service_layer.handlers import Dependencies
 from inventory.service_layer.messagebus import MessageBus, message_bus
 from tests.fakes import FakeStore, FakeUnitOfWork
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+pytest_plugins = ["ecomkit.testing.plugin"]
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Self, TypeVar
+from typing import TypeVar
 
 from ecomkit.contracts import Contract
+from ecomkit.testing import InMemoryUnitOfWork
 
 from inventory.adapters.repositories import ReservationRepository, StockRepository
 from inventory.domain.model import Reservation, ReservationStatus, StockLevel
@@ -98,34 +99,19 @@ class FakeReservationRepository(ReservationRepository):
         self.state.cancelled[order_id] = reason[:500]
 
 
-class FakeUnitOfWork(UnitOfWork):
-    """Works on a copy of the store; commit() makes the copy the committed state and
-    "publishes" the collected events (what the outbox relay would do)."""
-
-    def __init__(self, store: FakeStore) -> None:
-        self.store = store
-
-    async def __aenter__(self) -> Self:
+class FakeUnitOfWork(InMemoryUnitOfWork[FakeStore, Contract], UnitOfWork):
+    def begin(self) -> None:
         self._work = FakeStore(
             stock=copy.deepcopy(self.store.stock),
             reservations=copy.deepcopy(self.store.reservations),
             cancelled=dict(self.store.cancelled),
             now=self.store.now,
         )
-        self._events: list[Contract] = []
         self.stock = FakeStockRepository(self._work)
         self.reservations = FakeReservationRepository(self._work)
-        return self
 
-    def add_event(self, event: Contract) -> None:
-        self._events.append(event)
-
-    async def commit(self) -> None:
+    def apply(self, events: list[Contract]) -> None:
         self.store.stock = self._work.stock
         self.store.reservations = self._work.reservations
         self.store.cancelled = self._work.cancelled
-        self.store.published.extend(self._events)
-        await self.__aenter__()
-
-    async def rollback(self) -> None:
-        self._events = []
+        self.store.published.extend(events)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from ecomkit.testing import TestKeys
+from ecomkit.testing import TestAuth
 
 from inventory.bootstrap import bootstrap
 from inventory.entrypoints.app import create_app
@@ -15,12 +15,11 @@ from tests.fakes import FakeStore, FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
 
-KEYS = TestKeys()
-SETTINGS = Settings(**KEYS.settings())
-ISSUER = KEYS.issuer(SETTINGS)
-USER = {"Authorization": f"Bearer {ISSUER.issue_access(1, 'ada', ['USER'])}"}
-ADMIN = {"Authorization": f"Bearer {ISSUER.issue_access(9, 'root', ['ADMIN'])}"}
-SERVICE = {"Authorization": f"Bearer {ISSUER.issue_access(0, 'order', ['SERVICE'])}"}
+AUTH = TestAuth(Settings)
+SETTINGS = AUTH.settings
+USER = AUTH.bearer(1, username="ada")
+ADMIN = AUTH.bearer(9, "ADMIN", username="root")
+SERVICE = AUTH.bearer(0, "SERVICE", username="order")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from ecomkit.testing import TestKeys
+from ecomkit.testing import TestAuth
 from fastapi.testclient import TestClient
 from fastapi.websockets import WebSocketDisconnect
 
@@ -19,9 +19,9 @@ from inventory.service_layer.messagebus import MessageBus
 from inventory.settings import Settings
 from tests.fakes import FakeStore, FakeUnitOfWork
 
-KEYS = TestKeys()
-SETTINGS = Settings(**KEYS.settings())
-TOKEN = KEYS.issuer(SETTINGS).issue_access(1, "ada", ["USER"])
+AUTH = TestAuth(Settings)
+SETTINGS = AUTH.settings
+TOKEN = AUTH.token(1, username="ada")
 
 
 @pytest.fixture

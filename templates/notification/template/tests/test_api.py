@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.contracts import OrderShipped
-from ecomkit.testing import TestKeys
+from ecomkit.testing import TestAuth
 
 from notification.bootstrap import bootstrap
 from notification.domain import commands
@@ -20,14 +20,10 @@ from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, F
 
 pytestmark = pytest.mark.anyio
 
-KEYS = TestKeys()
-SETTINGS = Settings(**KEYS.settings())
-ISSUER = KEYS.issuer(SETTINGS)
+AUTH = TestAuth(Settings)
+SETTINGS = AUTH.settings
 
-
-def bearer(user_id: int, *roles: str) -> dict[str, str]:
-    token = ISSUER.issue_access(user_id, f"user{user_id}", list(roles) or ["USER"])
-    return {"Authorization": f"Bearer {token}"}
+bearer = AUTH.bearer
 
 
 ADMIN, SERVICE, USER5, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(5), bearer(6)

@@ -6,10 +6,7 @@ from order.service_layer.handlers import Dependencies
 from order.service_layer.messagebus import MessageBus, message_bus
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+pytest_plugins = ["ecomkit.testing.plugin"]
 
 
 @pytest.fixture

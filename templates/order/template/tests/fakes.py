@@ -7,14 +7,16 @@ import copy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any
 
 from ecomkit.contracts import Contract
+from ecomkit.errors import UpstreamUnavailable
 from ecomkit.events import Event
 from ecomkit.eventstore import ConcurrencyConflict
+from ecomkit.testing import InMemoryUnitOfWork
 
 from order.adapters.repositories import IdempotencyKeys, OrderRepository
-from order.domain.errors import KeyTaken, UpstreamUnavailable
+from order.domain.errors import KeyTaken
 from order.domain.history import rebuild
 from order.domain.model import Order, OrderStatus
 from order.domain.tracking import StoredEvent
@@ -123,38 +125,23 @@ class FakeIdempotencyKeys(IdempotencyKeys):
         self.state.keys[(user_id, key)] = (order_id, request_hash)
 
 
-class FakeUnitOfWork(UnitOfWork):
-    """Works on a copy of the store; commit() makes the copy the committed state and
-    "publishes" the collected events (what the outbox relay would do)."""
-
-    def __init__(self, store: FakeStore) -> None:
-        self.store = store
-
-    async def __aenter__(self) -> Self:
+class FakeUnitOfWork(InMemoryUnitOfWork[FakeStore, Contract], UnitOfWork):
+    def begin(self) -> None:
         self._work = FakeStore(
             orders=copy.deepcopy(self.store.orders),
             history=list(self.store.history),
             keys=dict(self.store.keys),
             now=self.store.now,
         )
-        self._events: list[Contract] = []
         self._orders = FakeOrderRepository(self._work, committed=self.store.history)
         self.orders = self._orders
         self.idempotency = FakeIdempotencyKeys(self._work)
-        return self
 
-    def add_event(self, event: Contract) -> None:
-        self._events.append(event)
-
-    async def commit(self) -> None:
+    def apply(self, events: list[Contract]) -> None:
         self.store.orders = self._work.orders
         self.store.history.extend(self._orders.appended)  # others' commits stay
         self.store.keys = self._work.keys
-        self.store.published.extend(e.to_event() for e in self._events)
-        await self.__aenter__()
-
-    async def rollback(self) -> None:
-        self._events = []
+        self.store.published.extend(e.to_event() for e in events)
 
 
 @dataclass

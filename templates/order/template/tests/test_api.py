@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from ecomkit.testing import TestKeys
+from ecomkit.testing import TestAuth
 
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
@@ -15,12 +15,11 @@ from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserD
 
 pytestmark = pytest.mark.anyio
 
-KEYS = TestKeys()
-SETTINGS = Settings(**KEYS.settings())
-ISSUER = KEYS.issuer(SETTINGS)
-ADA = {"Authorization": f"Bearer {ISSUER.issue_access(1, 'ada', ['USER'])}"}
-BOB = {"Authorization": f"Bearer {ISSUER.issue_access(2, 'bob', ['USER'])}"}
-ADMIN = {"Authorization": f"Bearer {ISSUER.issue_access(9, 'root', ['USER', 'ADMIN'])}"}
+AUTH = TestAuth(Settings)
+SETTINGS = AUTH.settings
+ADA = AUTH.bearer(1, username="ada")
+BOB = AUTH.bearer(2, username="bob")
+ADMIN = AUTH.bearer(9, "USER", "ADMIN", username="root")
 ORDER = {"items": [{"productId": 10, "quantity": 2}], "paymentMethodId": "pm_card_visa"}
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from ecomkit.errors import UpstreamUnavailable
 
 from order.domain import commands
 from order.domain.errors import (
@@ -15,7 +16,6 @@ from order.domain.errors import (
     OrderNotFound,
     UnknownProduct,
     UnknownUser,
-    UpstreamUnavailable,
 )
 from order.domain.model import Order, OrderStatus, SagaState
 from order.service_layer.handlers import SAGA_TIMEOUT_REASON, Placed

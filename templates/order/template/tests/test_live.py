@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ecomkit.testing import TestKeys
+from ecomkit.testing import TestAuth
 from fastapi.testclient import TestClient
 from fastapi.websockets import WebSocketDisconnect
 
@@ -18,12 +18,11 @@ from order.entrypoints.app import create_app
 from order.settings import Settings
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
 
-KEYS = TestKeys()
-SETTINGS = Settings(**KEYS.settings())
-ISSUER = KEYS.issuer(SETTINGS)
-ADA = ISSUER.issue_access(1, "ada", ["USER"])
-BOB = ISSUER.issue_access(2, "bob", ["USER"])
-ADMIN = ISSUER.issue_access(9, "root", ["USER", "ADMIN"])
+AUTH = TestAuth(Settings)
+SETTINGS = AUTH.settings
+ADA = AUTH.token(1, username="ada")
+BOB = AUTH.token(2, username="bob")
+ADMIN = AUTH.token(9, "USER", "ADMIN", username="root")
 
 
 @pytest.fixture

@@ -1,8 +1,3 @@
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+pytest_plugins = ["ecomkit.testing.plugin"]

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from ecomkit.testing import TestKeys
+from ecomkit.testing import TestAuth
 
 from payment.bootstrap import bootstrap
 from payment.entrypoints.app import create_app
@@ -15,14 +15,10 @@ from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, 
 
 pytestmark = pytest.mark.anyio
 
-KEYS = TestKeys()
-SETTINGS = Settings(**KEYS.settings())
-ISSUER = KEYS.issuer(SETTINGS)
+AUTH = TestAuth(Settings)
+SETTINGS = AUTH.settings
 
-
-def bearer(user_id: int, *roles: str) -> dict[str, str]:
-    token = ISSUER.issue_access(user_id, f"user{user_id}", list(roles) or ["USER"])
-    return {"Authorization": f"Bearer {token}"}
+bearer = AUTH.bearer
 
 
 ADMIN, SERVICE, OWNER, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(3), bearer(4)

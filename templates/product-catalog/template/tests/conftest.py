@@ -13,10 +13,7 @@ from tests.fakes import (
     FakeUserDirectory,
 )
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+pytest_plugins = ["ecomkit.testing.plugin"]
 
 
 @pytest.fixture

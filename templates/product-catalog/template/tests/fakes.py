@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
 from ecomkit.contracts import Contract
+from ecomkit.errors import UpstreamUnavailable
+from ecomkit.testing import InMemoryUnitOfWork
 
 from product_catalog.adapters.mongo import ReviewStore
 from product_catalog.adapters.repositories import ProductRepository, ReviewLedger
-from product_catalog.domain.errors import UpstreamUnavailable
 from product_catalog.domain.model import Product, Review
 from product_catalog.service_layer.ports import CacheLevel
 from product_catalog.service_layer.unit_of_work import UnitOfWork
@@ -80,28 +81,16 @@ class FakeReviewLedger(ReviewLedger):
         self.rows[review_id] = (review, at, self.now)
 
 
-class FakeUnitOfWork(UnitOfWork):
-    def __init__(self, store: FakeStore) -> None:
-        self.store = store
-
-    async def __aenter__(self) -> Self:
+class FakeUnitOfWork(InMemoryUnitOfWork[FakeStore, Contract], UnitOfWork):
+    def begin(self) -> None:
         self._products = copy.deepcopy(self.store.products)
         self._ledger = dict(self.store.ledger)
-        self._events: list[Contract] = []
         self.products = FakeProductRepository(self._products, self.store.now)
         self.reviews = FakeReviewLedger(self._ledger, self.store.now)
-        return self
 
-    def add_event(self, event: Contract) -> None:
-        self._events.append(event)
-
-    async def commit(self) -> None:
+    def apply(self, events: list[Contract]) -> None:
         self.store.products, self.store.ledger = self._products, self._ledger
-        self.store.outbox += self._events
-        await self.__aenter__()
-
-    async def rollback(self) -> None:
-        self._events = []
+        self.store.outbox += events
 
 
 class FakeReviewStore(ReviewStore):

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from ecomkit.testing import TestKeys
+from ecomkit.testing import TestAuth
 
 from product_catalog.entrypoints.app import create_app
 from product_catalog.service_layer.handlers import Dependencies
@@ -16,11 +16,10 @@ from tests.fakes import FakeUserDirectory
 
 pytestmark = pytest.mark.anyio
 
-KEYS = TestKeys()
-SETTINGS = Settings(**KEYS.settings())
-ISSUER = KEYS.issuer(SETTINGS)
-ADMIN = {"Authorization": "Bearer " + ISSUER.issue_access(2, "boss", ["ADMIN", "USER"])}
-USER = {"Authorization": "Bearer " + ISSUER.issue_access(1, "ada", ["USER"])}
+AUTH = TestAuth(Settings)
+SETTINGS = AUTH.settings
+ADMIN = AUTH.bearer(2, "ADMIN", "USER", username="boss")
+USER = AUTH.bearer(1, username="ada")
 WIDGET = {"sku": "W-1", "name": "Widget", "price": "9.99", "category": "tools"}
 
 

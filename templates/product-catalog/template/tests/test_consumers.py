@@ -11,6 +11,7 @@ from ecomkit.service import reading, topics_of
 from ecomkit.testing import InMemoryInbox, arriving
 
 from product_catalog.domain import commands
+from product_catalog.domain.model import Product
 from product_catalog.entrypoints.consumers import (
     CONSUMED,
     command_for,
@@ -33,7 +34,7 @@ def inventory_updated(product_id: int) -> Envelope:
 
 
 async def test_a_stock_change_evicts_the_cached_product(bus: MessageBus) -> None:
-    widget = commands.CreateProduct(sku="W-1", name="Widget", price=Decimal("1.00"))
+    widget = commands.CreateProduct(Product(sku="W-1", name="Widget", price=Decimal("1.00")))
     product = await bus.handle(widget)
     await views.product_by_id(bus, product.id)
     assert (await views.product_by_id(bus, product.id))[1] == "l1"  # cached

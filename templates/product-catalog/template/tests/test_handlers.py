@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from ecomkit.contracts import ProductChanged, ReviewAdded
+from ecomkit.errors import UpstreamUnavailable
 
 from product_catalog.domain import commands
 from product_catalog.domain.errors import (
@@ -13,7 +14,6 @@ from product_catalog.domain.errors import (
     ProductNotFound,
     SkuTaken,
     UnknownUser,
-    UpstreamUnavailable,
 )
 from product_catalog.domain.model import Product
 from product_catalog.service_layer import views
@@ -23,7 +23,7 @@ from tests.fakes import FakeReviewStore, FakeStockLookup, FakeStore, FakeUserDir
 
 pytestmark = pytest.mark.anyio
 
-WIDGET = commands.CreateProduct(sku="W-1", name="Widget", price=Decimal("9.99"))
+WIDGET = commands.CreateProduct(Product(sku="W-1", name="Widget", price=Decimal("9.99")))
 
 
 def review(product_id: int, rating: int = 5, user_id: int = 1) -> commands.AddReview:
@@ -121,7 +121,9 @@ async def test_with_stock(bus: MessageBus, deps: Dependencies) -> None:
 
 async def test_list_pages_and_search(bus: MessageBus) -> None:
     for i in range(3):
-        await bus.handle(commands.CreateProduct(sku=f"S-{i}", name=f"Item {i}", price=Decimal(1)))
+        await bus.handle(
+            commands.CreateProduct(Product(sku=f"S-{i}", name=f"Item {i}", price=Decimal(1)))
+        )
     found, total = await views.products_page(bus, page=1, size=2, name=None)
     assert total == 3 and [p.sku for p in found] == ["S-2"]
     found, total = await views.products_page(bus, page=0, size=10, name="item 1")

@@ -24,7 +24,7 @@ def row(type_: str, topic: str, key: str, data: dict[str, Any]) -> Event:
 
 async def test_product_changed_on_the_wire(bus: MessageBus, store: FakeStore) -> None:
     product: Product = await bus.handle(
-        commands.CreateProduct(sku="W-1", name="Widget", price=Decimal("9.9"))
+        commands.CreateProduct(Product(sku="W-1", name="Widget", price=Decimal("9.9")))
     )
     await bus.handle(commands.UpdateProduct(product.id or 0, category="tools", brand="Acme"))
     created, updated = (event.to_event() for event in store.outbox)
@@ -45,7 +45,7 @@ async def test_product_changed_on_the_wire(bus: MessageBus, store: FakeStore) ->
 
 async def test_review_added_on_the_wire(bus: MessageBus, store: FakeStore) -> None:
     product: Product = await bus.handle(
-        commands.CreateProduct(sku="W-1", name="Widget", price=Decimal("9.99"))
+        commands.CreateProduct(Product(sku="W-1", name="Widget", price=Decimal("9.99")))
     )
     review: Review = await bus.handle(
         commands.AddReview(product.id or 0, 1, 1, False, 4, "good", "Bearer t")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from ecomkit.testing import TestKeys
+from ecomkit.testing import TestAuth
 
 from recommendation.bootstrap import bootstrap
 from recommendation.entrypoints.app import create_app
@@ -16,14 +16,10 @@ from tests.fakes import FakeStore, FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
 
-KEYS = TestKeys()
-SETTINGS = Settings(**KEYS.settings())
-ISSUER = KEYS.issuer(SETTINGS)
+AUTH = TestAuth(Settings)
+SETTINGS = AUTH.settings
 
-
-def bearer(user_id: int, *roles: str) -> dict[str, str]:
-    token = ISSUER.issue_access(user_id, f"user{user_id}", list(roles) or ["USER"])
-    return {"Authorization": f"Bearer {token}"}
+bearer = AUTH.bearer
 
 
 ADMIN, SHOPPER, OTHER, NEWCOMER = bearer(1, "ADMIN"), bearer(3), bearer(4), bearer(99)

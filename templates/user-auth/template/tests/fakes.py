@@ -6,7 +6,9 @@ import copy
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Self
+from typing import Never
+
+from ecomkit.testing import InMemoryUnitOfWork
 
 from user_auth.adapters.repositories import RefreshTokenRepository, UserRepository
 from user_auth.domain.errors import EmailTaken, UsernameTaken
@@ -96,28 +98,16 @@ class FakeRefreshTokenRepository(RefreshTokenRepository):
         return len(live)
 
 
-class FakeUnitOfWork(UnitOfWork):
-    """Works on a copy of the store; commit() makes the copy the committed state."""
-
-    def __init__(self, store: FakeStore) -> None:
-        self.store = store
-        self.committed = False
-
-    async def __aenter__(self) -> Self:
+class FakeUnitOfWork(InMemoryUnitOfWork[FakeStore, Never], UnitOfWork):
+    def begin(self) -> None:
         self._users = copy.deepcopy(self.store.users)
         self._tokens = copy.deepcopy(self.store.tokens)
         self.users = FakeUserRepository(self._users, self.store.now)
         self.refresh_tokens = FakeRefreshTokenRepository(self._tokens)
-        return self
 
-    async def commit(self) -> None:
+    def apply(self, events: list[Never]) -> None:
         self.store.users = self._users
         self.store.tokens = self._tokens
-        self.committed = True
-        await self.__aenter__()
-
-    async def rollback(self) -> None:
-        pass
 
 
 class FakeHasher:

@@ -1,15 +1,13 @@
-"""What can go wrong with stock; the entrypoints map these to HTTP problems."""
+"""What can go wrong with stock: kinds of the kit's domain errors (ecomkit.errors), which
+the web app answers with that kind's status."""
 
 from __future__ import annotations
 
-
-class DomainError(Exception):
-    pass
+from ecomkit.errors import DomainError, InvalidInput, NotFound
 
 
-class ProductNotStocked(DomainError):
-    def __init__(self, product_id: int) -> None:
-        super().__init__(f"no inventory record for product {product_id}")
+class ProductNotStocked(NotFound):
+    what = "inventory record for product"
 
 
 class CancelledMeanwhile(DomainError):
@@ -25,6 +23,5 @@ class StockRuleBroken(DomainError):
     """A stock move would make a counter negative (a bug or a concurrent change)."""
 
 
-class InvalidStockLevel(DomainError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
+class InvalidStockLevel(InvalidInput):
+    pass

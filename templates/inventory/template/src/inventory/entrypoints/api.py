@@ -3,15 +3,14 @@ reserve/release routes run the very handlers the event consumers use."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from ecomkit.auth import Claims, require_roles
-from ecomkit.problems import Conflict, NotFound, Problem, UnprocessableEntity
+from ecomkit.problems import Conflict
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Path
 
-from inventory.domain import commands, errors
+from inventory.domain import commands
 from inventory.entrypoints.schemas import (
     ReleaseRequest,
     ReleaseResponse,
@@ -26,7 +25,6 @@ from inventory.service_layer.handlers import Outcome, ReservationResult
 from inventory.service_layer.messagebus import MessageBus
 
 router = APIRouter(tags=["inventory"])
-T = TypeVar("T")
 
 Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
 Trusted = Annotated[Claims, Depends(require_roles("SERVICE", "ADMIN"))]
@@ -36,36 +34,21 @@ ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
-def _problem(error: errors.DomainError) -> Problem:
-    if isinstance(error, errors.ProductNotStocked):
-        return NotFound(str(error))
-    if isinstance(error, errors.InvalidStockLevel):
-        return UnprocessableEntity(str(error))
-    return Problem(500, detail=str(error))
-
-
-async def run(awaitable: Awaitable[T]) -> T:
-    try:
-        return await awaitable
-    except errors.DomainError as error:
-        raise _problem(error) from error
-
-
 @router.get("/api/inventory/{product_id}")
 async def get_stock(product_id: ProductId, bus: Bus) -> StockResponse:
-    return StockResponse.of(await run(views.stock_of(bus, product_id)))
+    return StockResponse.of(await views.stock_of(bus, product_id))
 
 
 @router.put("/api/inventory/{product_id}/stock")
 async def set_stock(product_id: ProductId, body: StockUpdate, _: Admin, bus: Bus) -> StockResponse:
     command = commands.SetStock(product_id, body.available_stock)
-    return StockResponse.of(await run(bus.handle(command)))
+    return StockResponse.of(await bus.handle(command))
 
 
 @router.post("/api/inventory/reserve")
 async def reserve(body: ReserveRequest, _: Trusted, bus: Bus) -> ReservationResponse:
     """200 with the reservation (also for a repeat); 409 problem listing each short item."""
-    result: ReservationResult = await run(bus.handle(body.command()))
+    result: ReservationResult = await bus.handle(body.command())
     if result.outcome is Outcome.FAILED:
         raise Conflict(
             result.reason,
@@ -80,7 +63,7 @@ async def reserve(body: ReserveRequest, _: Trusted, bus: Bus) -> ReservationResp
 
 @router.post("/api/inventory/release")
 async def release(body: ReleaseRequest, _: Trusted, bus: Bus) -> ReleaseResponse:
-    released = await run(bus.handle(commands.ReleaseStock(body.order_id, body.reason)))
+    released = await bus.handle(commands.ReleaseStock(body.order_id, body.reason))
     return ReleaseResponse(
         order_id=body.order_id, released=[ReservationOut.of(r) for r in released]
     )

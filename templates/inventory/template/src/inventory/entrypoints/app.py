@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecomkit.health import sql_check
-from ecomkit.service import Wiring, create_service_app, every, lazy_app, outbox_relay
+from ecomkit.service import Wiring, every, lazy_app, outbox_relay, service_app
 from fastapi import FastAPI
 
 from inventory.bootstrap import bootstrap, open_resources
@@ -11,7 +11,6 @@ from inventory.domain import commands
 from inventory.entrypoints.api import router
 from inventory.entrypoints.consumers import order_events_consumer
 from inventory.entrypoints.live import live_router, wake_watchers_on_commit
-from inventory.service_layer.messagebus import MessageBus
 from inventory.settings import Settings
 
 
@@ -35,13 +34,7 @@ def wire(settings: Settings) -> Wiring:
     )
 
 
-def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production wires the real stores."""
-    settings = settings or Settings()
-    return create_service_app(
-        settings, title="inventory", routers=[router, live_router], wire=wire, bus=bus
-    )
-
+create_app = service_app(Settings, title="inventory", routers=[router, live_router], wire=wire)
 
 app: FastAPI  # built on first access, not at import
 __getattr__ = lazy_app(create_app)

@@ -7,18 +7,14 @@ from decimal import Decimal
 from typing import Annotated
 
 from ecomkit.contracts import ReservedItem
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from ecomkit.schemas import CamelModel
+from pydantic import AliasChoices, Field
 
 from inventory.domain.commands import Charge, ReserveStock
 from inventory.domain.model import Reservation, StockLevel
 from inventory.service_layer.handlers import ReservationResult
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class StockUpdate(CamelModel):
@@ -38,13 +34,11 @@ class StockResponse(CamelModel):
 
     @classmethod
     def of(cls, level: StockLevel) -> StockResponse:
-        return cls(
-            product_id=level.product_id,
+        return cls.copying(
+            level,
             available_stock=level.available,
             reserved_stock=level.reserved,
             sold_stock=level.sold,
-            stocked=level.stocked,
-            available=level.available,
         )
 
 
@@ -89,12 +83,7 @@ class ReservationOut(CamelModel):
 
     @classmethod
     def of(cls, reservation: Reservation) -> ReservationOut:
-        return cls(
-            product_id=reservation.product_id,
-            quantity=reservation.quantity,
-            status=reservation.status.value,
-            expires_at=reservation.expires_at,
-        )
+        return cls.copying(reservation, status=reservation.status.value)
 
 
 class ReservationResponse(CamelModel):

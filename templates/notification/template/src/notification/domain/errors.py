@@ -1,13 +1,12 @@
-"""Domain errors. Transient ones make the consumer retry (and finally dead-letter)."""
+"""Domain errors. Transient ones make the consumer retry (and finally dead-letter), and
+an HTTP caller gets a 503 (the kit's Unavailable)."""
 
 from __future__ import annotations
 
-
-class DomainError(Exception):
-    pass
+from ecomkit.errors import DomainError, Unavailable
 
 
-class TransientError(DomainError):
+class TransientError(Unavailable):
     """Retrying later can succeed: the consumer retries with backoff, then dead-letters."""
 
 

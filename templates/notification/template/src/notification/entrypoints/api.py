@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from ecomkit.auth import Claims, current_user, require_roles
-from ecomkit.problems import Forbidden, ServiceUnavailable
+from ecomkit.problems import Forbidden
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Path, Query, status
 
 from notification.domain import commands
-from notification.domain.errors import TransientError
 from notification.domain.model import Notification
 from notification.entrypoints.schemas import EmailRequest, NotificationResponse, SmsRequest
 from notification.service_layer import views
@@ -26,30 +25,19 @@ Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 async def _deliver(bus: MessageBus, command: commands.Command) -> NotificationResponse:
-    try:
-        sent: Notification = await bus.handle(command)
-    except TransientError as error:
-        raise ServiceUnavailable(str(error), headers={"Retry-After": "5"}) from error
+    sent: Notification = await bus.handle(command)
     return NotificationResponse.of(sent)
 
 
 @router.post("/api/notifications/email", status_code=status.HTTP_201_CREATED, tags=["send"])
 async def send_email(body: EmailRequest, _: AdminOrService, bus: Bus) -> NotificationResponse:
-    command = commands.SendEmail(
-        to=str(body.to),
-        subject=body.subject,
-        body=body.body,
-        user_id=body.user_id,
-        request_id=body.request_id,
-    )
+    command = commands.SendEmail(**body.model_dump())
     return await _deliver(bus, command)
 
 
 @router.post("/api/notifications/sms", status_code=status.HTTP_201_CREATED, tags=["send"])
 async def send_sms(body: SmsRequest, _: AdminOrService, bus: Bus) -> NotificationResponse:
-    command = commands.SendSms(
-        to=body.to, body=body.body, user_id=body.user_id, request_id=body.request_id
-    )
+    command = commands.SendSms(**body.model_dump())
     return await _deliver(bus, command)
 
 

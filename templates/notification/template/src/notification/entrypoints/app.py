@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from ecomkit.health import mongo_check
-from ecomkit.service import Wiring, create_service_app, lazy_app
+from ecomkit.service import Wiring, lazy_app, service_app
 from fastapi import FastAPI
 
 from notification.bootstrap import bootstrap, open_resources
 from notification.entrypoints.api import router
 from notification.entrypoints.consumers import notification_consumer
-from notification.service_layer.messagebus import MessageBus
 from notification.settings import Settings
 
 
@@ -26,11 +25,7 @@ def wire(settings: Settings) -> Wiring:
     )
 
 
-def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production wires Mongo and SMTP."""
-    settings = settings or Settings()
-    return create_service_app(settings, title="notification", routers=[router], wire=wire, bus=bus)
-
+create_app = service_app(Settings, title="notification", routers=[router], wire=wire)
 
 app: FastAPI  # built on first access, not at import
 __getattr__ = lazy_app(create_app)

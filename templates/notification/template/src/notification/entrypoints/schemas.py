@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
-from pydantic.alias_generators import to_camel
+from ecomkit.schemas import CamelModel
+from pydantic import AfterValidator, EmailStr, Field
 
 from notification.domain.model import Notification
 
@@ -36,10 +36,6 @@ def _one_line(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_encodable)]
 Subject = Annotated[Text, AfterValidator(_one_line), Field(min_length=1, max_length=255)]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class EmailRequest(CamelModel):
@@ -75,19 +71,4 @@ class NotificationResponse(CamelModel):
 
     @classmethod
     def of(cls, n: Notification) -> NotificationResponse:
-        return cls(
-            id=n.key,
-            channel=n.channel.value,
-            status=n.status.value,
-            recipient=n.recipient,
-            user_id=n.user_id,
-            event_id=n.event_id,
-            event_type=n.event_type,
-            subject=n.subject,
-            body=n.body,
-            language=n.language,
-            provider_ref=n.provider_ref,
-            error=n.error,
-            attempts=n.attempts,
-            created_at=n.created_at,
-        )
+        return cls.copying(n, id=n.key, channel=n.channel.value, status=n.status.value)

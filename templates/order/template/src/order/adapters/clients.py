@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from decimal import Decimal, InvalidOperation
 
+from ecomkit.errors import UpstreamUnavailable
 from ecomkit.http import ServiceClient, ServiceResponse
 from ecomkit.problems import ServiceUnavailable
 
-from order.domain.errors import UpstreamUnavailable
 from order.service_layer.ports import ProductInfo, UserInfo
 
 log = logging.getLogger(__name__)

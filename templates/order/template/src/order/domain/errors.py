@@ -1,18 +1,24 @@
-"""What can go wrong with orders; the entrypoints map these to HTTP problems."""
+"""What can go wrong with orders. Each is a kind of the kit's domain errors, which the web
+app answers with that kind's status (ecomkit.errors); UpstreamUnavailable is the kit's."""
 
 from __future__ import annotations
 
+from ecomkit.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Rejected,
+    Unavailable,
+)
 
-class DomainError(Exception):
-    pass
+
+class OrderNotFound(NotFound):
+    what = "order"
 
 
-class OrderNotFound(DomainError):
-    def __init__(self, order_id: int) -> None:
-        super().__init__(f"order {order_id} not found")
-
-
-class InvalidTransition(DomainError):
+class InvalidTransition(Conflict):
     """The state machine refuses the move (e.g. cancelling an order that is PAID)."""
 
     def __init__(self, order_id: int | None, current: str, wanted: str) -> None:
@@ -20,28 +26,28 @@ class InvalidTransition(DomainError):
         self.current, self.wanted = current, wanted
 
 
-class NotAllowed(DomainError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
+class NotAllowed(Forbidden):
+    pass
 
 
-class UnknownUser(DomainError):
+class UnknownUser(InvalidInput):
     def __init__(self, user_id: int) -> None:
         super().__init__(f"user {user_id} does not exist")
 
 
-class UnknownProduct(DomainError):
+class UnknownProduct(InvalidInput):
     def __init__(self, product_id: int) -> None:
-        super().__init__(f"product {product_id} does not exist or is not for sale")
+        message = f"product {product_id} does not exist or is not for sale"
+        super().__init__(message, field="items", productId=product_id)
         self.product_id = product_id
 
 
-class MixedCurrencies(DomainError):
+class MixedCurrencies(InvalidInput):
     def __init__(self, currencies: set[str]) -> None:
         super().__init__(f"the products are priced in different currencies: {sorted(currencies)}")
 
 
-class IdempotencyKeyReused(DomainError):
+class IdempotencyKeyReused(Conflict):
     def __init__(self) -> None:
         super().__init__("this Idempotency-Key was already used for a different order")
 
@@ -50,16 +56,9 @@ class KeyTaken(DomainError):
     """Raised by the key store when a concurrent request stored the same key first."""
 
 
-class UpstreamUnavailable(DomainError):
-    """A service this one depends on cannot answer now; try again later."""
-
-    def __init__(self, service: str) -> None:
-        super().__init__(f"{service} is unavailable; try again later")
-
-
-class BadQuery(DomainError):
+class BadQuery(Rejected):
     """A read-model query the API refuses (a range backwards or too long, a bad page)."""
 
 
-class ReadModelUnavailable(DomainError):
+class ReadModelUnavailable(Unavailable):
     """The projection has no serving generation yet (the service has just started)."""

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from ecomkit.auth import Claims, current_user, require_roles
-from ecomkit.problems import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    Problem,
-    ServiceUnavailable,
-    UnprocessableEntity,
-)
 from ecomkit.service import bus_of
 from ecomkit.tracing import current_trace_id
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 
-from order.domain import commands, errors
+from order.domain import commands
 from order.entrypoints.schemas import CancelRequest, HistoryEntry, OrderCreate, OrderResponse
 from order.service_layer import views
 from order.service_layer.handlers import Placed
 from order.service_layer.messagebus import MessageBus
 
 router = APIRouter(tags=["orders"])
-T = TypeVar("T")
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
 Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
@@ -38,33 +28,6 @@ Bus = Annotated[MessageBus, Depends(bus_of)]
 
 def _privileged(claims: Claims) -> bool:
     return any(claims.has_role(role) for role in PRIVILEGED)
-
-
-def _problem(error: errors.DomainError) -> Problem:
-    if isinstance(error, errors.OrderNotFound):
-        return NotFound(str(error))
-    if isinstance(error, errors.InvalidTransition | errors.IdempotencyKeyReused):
-        return Conflict(str(error))
-    if isinstance(error, errors.NotAllowed):
-        return Forbidden(str(error))
-    if isinstance(error, errors.UnknownProduct):
-        field = {"field": "items", "message": str(error), "productId": error.product_id}
-        return UnprocessableEntity(str(error), errors=[field])
-    if isinstance(error, errors.UnknownUser | errors.MixedCurrencies):
-        return UnprocessableEntity(str(error))
-    if isinstance(error, errors.UpstreamUnavailable | errors.ReadModelUnavailable):
-        return ServiceUnavailable(str(error), headers={"Retry-After": "5"})
-    if isinstance(error, errors.BadQuery):
-        return Problem(400, "Bad Request", str(error))
-    return Problem(500, detail=str(error))
-
-
-async def run(awaitable: Awaitable[T]) -> T:
-    """Await a handler or a view, turning domain errors into problem responses."""
-    try:
-        return await awaitable
-    except errors.DomainError as error:
-        raise _problem(error) from error
 
 
 @router.post("/api/orders", status_code=status.HTTP_201_CREATED)
@@ -85,7 +48,7 @@ async def place_order(
         idempotency_key=idempotency_key or None,
         trace_id=current_trace_id(),
     )
-    placed: Placed = await run(bus.handle(command))
+    placed: Placed = await bus.handle(command)
     response.headers["Location"] = f"/api/orders/{placed.order.id}"
     if placed.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -100,23 +63,21 @@ async def orders_of_user(
     page: Annotated[int, Query(ge=0, le=100_000)] = 0,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[OrderResponse]:
-    found = await run(
-        views.orders_of(
-            bus,
-            user_id,
-            viewer_id=claims.user_id,
-            privileged=_privileged(claims),
-            page=page,
-            size=size,
-        )
+    found = await views.orders_of(
+        bus,
+        user_id,
+        viewer_id=claims.user_id,
+        privileged=_privileged(claims),
+        page=page,
+        size=size,
     )
     return [OrderResponse.of(order) for order in found]
 
 
 @router.get("/api/orders/{order_id}")
 async def get_order(order_id: OrderId, claims: CurrentUser, bus: Bus) -> OrderResponse:
-    order = await run(
-        views.order_for(bus, order_id, viewer_id=claims.user_id, privileged=_privileged(claims))
+    order = await views.order_for(
+        bus, order_id, viewer_id=claims.user_id, privileged=_privileged(claims)
     )
     return OrderResponse.of(order)
 
@@ -124,8 +85,8 @@ async def get_order(order_id: OrderId, claims: CurrentUser, bus: Bus) -> OrderRe
 @router.get("/api/orders/{order_id}/events")
 async def order_history(order_id: OrderId, claims: CurrentUser, bus: Bus) -> list[HistoryEntry]:
     """The order's state changes (order_events), oldest first."""
-    rows = await run(
-        views.history_of(bus, order_id, viewer_id=claims.user_id, privileged=_privileged(claims))
+    rows = await views.history_of(
+        bus, order_id, viewer_id=claims.user_id, privileged=_privileged(claims)
     )
     return [HistoryEntry(event_type=t, data=d, created_at=at) for t, d, at in rows]
 
@@ -143,9 +104,9 @@ async def cancel_order(
         actor_id=claims.user_id,
         actor_is_admin=claims.has_role("ADMIN"),
     )
-    return OrderResponse.of(await run(bus.handle(command)))
+    return OrderResponse.of(await bus.handle(command))
 
 
 @router.put("/api/orders/{order_id}/ship")
 async def ship_order(order_id: OrderId, _: Admin, bus: Bus) -> OrderResponse:
-    return OrderResponse.of(await run(bus.handle(commands.ShipOrder(order_id))))
+    return OrderResponse.of(await bus.handle(commands.ShipOrder(order_id)))

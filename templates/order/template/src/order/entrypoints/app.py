@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecomkit.health import sql_check
-from ecomkit.service import Wiring, create_service_app, every, lazy_app, outbox_relay
+from ecomkit.service import Wiring, every, lazy_app, outbox_relay, service_app
 from fastapi import FastAPI
 
 from order.adapters.metrics import sample_statuses_forever
@@ -13,7 +13,6 @@ from order.entrypoints.api import router
 from order.entrypoints.consumers import saga_consumer
 from order.entrypoints.live import HUB, live_router, order_notifications
 from order.entrypoints.read_api import read_router
-from order.service_layer.messagebus import MessageBus
 from order.settings import Settings
 
 
@@ -47,13 +46,9 @@ def wire(settings: Settings) -> Wiring:
     )
 
 
-def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production wires the real stores."""
-    settings = settings or Settings()
-    return create_service_app(
-        settings, title="order", routers=[read_router, router, live_router], wire=wire, bus=bus
-    )
-
+create_app = service_app(
+    Settings, title="order", routers=[read_router, router, live_router], wire=wire
+)
 
 app: FastAPI  # built on first access, not at import
 __getattr__ = lazy_app(create_app)

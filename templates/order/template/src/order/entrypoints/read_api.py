@@ -16,7 +16,7 @@ from ecomkit.eventstore import ProjectionRunner, RebuildInProgress, UnknownProje
 from ecomkit.problems import Conflict, NotFound, ServiceUnavailable
 from fastapi import APIRouter, Depends, Query, status
 
-from order.entrypoints.api import Admin, Bus, CurrentUser, _privileged, run
+from order.entrypoints.api import Admin, Bus, CurrentUser, _privileged
 from order.entrypoints.schemas import (
     HistoryOrder,
     HistoryPage,
@@ -50,11 +50,9 @@ async def order_history_page(
 ) -> HistoryPage:
     """The caller's orders, newest first, with lines and status timeline (ADMIN may pass
     `userId`). `offset` 0 or more, `limit` 1-100, else 400."""
-    rows = await run(
-        read_views.history(
-            bus, viewer_id=claims.user_id, privileged=_privileged(claims), user_id=user_id,
-            offset=offset, limit=limit,
-        )
+    rows = await read_views.history(
+        bus, viewer_id=claims.user_id, privileged=_privileged(claims), user_id=user_id,
+        offset=offset, limit=limit,
     )  # fmt: skip
     orders = [HistoryOrder.model_validate(_texts(r, "total_amount")) for r in rows]
     return HistoryPage(user_id=user_id or claims.user_id, offset=offset, limit=limit,
@@ -71,7 +69,7 @@ async def sales_per_day(
 ) -> SalesReport:
     """Quantity, revenue and orders per product per UTC day of payment (paid minus
     cancelled after payment), `from` to `to` inclusive: both required, at most 366 days."""
-    rows = await run(read_views.sales(bus, from_, to, product_id))
+    rows = await read_views.sales(bus, from_, to, product_id)
     assert from_ is not None and to is not None
     return SalesReport(
         from_=from_, to=to, product_id=product_id,
@@ -94,7 +92,7 @@ async def search_orders(
     """Orders by status, creation day range (UTC, inclusive, at most 366 days) and amount
     range, newest first."""
     query = OrderQuery(status_, from_, to, min_amount, max_amount, offset, limit)
-    rows = await run(read_views.search(bus, query))
+    rows = await read_views.search(bus, query)
     orders = [OrderSummary.model_validate(_texts(r, "total_amount")) for r in rows]
     return OrderSearchPage(offset=offset, limit=limit, orders=orders)
 

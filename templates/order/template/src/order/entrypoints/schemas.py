@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from ecomkit.schemas import CamelModel
+from pydantic import Field
 
 from order.domain.model import Order
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class ItemIn(CamelModel):
@@ -57,31 +53,15 @@ class OrderResponse(CamelModel):
     @classmethod
     def of(cls, order: Order) -> OrderResponse:
         assert order.id is not None
-        return cls(
-            id=order.id,
-            order_number=order.order_number,
-            user_id=order.user_id,
+        return cls.copying(
+            order,
             status=order.status.value,
             saga_state=order.saga_state.value,
-            saga_deadline=order.saga_deadline,
             total_amount=str(order.total_amount),
-            currency=order.currency,
-            payment_method_id=order.payment_method_id,
-            payment_id=order.payment_id,
-            shipping_address=order.shipping_address,
-            cancel_reason=order.cancel_reason,
-            trace_id=order.trace_id,
             items=[
-                ItemOut(
-                    product_id=i.product_id,
-                    quantity=i.quantity,
-                    price=str(i.price),
-                    subtotal=str(i.subtotal),
-                )
+                ItemOut.copying(i, price=str(i.price), subtotal=str(i.subtotal))
                 for i in order.items
             ],
-            created_at=order.created_at,
-            updated_at=order.updated_at,
         )
 
 

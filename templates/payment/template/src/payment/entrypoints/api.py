@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from ecomkit.auth import Claims, current_user, require_roles
-from ecomkit.problems import Conflict, Forbidden, NotFound, Problem, ServiceUnavailable
+from ecomkit.problems import Forbidden
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from payment.domain import commands, errors
+from payment.domain import commands
 from payment.domain.model import Payment
 from payment.entrypoints.schemas import ChargeRequest, PaymentResponse
 from payment.service_layer import views
 from payment.service_layer.messagebus import MessageBus
 
 router = APIRouter()
-T = TypeVar("T")
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
 Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
@@ -25,27 +23,7 @@ AdminOrService = Annotated[Claims, Depends(require_roles("ADMIN", "SERVICE"))]
 PaymentId = Annotated[str, Path(min_length=1, max_length=255)]
 OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-_PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
-    errors.PaymentNotFound: NotFound,
-    errors.OrderCancelled: Conflict,
-    errors.NotRefundable: Conflict,
-}
-
-
 Bus = Annotated[MessageBus, Depends(bus_of)]
-
-
-async def run(awaitable: Awaitable[T]) -> T:
-    """Await a handler or a view, turning domain errors into problem responses."""
-    try:
-        return await awaitable
-    except errors.ProviderUnavailable as error:
-        raise ServiceUnavailable(str(error), headers={"Retry-After": "5"}) from error
-    except errors.DomainError as error:
-        for kind in type(error).__mro__:
-            if kind in _PROBLEMS:
-                raise _PROBLEMS[kind](str(error)) from error
-        raise
 
 
 def _visible_to(payment: Payment, claims: Claims) -> Payment:
@@ -59,31 +37,25 @@ async def charge(
     body: ChargeRequest, _: AdminOrService, bus: Bus, response: Response
 ) -> PaymentResponse:
     """Charge an order directly; the order's existing payment is returned if it has one."""
-    command = commands.ChargeOrder(
-        order_id=body.order_id,
-        user_id=body.user_id,
-        amount=body.amount,
-        currency=body.currency,
-        payment_method_id=body.payment_method_id,
-    )
-    payment: Payment = await run(bus.handle(command))
+    command = commands.ChargeOrder(**body.model_dump())
+    payment: Payment = await bus.handle(command)
     response.headers["Location"] = f"/api/payments/{payment.payment_id}"
     return PaymentResponse.of(payment)
 
 
 @router.get("/api/payments/order/{order_id}", tags=["payments"])
 async def payment_of_order(order_id: OrderId, claims: CurrentUser, bus: Bus) -> PaymentResponse:
-    payment = await run(views.payment_of_order(bus, order_id))
+    payment = await views.payment_of_order(bus, order_id)
     return PaymentResponse.of(_visible_to(payment, claims))
 
 
 @router.get("/api/payments/{payment_id}", tags=["payments"])
 async def get_payment(payment_id: PaymentId, claims: CurrentUser, bus: Bus) -> PaymentResponse:
-    payment = await run(views.payment_by_id(bus, payment_id))
+    payment = await views.payment_by_id(bus, payment_id)
     return PaymentResponse.of(_visible_to(payment, claims))
 
 
 @router.post("/api/payments/{payment_id}/refund", tags=["payments"])
 async def refund(payment_id: PaymentId, _: Admin, bus: Bus) -> PaymentResponse:
-    payment: Payment = await run(bus.handle(commands.RefundPayment(payment_id)))
+    payment: Payment = await bus.handle(commands.RefundPayment(payment_id))
     return PaymentResponse.of(payment)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from ecomkit.db import create_engine
 from ecomkit.health import sql_check
-from ecomkit.service import Wiring, create_service_app, lazy_app, outbox_relay
+from ecomkit.service import Wiring, lazy_app, outbox_relay, service_app
 from fastapi import FastAPI
 
 from payment.bootstrap import bootstrap
 from payment.entrypoints.api import router
 from payment.entrypoints.consumers import saga_consumer
-from payment.service_layer.messagebus import MessageBus
 from payment.settings import Settings
 
 
@@ -28,11 +27,7 @@ def wire(settings: Settings) -> Wiring:
     )
 
 
-def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production wires PostgreSQL and Stripe."""
-    settings = settings or Settings()
-    return create_service_app(settings, title="payment", routers=[router], wire=wire, bus=bus)
-
+create_app = service_app(Settings, title="payment", routers=[router], wire=wire)
 
 app: FastAPI  # built on first access, not at import
 __getattr__ = lazy_app(create_app)

@@ -6,14 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from ecomkit.schemas import CamelModel
+from pydantic import Field
 
 from payment.domain.model import Payment
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class ChargeRequest(CamelModel):
@@ -48,23 +44,11 @@ class PaymentResponse(CamelModel):
 
     @classmethod
     def of(cls, payment: Payment) -> PaymentResponse:
-        return cls(
+        return cls.copying(
+            payment,
             id=payment.payment_id,
-            order_id=payment.order_id,
-            user_id=payment.user_id,
-            amount=payment.amount,
-            currency=payment.currency,
             status=payment.status.value,
-            provider=payment.provider,
-            provider_ref=payment.provider_ref,
-            decline_code=payment.decline_code,
-            error_message=payment.error_message,
             transactions=[
-                TransactionResponse(
-                    type=t.type.value, amount=t.amount, provider_ref=t.provider_ref, status=t.status
-                )
-                for t in payment.transactions
+                TransactionResponse.copying(t, type=t.type.value) for t in payment.transactions
             ],
-            created_at=payment.created_at,
-            updated_at=payment.updated_at,
         )

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from ecomkit.errors import UpstreamUnavailable
 from ecomkit.http import ServiceClient
 from ecomkit.problems import ServiceUnavailable
-
-from product_catalog.domain.errors import UpstreamUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from product_catalog.domain.model import Product
+
 
 @dataclass(frozen=True)
 class Command:
@@ -13,14 +15,8 @@ class Command:
 
 @dataclass(frozen=True)
 class CreateProduct(Command):
-    sku: str
-    name: str
-    price: Decimal
-    currency: str = "USD"
-    description: str | None = None
-    category: str | None = None
-    brand: str | None = None
-    image_url: str | None = None
+    product: Product
+    """The new product as the caller describes it (no id yet: the store gives it one)."""
 
 
 @dataclass(frozen=True)

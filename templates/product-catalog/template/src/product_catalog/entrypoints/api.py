@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from ecomkit.auth import Claims, current_user, require_roles
-from ecomkit.problems import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    Problem,
-    ServiceUnavailable,
-    UnprocessableEntity,
-)
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from product_catalog.domain import commands, errors
+from product_catalog.domain import commands
+from product_catalog.domain.model import Product
 from product_catalog.entrypoints.schemas import (
     ProductCreate,
     ProductPage,
@@ -33,7 +25,6 @@ from product_catalog.service_layer.handlers import product_view
 from product_catalog.service_layer.messagebus import MessageBus
 
 router = APIRouter()
-T = TypeVar("T")
 
 CurrentUser = Annotated[Claims, Depends(current_user)]
 Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
@@ -45,29 +36,6 @@ _CACHE_HEADER = {"l1": "HIT-L1", "l2": "HIT-L2", None: "MISS"}
 
 
 Bus = Annotated[MessageBus, Depends(bus_of)]
-
-
-def _problem(error: errors.DomainError) -> Problem:
-    if isinstance(error, errors.ProductNotFound):
-        return NotFound(str(error))
-    if isinstance(error, errors.SkuTaken):
-        return Conflict(str(error))
-    if isinstance(error, errors.UnknownUser):
-        field = {"field": "userId", "message": str(error)}
-        return UnprocessableEntity(str(error), errors=[field])
-    if isinstance(error, errors.NotYourReview):
-        return Forbidden(str(error))
-    if isinstance(error, errors.UpstreamUnavailable):
-        return ServiceUnavailable(str(error), headers={"Retry-After": "5"})
-    return Problem(500, detail=str(error))
-
-
-async def run(awaitable: Awaitable[T]) -> T:
-    """Await a handler or a view, turning domain errors into problem responses."""
-    try:
-        return await awaitable
-    except errors.DomainError as error:
-        raise _problem(error) from error
 
 
 @router.get("/api/products", tags=["products"])
@@ -86,15 +54,15 @@ async def list_products(
 async def create_product(
     body: ProductCreate, _: Admin, bus: Bus, response: Response
 ) -> ProductResponse:
-    command = commands.CreateProduct(**body.model_dump())
-    product = await run(bus.handle(command))
+    command = commands.CreateProduct(Product(**body.model_dump()))
+    product = await bus.handle(command)
     response.headers["Location"] = f"/api/products/{product.id}"
     return ProductResponse.model_validate(product_view(product))
 
 
 @router.get("/api/products/{product_id}", tags=["products"])
 async def get_product(product_id: ProductId, bus: Bus, response: Response) -> ProductResponse:
-    view, level = await run(views.product_by_id(bus, product_id))
+    view, level = await views.product_by_id(bus, product_id)
     response.headers["X-Cache"] = _CACHE_HEADER[level]
     return ProductResponse.model_validate(view)
 
@@ -104,32 +72,32 @@ async def update_product(
     product_id: ProductId, body: ProductUpdate, _: Admin, bus: Bus
 ) -> ProductResponse:
     command = commands.UpdateProduct(product_id=product_id, **body.model_dump())
-    return ProductResponse.model_validate(product_view(await run(bus.handle(command))))
+    return ProductResponse.model_validate(product_view(await bus.handle(command)))
 
 
 @router.delete(
     "/api/products/{product_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["products"]
 )
 async def delete_product(product_id: ProductId, _: Admin, bus: Bus) -> None:
-    await run(bus.handle(commands.DeleteProduct(product_id)))
+    await bus.handle(commands.DeleteProduct(product_id))
 
 
 @router.get("/api/products/{product_id}/with-stock", tags=["products"])
 async def product_with_stock(product_id: ProductId, bus: Bus) -> ProductWithStock:
-    return ProductWithStock.model_validate(await run(views.product_with_stock(bus, product_id)))
+    return ProductWithStock.model_validate(await views.product_with_stock(bus, product_id))
 
 
 @router.get("/api/products/{product_id}/reviews", tags=["reviews"])
 async def list_reviews(
     product_id: ProductId, bus: Bus, page: Page = 0, size: Size = 20
 ) -> list[ReviewResponse]:
-    found = await run(views.reviews_of(bus, product_id, page=page, size=size))
+    found = await views.reviews_of(bus, product_id, page=page, size=size)
     return [ReviewResponse.of(review) for review in found]
 
 
 @router.get("/api/products/{product_id}/rating", tags=["reviews"])
 async def product_rating(product_id: ProductId, bus: Bus) -> RatingResponse:
-    return RatingResponse.of(await run(views.rating_of(bus, product_id)))
+    return RatingResponse.of(await views.rating_of(bus, product_id))
 
 
 @router.post("/api/reviews", status_code=status.HTTP_201_CREATED, tags=["reviews"])
@@ -145,4 +113,4 @@ async def add_review(
         comment=body.comment,
         authorization=request.headers["Authorization"],
     )
-    return ReviewResponse.of(await run(bus.handle(command)))
+    return ReviewResponse.of(await bus.handle(command))

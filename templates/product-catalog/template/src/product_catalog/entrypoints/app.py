@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from ecomkit.health import mongo_check, redis_check, sql_check
-from ecomkit.service import Wiring, create_service_app, every, lazy_app, outbox_relay
+from ecomkit.service import Wiring, every, lazy_app, outbox_relay, service_app
 from fastapi import FastAPI
 
 from product_catalog.bootstrap import bootstrap, open_resources
 from product_catalog.domain import commands
 from product_catalog.entrypoints.api import router
 from product_catalog.entrypoints.consumers import inventory_consumer
-from product_catalog.service_layer.messagebus import MessageBus
 from product_catalog.settings import Settings
 
 
@@ -38,13 +37,7 @@ def wire(settings: Settings) -> Wiring:
     )
 
 
-def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production wires MySQL, Mongo and Redis."""
-    settings = settings or Settings()
-    return create_service_app(
-        settings, title="product-catalog", routers=[router], wire=wire, bus=bus
-    )
-
+create_app = service_app(Settings, title="product-catalog", routers=[router], wire=wire)
 
 app: FastAPI  # built on first access, not at import
 __getattr__ = lazy_app(create_app)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
+from ecomkit.schemas import CamelModel
+from pydantic import Field, StringConstraints
 
 from product_catalog.domain.model import MAX_RATING, MIN_RATING, Rating, Review
 
@@ -24,10 +24,6 @@ Brand = Annotated[
 ]
 ImageUrl = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=1024)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class ProductCreate(CamelModel):
@@ -95,14 +91,7 @@ class ReviewResponse(CamelModel):
 
     @classmethod
     def of(cls, review: Review) -> ReviewResponse:
-        return cls(
-            id=review.id,
-            product_id=review.product_id,
-            user_id=review.user_id,
-            rating=review.rating,
-            comment=review.comment,
-            created_at=review.created_at.isoformat() + "Z",
-        )
+        return cls.copying(review, created_at=review.created_at.isoformat() + "Z")
 
 
 class RatingResponse(CamelModel):
@@ -112,4 +101,4 @@ class RatingResponse(CamelModel):
 
     @classmethod
     def of(cls, rating: Rating) -> RatingResponse:
-        return cls(product_id=rating.product_id, average=rating.average, count=rating.count)
+        return cls.copying(rating)

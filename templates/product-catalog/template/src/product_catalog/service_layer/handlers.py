@@ -88,16 +88,7 @@ def _changed(
 
 
 async def create_product(cmd: commands.CreateProduct, deps: Dependencies) -> Product:
-    product = Product(
-        sku=cmd.sku,
-        name=cmd.name,
-        price=cmd.price,
-        currency=cmd.currency,
-        description=cmd.description,
-        category=cmd.category,
-        brand=cmd.brand,
-        image_url=cmd.image_url,
-    )
+    product = replace(cmd.product)  # the command stays as it was sent
     async with deps.uow() as uow:
         await uow.products.add(product)
         uow.add_event(_changed(product, "created"))

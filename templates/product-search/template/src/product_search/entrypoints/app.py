@@ -7,14 +7,13 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from ecomkit.health import Check
-from ecomkit.service import Wiring, create_service_app, lazy_app
+from ecomkit.service import Wiring, lazy_app, service_app
 from fastapi import FastAPI
 
 from product_search.bootstrap import Resources, bootstrap, open_resources
 from product_search.domain.errors import SearchUnavailable
 from product_search.entrypoints.api import router
 from product_search.entrypoints.consumers import indexer
-from product_search.service_layer.messagebus import MessageBus
 from product_search.settings import Settings
 
 
@@ -67,13 +66,7 @@ def wire(settings: Settings) -> Wiring:
     )
 
 
-def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on the fake index, production wires OpenSearch."""
-    settings = settings or Settings()
-    return create_service_app(
-        settings, title="product-search", routers=[router], wire=wire, bus=bus
-    )
-
+create_app = service_app(Settings, title="product-search", routers=[router], wire=wire)
 
 app: FastAPI  # built on first access, not at import
 __getattr__ = lazy_app(create_app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ecomkit.db import create_engine
 from ecomkit.health import sql_check
-from ecomkit.service import Wiring, create_service_app, every, lazy_app
+from ecomkit.service import Wiring, every, lazy_app, service_app
 from ecomkit.web import Hook
 from fastapi import FastAPI
 
@@ -40,13 +40,9 @@ def wire(settings: Settings) -> Wiring:
     )
 
 
-def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production wires PostgreSQL and Kafka."""
-    settings = settings or Settings()
-    return create_service_app(
-        settings, title="recommendation", routers=[router, admin_router], wire=wire, bus=bus
-    )
-
+create_app = service_app(
+    Settings, title="recommendation", routers=[router, admin_router], wire=wire
+)
 
 app: FastAPI  # built on first access, not at import
 __getattr__ = lazy_app(create_app)

@@ -1,30 +1,29 @@
-"""What can go wrong in the user-auth domain; the entrypoints map these to HTTP problems."""
+"""What can go wrong in the user-auth domain: kinds of the kit's domain errors
+(ecomkit.errors), which the web app answers with that kind's status."""
 
 from __future__ import annotations
 
-
-class DomainError(Exception):
-    """Base of every error a caller can act on."""
+from ecomkit.errors import Conflict, InvalidInput, NotFound, Rejected, Unauthenticated
 
 
-class UsernameTaken(DomainError):
+class UsernameTaken(Conflict):
     def __init__(self, username: str) -> None:
         super().__init__(f"username {username!r} is already taken")
 
 
-class EmailTaken(DomainError):
+class EmailTaken(Conflict):
     def __init__(self) -> None:
         super().__init__("email is already registered")
 
 
-class InvalidCredentials(DomainError):
+class InvalidCredentials(Unauthenticated):
     """Same message for an unknown user and a wrong password (no user enumeration)."""
 
     def __init__(self) -> None:
         super().__init__("invalid username or password")
 
 
-class InvalidRefreshToken(DomainError):
+class InvalidRefreshToken(Unauthenticated):
     def __init__(self, reason: str = "refresh token is invalid or expired") -> None:
         super().__init__(reason)
 
@@ -36,22 +35,21 @@ class RefreshTokenReused(InvalidRefreshToken):
         super().__init__("refresh token was already used; the session has been revoked")
 
 
-class UserNotFound(DomainError):
-    def __init__(self, user_id: int) -> None:
-        super().__init__(f"user {user_id} not found")
+class UserNotFound(NotFound):
+    what = "user"
 
 
-class UnknownRole(DomainError):
+class UnknownRole(InvalidInput):
     def __init__(self, role: str) -> None:
         super().__init__(f"unknown role {role!r}")
 
 
-class InvalidResetToken(DomainError):
+class InvalidResetToken(Rejected):
     def __init__(self) -> None:
         super().__init__("reset token is invalid, expired or already used")
 
 
-class InvalidClient(DomainError):
+class InvalidClient(Unauthenticated):
     """Unknown service, wrong secret or an audience that is not a service of the stack."""
 
     def __init__(self) -> None:

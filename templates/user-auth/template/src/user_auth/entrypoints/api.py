@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from ecomkit.auth import Claims, current_user, require_roles
 from ecomkit.problems import (
-    Conflict,
     NotFound,
     Problem,
-    Unauthorized,
-    UnprocessableEntity,
 )
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -39,39 +35,7 @@ router = APIRouter()
 CurrentUser = Annotated[Claims, Depends(current_user)]
 Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
 
-_PROBLEMS: dict[type[errors.DomainError], Callable[[str], Problem]] = {
-    errors.UsernameTaken: Conflict,  # `ecomctl users` paths; public sign-up never raises
-    errors.EmailTaken: Conflict,
-    errors.InvalidCredentials: Unauthorized,
-    errors.InvalidRefreshToken: Unauthorized,
-    errors.UserNotFound: NotFound,
-    errors.UnknownRole: UnprocessableEntity,
-    errors.InvalidResetToken: lambda detail: Problem(400, "Bad Request", detail),
-}
-
-
 Bus = Annotated[MessageBus, Depends(bus_of)]
-
-
-async def dispatch(bus: MessageBus, command: commands.Command) -> Any:
-    try:
-        return await bus.handle(command)
-    except errors.DomainError as error:
-        raise _problem(error) from error
-
-
-async def query(awaitable: Any) -> Any:
-    try:
-        return await awaitable
-    except errors.DomainError as error:
-        raise _problem(error) from error
-
-
-def _problem(error: errors.DomainError) -> Problem:
-    for kind in type(error).__mro__:
-        if kind in _PROBLEMS:
-            return _PROBLEMS[kind](str(error))
-    raise error
 
 
 def _tokens(pair: TokenPair) -> TokenResponse:
@@ -88,16 +52,7 @@ async def register(body: RegisterRequest, bus: Bus) -> RegistrationAccepted:
     """The same answer whether or not the username or email is already registered (no
     enumeration): a mail to the address says what happened (a new account, or that it
     already has one). Log in to use a new account."""
-    account = commands.RegisterUser(
-        username=body.username,
-        email=str(body.email),
-        password=body.password,
-        phone=body.phone,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        language=body.language,
-    )
-    await dispatch(bus, commands.SignUp(account))
+    await bus.handle(commands.SignUp(commands.RegisterUser(**body.model_dump())))
     return RegistrationAccepted()
 
 
@@ -113,8 +68,8 @@ async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse
             429, "Too Many Requests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
         ) from None
     try:
-        pair = await dispatch(bus, commands.LoginUser(body.username, body.password, client))
-    except Unauthorized:
+        pair = await bus.handle(commands.LoginUser(body.username, body.password, client))
+    except errors.InvalidCredentials:
         await throttle.confirm_failure((user_key, ip_key))
         raise
     await throttle.succeeded(user_key, ip_key)
@@ -132,7 +87,7 @@ def client_ip(request: Request) -> str:
 
 @router.post("/api/auth/refresh", tags=["auth"])
 async def refresh(body: RefreshRequest, bus: Bus) -> TokenResponse:
-    return _tokens(await dispatch(bus, commands.RotateRefreshToken(body.refresh_token)))
+    return _tokens(await bus.handle(commands.RotateRefreshToken(body.refresh_token)))
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
@@ -140,26 +95,19 @@ async def logout(body: RefreshRequest, bus: Bus, request: Request) -> None:
     """Ends the refresh family and revokes the access token sent along."""
     from user_auth.entrypoints.sessions_api import revoke_bearer
 
-    await dispatch(bus, commands.LogoutUser(body.refresh_token))
+    await bus.handle(commands.LogoutUser(body.refresh_token))
     await revoke_bearer(request, bus)
 
 
 @router.get("/api/users/profile", tags=["users"])
 async def get_profile(claims: CurrentUser, bus: Bus) -> UserResponse:
-    return UserResponse.of(await query(views.user_by_id(bus, claims.user_id)))
+    return UserResponse.of(await views.user_by_id(bus, claims.user_id))
 
 
 @router.put("/api/users/profile", tags=["users"])
 async def update_profile(body: ProfileUpdate, claims: CurrentUser, bus: Bus) -> UserResponse:
-    command = commands.UpdateProfile(
-        user_id=claims.user_id,
-        email=str(body.email) if body.email is not None else None,
-        phone=body.phone,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        language=body.language,
-    )
-    return UserResponse.of(await dispatch(bus, command))
+    command = commands.UpdateProfile(user_id=claims.user_id, **body.model_dump())
+    return UserResponse.of(await bus.handle(command))
 
 
 @router.put("/api/users/preferences", tags=["users"])
@@ -169,7 +117,7 @@ async def update_preferences(
     command = commands.UpdatePreferences(
         claims.user_id, body.email_enabled, body.sms_enabled, body.push_enabled
     )
-    user = await dispatch(bus, command)
+    user = await bus.handle(command)
     return UserResponse.of(user).preferences
 
 
@@ -195,10 +143,10 @@ async def get_user(user_id: int, claims: CurrentUser, bus: Bus) -> UserResponse:
     exactly like an id that does not exist (no enumeration of who is registered)."""
     if claims.user_id != user_id and not any(claims.has_role(r) for r in READ_ANY_USER):
         raise NotFound(f"user {user_id} not found")
-    return UserResponse.of(await query(views.user_by_id(bus, user_id)))
+    return UserResponse.of(await views.user_by_id(bus, user_id))
 
 
 @router.put("/api/users/{user_id}/roles", tags=["admin"])
 async def set_roles(user_id: int, body: RolesUpdate, _: Admin, bus: Bus) -> UserResponse:
     command = commands.AssignRoles(user_id, tuple(role.upper() for role in body.roles))
-    return UserResponse.of(await dispatch(bus, command))
+    return UserResponse.of(await bus.handle(command))

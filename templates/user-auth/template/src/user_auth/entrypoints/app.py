@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from ecomkit.db import create_engine, create_read_engine
 from ecomkit.health import sql_check
-from ecomkit.service import Wiring, create_service_app, lazy_app
+from ecomkit.service import Wiring, lazy_app, service_app
 from fastapi import FastAPI
 
 from user_auth.bootstrap import bootstrap
 from user_auth.entrypoints import sessions_api
 from user_auth.entrypoints.api import router
-from user_auth.service_layer.messagebus import MessageBus
 from user_auth.settings import Settings
 
 
@@ -25,13 +24,9 @@ def wire(settings: Settings) -> Wiring:
     )
 
 
-def create_app(settings: Settings | None = None, *, bus: MessageBus | None = None) -> FastAPI:
-    """The app; tests pass a bus built on fakes, production wires MySQL."""
-    settings = settings or Settings()
-    return create_service_app(
-        settings, title="user-auth", routers=[router, sessions_api.router], wire=wire, bus=bus
-    )
-
+create_app = service_app(
+    Settings, title="user-auth", routers=[router, sessions_api.router], wire=wire
+)
 
 app: FastAPI  # built on first access, not at import
 __getattr__ = lazy_app(create_app)

@@ -23,11 +23,12 @@ import sys
 from dataclasses import asdict, dataclass
 
 from ecomkit.db import create_engine
+from ecomkit.errors import DomainError
 from sqlalchemy.exc import DBAPIError
 
 from user_auth.bootstrap import bootstrap
 from user_auth.domain import commands
-from user_auth.domain.errors import DomainError, UsernameTaken
+from user_auth.domain.errors import UsernameTaken
 from user_auth.domain.model import USERNAME_PATTERN, Role, password_problems
 from user_auth.service_layer import messagebus
 from user_auth.settings import Settings

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
-from pydantic.alias_generators import to_camel
+from ecomkit.schemas import CamelModel
+from pydantic import AfterValidator, EmailStr, Field
 
 from user_auth.domain.model import (
     SUPPORTED_LANGUAGES,
@@ -37,10 +37,6 @@ Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{5,20}$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Language = Annotated[str, AfterValidator(_language)]
-
-
-class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class RegisterRequest(CamelModel):
@@ -113,21 +109,12 @@ class UserResponse(CamelModel):
     @classmethod
     def of(cls, user: User) -> UserResponse:
         assert user.id is not None
-        p = user.profile
-        return cls(
+        return cls.copying(
+            user.profile,  # email, phone, names, language
             id=user.id,
             username=user.username,
-            email=p.email,
-            phone=p.phone,
-            first_name=p.first_name,
-            last_name=p.last_name,
-            language=p.language,
             roles=sorted(r.value for r in user.roles),
-            preferences=PreferencesBody(
-                email_enabled=user.preferences.email_enabled,
-                sms_enabled=user.preferences.sms_enabled,
-                push_enabled=user.preferences.push_enabled,
-            ),
+            preferences=PreferencesBody.copying(user.preferences),
             created_at=_utc(user.created_at),
             last_login=_utc(user.last_login),
         )

@@ -1,11 +1,11 @@
-"""One transaction per command: the handler sees repositories, commits once."""
+"""One transaction per command: the handler sees repositories, commits once (the kit's
+unit of work, `ecomkit.unit_of_work`; this module says which repositories)."""
 
 from __future__ import annotations
 
-import abc
-from types import TracebackType
-from typing import Self
+from typing import Never
 
+from ecomkit import unit_of_work as kit
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,53 +17,19 @@ from user_auth.adapters.repositories import (
 )
 
 
-class UnitOfWork(abc.ABC):
+class UnitOfWork(kit.UnitOfWork[Never]):
+    """user-auth publishes no events (DESIGN 4): nothing reaches its outbox."""
+
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
 
-    async def __aenter__(self) -> Self:
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        # Anything not committed explicitly is rolled back (also on errors).
-        await self.rollback()
+class MysqlUnitOfWork(kit.SqlRepositories[Never], UnitOfWork):
+    source = "user-auth"
 
-    @abc.abstractmethod
-    async def commit(self) -> None: ...
-
-    @abc.abstractmethod
-    async def rollback(self) -> None: ...
-
-
-class MysqlUnitOfWork(UnitOfWork):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self.session_factory = session_factory
-
-    async def __aenter__(self) -> Self:
-        self.session = self.session_factory()
-        self.users = MysqlUserRepository(self.session)
-        self.refresh_tokens = MysqlRefreshTokenRepository(self.session)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await super().__aexit__(exc_type, exc, tb)
-        await self.session.close()
-
-    async def commit(self) -> None:
-        await self.session.commit()
-
-    async def rollback(self) -> None:
-        await self.session.rollback()
+    def bind(self, session: AsyncSession) -> None:
+        self.users = MysqlUserRepository(session)
+        self.refresh_tokens = MysqlRefreshTokenRepository(session)
 
 
 def utc_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
