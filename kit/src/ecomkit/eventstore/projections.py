@@ -104,6 +104,7 @@ class Projection(abc.ABC):
         record at position zero, so a seed is exactly once and a rebuild seeds again.
         Events of a seeded stream that the seed already covers must change nothing: the
         projection skips them (by stream version). None by default."""
+        return None
 
 
 class ProjectionTransaction(abc.ABC):
