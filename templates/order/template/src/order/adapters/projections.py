@@ -75,6 +75,16 @@ class SqlProjection(Projection):
         raise NotImplementedError
 
 
+async def copy_seeds(session: Any, target: str, columns: str) -> None:
+    """Every seed into `target`: the order's identity, status and amount, then `columns`."""
+    await session.execute(
+        text(
+            f"INSERT INTO {target} SELECT order_id, user_id, order_number, status,"
+            f" total_amount, currency, {columns} FROM {SEEDS}"
+        )
+    )
+
+
 async def not_seeded(session: Any, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     """The events a seed does not already cover: a seeded order's events up to its seeded
     version are in its seed (and may be partial or v1 payloads: they are never read)."""
@@ -110,13 +120,10 @@ class OrderHistory(SqlProjection):
         ]
 
     async def seed(self, session: Any, generation: int) -> None:
-        await session.execute(
-            text(
-                f"INSERT INTO {table('rm_order_history', generation)} SELECT order_id, user_id,"
-                " order_number, status, total_amount, currency, lines, timeline, cancel_reason,"
-                f" created_at, updated_at FROM {SEEDS}"
-            )
-        )
+        await copy_seeds(
+            session, table("rm_order_history", generation),
+            "lines, timeline, cancel_reason, created_at, updated_at",
+        )  # fmt: skip
 
     async def project(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
         t = table("rm_order_history", generation)
@@ -168,13 +175,7 @@ class OrderSearch(SqlProjection):
         ]
 
     async def seed(self, session: Any, generation: int) -> None:
-        await session.execute(
-            text(
-                f"INSERT INTO {table('rm_order_search', generation)} SELECT order_id, user_id,"
-                " order_number, status, total_amount, currency, created_at, updated_at"
-                f" FROM {SEEDS}"
-            )
-        )
+        await copy_seeds(session, table("rm_order_search", generation), "created_at, updated_at")
 
     async def project(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
         t = table("rm_order_search", generation)
