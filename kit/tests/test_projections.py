@@ -160,3 +160,79 @@ async def test_the_loop_sleeps_until_woken() -> None:
         assert store.state.models[2] == store.state.models[1]
     finally:
         running.cancel()
+
+
+class SeededCounts(CountPerStream):
+    """Counts on top of a seed: each legacy stream starts at its count as of a version, and
+    its events up to that version (already in the count) are skipped."""
+
+    def __init__(self, legacy: dict[str, tuple[int, int]]) -> None:
+        super().__init__()
+        self.legacy = legacy  # stream -> (version seeded, count as of it)
+        self.seeds = 0
+        self.fail_seed = False
+
+    async def seed(self, session: Any, generation: int) -> None:
+        self.seeds += 1
+        session[generation].update({s: count for s, (_, count) in self.legacy.items()})
+        if self.fail_seed:
+            raise RuntimeError("the seed died half way")
+
+    async def apply(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
+        seeded = {s: version for s, (version, _) in self.legacy.items()}
+        fresh = [e for e in events if e.version > seeded.get(e.stream_id, 0)]
+        await super().apply(session, generation, fresh)
+
+
+def a_legacy_log(store: InMemoryProjectionStore) -> SeededCounts:
+    """s0 has 2 events from before the seed (covered by it), s9 none; s0's count of 5 and
+    s9's of 1 come from the seed."""
+    store.record("s0", "Old")
+    store.record("s0", "Old")
+    return SeededCounts({"s0": (2, 5), "s9": (0, 1)})
+
+
+async def test_a_generation_is_seeded_once_with_its_tracking_record() -> None:
+    store = InMemoryProjectionStore()
+    projection = a_legacy_log(store)
+    runner = ProjectionRunner(store, [projection], batch=2)
+    await runner.start()
+    await ProjectionRunner(store, [projection]).start()  # a second instance seeds nothing
+    await caught_up(runner)
+    await caught_up(runner)  # nothing left to read: no second seed either
+    assert projection.seeds == 1
+    assert store.state.models[1] == {"s0": 5, "s9": 1}
+    store.record("s9", "New")  # later events of a seeded stream count on top of the seed
+    store.record("s0", "New")
+    await caught_up(runner)
+    assert store.state.models[1] == {"s0": 6, "s9": 2}
+
+
+async def test_a_rebuild_seeds_again_and_equals_the_live_generation() -> None:
+    store = InMemoryProjectionStore()
+    projection = a_legacy_log(store)
+    runner = ProjectionRunner(store, [projection], batch=2)
+    await runner.start()
+    a_log(store, 7)
+    await caught_up(runner)
+    await runner.rebuild("counts")
+    a_log(store, 2)
+    await caught_up(runner)
+    assert (await runner.status())[0].current == 2
+    assert projection.seeds == 2
+    assert store.state.models[2] == store.state.models[1]
+    assert store.state.models[2]["s9"] == 1
+
+
+async def test_a_failed_seed_leaves_no_generation_and_the_next_start_seeds() -> None:
+    store = InMemoryProjectionStore()
+    projection = a_legacy_log(store)
+    projection.fail_seed = True
+    runner = ProjectionRunner(store, [projection])
+    with pytest.raises(RuntimeError):
+        await runner.start()
+    assert (store.state.tracking, store.state.current, store.state.models) == ({}, {}, {})
+    projection.fail_seed = False
+    await runner.start()
+    await caught_up(runner)
+    assert store.state.models[1] == {"s0": 5, "s9": 1}

@@ -98,7 +98,7 @@ class ProjectionRunner:
                 if await tx.current(name) is not None:
                     continue
                 await projection.create(tx.session, 1)
-                if await tx.start(name, 1):
+                if await _started(tx, projection, 1):
                     await tx.make_current(name, 1)
 
     async def rebuild(self, name: str) -> int:
@@ -113,7 +113,8 @@ class ProjectionRunner:
                 raise RebuildInProgress(name, building[-1])
             generation = max([current, *(t.generation for t in records)]) + 1
             await projection.create(tx.session, generation)
-            await tx.start(name, generation)
+            if not await _started(tx, projection, generation):
+                raise RebuildInProgress(name, generation)  # a concurrent rebuild won
         log.info("projection %s: rebuilding as generation %d", name, generation)
         if self._woken is not None:
             self._woken.set()
@@ -199,6 +200,15 @@ class ProjectionRunner:
             await self.projections[name].drop(tx.session, generation)
             await tx.forget(name, generation)
         log.info("projection %s: dropped retired generation %d", name, generation)
+
+
+async def _started(tx: ProjectionTransaction, projection: Projection, generation: int) -> bool:
+    """The generation's tracking record at position zero, and its seed with it: only the
+    transaction whose record wins seeds, so a seed is applied exactly once."""
+    if not await tx.start(projection.name, generation):
+        return False
+    await projection.seed(tx.session, generation)
+    return True
 
 
 def _state(record: Tracking, current: int | None) -> str:

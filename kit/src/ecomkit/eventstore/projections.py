@@ -8,6 +8,9 @@ repeats nothing and loses nothing (eventsourcing's "process event with tracking"
 Generations let a read model be rebuilt while it serves: generation g+1 is built into
 its own tables from position zero while g keeps following the log; when g+1 has caught
 up, one transaction makes it current, and g is dropped after a grace period.
+
+A projection may seed a generation's tables with state the log does not hold (`seed`), in
+the transaction that starts the generation at position zero.
 """
 
 from __future__ import annotations
@@ -93,6 +96,15 @@ class Projection(abc.ABC):
     @abc.abstractmethod
     async def apply(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
         """Apply events (in log order) to the generation's tables."""
+
+    async def seed(self, session: Any, generation: int) -> None:
+        """Fill the generation's new tables with what the log does not hold (state that
+        predates the log, e.g. rows migrated from before event sourcing), before its first
+        event. Called once per generation, in the transaction that creates its tracking
+        record at position zero, so a seed is exactly once and a rebuild seeds again.
+        Events of a seeded stream that the seed already covers must change nothing: the
+        projection skips them (by stream version). None by default."""
+        return None
 
 
 class ProjectionTransaction(abc.ABC):

@@ -3,9 +3,10 @@
 Each is a projection of the order event log run by the kit's `ProjectionRunner`, in the
 background, never in a command's transaction: it owns tables named with its generation
 (`rm_order_history_g3`), so a rebuild fills new tables while the current ones serve.
-Orders whose log has no `OrderCreated` (placed before the history existed; they live in
-V8's snapshots) are not in the read models: their later events find no row and change
-nothing.
+Orders from before the event store (their log is partial: no events, or v1 payloads) are
+seeded into each generation from `order_read_seeds` (V10: V8's snapshot of their rows,
+frozen) when the generation starts; their events up to the seeded version are skipped,
+their later events update the seeded rows.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ STATUS_AFTER = {
     "OrderCancelled": "CANCELLED",
     "OrderShipped": "SHIPPED",
 }
+
+
+# Orders from before the event store, as the read models first see them (V10).
+SEEDS = "order_read_seeds"
 
 
 def table(prefix: str, generation: int) -> str:
@@ -62,6 +67,40 @@ class SqlProjection(Projection):
             session, [f"DROP TABLE IF EXISTS {table(p, generation)}" for p in self.prefixes]
         )
 
+    async def apply(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
+        await self.project(session, generation, await not_seeded(session, events))
+
+    async def project(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
+        """Apply events that no seed covers (in log order)."""
+        raise NotImplementedError
+
+
+async def copy_seeds(session: Any, target: str, columns: str) -> None:
+    """Every seed into `target`: the order's identity, status and amount, then `columns`."""
+    await session.execute(
+        text(
+            f"INSERT INTO {target} SELECT order_id, user_id, order_number, status,"
+            f" total_amount, currency, {columns} FROM {SEEDS}"
+        )
+    )
+
+
+async def not_seeded(session: Any, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    """The events a seed does not already cover: a seeded order's events up to its seeded
+    version are in its seed (and may be partial or v1 payloads: they are never read)."""
+    ids = sorted({int(e.stream_id) for e in events})
+    if not ids:
+        return []
+    seeded = dict(
+        (
+            await session.execute(
+                text(f"SELECT order_id, version FROM {SEEDS} WHERE order_id = ANY(:ids)"),
+                {"ids": ids},
+            )
+        ).all()
+    )
+    return [e for e in events if e.version > seeded.get(int(e.stream_id), 0)]
+
 
 class OrderHistory(SqlProjection):
     """A user's orders with their lines and status timeline (one entry per event)."""
@@ -80,7 +119,13 @@ class OrderHistory(SqlProjection):
             f"CREATE INDEX IF NOT EXISTS {t}_user ON {t} (user_id, created_at DESC, order_id DESC)",
         ]
 
-    async def apply(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
+    async def seed(self, session: Any, generation: int) -> None:
+        await copy_seeds(
+            session, table("rm_order_history", generation),
+            "lines, timeline, cancel_reason, created_at, updated_at",
+        )  # fmt: skip
+
+    async def project(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
         t = table("rm_order_history", generation)
         for event in events:
             entry = json.dumps(_timeline_entry(event))
@@ -129,7 +174,10 @@ class OrderSearch(SqlProjection):
             f"CREATE INDEX IF NOT EXISTS {t}_amount ON {t} (total_amount)",
         ]
 
-    async def apply(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
+    async def seed(self, session: Any, generation: int) -> None:
+        await copy_seeds(session, table("rm_order_search", generation), "created_at, updated_at")
+
+    async def project(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
         t = table("rm_order_search", generation)
         for event in events:
             if event.type == "OrderCreated":
@@ -172,7 +220,22 @@ class SalesPerDay(SqlProjection):
             " currency VARCHAR(3) NOT NULL, lines JSONB NOT NULL, paid_day DATE)",
         ]
 
-    async def apply(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
+    async def seed(self, session: Any, generation: int) -> None:
+        """Each seeded order's lines, and a paid one's counted on the UTC day it was paid
+        (V10 says which day that is when the row does not know it)."""
+        daily, orders = table("rm_sales_daily", generation), table("rm_sales_orders", generation)
+        await run_all(session, [
+            f"INSERT INTO {orders} SELECT order_id, currency, lines,"
+            f" (paid_at AT TIME ZONE 'UTC')::date FROM {SEEDS}",
+            # As `_count` does per line: an order adds 1 to `orders` for each of its lines.
+            f"INSERT INTO {daily} SELECT o.paid_day, (l ->> 'productId')::bigint, o.currency,"
+            " sum((l ->> 'quantity')::integer),"
+            " sum((l ->> 'quantity')::integer * (l ->> 'price')::numeric), count(*)"
+            f" FROM {orders} o CROSS JOIN jsonb_array_elements(o.lines) AS l"
+            " WHERE o.paid_day IS NOT NULL GROUP BY 1, 2, 3",
+        ])  # fmt: skip
+
+    async def project(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
         orders = table("rm_sales_orders", generation)
         for event in events:
             order_id = int(event.stream_id)
