@@ -52,7 +52,7 @@ def old_templates(target: Path, commit: str) -> Path:
 
 # (commit, file under src/order, a line that file has only after the update)
 STARTING_POINTS = {
-    "before-chassis": (BEFORE_CHASSIS, "entrypoints/app.py", "service_app(Settings"),
+    "before-chassis": (BEFORE_CHASSIS, "entrypoints/app.py", "service_app("),
     "before-event-sourcing": (BEFORE_EVENT_SOURCING, "adapters/repositories.py", "eventstore"),
 }
 
