@@ -138,26 +138,13 @@ def instrument_libraries() -> None:
 
 
 def trace_sql_statements() -> None:
-    """A client span per SQL statement of every engine made after this (the official
-    SQLAlchemy instrumentation, which wraps sqlalchemy's engine factories)."""
-    if "sql" in _instrumented:
-        return
-    _instrumented.add("sql")
-    # Imported before the instrumentation wraps sqlalchemy's create_engine: the async
-    # factory binds create_engine at import, and a wrapped one would trace engines twice.
-    import sqlalchemy.ext.asyncio  # noqa: F401
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    """A client span per SQL statement of every engine (`ecomkit.sql_spans`: SQLAlchemy's
+    cursor events, for a third of the official instrumentation's cost a statement). No span
+    per pool checkout: one per transaction, for a checkout that opens no connection, told
+    nothing (tracing_cost in docs/benchmarks.md)."""
+    from ecomkit.sql_spans import trace_statements
 
-    # Its release declares sqlalchemy < 2.1; the engine events it listens to are the same
-    # in 2.1 (tests/integration/test_traces.py reads the statements' spans from Zipkin).
-    SQLAlchemyInstrumentor().instrument(skip_dep_check=True)
-    # It also wraps Engine.connect in a "connect" span: one per transaction, for a pool
-    # checkout that opens no connection. Every read and every saga step paid for a span
-    # that told nothing (tracing_cost in docs/benchmarks.md); the statements' spans stay.
-    from opentelemetry.instrumentation.utils import unwrap
-    from sqlalchemy.engine import Engine
-
-    unwrap(Engine, "connect")
+    trace_statements(_tracer)
 
 
 class MongoCommandSpans(monitoring.CommandListener):
