@@ -148,7 +148,13 @@ class BodySizeLimitMiddleware:
 
 
 async def send_problem(
-    send: Send, status: int, title: str, detail: str, *, instance: str | None
+    send: Send,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """A whole problem+json answer from middleware, which runs outside the app's handlers."""
     body: dict[str, Any] = {
@@ -166,6 +172,10 @@ async def send_problem(
             "headers": [
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(payload)).encode()),
+                *(
+                    (k.lower().encode("latin-1"), v.encode("latin-1"))
+                    for k, v in (headers or {}).items()
+                ),
             ],
         }
     )

@@ -224,6 +224,35 @@ async def test_failed_logins_back_off_per_username(client: httpx.AsyncClient) ->
     assert right.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_an_address_in_its_backoff_is_refused_before_the_route(
+    client: httpx.AsyncClient,
+) -> None:
+    """Once the throttle refused an address, its next guesses are answered by the gate:
+    the same 429 problem with Retry-After, even for a body the route would reject (422),
+    and counted in the RED metrics under the login route; other addresses go on."""
+    from ecomkit.middleware import HTTP_REQUESTS
+
+    refused = HTTP_REQUESTS.labels("POST", "/api/auth/login", "429")
+    before = refused._value.get()
+    attacker = {"X-Forwarded-For": "10.9.8.7"}
+    for n in range(50):  # the IP's allowance, each guess a different username
+        wrong = {"username": f"nobody{n}", "password": "wrong-guess-1"}
+        assert (
+            await client.post("/api/auth/login", json=wrong, headers=attacker)
+        ).status_code == 401
+    by_route = await client.post("/api/auth/login", json={"username": "x", "password": "y" * 8},
+                                 headers=attacker)  # fmt: skip
+    by_gate = await client.post("/api/auth/login", content=b"not json", headers=attacker)
+    for answer in (by_route, by_gate):
+        assert answer.status_code == 429 and int(answer.headers["retry-after"]) >= 1
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["status"] == 429
+    assert refused._value.get() == before + 2
+    other = await client.post("/api/auth/login", content=b"not json",
+                              headers={"X-Forwarded-For": "10.9.8.8"})  # fmt: skip
+    assert other.status_code == 422
+
+
 async def test_jwks_is_public_and_holds_no_private_part(client: httpx.AsyncClient) -> None:
     document = (await client.get("/api/auth/jwks")).json()
     assert [key["kid"] for key in document["keys"]] == [KEYS.key.kid]

@@ -69,6 +69,15 @@ async def test_a_burst_is_counted_before_any_verdict(make) -> None:  # type: ign
     assert waits.count(0) == 2
 
 
+async def test_a_refusal_names_the_keys_in_their_backoff(make) -> None:  # type: ignore[no-untyped-def]
+    throttle = make(base_s=1.0)
+    for name in ("u1", "u2", "u3", "u4"):
+        await throttle.attempt([f"user:{name}", "ip:a"])
+    with pytest.raises(TooManyAttempts) as refused:
+        await throttle.attempt(["user:u5", "ip:a"])
+    assert refused.value.blocked == {"ip:a": 1} and refused.value.retry_after_s == 1
+
+
 async def test_success_clears_the_username_not_the_ip(make) -> None:  # type: ignore[no-untyped-def]
     throttle = make()
     for name in ("u1", "u2", "u3", "u4"):

@@ -8,8 +8,8 @@ afresh". Redis not answering refuses the login (503): the limit is never skipped
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
+from typing import Any
 
 from ecomkit.problems import ServiceUnavailable
 from redis.asyncio import Redis
@@ -34,19 +34,21 @@ local function lock(key, failures, free)
 end
 """
 
+# The milliseconds each key has left to wait, in KEYS' order; the attempt is counted only
+# when none has any.
 _ATTEMPT = (
     _PRELUDE
     + """
-local longest = 0
-for _, key in ipairs(KEYS) do
-  local left = tonumber(redis.call('HGET', key, 'until') or '0') - now
-  if left > longest then longest = left end
+local lefts, blocked = {}, false
+for i, key in ipairs(KEYS) do
+  lefts[i] = math.max(0, tonumber(redis.call('HGET', key, 'until') or '0') - now)
+  if lefts[i] > 0 then blocked = true end
 end
-if longest > 0 then return longest end
+if blocked then return lefts end
 for i, key in ipairs(KEYS) do
   lock(key, redis.call('HINCRBY', key, 'failures', 1), tonumber(ARGV[3 + i]))
 end
-return 0
+return lefts
 """
 )
 
@@ -93,9 +95,13 @@ class RedisLoginThrottle:
         self._succeeded = redis.register_script(_SUCCEEDED)
 
     async def attempt(self, keys: Iterable[str]) -> None:
-        wait_ms = await self._run(self._attempt, tuple(keys))
-        if wait_ms > 0:
-            raise TooManyAttempts(max(1, math.ceil(wait_ms / 1000)))
+        keys = tuple(keys)
+        lefts_ms = await self._run(self._attempt, keys)
+        refusal = TooManyAttempts.of_waits(
+            {key: int(left) / 1000 for key, left in zip(keys, lefts_ms, strict=True)}
+        )
+        if refusal is not None:
+            raise refusal
 
     async def confirm_failure(self, keys: Iterable[str]) -> None:
         await self._run(self._confirm, tuple(keys))
@@ -104,13 +110,13 @@ class RedisLoginThrottle:
         keys = [self._prefix + user_key, self._prefix + ip_key]
         await self._call(self._succeeded, keys, [self.free_failures["ip"]])
 
-    async def _run(self, script: AsyncScript, keys: tuple[str, ...]) -> int:
+    async def _run(self, script: AsyncScript, keys: tuple[str, ...]) -> Any:
         free = [self.free_failures[key.partition(":")[0]] for key in keys]
         return await self._call(script, [self._prefix + k for k in keys], [*self._timing, *free])
 
-    async def _call(self, script: AsyncScript, keys: list[str], args: list[int]) -> int:
+    async def _call(self, script: AsyncScript, keys: list[str], args: list[int]) -> Any:
         try:
-            return int(await script(keys=keys, args=args))
+            return await script(keys=keys, args=args)
         except RedisError as exc:
             raise ServiceUnavailable(
                 "logins are paused: the login throttle's store (Redis) does not answer"

@@ -13,6 +13,7 @@ from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from user_auth.domain import commands, errors
+from user_auth.entrypoints.login_gate import client_ip_of
 from user_auth.entrypoints.schemas import (
     LoginRequest,
     PreferencesBody,
@@ -64,6 +65,8 @@ async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse
     try:
         await throttle.attempt((user_key, ip_key))  # counted as failed until it succeeds
     except TooManyAttempts as exc:
+        if ip_key in exc.blocked:  # its next guesses are refused before the framework
+            request.app.state.blocked_logins.block(ip_key, exc.blocked[ip_key])
         raise Problem(
             429, "Too Many Requests", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
         ) from None
@@ -77,12 +80,7 @@ async def login(body: LoginRequest, bus: Bus, request: Request) -> TokenResponse
 
 
 def client_ip(request: Request) -> str:
-    """The gateway appends the caller's address as the last X-Forwarded-For header (a
-    client's own come before it); a direct call is known by its socket."""
-    forwarded = request.headers.getlist("x-forwarded-for")
-    if forwarded:
-        return forwarded[-1].rsplit(",", 1)[-1].strip()
-    return request.client.host if request.client else "unknown"
+    return client_ip_of(request.scope["headers"], request.scope.get("client"))
 
 
 @router.post("/api/auth/refresh", tags=["auth"])
