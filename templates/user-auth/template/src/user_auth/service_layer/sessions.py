@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ecomkit.problems import ServiceUnavailable
@@ -28,16 +27,25 @@ if TYPE_CHECKING:  # handlers.py imports this module
 audit = logging.getLogger("user_auth.audit")
 
 
-@dataclass(kw_only=True)
 class SessionDependencies:
     """What these handlers need beyond the core Dependencies (None: feature not wired)."""
 
-    denylist: Denylist | None = None
-    reset_tokens: ResetTokens | None = None
-    mailer: Mailer | None = None
-    clients: ServiceClients | None = None
-    service_tokens: ServiceTokenIssuer | None = None
-    reset_ttl_s: int = 900
+    def __init__(
+        self,
+        *,
+        denylist: Denylist | None = None,
+        reset_tokens: ResetTokens | None = None,
+        mailer: Mailer | None = None,
+        clients: ServiceClients | None = None,
+        service_tokens: ServiceTokenIssuer | None = None,
+        reset_ttl_s: int = 900,
+    ) -> None:
+        self.denylist = denylist
+        self.reset_tokens = reset_tokens
+        self.mailer = mailer
+        self.clients = clients
+        self.service_tokens = service_tokens
+        self.reset_ttl_s = reset_ttl_s
 
 
 def _hash(token: str) -> str:
