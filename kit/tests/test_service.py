@@ -146,3 +146,14 @@ async def test_events_are_read_through_their_contracts() -> None:
         "order-paid-events",
         "order-cancelled-events",
     ]
+
+
+async def test_a_command_may_read_the_envelope_beside_the_event() -> None:
+    from ecomkit.contracts import OrderPaid
+    from ecomkit.service import reading_with_envelope
+
+    command_for = reading_with_envelope([OrderPaid], lambda event, envelope: (event, envelope))
+    paid = OrderPaid(order_id=7, user_id=3, total_amount="9.50", currency="EUR")
+    envelope = Envelope(type="OrderPaid", source="order", data=paid.payload())
+    assert command_for(envelope) == (paid, envelope)
+    assert command_for(Envelope(type="OrderShipped", source="order", data={})) is None

@@ -190,13 +190,21 @@ def reading(contracts: Iterable[type[Contract]], command_for: Callable[[Any], An
     Types not in `contracts` are ignored (None); an event that does not fit its contract
     raises a ContractError, which the kit's consumer sends to the DLQ at once.
     """
+    return reading_with_envelope(contracts, lambda event, _envelope: command_for(event))
+
+
+def reading_with_envelope(
+    contracts: Iterable[type[Contract]], command_for: Callable[[Any, Envelope], Any]
+) -> CommandFor:
+    """`reading`, for commands that need the envelope beside the event (e.g. its time, to
+    order the changes of an event that carries no version)."""
     by_type = {contract.event_type: contract for contract in contracts}
 
     def command_for_envelope(envelope: Envelope) -> Any:
         contract = by_type.get(envelope.type)
         if contract is None:
             return None
-        return command_for(contract.from_data(envelope.data, envelope.schema_version))
+        return command_for(contract.from_data(envelope.data, envelope.schema_version), envelope)
 
     return command_for_envelope
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ecomkit.records import record_from_row, record_values
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -87,8 +88,9 @@ class MysqlStockRepository(StockRepository):
         return {int(r.product_id): _level(r._mapping) for r in rows}
 
     async def add(self, level: StockLevel) -> None:
-        await self.session.execute(insert(inventory).values(**_counters(level),
-                                                            product_id=level.product_id))
+        await self.session.execute(
+            insert(inventory).values(**_counters(level), product_id=level.product_id)
+        )
 
     async def save(self, level: StockLevel) -> None:
         await self.session.execute(
@@ -98,21 +100,20 @@ class MysqlStockRepository(StockRepository):
         )
 
 
-def _counters(level: StockLevel) -> dict[str, int]:
-    return {
-        "available_stock": level.available,
-        "reserved_stock": level.reserved,
-        "sold_stock": level.sold,
-    }
+# A stock level's counters are the row's *_stock columns (read and written through this).
+_STOCK_COLUMNS = {
+    "available": "available_stock",
+    "reserved": "reserved_stock",
+    "sold": "sold_stock",
+}
+
+
+def _counters(level: StockLevel) -> dict[str, Any]:
+    return record_values(level, columns=_STOCK_COLUMNS, only=_STOCK_COLUMNS)
 
 
 def _level(row: Any) -> StockLevel:
-    return StockLevel(
-        product_id=int(row["product_id"]),
-        available=int(row["available_stock"]),
-        reserved=int(row["reserved_stock"]),
-        sold=int(row["sold_stock"]),
-    )
+    return record_from_row(StockLevel, row, columns=_STOCK_COLUMNS)
 
 
 class MysqlReservationRepository(ReservationRepository):
@@ -132,12 +133,7 @@ class MysqlReservationRepository(ReservationRepository):
     async def add(self, reservation: Reservation) -> None:
         await self.session.execute(
             insert(reservations).values(
-                reservation_id=reservation.reservation_id,
-                product_id=reservation.product_id,
-                order_id=reservation.order_id,
-                quantity=reservation.quantity,
-                status=reservation.status.value,
-                expires_at=reservation.expires_at,
+                **record_values(reservation), reservation_id=reservation.reservation_id
             )
         )
 
@@ -175,10 +171,4 @@ class MysqlReservationRepository(ReservationRepository):
 
 
 def _reservation(row: Any) -> Reservation:
-    return Reservation(
-        order_id=int(row["order_id"]),
-        product_id=int(row["product_id"]),
-        quantity=int(row["quantity"]),
-        expires_at=row["expires_at"],
-        status=ReservationStatus(row["status"]),
-    )
+    return record_from_row(Reservation, row)

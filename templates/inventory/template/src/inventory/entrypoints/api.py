@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from ecomkit.api_params import Admin, PathId
 from ecomkit.auth import Claims, require_roles
 from ecomkit.problems import Conflict
 from ecomkit.service import bus_of
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from inventory.domain import commands
 from inventory.entrypoints.schemas import (
@@ -26,21 +27,19 @@ from inventory.service_layer.messagebus import MessageBus
 
 router = APIRouter(tags=["inventory"])
 
-Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
 Trusted = Annotated[Claims, Depends(require_roles("SERVICE", "ADMIN"))]
-ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 @router.get("/api/inventory/{product_id}")
-async def get_stock(product_id: ProductId, bus: Bus) -> StockResponse:
+async def get_stock(product_id: PathId, bus: Bus) -> StockResponse:
     return StockResponse.of(await views.stock_of(bus, product_id))
 
 
 @router.put("/api/inventory/{product_id}/stock")
-async def set_stock(product_id: ProductId, body: StockUpdate, _: Admin, bus: Bus) -> StockResponse:
+async def set_stock(product_id: PathId, body: StockUpdate, _: Admin, bus: Bus) -> StockResponse:
     command = commands.SetStock(product_id, body.available_stock)
     return StockResponse.of(await bus.handle(command))
 
@@ -70,7 +69,5 @@ async def release(body: ReleaseRequest, _: Trusted, bus: Bus) -> ReleaseResponse
 
 
 @router.get("/api/inventory/reservations/{order_id}")
-async def reservations(
-    order_id: Annotated[int, Path(ge=1, le=2**63 - 1)], _: Trusted, bus: Bus
-) -> list[ReservationOut]:
+async def reservations(order_id: PathId, _: Trusted, bus: Bus) -> list[ReservationOut]:
     return [ReservationOut.of(r) for r in await views.reservations_of(bus, order_id)]

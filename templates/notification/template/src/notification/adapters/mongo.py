@@ -15,6 +15,7 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from ecomkit.mongo_pages import newest_first
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -118,12 +119,7 @@ class MongoNotificationLog:
             )
 
     async def for_user(self, user_id: int, *, offset: int, limit: int) -> list[Notification]:
-        cursor = (
-            self.collection.find({"userId": user_id})
-            .sort([("createdAt", -1), ("_id", 1)])
-            .skip(offset)
-            .limit(limit)
-        )
+        cursor = newest_first(self.collection, {"userId": user_id}, offset=offset, limit=limit)
         return [_notification(document) async for document in cursor]
 
 

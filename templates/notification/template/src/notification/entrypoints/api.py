@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.api_params import AdminOrService, CurrentUser, Page, PageSize
 from ecomkit.problems import Forbidden
 from ecomkit.service import bus_of
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, status
 
 from notification.domain import commands
 from notification.domain.model import Notification
@@ -16,9 +16,6 @@ from notification.service_layer import views
 from notification.service_layer.messagebus import MessageBus
 
 router = APIRouter()
-
-CurrentUser = Annotated[Claims, Depends(current_user)]
-AdminOrService = Annotated[Claims, Depends(require_roles("ADMIN", "SERVICE"))]
 
 
 Bus = Annotated[MessageBus, Depends(bus_of)]
@@ -46,8 +43,8 @@ async def notifications_of(
     user_id: Annotated[int, Path(ge=0, le=2**63 - 1)],
     claims: CurrentUser,
     bus: Bus,
-    page: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Page = 0,
+    size: PageSize = 20,
 ) -> list[NotificationResponse]:
     if claims.user_id != user_id and not claims.has_role("ADMIN"):
         raise Forbidden("only your own notifications (or ADMIN)")

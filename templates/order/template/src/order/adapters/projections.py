@@ -102,6 +102,14 @@ async def not_seeded(session: Any, events: Sequence[RecordedEvent]) -> list[Reco
     return [e for e in events if e.version > seeded.get(int(e.stream_id), 0)]
 
 
+# The columns both read models open with: an order's summary, one row per order.
+_ORDER_SUMMARY = (
+    "order_id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, order_number VARCHAR(50) NOT NULL,"
+    " status VARCHAR(50) NOT NULL, total_amount NUMERIC(12,2) NOT NULL,"
+    " currency VARCHAR(3) NOT NULL"
+)
+
+
 class OrderHistory(SqlProjection):
     """A user's orders with their lines and status timeline (one entry per event)."""
 
@@ -111,11 +119,9 @@ class OrderHistory(SqlProjection):
     def ddl(self, generation: int) -> list[str]:
         t = table("rm_order_history", generation)
         return [
-            f"CREATE TABLE IF NOT EXISTS {t} (order_id BIGINT PRIMARY KEY,"
-            " user_id BIGINT NOT NULL, order_number VARCHAR(50) NOT NULL,"
-            " status VARCHAR(50) NOT NULL, total_amount NUMERIC(12,2) NOT NULL,"
-            " currency VARCHAR(3) NOT NULL, lines JSONB NOT NULL, timeline JSONB NOT NULL,"
-            " cancel_reason TEXT, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ)",
+            f"CREATE TABLE IF NOT EXISTS {t} ({_ORDER_SUMMARY}, lines JSONB NOT NULL,"
+            " timeline JSONB NOT NULL, cancel_reason TEXT, created_at TIMESTAMPTZ,"
+            " updated_at TIMESTAMPTZ)",
             f"CREATE INDEX IF NOT EXISTS {t}_user ON {t} (user_id, created_at DESC, order_id DESC)",
         ]
 
@@ -165,10 +171,8 @@ class OrderSearch(SqlProjection):
     def ddl(self, generation: int) -> list[str]:
         t = table("rm_order_search", generation)
         return [
-            f"CREATE TABLE IF NOT EXISTS {t} (order_id BIGINT PRIMARY KEY,"
-            " user_id BIGINT NOT NULL, order_number VARCHAR(50) NOT NULL,"
-            " status VARCHAR(50) NOT NULL, total_amount NUMERIC(12,2) NOT NULL,"
-            " currency VARCHAR(3) NOT NULL, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ)",
+            f"CREATE TABLE IF NOT EXISTS {t} ({_ORDER_SUMMARY}, created_at TIMESTAMPTZ,"
+            " updated_at TIMESTAMPTZ)",
             f"CREATE INDEX IF NOT EXISTS {t}_status ON {t} (status, created_at)",
             f"CREATE INDEX IF NOT EXISTS {t}_created ON {t} (created_at)",
             f"CREATE INDEX IF NOT EXISTS {t}_amount ON {t} (total_amount)",

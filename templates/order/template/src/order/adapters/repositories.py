@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from ecomkit.eventstore import NewEvent, PostgresEventStore, Upcasters
+from ecomkit.records import record_from_row, record_values
 from sqlalchemy import (
     JSON,
     Text,
@@ -43,9 +44,23 @@ from order.adapters.tables import (
 )
 from order.domain.errors import KeyTaken
 from order.domain.history import rebuild
-from order.domain.model import Order, OrderLine, OrderStatus, SagaState
+from order.domain.model import Order, OrderLine, OrderStatus
 from order.domain.tracking import StoredEvent
 
+# What placing an order writes (the database adds the id and the timestamps), and what a
+# state change may touch afterwards.
+_PLACED = (
+    "order_number",
+    "user_id",
+    "total_amount",
+    "currency",
+    "status",
+    "payment_method_id",
+    "shipping_address",
+    "saga_state",
+    "saga_deadline",
+    "trace_id",
+)
 _MUTABLE = ("status", "saga_state", "saga_deadline", "payment_id", "cancel_reason")
 
 # An order's lines as one JSON array [[product_id, quantity, "price"], ...] in the row that
@@ -150,18 +165,7 @@ class PostgresOrderRepository(OrderRepository):
         self.streams = PostgresEventStore(session, ORDER_STREAMS, upcasters=UPCASTERS)
 
     async def add(self, order: Order) -> Order:
-        row = {
-            "order_number": order.order_number,
-            "user_id": order.user_id,
-            "total_amount": order.total_amount,
-            "currency": order.currency,
-            "status": order.status.value,
-            "payment_method_id": order.payment_method_id,
-            "shipping_address": order.shipping_address,
-            "saga_state": order.saga_state.value,
-            "saga_deadline": order.saga_deadline,
-            "trace_id": order.trace_id,
-        }
+        row = record_values(order, only=_PLACED)
         result = await self.session.execute(
             insert(orders).values(**row).returning(orders.c.id, orders.c.created_at)
         )
@@ -170,11 +174,7 @@ class PostgresOrderRepository(OrderRepository):
         order.updated_at = order.created_at
         await self.session.execute(
             insert(order_items),
-            [
-                {"order_id": order.id, "product_id": i.product_id, "quantity": i.quantity,
-                 "price": i.price}
-                for i in order.items
-            ],
+            [record_values(line, order_id=order.id) for line in order.items],
         )
         return order
 
@@ -189,8 +189,7 @@ class PostgresOrderRepository(OrderRepository):
         return _order(row._mapping, lines)
 
     async def save(self, order: Order) -> None:
-        values = {name: getattr(order, name) for name in _MUTABLE}
-        values["status"], values["saga_state"] = order.status.value, order.saga_state.value
+        values = record_values(order, only=_MUTABLE)
         result = await self.session.execute(
             update(orders).where(orders.c.id == order.id).values(**values)
             .returning(orders.c.updated_at)
@@ -271,24 +270,8 @@ class PostgresOrderRepository(OrderRepository):
 
 
 def _order(row: Any, items: list[OrderLine]) -> Order:
-    return Order(
-        id=int(row["id"]),
-        order_number=row["order_number"],
-        user_id=int(row["user_id"]),
-        items=items,
-        currency=row["currency"].strip(),
-        total_amount=row["total_amount"],
-        status=OrderStatus(row["status"]),
-        saga_state=SagaState(row["saga_state"]),
-        saga_deadline=row["saga_deadline"],
-        payment_method_id=row["payment_method_id"],
-        shipping_address=row["shipping_address"],
-        payment_id=row["payment_id"],
-        cancel_reason=row["cancel_reason"],
-        trace_id=row["trace_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    # currency is a CHAR(3) (V1__create_orders.sql): padded as stored
+    return record_from_row(Order, row, items=items, currency=row["currency"].strip())
 
 
 class PostgresIdempotencyKeys(IdempotencyKeys):

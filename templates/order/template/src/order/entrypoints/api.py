@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.api_params import Admin, CurrentUser, Page, PageSize, PathId
+from ecomkit.auth import Claims
 from ecomkit.service import bus_of
 from ecomkit.tracing import current_trace_id
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Request, Response, status
 
 from order.domain import commands
 from order.entrypoints.schemas import CancelRequest, HistoryEntry, OrderCreate, OrderResponse
@@ -17,9 +18,6 @@ from order.service_layer.messagebus import MessageBus
 
 router = APIRouter(tags=["orders"])
 
-CurrentUser = Annotated[Claims, Depends(current_user)]
-Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
-OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 PRIVILEGED = ("ADMIN", "SERVICE")
 
 
@@ -57,11 +55,11 @@ async def place_order(
 
 @router.get("/api/orders/user/{user_id}")
 async def orders_of_user(
-    user_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    user_id: PathId,
     claims: CurrentUser,
     bus: Bus,
-    page: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Page = 0,
+    size: PageSize = 20,
 ) -> list[OrderResponse]:
     found = await views.orders_of(
         bus,
@@ -75,7 +73,7 @@ async def orders_of_user(
 
 
 @router.get("/api/orders/{order_id}")
-async def get_order(order_id: OrderId, claims: CurrentUser, bus: Bus) -> OrderResponse:
+async def get_order(order_id: PathId, claims: CurrentUser, bus: Bus) -> OrderResponse:
     order = await views.order_for(
         bus, order_id, viewer_id=claims.user_id, privileged=_privileged(claims)
     )
@@ -83,7 +81,7 @@ async def get_order(order_id: OrderId, claims: CurrentUser, bus: Bus) -> OrderRe
 
 
 @router.get("/api/orders/{order_id}/events")
-async def order_history(order_id: OrderId, claims: CurrentUser, bus: Bus) -> list[HistoryEntry]:
+async def order_history(order_id: PathId, claims: CurrentUser, bus: Bus) -> list[HistoryEntry]:
     """The order's state changes (order_events), oldest first."""
     rows = await views.history_of(
         bus, order_id, viewer_id=claims.user_id, privileged=_privileged(claims)
@@ -93,7 +91,7 @@ async def order_history(order_id: OrderId, claims: CurrentUser, bus: Bus) -> lis
 
 @router.put("/api/orders/{order_id}/cancel")
 async def cancel_order(
-    order_id: OrderId,
+    order_id: PathId,
     claims: CurrentUser,
     bus: Bus,
     body: Annotated[CancelRequest | None, Body()] = None,
@@ -108,5 +106,5 @@ async def cancel_order(
 
 
 @router.put("/api/orders/{order_id}/ship")
-async def ship_order(order_id: OrderId, _: Admin, bus: Bus) -> OrderResponse:
+async def ship_order(order_id: PathId, _: Admin, bus: Bus) -> OrderResponse:
     return OrderResponse.of(await bus.handle(commands.ShipOrder(order_id)))

@@ -11,12 +11,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from ecomkit.auth import Claims, require_roles
+from ecomkit.api_params import Admin, AdminOrService, CurrentUser
 from ecomkit.eventstore import ProjectionRunner, RebuildInProgress, UnknownProjection
 from ecomkit.problems import Conflict, NotFound, ServiceUnavailable
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
-from order.entrypoints.api import Admin, Bus, CurrentUser, _privileged
+from order.entrypoints.api import Bus, _privileged
 from order.entrypoints.schemas import (
     HistoryOrder,
     HistoryPage,
@@ -32,7 +32,7 @@ read_router = APIRouter(tags=["read models"])
 BAD_QUERY: dict[int | str, dict[str, Any]] = {
     400: {"description": "A bad range or page (problem body)"}
 }
-Operator = Annotated[Claims, Depends(require_roles("ADMIN", "SERVICE"))]
+Operator = AdminOrService
 
 
 def _texts(row: Row, *names: str) -> Row:

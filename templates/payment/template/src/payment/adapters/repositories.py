@@ -9,12 +9,13 @@ from __future__ import annotations
 import abc
 from typing import Any
 
+from ecomkit.records import record_from_row, record_values
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment.adapters.tables import order_cancellations, payments, transactions
-from payment.domain.model import Payment, PaymentStatus, Transaction, TransactionType
+from payment.domain.model import Payment, Transaction
 
 
 class PaymentRepository(abc.ABC):
@@ -107,11 +108,8 @@ class PostgresPaymentRepository(PaymentRepository):
             result = await self.session.execute(
                 insert(transactions)
                 .values(
+                    **record_values(tx, columns=_TRANSACTION_COLUMNS, exclude=("id",)),
                     payment_id=payment.id,
-                    transaction_type=tx.type.value,
-                    amount=tx.amount,
-                    transaction_id=tx.provider_ref,
-                    status=tx.status,
                 )
                 .returning(transactions.c.id)
             )
@@ -123,45 +121,28 @@ class PostgresPaymentRepository(PaymentRepository):
             .where(transactions.c.payment_id == row.id)
             .order_by(transactions.c.id)
         )
-        return Payment(
-            id=row.id,
-            payment_id=row.payment_id,
-            order_id=row.order_id,
-            user_id=row.user_id,
-            amount=row.amount,
-            currency=row.currency,
-            status=PaymentStatus(row.status),
+        return record_from_row(
+            Payment,
+            row._mapping,
+            columns=_PAYMENT_COLUMNS,
             provider=row.provider or "unknown",
-            payment_method=row.payment_method,
-            provider_ref=row.stripe_payment_intent_id,
-            decline_code=row.decline_code,
-            error_message=row.error_message,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
             transactions=[
-                Transaction(
-                    type=TransactionType(t.transaction_type),
-                    amount=t.amount,
-                    provider_ref=t.transaction_id,
-                    status=t.status,
-                    id=t.id,
-                )
+                record_from_row(Transaction, t._mapping, columns=_TRANSACTION_COLUMNS)
                 for t in found
             ],
         )
 
 
+# Fields whose columns are named otherwise (the rest share their names).
+_PAYMENT_COLUMNS = {"provider_ref": "stripe_payment_intent_id"}
+_TRANSACTION_COLUMNS = {"type": "transaction_type", "provider_ref": "transaction_id"}
+
+
 def _columns(payment: Payment) -> dict[str, Any]:
-    return {
-        "payment_id": payment.payment_id,
-        "order_id": payment.order_id,
-        "user_id": payment.user_id,
-        "amount": payment.amount,
-        "currency": payment.currency,
-        "status": payment.status.value,
-        "payment_method": (payment.payment_method or "")[:50] or None,
-        "stripe_payment_intent_id": payment.provider_ref,
-        "error_message": payment.error_message,
-        "decline_code": payment.decline_code,
-        "provider": payment.provider,
-    }
+    """What a write sets: all but the id, the timestamps and the transactions (own rows)."""
+    return record_values(
+        payment,
+        columns=_PAYMENT_COLUMNS,
+        exclude=("id", "created_at", "updated_at", "transactions"),
+        payment_method=(payment.payment_method or "")[:50] or None,
+    )

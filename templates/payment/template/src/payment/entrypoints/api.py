@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.api_params import Admin, AdminOrService, CurrentUser, PathId
+from ecomkit.auth import Claims
 from ecomkit.problems import Forbidden
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Path, Response, status
@@ -17,11 +18,7 @@ from payment.service_layer.messagebus import MessageBus
 
 router = APIRouter()
 
-CurrentUser = Annotated[Claims, Depends(current_user)]
-Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
-AdminOrService = Annotated[Claims, Depends(require_roles("ADMIN", "SERVICE"))]
 PaymentId = Annotated[str, Path(min_length=1, max_length=255)]
-OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 Bus = Annotated[MessageBus, Depends(bus_of)]
 
@@ -44,7 +41,7 @@ async def charge(
 
 
 @router.get("/api/payments/order/{order_id}", tags=["payments"])
-async def payment_of_order(order_id: OrderId, claims: CurrentUser, bus: Bus) -> PaymentResponse:
+async def payment_of_order(order_id: PathId, claims: CurrentUser, bus: Bus) -> PaymentResponse:
     payment = await views.payment_of_order(bus, order_id)
     return PaymentResponse.of(_visible_to(payment, claims))
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecomkit.contracts import PaymentCompleted, PaymentFailed, RefundCompleted
+from ecomkit.records import record_values
 
 from payment.domain import commands
 from payment.domain.errors import NotRefundable, OrderCancelled, PaymentNotFound
@@ -141,15 +142,12 @@ def _outcome_event(payment: Payment) -> PaymentCompleted | PaymentFailed:
     )
 
 
+# The fields every payment event carries (the contracts' common part).
+_ABOUT = ("order_id", "user_id", "payment_id", "amount", "currency")
+
+
 def _about(payment: Payment) -> dict[str, Any]:
-    """The fields every payment event carries (the contracts' common part)."""
-    return {
-        "order_id": payment.order_id,
-        "user_id": payment.user_id,
-        "payment_id": payment.payment_id,
-        "amount": payment.amount,
-        "currency": payment.currency,
-    }
+    return record_values(payment, only=_ABOUT)
 
 
 HANDLERS: dict[type[commands.Command], Callable[[Any, Dependencies], Awaitable[Any]]] = {

@@ -7,7 +7,13 @@ import abc
 from datetime import datetime
 from typing import Any
 
+from ecomkit.mongo_pages import newest_first
+from ecomkit.records import record_from_row, record_values
+
 from product_catalog.domain.model import Review
+
+# A review's fields under the keys its documents have (camelCase, `_id` the review's id).
+_KEYS = {"id": "_id", "product_id": "productId", "user_id": "userId", "created_at": "createdAt"}
 
 
 class ReviewStore(abc.ABC):
@@ -30,22 +36,12 @@ class MongoReviewStore(ReviewStore):
         await self.collection.create_index([("productId", 1), ("createdAt", -1)])
 
     async def upsert(self, review: Review) -> None:
-        document = {
-            "_id": review.id,
-            "productId": review.product_id,
-            "userId": review.user_id,
-            "rating": review.rating,
-            "comment": review.comment,
-            "createdAt": review.created_at,
-        }
+        document = record_values(review, columns=_KEYS)
         await self.collection.replace_one({"_id": review.id}, document, upsert=True)
 
     async def for_product(self, product_id: int, *, offset: int, limit: int) -> list[Review]:
-        cursor = (
-            self.collection.find({"productId": product_id})
-            .sort([("createdAt", -1), ("_id", 1)])
-            .skip(offset)
-            .limit(limit)
+        cursor = newest_first(
+            self.collection, {"productId": product_id}, offset=offset, limit=limit
         )
         return [_review(document) async for document in cursor]
 
@@ -56,11 +52,11 @@ class MongoReviewStore(ReviewStore):
 
 def _review(document: dict[str, Any]) -> Review:
     created: datetime = document["createdAt"]
-    return Review(
+    return record_from_row(
+        Review,
+        document,
+        columns=_KEYS,
         id=str(document["_id"]),
-        product_id=int(document["productId"]),
-        user_id=int(document["userId"]),
-        rating=int(document["rating"]),
-        comment=document.get("comment"),
+        comment=document.get("comment"),  # a document may lack it
         created_at=created.replace(tzinfo=None),
     )

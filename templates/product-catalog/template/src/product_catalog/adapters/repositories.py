@@ -8,6 +8,7 @@ from __future__ import annotations
 import abc
 from typing import Any
 
+from ecomkit.records import record_from_row, record_values
 from sqlalchemy import CursorResult, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,7 +61,7 @@ class MysqlProductRepository(ProductRepository):
         self.session = session
 
     async def add(self, product: Product) -> Product:
-        row = {name: getattr(product, name) for name in _PRODUCT_FIELDS}
+        row = record_values(product, only=_PRODUCT_FIELDS)
         try:
             result = await self.session.execute(insert(products).values(**row))
         except IntegrityError as error:
@@ -77,7 +78,7 @@ class MysqlProductRepository(ProductRepository):
         return _product(row._mapping) if row else None
 
     async def save(self, product: Product) -> None:
-        row = {name: getattr(product, name) for name in _PRODUCT_FIELDS}
+        row = record_values(product, only=_PRODUCT_FIELDS)
         try:
             await self.session.execute(
                 update(products)
@@ -105,21 +106,7 @@ class MysqlProductRepository(ProductRepository):
 
 
 def _product(row: Any) -> Product:
-    return Product(
-        id=int(row["id"]),
-        sku=row["sku"],
-        name=row["name"],
-        description=row["description"],
-        category=row["category"],
-        brand=row["brand"],
-        price=row["price"],
-        currency=row["currency"],
-        image_url=row["image_url"],
-        active=bool(row["active"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        version=int(row["version"]),
-    )
+    return record_from_row(Product, row)
 
 
 class MysqlReviewLedger(ReviewLedger):
@@ -128,13 +115,8 @@ class MysqlReviewLedger(ReviewLedger):
 
     async def add(self, review: Review) -> None:
         await self.session.execute(
-            insert(reviews).values(
-                id=review.id,
-                product_id=review.product_id,
-                user_id=review.user_id,
-                rating=review.rating,
-                comment=review.comment,
-            )  # created_at from the database clock, the one `unstored` compares with
+            # created_at from the database clock, the one `unstored` compares with
+            insert(reviews).values(**record_values(review, exclude=("created_at",)))
         )
 
     async def unstored(self, *, older_than_s: float, limit: int = 100) -> list[Review]:
@@ -156,15 +138,7 @@ class MysqlReviewLedger(ReviewLedger):
 
 
 def _review(row: Any) -> Review:
-    return Review(
-        id=row["id"],
-        product_id=int(row["product_id"]),
-        user_id=int(row["user_id"]),
-        rating=int(row["rating"]),
-        comment=row["comment"],
-        created_at=row["created_at"],
-    )
-
+    return record_from_row(Review, row)
 
 
 def _inserted_id(result: object) -> int:

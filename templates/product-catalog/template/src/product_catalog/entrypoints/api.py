@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.api_params import Admin, CurrentUser, Page, PageSize, PathId
 from ecomkit.service import bus_of
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from product_catalog.domain import commands
 from product_catalog.domain.model import Product
@@ -26,11 +26,6 @@ from product_catalog.service_layer.messagebus import MessageBus
 
 router = APIRouter()
 
-CurrentUser = Annotated[Claims, Depends(current_user)]
-Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
-ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Page = Annotated[int, Query(ge=0, le=100_000)]
-Size = Annotated[int, Query(ge=1, le=100)]
 
 _CACHE_HEADER = {"l1": "HIT-L1", "l2": "HIT-L2", None: "MISS"}
 
@@ -42,7 +37,7 @@ Bus = Annotated[MessageBus, Depends(bus_of)]
 async def list_products(
     bus: Bus,
     page: Page = 0,
-    size: Size = 20,
+    size: PageSize = 20,
     name: Annotated[str | None, Query(max_length=255, description="Name contains")] = None,
 ) -> ProductPage:
     found, total = await views.products_page(bus, page=page, size=size, name=name)
@@ -61,7 +56,7 @@ async def create_product(
 
 
 @router.get("/api/products/{product_id}", tags=["products"])
-async def get_product(product_id: ProductId, bus: Bus, response: Response) -> ProductResponse:
+async def get_product(product_id: PathId, bus: Bus, response: Response) -> ProductResponse:
     view, level = await views.product_by_id(bus, product_id)
     response.headers["X-Cache"] = _CACHE_HEADER[level]
     return ProductResponse.model_validate(view)
@@ -69,7 +64,7 @@ async def get_product(product_id: ProductId, bus: Bus, response: Response) -> Pr
 
 @router.put("/api/products/{product_id}", tags=["products"])
 async def update_product(
-    product_id: ProductId, body: ProductUpdate, _: Admin, bus: Bus
+    product_id: PathId, body: ProductUpdate, _: Admin, bus: Bus
 ) -> ProductResponse:
     command = commands.UpdateProduct(product_id=product_id, **body.model_dump())
     return ProductResponse.model_validate(product_view(await bus.handle(command)))
@@ -78,25 +73,25 @@ async def update_product(
 @router.delete(
     "/api/products/{product_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["products"]
 )
-async def delete_product(product_id: ProductId, _: Admin, bus: Bus) -> None:
+async def delete_product(product_id: PathId, _: Admin, bus: Bus) -> None:
     await bus.handle(commands.DeleteProduct(product_id))
 
 
 @router.get("/api/products/{product_id}/with-stock", tags=["products"])
-async def product_with_stock(product_id: ProductId, bus: Bus) -> ProductWithStock:
+async def product_with_stock(product_id: PathId, bus: Bus) -> ProductWithStock:
     return ProductWithStock.model_validate(await views.product_with_stock(bus, product_id))
 
 
 @router.get("/api/products/{product_id}/reviews", tags=["reviews"])
 async def list_reviews(
-    product_id: ProductId, bus: Bus, page: Page = 0, size: Size = 20
+    product_id: PathId, bus: Bus, page: Page = 0, size: PageSize = 20
 ) -> list[ReviewResponse]:
     found = await views.reviews_of(bus, product_id, page=page, size=size)
     return [ReviewResponse.of(review) for review in found]
 
 
 @router.get("/api/products/{product_id}/rating", tags=["reviews"])
-async def product_rating(product_id: ProductId, bus: Bus) -> RatingResponse:
+async def product_rating(product_id: PathId, bus: Bus) -> RatingResponse:
     return RatingResponse.of(await views.rating_of(bus, product_id))
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ecomkit.contracts import ProductChanged, ReviewAdded
+from ecomkit.records import record_values
 
 from product_catalog.adapters.mongo import ReviewStore
 from product_catalog.domain import commands
@@ -69,21 +70,9 @@ def _changed(
     if product.id is None:
         raise ValueError(f"product {product.sku} changed before it was stored")
     return ProductChanged(
+        **record_values(product, price=product.price.quantize(CENT)),
         product_id=product.id,
         change=change,
-        id=product.id,
-        sku=product.sku,
-        name=product.name,
-        description=product.description,
-        category=product.category,
-        brand=product.brand,
-        price=product.price.quantize(CENT),
-        currency=product.currency,
-        image_url=product.image_url,
-        active=product.active,
-        created_at=product.created_at,
-        updated_at=product.updated_at,
-        version=product.version,
     )
 
 
@@ -164,12 +153,11 @@ async def evict_product(cmd: commands.EvictProduct, deps: Dependencies) -> None:
 
 def review_added(review: Review) -> ReviewAdded:
     return ReviewAdded(
-        review_id=review.id,
-        product_id=review.product_id,
-        user_id=review.user_id,
-        rating=review.rating,
-        comment=review.comment,
-        created_at=review.created_at.replace(tzinfo=UTC),  # naive UTC in the database
+        **record_values(
+            review,
+            columns={"id": "review_id"},
+            created_at=review.created_at.replace(tzinfo=UTC),  # naive UTC in the database
+        )
     )
 
 

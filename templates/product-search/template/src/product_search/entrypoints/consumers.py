@@ -10,10 +10,15 @@ and the version guard refuses it.
 from __future__ import annotations
 
 from ecomkit.consumer import EventConsumer
-from ecomkit.contracts import InventoryUpdated, ProductChanged, ReviewAdded
+from ecomkit.contracts import Contract, InventoryUpdated, ProductChanged, ReviewAdded
 from ecomkit.events import Envelope
 from ecomkit.inbox import Handler, IdempotentEffects
-from ecomkit.service import commands_from_events, event_consumer, topics_of
+from ecomkit.service import (
+    commands_from_events,
+    event_consumer,
+    reading_with_envelope,
+    topics_of,
+)
 
 from product_search.domain.commands import ApplyIndexChange
 from product_search.domain.documents import product_change, review_change, stock_change
@@ -21,14 +26,9 @@ from product_search.service_layer.messagebus import MessageBus
 from product_search.settings import Settings
 
 CONSUMED = (ProductChanged, InventoryUpdated, ReviewAdded)
-_BY_TYPE = {contract.event_type: contract for contract in CONSUMED}
 
 
-def command_for(envelope: Envelope) -> ApplyIndexChange | None:
-    contract = _BY_TYPE.get(envelope.type)
-    if contract is None:
-        return None
-    event = contract.from_data(envelope.data, envelope.schema_version)
+def _command(event: Contract, envelope: Envelope) -> ApplyIndexChange:
     if isinstance(event, ProductChanged):
         return ApplyIndexChange(product_change(event))
     if isinstance(event, InventoryUpdated):
@@ -36,6 +36,9 @@ def command_for(envelope: Envelope) -> ApplyIndexChange | None:
         return ApplyIndexChange(stock_change(event, envelope.time))
     assert isinstance(event, ReviewAdded)
     return ApplyIndexChange(review_change(event))
+
+
+command_for = reading_with_envelope(CONSUMED, _command)
 
 
 def event_handler(bus: MessageBus) -> Handler:

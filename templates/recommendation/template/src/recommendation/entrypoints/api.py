@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.api_params import Admin
+from ecomkit.auth import Claims, current_user
 from ecomkit.problems import Forbidden, Problem
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Request
@@ -25,7 +26,6 @@ ID_DIGITS = 18  # ids are BIGINT
 router = APIRouter(tags=["recommendations"])
 admin_router = APIRouter(prefix="/api/admin/recommendations", tags=["admin"])
 Caller = Annotated[Claims, Depends(current_user)]
-Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
 
 
 class BadRequest(Problem):

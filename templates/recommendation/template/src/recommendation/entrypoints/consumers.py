@@ -10,11 +10,17 @@ commit together, so a redelivered event records nothing twice.
 from __future__ import annotations
 
 from ecomkit.consumer import EventConsumer
-from ecomkit.contracts import InventoryUpdated, OrderCreated, OrderPaid, ReviewAdded
+from ecomkit.contracts import Contract, InventoryUpdated, OrderCreated, OrderPaid, ReviewAdded
 from ecomkit.db import create_session_factory
 from ecomkit.events import Envelope
 from ecomkit.inbox import Handler, SqlInbox
-from ecomkit.service import Joining, commands_from_events, event_consumer, topics_of
+from ecomkit.service import (
+    Joining,
+    commands_from_events,
+    event_consumer,
+    reading_with_envelope,
+    topics_of,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from recommendation.domain import commands
@@ -23,14 +29,9 @@ from recommendation.service_layer.unit_of_work import PostgresUnitOfWork
 from recommendation.settings import Settings
 
 CONSUMED = (OrderCreated, OrderPaid, ReviewAdded, InventoryUpdated)
-_BY_TYPE = {contract.event_type: contract for contract in CONSUMED}
 
 
-def command_for(envelope: Envelope) -> object | None:
-    contract = _BY_TYPE.get(envelope.type)
-    if contract is None:
-        return None
-    event = contract.from_data(envelope.data, envelope.schema_version)
+def _command(event: Contract, envelope: Envelope) -> object | None:
     match event:
         case OrderCreated():
             products = tuple(line.product_id for line in event.items)
@@ -42,6 +43,9 @@ def command_for(envelope: Envelope) -> object | None:
         case InventoryUpdated():
             return commands.RecordStock(event.product_id, event.available_stock, envelope.time)
     return None
+
+
+command_for = reading_with_envelope(CONSUMED, _command)
 
 
 def event_handler(bus: MessageBus, joining: Joining = PostgresUnitOfWork.joining) -> Handler:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import abc
 from datetime import datetime
 
+from ecomkit.records import record_from_row, record_values
 from sqlalchemy import CursorResult, RowMapping, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from user_auth.adapters.tables import refresh_tokens, user_roles, users
 from user_auth.domain.errors import EmailTaken, UsernameTaken
@@ -186,14 +188,8 @@ class MysqlRefreshTokenRepository(RefreshTokenRepository):
         self.session = session
 
     async def add(self, token: RefreshToken) -> RefreshToken:
-        result = await self.session.execute(
-            insert(refresh_tokens).values(
-                token_hash=token.token_hash,
-                family_id=token.family_id,
-                user_id=token.user_id,
-                expiry_date=token.expires_at,
-            )
-        )
+        row = record_values(token, columns=_TOKEN_COLUMNS, exclude=_SET_LATER)
+        result = await self.session.execute(insert(refresh_tokens).values(**row))
         token.id = _inserted_id(result)
         return token
 
@@ -202,16 +198,7 @@ class MysqlRefreshTokenRepository(RefreshTokenRepository):
         row = (await self.session.execute(query.with_for_update())).first()
         if row is None:
             return None
-        r = row._mapping
-        return RefreshToken(
-            id=int(r["id"]),
-            token_hash=r["token_hash"],
-            family_id=r["family_id"],
-            user_id=int(r["user_id"]),
-            expires_at=r["expiry_date"],
-            revoked_at=r["revoked_at"],
-            replaced_by=r["replaced_by"],
-        )
+        return record_from_row(RefreshToken, row._mapping, columns=_TOKEN_COLUMNS)
 
     async def mark_replaced(self, token_id: int, replaced_by: int, at: datetime) -> None:
         await self.session.execute(
@@ -221,20 +208,25 @@ class MysqlRefreshTokenRepository(RefreshTokenRepository):
         )
 
     async def revoke_family(self, family_id: str, at: datetime) -> int:
+        return await self._revoke_live(refresh_tokens.c.family_id == family_id, at)
+
+    async def revoke_user(self, user_id: int, at: datetime) -> int:
+        return await self._revoke_live(refresh_tokens.c.user_id == user_id, at)
+
+    async def _revoke_live(self, which: ColumnElement[bool], at: datetime) -> int:
+        """Revoke the live tokens `which` selects; how many there were."""
         result = await self.session.execute(
             update(refresh_tokens)
-            .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+            .where(which, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=at)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def revoke_user(self, user_id: int, at: datetime) -> int:
-        result = await self.session.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=at)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+
+# The token's expiry is the row's expiry_date; the rest share their names. A new token has
+# no id, revocation or successor yet (the database and later rotations set them).
+_TOKEN_COLUMNS = {"expires_at": "expiry_date"}
+_SET_LATER = ("id", "revoked_at", "replaced_by")
 
 
 def _inserted_id(result: object) -> int:

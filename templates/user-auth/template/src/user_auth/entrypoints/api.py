@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from ecomkit.auth import Claims, current_user, require_roles
+from ecomkit.api_params import Admin, CurrentUser, Page, PageSize
 from ecomkit.problems import (
     NotFound,
     Problem,
 )
+from ecomkit.records import record_values
 from ecomkit.service import bus_of
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Request, status
 
 from user_auth.domain import commands, errors
 from user_auth.entrypoints.login_gate import client_ip_of
@@ -33,19 +34,12 @@ from user_auth.service_layer.messagebus import MessageBus
 
 router = APIRouter()
 
-CurrentUser = Annotated[Claims, Depends(current_user)]
-Admin = Annotated[Claims, Depends(require_roles("ADMIN"))]
 
 Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
 def _tokens(pair: TokenPair) -> TokenResponse:
-    return TokenResponse(
-        access_token=pair.access_token,
-        refresh_token=pair.refresh_token,
-        token_type=pair.token_type,
-        expires_in=pair.expires_in,
-    )
+    return TokenResponse(**record_values(pair))
 
 
 @router.post("/api/auth/register", status_code=status.HTTP_202_ACCEPTED, tags=["auth"])
@@ -123,8 +117,8 @@ async def update_preferences(
 async def list_users(
     _: Admin,
     bus: Bus,
-    page: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Page = 0,
+    size: PageSize = 20,
 ) -> UserPage:
     found, total = await views.users_page(bus, page=page, size=size)
     return UserPage(items=[UserResponse.of(u) for u in found], page=page, size=size, total=total)

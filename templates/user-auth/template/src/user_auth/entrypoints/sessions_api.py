@@ -3,11 +3,12 @@ access token, password change and reset."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from ecomkit.auth import Claims, current_user, verifier_of
+from ecomkit.api_params import CurrentUser
+from ecomkit.auth import verifier_of
 from ecomkit.problems import Unauthorized
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from user_auth.domain import commands
 from user_auth.entrypoints.api import Bus
@@ -20,7 +21,6 @@ from user_auth.entrypoints.schemas import (
 )
 
 router = APIRouter()
-CurrentUser = Annotated[Claims, Depends(current_user)]
 
 
 @router.get("/api/auth/jwks", tags=["auth"])
