@@ -93,11 +93,9 @@ class ReservationResponse(CamelModel):
 
     @classmethod
     def of(cls, result: ReservationResult) -> ReservationResponse:
-        return cls(
-            order_id=result.order_id,
+        return cls.copying(
+            result,  # order_id, reason, replayed
             status=result.outcome.value,
-            reason=result.reason,
-            replayed=result.replayed,
             reservations=[ReservationOut.of(r) for r in result.reservations],
         )
 
