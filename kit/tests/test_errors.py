@@ -93,6 +93,27 @@ def test_messages_and_field_errors() -> None:
     ]
 
 
+class SkuTaken(errors.Conflict):
+    message = "sku {!r} is already used"
+
+
+class EmailTaken(errors.Conflict):
+    message = "email is already registered"
+
+
+class UnknownRole(errors.InvalidInput):
+    message = "unknown role {!r}"
+
+
+def test_a_kinds_message_is_fixed_or_filled_from_its_arguments() -> None:
+    assert str(SkuTaken("A-1")) == "sku 'A-1' is already used"
+    assert str(EmailTaken()) == "email is already registered"
+    assert SkuTaken("A-1").args == ("sku 'A-1' is already used",)
+    role = UnknownRole("root", field="roles")
+    assert role.field_errors() == [{"field": "roles", "message": "unknown role 'root'"}]
+    assert str(errors.Conflict("as given")) == "as given"  # no `message`: the arguments
+
+
 def test_a_domain_error_of_no_kind_is_a_500(client: TestClient) -> None:
     answer = client.get("/raise/bare")
     assert answer.status_code == 500 and "a kind nobody gave it" not in answer.text

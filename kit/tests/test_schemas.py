@@ -8,7 +8,7 @@ from enum import Enum
 import pytest
 from pydantic import ValidationError
 
-from ecomkit.schemas import CamelModel
+from ecomkit.schemas import CamelModel, Id
 
 
 class Status(Enum):
@@ -53,3 +53,14 @@ def test_input_is_accepted_in_camel_case_and_snake_case() -> None:
         ).provider_ref
         == "ch_1"
     )
+
+
+class Reference(CamelModel):
+    order_id: Id
+
+
+@pytest.mark.parametrize("refused", [0, -1, 2**63])
+def test_an_id_is_positive_and_fits_a_signed_64_bit_column(refused: int) -> None:
+    assert Reference(order_id=2**63 - 1).order_id == 2**63 - 1
+    with pytest.raises(ValidationError):
+        Reference(order_id=refused)

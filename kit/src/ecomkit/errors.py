@@ -7,6 +7,12 @@ A service's `domain/errors.py` subclasses these, mostly in a line or two:
 
     class SkuTaken(Conflict): ...
 
+    class EmailTaken(Conflict):
+        message = "email is already registered"
+
+    class UsernameTaken(Conflict):
+        message = "username {!r} is already taken"   # UsernameTaken("ada")
+
 The domain layer stays free of HTTP: which status a kind gets is decided once, in the
 kit's problem handlers (`ecomkit.problem_handlers`), so routes hand commands to the bus
 without a mapping of their own. A bare `DomainError` (no kind) is a bug: a 500.
@@ -18,7 +24,18 @@ from typing import Any, ClassVar
 
 
 class DomainError(Exception):
-    """Base of every error a caller can act on."""
+    """Base of every error a caller can act on.
+
+    `message`, when a kind sets it, is its text: fixed, or a `str.format` template filled
+    from the arguments the error is raised with, so a kind whose only body would be an
+    `__init__` building a message says it in one line instead."""
+
+    message: ClassVar[str] = ""
+
+    def __init__(self, *args: object) -> None:
+        if self.message:
+            args = (self.message.format(*args),)
+        super().__init__(*args)
 
 
 class NotFound(DomainError):
@@ -42,8 +59,8 @@ class Rejected(DomainError):
 class InvalidInput(DomainError):
     """Well-formed input that refers to something impossible (422); `field` names the input."""
 
-    def __init__(self, detail: str, *, field: str | None = None, **about: Any) -> None:
-        super().__init__(detail)
+    def __init__(self, *detail: object, field: str | None = None, **about: Any) -> None:
+        super().__init__(*detail)  # the detail, or the arguments of a kind's `message`
         self.field, self.about = field, about
 
     def field_errors(self) -> list[dict[str, Any]] | None:

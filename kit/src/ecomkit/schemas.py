@@ -7,9 +7,9 @@ field renamed, an enum's value, a nested list — instead of restating every fie
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -29,3 +29,8 @@ class CamelModel(BaseModel):
             if name not in values and hasattr(source, name)
         }
         return cls(**same, **values)
+
+
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+"""A stored row's id in a body: positive, and within the signed 64-bit column that keeps
+it, so a larger number is a 422 here instead of a database error later."""

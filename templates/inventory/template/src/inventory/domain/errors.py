@@ -15,8 +15,7 @@ class CancelledMeanwhile(DomainError):
     transaction must be undone whole (with the inbox's, when joined) and the handler run
     again, which then finds the tombstone and refuses."""
 
-    def __init__(self, order_id: int) -> None:
-        super().__init__(f"order {order_id} was cancelled while it was being reserved")
+    message = "order {} was cancelled while it was being reserved"
 
 
 class StockRuleBroken(DomainError):

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from inventory.domain.errors import InvalidStockLevel, StockRuleBroken
 
@@ -18,6 +19,9 @@ class ReservationStatus(StrEnum):
     RESERVED = "RESERVED"
     CONFIRMED = "CONFIRMED"  # sold: the order was paid
     RELEASED = "RELEASED"  # back to available: cancelled, payment failed or expired
+
+
+Counter = Literal["available", "reserved", "sold"]
 
 
 @dataclass
@@ -32,30 +36,29 @@ class StockLevel:
         return self.available + self.reserved + self.sold
 
     def reserve(self, quantity: int) -> None:
-        if quantity > self.available:
-            raise StockRuleBroken(f"product {self.product_id}: {quantity} > {self.available}")
-        self.available -= quantity
-        self.reserved += quantity
+        self._move(quantity, "available", "reserved")
 
     def release(self, quantity: int) -> None:
-        if quantity > self.reserved:
-            raise StockRuleBroken(f"product {self.product_id}: release {quantity}")
-        self.reserved -= quantity
-        self.available += quantity
+        self._move(quantity, "reserved", "available")
 
     def confirm(self, quantity: int) -> None:
-        if quantity > self.reserved:
-            raise StockRuleBroken(f"product {self.product_id}: confirm {quantity}")
-        self.reserved -= quantity
-        self.sold += quantity
+        self._move(quantity, "reserved", "sold")
 
     def sell_available(self, quantity: int) -> bool:
         """Sell straight from available (a payment that outlived its reservation)."""
         if quantity > self.available:
             return False
-        self.available -= quantity
-        self.sold += quantity
+        self._move(quantity, "available", "sold")
         return True
+
+    def _move(self, quantity: int, source: Counter, target: Counter) -> None:
+        """The one way units change counters: what leaves one enters another, so `stocked`
+        stays the same. Moving more than the source holds is a bug (or a concurrent change)."""
+        held: int = getattr(self, source)
+        if quantity > held:
+            raise StockRuleBroken(f"product {self.product_id}: {source} {held} < {quantity}")
+        setattr(self, source, held - quantity)
+        setattr(self, target, getattr(self, target) + quantity)
 
     def set_available(self, quantity: int) -> None:
         if quantity < 0:

@@ -7,14 +7,12 @@ from decimal import Decimal
 from typing import Annotated
 
 from ecomkit.contracts import ReservedItem
-from ecomkit.schemas import CamelModel
+from ecomkit.schemas import CamelModel, Id
 from pydantic import AliasChoices, Field
 
 from inventory.domain.commands import Charge, ReserveStock
 from inventory.domain.model import Reservation, StockLevel
 from inventory.service_layer.handlers import ReservationResult
-
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class StockUpdate(CamelModel):
@@ -95,11 +93,9 @@ class ReservationResponse(CamelModel):
 
     @classmethod
     def of(cls, result: ReservationResult) -> ReservationResponse:
-        return cls(
-            order_id=result.order_id,
+        return cls.copying(
+            result,  # order_id, reason, replayed
             status=result.outcome.value,
-            reason=result.reason,
-            replayed=result.replayed,
             reservations=[ReservationOut.of(r) for r in result.reservations],
         )
 

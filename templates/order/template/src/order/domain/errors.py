@@ -31,8 +31,7 @@ class NotAllowed(Forbidden):
 
 
 class UnknownUser(InvalidInput):
-    def __init__(self, user_id: int) -> None:
-        super().__init__(f"user {user_id} does not exist")
+    message = "user {} does not exist"
 
 
 class UnknownProduct(InvalidInput):
@@ -48,8 +47,7 @@ class MixedCurrencies(InvalidInput):
 
 
 class IdempotencyKeyReused(Conflict):
-    def __init__(self) -> None:
-        super().__init__("this Idempotency-Key was already used for a different order")
+    message = "this Idempotency-Key was already used for a different order"
 
 
 class KeyTaken(DomainError):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from ecomkit.schemas import CamelModel
+from ecomkit.schemas import CamelModel, Id
 from pydantic import Field
 
 from order.domain.model import Order
-
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ItemIn(CamelModel):

@@ -10,13 +10,11 @@ class PaymentNotFound(NotFound):
 
 
 class OrderCancelled(Conflict):
-    def __init__(self, order_id: int) -> None:
-        super().__init__(f"order {order_id} is cancelled; it is not charged")
+    message = "order {} is cancelled; it is not charged"
 
 
 class NotRefundable(Conflict):
-    def __init__(self, payment_id: str, status: str) -> None:
-        super().__init__(f"payment {payment_id} is {status}; only a COMPLETED one is refunded")
+    message = "payment {} is {}; only a COMPLETED one is refunded"
 
 
 class ProviderUnavailable(Unavailable):

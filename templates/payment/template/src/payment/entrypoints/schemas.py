@@ -6,15 +6,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from ecomkit.schemas import CamelModel
+from ecomkit.schemas import CamelModel, Id
 from pydantic import Field
 
 from payment.domain.model import Payment
 
 
 class ChargeRequest(CamelModel):
-    order_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
-    user_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    order_id: Id
+    user_id: Id
     amount: Annotated[Decimal, Field(gt=0, le=Decimal("99999999.99"), decimal_places=2)]
     currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")] = "USD"
     payment_method_id: Annotated[str, Field(min_length=1, max_length=255)]

@@ -11,8 +11,7 @@ class ProductNotFound(NotFound):
 
 
 class SkuTaken(Conflict):
-    def __init__(self, sku: str) -> None:
-        super().__init__(f"sku {sku!r} is already used by another product")
+    message = "sku {!r} is already used by another product"
 
 
 class UnknownUser(InvalidInput):
@@ -21,5 +20,4 @@ class UnknownUser(InvalidInput):
 
 
 class NotYourReview(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("a review can only be posted for yourself")
+    message = "a review can only be posted for yourself"

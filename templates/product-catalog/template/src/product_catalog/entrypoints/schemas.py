@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from ecomkit.schemas import CamelModel
+from ecomkit.schemas import CamelModel, Id
 from pydantic import Field, StringConstraints
 
 from product_catalog.domain.model import MAX_RATING, MIN_RATING, Rating, Review
@@ -23,8 +23,6 @@ Brand = Annotated[
     Field(pattern=r"^[^\x00-\x1f\x7f]+$"),
 ]
 ImageUrl = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=1024)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
 
 class ProductCreate(CamelModel):
     sku: Sku

@@ -7,32 +7,27 @@ from ecomkit.errors import Conflict, InvalidInput, NotFound, Rejected, Unauthent
 
 
 class UsernameTaken(Conflict):
-    def __init__(self, username: str) -> None:
-        super().__init__(f"username {username!r} is already taken")
+    message = "username {!r} is already taken"
 
 
 class EmailTaken(Conflict):
-    def __init__(self) -> None:
-        super().__init__("email is already registered")
+    message = "email is already registered"
 
 
 class InvalidCredentials(Unauthenticated):
     """Same message for an unknown user and a wrong password (no user enumeration)."""
 
-    def __init__(self) -> None:
-        super().__init__("invalid username or password")
+    message = "invalid username or password"
 
 
 class InvalidRefreshToken(Unauthenticated):
-    def __init__(self, reason: str = "refresh token is invalid or expired") -> None:
-        super().__init__(reason)
+    message = "refresh token is invalid or expired"
 
 
 class RefreshTokenReused(InvalidRefreshToken):
     """A consumed refresh token came back: someone else may hold the family."""
 
-    def __init__(self) -> None:
-        super().__init__("refresh token was already used; the session has been revoked")
+    message = "refresh token was already used; the session has been revoked"
 
 
 class UserNotFound(NotFound):
@@ -40,17 +35,14 @@ class UserNotFound(NotFound):
 
 
 class UnknownRole(InvalidInput):
-    def __init__(self, role: str) -> None:
-        super().__init__(f"unknown role {role!r}")
+    message = "unknown role {!r}"
 
 
 class InvalidResetToken(Rejected):
-    def __init__(self) -> None:
-        super().__init__("reset token is invalid, expired or already used")
+    message = "reset token is invalid, expired or already used"
 
 
 class InvalidClient(Unauthenticated):
     """Unknown service, wrong secret or an audience that is not a service of the stack."""
 
-    def __init__(self) -> None:
-        super().__init__("invalid client credentials")
+    message = "invalid client credentials"
