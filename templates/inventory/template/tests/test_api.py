@@ -11,7 +11,8 @@ from ecomkit.testing import TestAuth
 from inventory.bootstrap import bootstrap
 from inventory.entrypoints.app import create_app
 from inventory.settings import Settings
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.contracts import UowFactory
+from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.anyio
 
@@ -23,8 +24,8 @@ SERVICE = AUTH.bearer(0, "SERVICE", username="order")
 
 
 @pytest.fixture
-async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
-    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store), clock=lambda: store.now)
+async def client(store: FakeStore, uow: UowFactory) -> AsyncIterator[httpx.AsyncClient]:
+    bus = bootstrap(SETTINGS, uow=uow, clock=lambda: store.now)
     app = create_app(SETTINGS, bus=bus)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
