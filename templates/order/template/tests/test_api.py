@@ -11,7 +11,8 @@ from ecomkit.testing import TestAuth
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
 from order.settings import Settings
-from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
+from tests.contracts import UowFactory
+from tests.fakes import FakeProductCatalog, FakeStore, FakeUserDirectory
 
 pytestmark = pytest.mark.anyio
 
@@ -25,15 +26,9 @@ ORDER = {"items": [{"productId": 10, "quantity": 2}], "paymentMethodId": "pm_car
 
 @pytest.fixture
 async def client(
-    store: FakeStore, users: FakeUserDirectory, catalog: FakeProductCatalog
+    store: FakeStore, uow: UowFactory, users: FakeUserDirectory, catalog: FakeProductCatalog
 ) -> AsyncIterator[httpx.AsyncClient]:
-    bus = bootstrap(
-        SETTINGS,
-        uow=lambda: FakeUnitOfWork(store),
-        users=users,
-        catalog=catalog,
-        clock=lambda: store.now,
-    )
+    bus = bootstrap(SETTINGS, uow=uow, users=users, catalog=catalog, clock=lambda: store.now)
     app = create_app(SETTINGS, bus=bus)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

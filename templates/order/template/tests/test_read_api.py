@@ -14,13 +14,8 @@ import pytest
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
 from order.service_layer.ports import OrderQuery
-from tests.fakes import (
-    FakeProductCatalog,
-    FakeReadModels,
-    FakeStore,
-    FakeUnitOfWork,
-    FakeUserDirectory,
-)
+from tests.contracts import UowFactory
+from tests.fakes import FakeProductCatalog, FakeReadModels, FakeUserDirectory
 from tests.test_api import ADA, ADMIN, BOB, SETTINGS
 
 pytestmark = pytest.mark.anyio
@@ -53,11 +48,11 @@ def read_models() -> FakeReadModels:
 
 @pytest.fixture
 async def client(
-    store: FakeStore, users: FakeUserDirectory, catalog: FakeProductCatalog,
+    uow: UowFactory, users: FakeUserDirectory, catalog: FakeProductCatalog,
     read_models: FakeReadModels,
 ) -> AsyncIterator[httpx.AsyncClient]:  # fmt: skip
     bus = bootstrap(
-        SETTINGS, uow=lambda: FakeUnitOfWork(store), users=users, catalog=catalog,
+        SETTINGS, uow=uow, users=users, catalog=catalog,
         read_models=read_models,
     )  # fmt: skip
     transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
