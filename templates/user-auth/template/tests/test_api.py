@@ -10,7 +10,8 @@ import pytest
 from ecomkit.keys import generate_key
 from ecomkit.testing import TestKeys
 
-from tests.fakes import FakeHasher, FakeMailer, FakeResetTokens, FakeStore, FakeUnitOfWork
+from tests.contracts import UowFactory
+from tests.fakes import FakeHasher, FakeMailer, FakeResetTokens, FakeStore
 from user_auth.bootstrap import bootstrap
 from user_auth.domain.model import Role
 from user_auth.entrypoints.app import create_app
@@ -26,21 +27,16 @@ ADA = {"username": "ada", "email": "ada@example.com", "password": "s3cret-pass"}
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
 def mailer() -> FakeMailer:
     return FakeMailer()
 
 
 @pytest.fixture
-async def client(store: FakeStore, mailer: FakeMailer) -> AsyncIterator[httpx.AsyncClient]:
+async def client(uow: UowFactory, mailer: FakeMailer) -> AsyncIterator[httpx.AsyncClient]:
     sessions = SessionDependencies(reset_tokens=FakeResetTokens(), mailer=mailer)
     bus = bootstrap(
         SETTINGS,
-        uow=lambda: FakeUnitOfWork(store),
+        uow=uow,
         hasher=FakeHasher(),
         tokens=KEYS.issuer(SETTINGS),
         sessions=sessions,
