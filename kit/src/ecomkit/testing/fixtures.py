@@ -4,14 +4,17 @@ every test module. In a service's tests/conftest.py:
     store, uow = in_memory_storage(FakeStore, FakeUnitOfWork)
 
 gives each test a fresh `store` and a `uow` factory of units of work on it, the fixtures the
-handler, API and contract tests of the service ask for. Needs pytest (the `test` extra).
+handler, API and contract tests of the service ask for; `api_client(app)` is the HTTP client
+its API tests call the app with. Needs pytest (the `test` extra).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 StoreT = TypeVar("StoreT")
@@ -33,3 +36,11 @@ def in_memory_storage(
         return lambda: uow_type(store)
 
     return store_fixture, uow_fixture
+
+
+@asynccontextmanager
+async def api_client(app: Any, base_url: str = "http://test") -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client calling the ASGI `app` in process (no socket, no server)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        yield client
