@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client
 
 from inventory.bootstrap import bootstrap
 from inventory.entrypoints.app import create_app
@@ -26,9 +27,7 @@ SERVICE = AUTH.bearer(0, "SERVICE", username="order")
 @pytest.fixture
 async def client(store: FakeStore, uow: UowFactory) -> AsyncIterator[httpx.AsyncClient]:
     bus = bootstrap(SETTINGS, uow=uow, clock=lambda: store.now)
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 

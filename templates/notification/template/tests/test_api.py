@@ -9,6 +9,7 @@ import httpx
 import pytest
 from ecomkit.contracts import OrderShipped
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client
 
 from notification.bootstrap import bootstrap
 from notification.domain import commands
@@ -44,8 +45,7 @@ def bus(email: FakeEmailSender) -> MessageBus:
 
 @pytest.fixture
 async def client(bus: MessageBus) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 

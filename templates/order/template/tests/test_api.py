@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client
 
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
@@ -29,9 +30,7 @@ async def client(
     store: FakeStore, uow: UowFactory, users: FakeUserDirectory, catalog: FakeProductCatalog
 ) -> AsyncIterator[httpx.AsyncClient]:
     bus = bootstrap(SETTINGS, uow=uow, users=users, catalog=catalog, clock=lambda: store.now)
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from ecomkit.testing.fixtures import api_client
 
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
@@ -55,8 +56,7 @@ async def client(
         SETTINGS, uow=uow, users=users, catalog=catalog,
         read_models=read_models,
     )  # fmt: skip
-    transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 

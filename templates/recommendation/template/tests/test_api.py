@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client
 
 from recommendation.bootstrap import bootstrap
 from recommendation.entrypoints.app import create_app
@@ -35,9 +36,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         store.paid.add(order)
     store.stock[13] = (0, datetime(2026, 1, 1, tzinfo=UTC))
     bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store))
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         assert (await client.post("/api/admin/recommendations/train", headers=ADMIN)).is_success
         yield client
 

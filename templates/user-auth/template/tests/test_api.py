@@ -9,6 +9,7 @@ import jwt
 import pytest
 from ecomkit.keys import generate_key
 from ecomkit.testing import TestKeys
+from ecomkit.testing.fixtures import api_client
 
 from tests.contracts import UowFactory
 from tests.fakes import FakeHasher, FakeMailer, FakeResetTokens, FakeStore
@@ -41,9 +42,7 @@ async def client(uow: UowFactory, mailer: FakeMailer) -> AsyncIterator[httpx.Asy
         tokens=KEYS.issuer(SETTINGS),
         sessions=sessions,
     )
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 
