@@ -11,13 +11,12 @@ from ecomkit.contracts import OrderShipped
 from ecomkit.testing import TestAuth
 from ecomkit.testing.fixtures import api_client
 
-from notification.bootstrap import bootstrap
 from notification.domain import commands
 from notification.domain.model import Contact
 from notification.entrypoints.app import create_app
 from notification.service_layer.messagebus import MessageBus
 from notification.settings import Settings
-from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, FakeUserDirectory
+from tests.fakes import FakeEmailSender, World
 
 pytestmark = pytest.mark.anyio
 
@@ -31,16 +30,8 @@ ADMIN, SERVICE, USER5, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(
 
 
 @pytest.fixture
-def email() -> FakeEmailSender:
-    return FakeEmailSender()
-
-
-@pytest.fixture
 def bus(email: FakeEmailSender) -> MessageBus:
-    users = FakeUserDirectory({5: Contact(5, "five@example.com", None, "en")})
-    return bootstrap(
-        SETTINGS, users=users, email=email, sms=FakeSmsProvider(), log=FakeNotificationLog()
-    )
+    return World.of(SETTINGS, Contact(5, "five@example.com", None, "en"), email=email).bus
 
 
 @pytest.fixture
