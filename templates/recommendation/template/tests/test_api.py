@@ -13,7 +13,7 @@ from ecomkit.testing.fixtures import api_client
 from recommendation.bootstrap import bootstrap
 from recommendation.entrypoints.app import create_app
 from recommendation.settings import Settings
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.fakes import FakeStore, UowFactory
 
 pytestmark = pytest.mark.anyio
 
@@ -29,13 +29,12 @@ BASKETS = {3: [10, 11], 4: [10, 11, 12, 13], 5: [11, 12, 13], 6: [10, 12], 7: [2
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    store = FakeStore()
+async def client(store: FakeStore, uow: UowFactory) -> AsyncIterator[httpx.AsyncClient]:
     for order, (user, basket) in enumerate(BASKETS.items(), start=100):
         store.lines.update({(order, product): user for product in basket})
         store.paid.add(order)
     store.stock[13] = (0, datetime(2026, 1, 1, tzinfo=UTC))
-    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store))
+    bus = bootstrap(SETTINGS, uow=uow)
     async with api_client(create_app(SETTINGS, bus=bus)) as client:
         assert (await client.post("/api/admin/recommendations/train", headers=ADMIN)).is_success
         yield client
