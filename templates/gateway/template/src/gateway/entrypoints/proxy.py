@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ecomkit.tracing import Span, client_span, headers_of, mark_failed, server_span
 from ecomkit.upstream_pool import (
@@ -99,24 +99,16 @@ class ProxyOptions:
     cache_max_body_bytes: int
 
 
+@dataclass(kw_only=True, eq=False)
 class Proxy:
-    def __init__(
-        self,
-        *,
-        routes: RouteTable,
-        policy: EdgePolicy,
-        resolver: UpstreamResolver,
-        breakers: dict[str, CircuitBreaker],
-        cache: ResponseCache,
-        options: ProxyOptions,
-    ) -> None:
-        self.routes = routes
-        self.policy = policy
-        self.resolver = resolver
-        self.breakers = breakers
-        self.cache = cache
-        self.options = options
-        self.pool: UpstreamPool | None = None
+    routes: RouteTable
+    policy: EdgePolicy
+    resolver: UpstreamResolver
+    breakers: dict[str, CircuitBreaker]
+    cache: ResponseCache
+    options: ProxyOptions
+    # Opened at startup in the worker's own event loop (app.py: open_pool).
+    pool: UpstreamPool | None = field(default=None, init=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
