@@ -5,7 +5,8 @@ every test module. In a service's tests/conftest.py:
 
 gives each test a fresh `store` and a `uow` factory of units of work on it, the fixtures the
 handler, API and contract tests of the service ask for; `api_client(app)` is the HTTP client
-its API tests call the app with. Needs pytest (the `test` extra).
+its API tests call the app with, and `problem(response, status)` reads a refusal's body
+after checking it is one. Needs pytest (the `test` extra).
 """
 
 from __future__ import annotations
@@ -44,3 +45,12 @@ async def api_client(app: Any, base_url: str = "http://test") -> AsyncIterator[h
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield client
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The body of `response`, asserted to be a problem+json answer with `status` (RFC 9457,
+    what every service answers bad input and refusals with)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    return body

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
-from ecomkit.testing.fixtures import api_client
+from ecomkit.testing.fixtures import api_client, problem
 
 from inventory.bootstrap import bootstrap
 from inventory.entrypoints.app import create_app
@@ -57,9 +57,7 @@ async def test_reserve_and_release(client: httpx.AsyncClient) -> None:
     other = await client.post(
         "/api/inventory/reserve", json={**order, "orderId": 51}, headers=ADMIN
     )
-    assert other.status_code == 409
-    assert other.headers["content-type"].startswith("application/problem+json")
-    assert other.json()["errors"] == [{"productId": 1, "requested": 2, "available": 0}]
+    assert problem(other, 409)["errors"] == [{"productId": 1, "requested": 2, "available": 0}]
     held = await client.get("/api/inventory/reservations/50", headers=SERVICE)
     assert [r["status"] for r in held.json()] == ["RESERVED"]
     released = await client.post("/api/inventory/release", json={"orderId": 50}, headers=SERVICE)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
-from ecomkit.testing.fixtures import api_client
+from ecomkit.testing.fixtures import api_client, problem
 
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
@@ -64,8 +64,7 @@ async def test_place_order_needs_a_token_and_valid_items(client: httpx.AsyncClie
     unknown = await client.post(
         "/api/orders", json={"items": [{"productId": 404, "quantity": 1}]}, headers=ADA
     )
-    assert unknown.status_code == 422
-    assert unknown.headers["content-type"].startswith("application/problem+json")
+    problem(unknown, 422)
 
 
 async def test_upstream_down_is_503(client: httpx.AsyncClient, catalog: FakeProductCatalog) -> None:
@@ -110,5 +109,4 @@ async def test_cancel_and_ship(client: httpx.AsyncClient) -> None:
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "CANCELLED" and cancelled.json()["cancelReason"] == "oops"
     again = await client.put(f"{url}/cancel", headers=ADA)
-    assert again.status_code == 409
-    assert again.headers["content-type"].startswith("application/problem+json")
+    problem(again, 409)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from ecomkit.testing.fixtures import api_client
+from ecomkit.testing.fixtures import api_client, problem
 
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
@@ -99,10 +99,8 @@ async def test_only_admin_reads_another_users_history(
     ],
 )
 async def test_bad_ranges_and_pages_are_400_problems(client: httpx.AsyncClient, path: str) -> None:
-    response = await client.get(path, headers=ADMIN)
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["status"] == 400 and response.json()["detail"]
+    body = problem(await client.get(path, headers=ADMIN), 400)
+    assert body["status"] == 400 and body["detail"]
 
 
 async def test_sales_and_search_are_for_admin(

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
-from ecomkit.testing.fixtures import api_client
+from ecomkit.testing.fixtures import api_client, problem
 
 from payment.bootstrap import bootstrap
 from payment.entrypoints.app import create_app
@@ -56,8 +56,7 @@ async def test_direct_charge_then_read_it(client: httpx.AsyncClient) -> None:
     by_order = await client.get("/api/payments/order/5", headers=OWNER)
     assert by_order.status_code == 200 and by_order.json()["id"] == payment["id"]
     forbidden = await client.get(f"/api/payments/{payment['id']}", headers=OTHER)
-    assert forbidden.status_code == 403
-    assert forbidden.headers["content-type"].startswith("application/problem+json")
+    problem(forbidden, 403)
 
 
 async def test_direct_charge_needs_admin_or_service(client: httpx.AsyncClient) -> None:

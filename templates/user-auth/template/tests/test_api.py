@@ -9,7 +9,7 @@ import jwt
 import pytest
 from ecomkit.keys import generate_key
 from ecomkit.testing import TestKeys
-from ecomkit.testing.fixtures import api_client
+from ecomkit.testing.fixtures import api_client, problem
 
 from tests.contracts import UowFactory
 from tests.fakes import FakeHasher, FakeMailer, FakeResetTokens, FakeStore
@@ -215,8 +215,8 @@ async def test_failed_logins_back_off_per_username(client: httpx.AsyncClient) ->
     right = await client.post(
         "/api/auth/login", json={"username": "ADA", "password": ADA["password"]}
     )
-    assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1
-    assert right.headers["content-type"].startswith("application/problem+json")
+    problem(right, 429)
+    assert int(right.headers["retry-after"]) >= 1
 
 
 async def test_jwks_is_public_and_holds_no_private_part(client: httpx.AsyncClient) -> None:
