@@ -50,7 +50,9 @@ async def api_client(app: Any, base_url: str = "http://test") -> AsyncIterator[h
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     """The body of `response`, asserted to be a problem+json answer with `status` (RFC 9457,
     what every service answers bad input and refusals with)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
+    # Messages of their own: pytest rewrites the asserts of test modules, not of this one.
+    assert response.status_code == status, f"{response.status_code}: {response.text}"
+    content_type = response.headers.get("content-type", "")
+    assert content_type.startswith("application/problem+json"), f"{content_type}: {response.text}"
     body: dict[str, Any] = response.json()
     return body
