@@ -13,6 +13,7 @@ from ecomkit.upstream_pool import UpstreamPool
 
 from gateway.adapters.upstreams import UpstreamResolver, registry_source
 from gateway.domain.balancing import Instance, choose_preview
+from tests.servers import serve
 
 pytestmark = pytest.mark.anyio
 
@@ -97,17 +98,12 @@ async def test_registry_source_reads_each_instances_color() -> None:
 
     app = web.Application()
     app.router.add_get("/api/registry/services", services)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     pool = UpstreamPool(connect_timeout_s=1, read_timeout_s=2)
-    try:
-        found = await registry_source(pool, f"http://127.0.0.1:{port}")()
-    finally:
-        await pool.close()
-        await runner.cleanup()
+    async with serve(app) as url:
+        try:
+            found = await registry_source(pool, url)()
+        finally:
+            await pool.close()
     assert found == {
         "catalog": [
             Instance("http://b", "b", 100, color=""),

@@ -19,6 +19,7 @@ from gateway.domain.ratelimit import Decision, InMemoryTokenBucket, Limit
 from gateway.entrypoints.admin import admin_router
 from gateway.entrypoints.app import GatewayApp
 from gateway.settings import Settings
+from tests.servers import serve
 
 pytestmark = pytest.mark.anyio
 
@@ -55,14 +56,8 @@ async def serving() -> AsyncIterator[Upstream]:
 
     app = web.Application(client_max_size=10_000_000)
     app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    state.url = f"http://127.0.0.1:{port}"
-    yield state
-    await runner.cleanup()
+    async with serve(app) as state.url:
+        yield state
 
 
 def make_gateway(upstream_url: str, **overrides: object) -> Gateway:

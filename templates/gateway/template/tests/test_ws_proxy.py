@@ -17,6 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from gateway.entrypoints.app import GatewayApp
+from tests.servers import serve
 from tests.test_proxy import make_gateway
 
 pytestmark = pytest.mark.anyio
@@ -43,13 +44,8 @@ async def ws_upstream() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", seen
-    await runner.cleanup()
+    async with serve(app) as url:
+        yield url, seen
 
 
 @contextlib.asynccontextmanager

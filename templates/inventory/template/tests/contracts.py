@@ -23,10 +23,6 @@ def new_id() -> int:
 class UnitOfWorkContract:
     """Subclasses provide the `uow` fixture: a factory of units of work on one store."""
 
-    @pytest.fixture
-    def uow(self) -> UowFactory:
-        raise NotImplementedError
-
     async def _stock(self, uow: UowFactory, available: int) -> StockLevel:
         level = StockLevel(new_id(), available=available)
         async with uow() as work:

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client, problem
 
 from inventory.bootstrap import bootstrap
 from inventory.entrypoints.app import create_app
 from inventory.settings import Settings
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.contracts import UowFactory
+from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.anyio
 
@@ -23,11 +25,9 @@ SERVICE = AUTH.bearer(0, "SERVICE", username="order")
 
 
 @pytest.fixture
-async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
-    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store), clock=lambda: store.now)
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+async def client(store: FakeStore, uow: UowFactory) -> AsyncIterator[httpx.AsyncClient]:
+    bus = bootstrap(SETTINGS, uow=uow, clock=lambda: store.now)
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 
@@ -57,9 +57,7 @@ async def test_reserve_and_release(client: httpx.AsyncClient) -> None:
     other = await client.post(
         "/api/inventory/reserve", json={**order, "orderId": 51}, headers=ADMIN
     )
-    assert other.status_code == 409
-    assert other.headers["content-type"].startswith("application/problem+json")
-    assert other.json()["errors"] == [{"productId": 1, "requested": 2, "available": 0}]
+    assert problem(other, 409)["errors"] == [{"productId": 1, "requested": 2, "available": 0}]
     held = await client.get("/api/inventory/reservations/50", headers=SERVICE)
     assert [r["status"] for r in held.json()] == ["RESERVED"]
     released = await client.post("/api/inventory/release", json={"orderId": 50}, headers=SERVICE)

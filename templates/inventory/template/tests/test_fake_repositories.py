@@ -2,14 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contracts import UnitOfWorkContract, UowFactory
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.contracts import UnitOfWorkContract
 
 pytestmark = pytest.mark.anyio
 
 
 class TestFakeUnitOfWork(UnitOfWorkContract):
-    @pytest.fixture
-    def uow(self) -> UowFactory:
-        store = FakeStore()
-        return lambda: FakeUnitOfWork(store)
+    """The fakes meet the storage contract (`uow`: the fakes' factory, tests/conftest.py)."""

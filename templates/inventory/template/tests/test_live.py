@@ -17,7 +17,8 @@ from inventory.entrypoints.app import create_app
 from inventory.entrypoints.live import HUB
 from inventory.service_layer.messagebus import MessageBus
 from inventory.settings import Settings
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.contracts import UowFactory
+from tests.fakes import FakeStore
 
 AUTH = TestAuth(Settings)
 SETTINGS = AUTH.settings
@@ -25,8 +26,8 @@ TOKEN = AUTH.token(1, username="ada")
 
 
 @pytest.fixture
-def app_bus(store: FakeStore) -> MessageBus:
-    return bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store), clock=lambda: store.now)
+def app_bus(store: FakeStore, uow: UowFactory) -> MessageBus:
+    return bootstrap(SETTINGS, uow=uow, clock=lambda: store.now)
 
 
 @pytest.fixture

@@ -18,15 +18,8 @@ NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 class EmailSenderContract:
-    """Subclasses provide `sender`, `broken_sender` and `received(to)`."""
-
-    @pytest.fixture
-    def sender(self) -> EmailSender:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def broken_sender(self) -> EmailSender:
-        raise NotImplementedError
+    """Subclasses provide the fixtures `sender` and `broken_sender` (an EmailSender whose
+    server is unreachable), and `received(to)`."""
 
     async def received(self, sender: EmailSender, to: str) -> list[tuple[str, str]]:
         """(subject, body) of every email the server accepted for `to`."""
@@ -77,11 +70,8 @@ def a_notification(user_id: int = 1, created_at: datetime = NOW) -> Notification
 
 
 class NotificationLogContract:
-    """Subclasses provide `log`: an empty store (or one no other test's keys reach)."""
-
-    @pytest.fixture
-    def log(self) -> NotificationLog:
-        raise NotImplementedError
+    """Subclasses provide the fixture `log`: a NotificationLog on an empty store (or one no
+    other test's keys reach)."""
 
     async def test_a_key_is_claimed_once_until_it_fails(self, log: NotificationLog) -> None:
         note = a_notification()

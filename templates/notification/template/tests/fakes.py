@@ -7,9 +7,12 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from notification.bootstrap import bootstrap
 from notification.domain.errors import DeliveryFailed, DeliveryInProgress, UpstreamUnavailable
 from notification.domain.model import Contact, Notification, Status
+from notification.service_layer.messagebus import MessageBus
 from notification.service_layer.ports import Email
+from notification.settings import Settings
 
 
 @dataclass
@@ -100,3 +103,24 @@ class FakeNotificationLog:
         mine = [n for n in self.entries.values() if n.user_id == user_id]
         mine.sort(key=lambda n: (-(n.created_at or datetime.min).timestamp(), n.key))
         return copy.deepcopy(mine[offset : offset + limit])
+
+
+@dataclass
+class World:
+    """The service on fakes: its bus and the fakes it drives, to look into after a call."""
+
+    users: FakeUserDirectory
+    email: FakeEmailSender
+    sms: FakeSmsProvider
+    log: FakeNotificationLog
+    bus: MessageBus
+
+    @classmethod
+    def of(
+        cls, settings: Settings, *contacts: Contact, email: FakeEmailSender | None = None
+    ) -> World:
+        """A bus on fresh fakes whose user directory knows `contacts`."""
+        users = FakeUserDirectory({c.user_id: c for c in contacts})
+        email, sms, log = email or FakeEmailSender(), FakeSmsProvider(), FakeNotificationLog()
+        bus = bootstrap(settings, users=users, email=email, sms=sms, log=log)
+        return cls(users, email, sms, log, bus)

@@ -9,14 +9,14 @@ import httpx
 import pytest
 from ecomkit.contracts import OrderShipped
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client
 
-from notification.bootstrap import bootstrap
 from notification.domain import commands
 from notification.domain.model import Contact
 from notification.entrypoints.app import create_app
 from notification.service_layer.messagebus import MessageBus
 from notification.settings import Settings
-from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, FakeUserDirectory
+from tests.fakes import FakeEmailSender, World
 
 pytestmark = pytest.mark.anyio
 
@@ -30,22 +30,13 @@ ADMIN, SERVICE, USER5, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(
 
 
 @pytest.fixture
-def email() -> FakeEmailSender:
-    return FakeEmailSender()
-
-
-@pytest.fixture
 def bus(email: FakeEmailSender) -> MessageBus:
-    users = FakeUserDirectory({5: Contact(5, "five@example.com", None, "en")})
-    return bootstrap(
-        SETTINGS, users=users, email=email, sms=FakeSmsProvider(), log=FakeNotificationLog()
-    )
+    return World.of(SETTINGS, Contact(5, "five@example.com", None, "en"), email=email).bus
 
 
 @pytest.fixture
 async def client(bus: MessageBus) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 

@@ -10,11 +10,10 @@ from ecomkit.contracts import ContractError, InventoryUpdated, OrderCancelled
 from ecomkit.events import Envelope
 from ecomkit.testing import arriving
 
-from notification.bootstrap import bootstrap
 from notification.domain.model import Contact
 from notification.entrypoints.consumers import event_handler
 from notification.settings import Settings
-from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, FakeUserDirectory
+from tests.fakes import FakeEmailSender, World
 from tests.samples import samples
 
 pytestmark = pytest.mark.anyio
@@ -23,15 +22,9 @@ EVENTS = {event.event_type: arriving(event) for event in samples(user_id=4, orde
 
 
 @pytest.fixture
-def email() -> FakeEmailSender:
-    return FakeEmailSender()
-
-
-@pytest.fixture
 def handler(email: FakeEmailSender) -> Any:
-    users = FakeUserDirectory({4: Contact(4, "four@example.com", None, "de")})
-    sms, log = FakeSmsProvider(), FakeNotificationLog()
-    return event_handler(bootstrap(Settings(), users=users, email=email, sms=sms, log=log))
+    four = Contact(4, "four@example.com", None, "de")
+    return event_handler(World.of(Settings(), four, email=email).bus)
 
 
 async def test_known_events_notify_and_others_are_ignored(

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from ecomkit.contracts import OrderPaid
 
-from notification.bootstrap import bootstrap
 from notification.domain import commands
 from notification.domain.commands import UserEvent
 from notification.domain.errors import DeliveryFailed, UpstreamUnavailable
 from notification.domain.model import Contact, Status
-from notification.service_layer.messagebus import MessageBus
 from notification.settings import Settings
-from tests.fakes import FakeEmailSender, FakeNotificationLog, FakeSmsProvider, FakeUserDirectory
+from tests.fakes import World
 from tests.samples import samples
 
 pytestmark = pytest.mark.anyio
@@ -25,21 +23,9 @@ BOB = Contact(2, "bob@example.com", None, "en", None, "bob", True, False)
 QUIET = Contact(3, "q@example.com", "+100000", "en", None, "q", False, False)
 
 
-@dataclass
-class World:
-    users: FakeUserDirectory
-    email: FakeEmailSender
-    sms: FakeSmsProvider
-    log: FakeNotificationLog
-    bus: MessageBus
-
-
 @pytest.fixture
 def world() -> World:
-    users = FakeUserDirectory({c.user_id: c for c in (ADA, BOB, QUIET)})
-    email, sms, log = FakeEmailSender(), FakeSmsProvider(), FakeNotificationLog()
-    bus = bootstrap(Settings(), users=users, email=email, sms=sms, log=log)
-    return World(users, email, sms, log, bus)
+    return World.of(Settings(), ADA, BOB, QUIET)
 
 
 def paid(user_id: int, event_id: str = "e1") -> commands.NotifyAboutEvent:

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 import pytest
+from ecomkit.testing.fixtures import in_memory_storage
 
 from order.service_layer.handlers import Dependencies
 from order.service_layer.messagebus import MessageBus, message_bus
+from tests.contracts import UowFactory
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
 
 pytest_plugins = ["ecomkit.testing.plugin"]
 
 
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
+store, uow = in_memory_storage(FakeStore, FakeUnitOfWork)
 
 
 @pytest.fixture
@@ -33,9 +33,11 @@ def catalog() -> FakeProductCatalog:
 
 
 @pytest.fixture
-def deps(store: FakeStore, users: FakeUserDirectory, catalog: FakeProductCatalog) -> Dependencies:
+def deps(
+    store: FakeStore, uow: UowFactory, users: FakeUserDirectory, catalog: FakeProductCatalog
+) -> Dependencies:
     return Dependencies(
-        uow=lambda: FakeUnitOfWork(store),
+        uow=uow,
         users=users,
         catalog=catalog,
         saga_timeout_s=60,

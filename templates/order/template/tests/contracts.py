@@ -35,10 +35,6 @@ def an_order(user_id: int | None = None, deadline: datetime = BASE) -> Order:
 class UnitOfWorkContract:
     """Subclasses provide the `uow` fixture: a factory of units of work on one store."""
 
-    @pytest.fixture
-    def uow(self) -> UowFactory:
-        raise NotImplementedError
-
     async def _add(self, uow: UowFactory, order: Order) -> Order:
         """As place_order does: the row and the first event of the order's stream."""
         async with uow() as work:

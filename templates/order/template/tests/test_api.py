@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client, problem
 
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
 from order.settings import Settings
-from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
+from tests.contracts import UowFactory
+from tests.fakes import FakeProductCatalog, FakeStore, FakeUserDirectory
 
 pytestmark = pytest.mark.anyio
 
@@ -25,18 +27,10 @@ ORDER = {"items": [{"productId": 10, "quantity": 2}], "paymentMethodId": "pm_car
 
 @pytest.fixture
 async def client(
-    store: FakeStore, users: FakeUserDirectory, catalog: FakeProductCatalog
+    store: FakeStore, uow: UowFactory, users: FakeUserDirectory, catalog: FakeProductCatalog
 ) -> AsyncIterator[httpx.AsyncClient]:
-    bus = bootstrap(
-        SETTINGS,
-        uow=lambda: FakeUnitOfWork(store),
-        users=users,
-        catalog=catalog,
-        clock=lambda: store.now,
-    )
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    bus = bootstrap(SETTINGS, uow=uow, users=users, catalog=catalog, clock=lambda: store.now)
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 
@@ -70,8 +64,7 @@ async def test_place_order_needs_a_token_and_valid_items(client: httpx.AsyncClie
     unknown = await client.post(
         "/api/orders", json={"items": [{"productId": 404, "quantity": 1}]}, headers=ADA
     )
-    assert unknown.status_code == 422
-    assert unknown.headers["content-type"].startswith("application/problem+json")
+    problem(unknown, 422)
 
 
 async def test_upstream_down_is_503(client: httpx.AsyncClient, catalog: FakeProductCatalog) -> None:
@@ -116,5 +109,4 @@ async def test_cancel_and_ship(client: httpx.AsyncClient) -> None:
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "CANCELLED" and cancelled.json()["cancelReason"] == "oops"
     again = await client.put(f"{url}/cancel", headers=ADA)
-    assert again.status_code == 409
-    assert again.headers["content-type"].startswith("application/problem+json")
+    problem(again, 409)

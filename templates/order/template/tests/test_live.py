@@ -16,7 +16,8 @@ from order.bootstrap import bootstrap
 from order.domain import commands
 from order.entrypoints.app import create_app
 from order.settings import Settings
-from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
+from tests.contracts import UowFactory
+from tests.fakes import FakeProductCatalog, FakeStore, FakeUserDirectory
 
 AUTH = TestAuth(Settings)
 SETTINGS = AUTH.settings
@@ -27,11 +28,11 @@ ADMIN = AUTH.token(9, "USER", "ADMIN", username="root")
 
 @pytest.fixture
 def client(
-    store: FakeStore, users: FakeUserDirectory, catalog: FakeProductCatalog
+    store: FakeStore, uow: UowFactory, users: FakeUserDirectory, catalog: FakeProductCatalog
 ) -> Iterator[TestClient]:
     """Ada's order 1: created, reserved, then cancelled (a note in between is not a step)."""
     bus = bootstrap(
-        SETTINGS, uow=lambda: FakeUnitOfWork(store), users=users, catalog=catalog,
+        SETTINGS, uow=uow, users=users, catalog=catalog,
         clock=lambda: store.now,
     )  # fmt: skip
     with TestClient(create_app(SETTINGS, bus=bus)) as test_client:

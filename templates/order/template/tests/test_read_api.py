@@ -10,17 +10,13 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from ecomkit.testing.fixtures import api_client, problem
 
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
 from order.service_layer.ports import OrderQuery
-from tests.fakes import (
-    FakeProductCatalog,
-    FakeReadModels,
-    FakeStore,
-    FakeUnitOfWork,
-    FakeUserDirectory,
-)
+from tests.contracts import UowFactory
+from tests.fakes import FakeProductCatalog, FakeReadModels, FakeUserDirectory
 from tests.test_api import ADA, ADMIN, BOB, SETTINGS
 
 pytestmark = pytest.mark.anyio
@@ -53,15 +49,14 @@ def read_models() -> FakeReadModels:
 
 @pytest.fixture
 async def client(
-    store: FakeStore, users: FakeUserDirectory, catalog: FakeProductCatalog,
+    uow: UowFactory, users: FakeUserDirectory, catalog: FakeProductCatalog,
     read_models: FakeReadModels,
 ) -> AsyncIterator[httpx.AsyncClient]:  # fmt: skip
     bus = bootstrap(
-        SETTINGS, uow=lambda: FakeUnitOfWork(store), users=users, catalog=catalog,
+        SETTINGS, uow=uow, users=users, catalog=catalog,
         read_models=read_models,
     )  # fmt: skip
-    transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 
@@ -104,10 +99,8 @@ async def test_only_admin_reads_another_users_history(
     ],
 )
 async def test_bad_ranges_and_pages_are_400_problems(client: httpx.AsyncClient, path: str) -> None:
-    response = await client.get(path, headers=ADMIN)
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["status"] == 400 and response.json()["detail"]
+    body = problem(await client.get(path, headers=ADMIN), 400)
+    assert body["status"] == 400 and body["detail"]
 
 
 async def test_sales_and_search_are_for_admin(

@@ -18,15 +18,8 @@ def an_order_id() -> int:
 
 
 class PaymentProviderContract:
-    """Subclasses provide `provider`, `broken_provider` (unreachable) and `method`."""
-
-    @pytest.fixture
-    def provider(self) -> PaymentProvider:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def broken_provider(self) -> PaymentProvider:
-        raise NotImplementedError
+    """Subclasses provide the fixtures `provider` and `broken_provider` (a PaymentProvider
+    that cannot reach its provider), and `method`."""
 
     async def method(self, kind: str) -> str:
         """A payment method id: kind "ok" charges, "declined" is declined at charge."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from ecomkit.contracts import Contract
 
@@ -117,6 +119,11 @@ class FakeUnitOfWork(UnitOfWork):
             self.held.pop().release()
 
 
+UowFactory = Callable[[], FakeUnitOfWork]  # what Dependencies.uow / bootstrap(uow=) take
+
+
+ResultT = TypeVar("ResultT", ChargeResult, RefundResult)
+
 # Payment methods the fake knows, named like Stripe's test payment methods.
 FAKE_OK = "pm_card_visa"
 FAKE_DECLINED = "pm_card_chargeDeclined"
@@ -152,16 +159,25 @@ class FakePaymentProvider:
         payment_method_id: str | None,
         idempotency_key: str,
     ) -> ChargeResult:
+        return self._once(
+            idempotency_key,
+            ChargeResult,
+            lambda: self._charge(order_id, amount, currency, payment_method_id),
+        )
+
+    def _once(
+        self, idempotency_key: str, kind: type[ResultT], call: Callable[[], ResultT]
+    ) -> ResultT:
+        """A call to the provider as Stripe answers it: refused while it is unreachable, and
+        the first answer to an idempotency key again for every later call with that key."""
         self.calls += 1
         if self.unavailable:
             raise ProviderUnavailable("fake provider: connection refused")
-        if idempotency_key in self._by_key:
-            earlier = self._by_key[idempotency_key]
-            assert isinstance(earlier, ChargeResult)
-            return earlier
-        result = self._charge(order_id, amount, currency, payment_method_id)
-        self._by_key[idempotency_key] = result
-        return result
+        if idempotency_key not in self._by_key:
+            self._by_key[idempotency_key] = call()  # a refusal (raised) is not remembered
+        earlier = self._by_key[idempotency_key]
+        assert isinstance(earlier, kind)
+        return earlier
 
     def _charge(
         self, order_id: int, amount: Decimal, currency: str, method: str | None
@@ -179,21 +195,15 @@ class FakePaymentProvider:
     async def refund(
         self, provider_ref: str, amount: Decimal, idempotency_key: str
     ) -> RefundResult:
-        self.calls += 1
-        if self.unavailable:
-            raise ProviderUnavailable("fake provider: connection refused")
-        if idempotency_key in self._by_key:
-            earlier = self._by_key[idempotency_key]
-            assert isinstance(earlier, RefundResult)
-            return earlier
+        return self._once(idempotency_key, RefundResult, lambda: self._refund(provider_ref))
+
+    def _refund(self, provider_ref: str) -> RefundResult:
         charge = next((c for c in self.charges if c.ref == provider_ref), None)
         if charge is None or charge.refunded:
             raise ProviderUnavailable(f"fake provider: cannot refund {provider_ref}")
         charge.refunded = True
-        result = RefundResult(f"re_fake{next(self._ids)}")
         self.refunds.append(provider_ref)
-        self._by_key[idempotency_key] = result
-        return result
+        return RefundResult(f"re_fake{next(self._ids)}")
 
     def net_charges(self, order_id: int) -> int:
         return sum(1 for c in self.charges if c.order_id == order_id and not c.refunded)

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client, problem
 
 from payment.bootstrap import bootstrap
 from payment.entrypoints.app import create_app
 from payment.settings import Settings
-from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, FakeUnitOfWork
+from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, UowFactory
 
 pytestmark = pytest.mark.anyio
 
@@ -25,23 +26,11 @@ ADMIN, SERVICE, OWNER, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def provider() -> FakePaymentProvider:
-    return FakePaymentProvider()
-
-
-@pytest.fixture
 async def client(
-    store: FakeStore, provider: FakePaymentProvider
+    uow: UowFactory, provider: FakePaymentProvider
 ) -> AsyncIterator[httpx.AsyncClient]:
-    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store), provider=provider)
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    bus = bootstrap(SETTINGS, uow=uow, provider=provider)
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 
@@ -67,8 +56,7 @@ async def test_direct_charge_then_read_it(client: httpx.AsyncClient) -> None:
     by_order = await client.get("/api/payments/order/5", headers=OWNER)
     assert by_order.status_code == 200 and by_order.json()["id"] == payment["id"]
     forbidden = await client.get(f"/api/payments/{payment['id']}", headers=OTHER)
-    assert forbidden.status_code == 403
-    assert forbidden.headers["content-type"].startswith("application/problem+json")
+    problem(forbidden, 403)
 
 
 async def test_direct_charge_needs_admin_or_service(client: httpx.AsyncClient) -> None:
@@ -119,11 +107,8 @@ async def test_cancelled_order_charge_is_a_conflict(
     assert (await client.post("/api/payments", json=body(), headers=ADMIN)).status_code == 409
 
 
-async def test_provider_outage_is_503(store: FakeStore) -> None:
-    bus = bootstrap(
-        SETTINGS, uow=lambda: FakeUnitOfWork(store), provider=FakePaymentProvider(unavailable=True)
-    )
-    transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+async def test_provider_outage_is_503(uow: UowFactory) -> None:
+    bus = bootstrap(SETTINGS, uow=uow, provider=FakePaymentProvider(unavailable=True))
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         response = await client.post("/api/payments", json=body(), headers=ADMIN)
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"

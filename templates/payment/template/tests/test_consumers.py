@@ -23,7 +23,7 @@ from payment.domain import commands
 from payment.entrypoints.consumers import command_for, saga_handler
 from payment.service_layer.unit_of_work import UnitOfWork
 from payment.settings import Settings
-from tests.fakes import FAKE_OK, FakePaymentProvider, FakeStore, FakeUnitOfWork
+from tests.fakes import FAKE_OK, FakePaymentProvider, FakeStore, FakeUnitOfWork, UowFactory
 
 pytestmark = pytest.mark.anyio
 
@@ -64,9 +64,10 @@ def cancelled(order_id: int = 9) -> Envelope:
 
 
 @pytest.fixture
-def world() -> tuple[FakeStore, FakePaymentProvider, Any]:
-    store, provider = FakeStore(), FakePaymentProvider()
-    bus = bootstrap(Settings(), uow=lambda: FakeUnitOfWork(store), provider=provider)
+def world(
+    store: FakeStore, uow: UowFactory, provider: FakePaymentProvider
+) -> tuple[FakeStore, FakePaymentProvider, Any]:
+    bus = bootstrap(Settings(), uow=uow, provider=provider)
 
     def join(_kit_uow: Any) -> UnitOfWork:
         return FakeUnitOfWork(store)

@@ -19,24 +19,14 @@ from payment.domain.errors import (
 from payment.domain.model import PaymentStatus
 from payment.service_layer.messagebus import MessageBus
 from payment.settings import Settings
-from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, FakeUnitOfWork
+from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, UowFactory
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def provider() -> FakePaymentProvider:
-    return FakePaymentProvider()
-
-
-@pytest.fixture
-def bus(store: FakeStore, provider: FakePaymentProvider) -> MessageBus:
-    return bootstrap(Settings(), uow=lambda: FakeUnitOfWork(store), provider=provider)
+def bus(uow: UowFactory, provider: FakePaymentProvider) -> MessageBus:
+    return bootstrap(Settings(), uow=uow, provider=provider)
 
 
 def charge(order_id: int = 7, method: str | None = FAKE_OK) -> commands.ChargeOrder:
@@ -140,9 +130,8 @@ async def test_cancelling_a_failed_payment_refunds_nothing(
 
 
 async def test_charge_and_cancel_racing_leave_no_net_charge(
-    store: FakeStore, provider: FakePaymentProvider
+    bus: MessageBus, provider: FakePaymentProvider
 ) -> None:
-    bus = bootstrap(Settings(), uow=lambda: FakeUnitOfWork(store), provider=provider)
     for order in range(100, 140):
         charging = bus.handle(charge(order))
         cancelling = bus.handle(commands.RecordOrderCancelled(order, None))
@@ -167,9 +156,10 @@ async def test_a_failed_payment_is_not_refundable(bus: MessageBus) -> None:
         await bus.handle(commands.RefundPayment(payment.payment_id))
 
 
-async def test_an_unavailable_provider_leaves_nothing_behind(store: FakeStore) -> None:
-    provider = FakePaymentProvider(unavailable=True)
-    bus = bootstrap(Settings(), uow=lambda: FakeUnitOfWork(store), provider=provider)
+async def test_an_unavailable_provider_leaves_nothing_behind(
+    store: FakeStore, uow: UowFactory
+) -> None:
+    bus = bootstrap(Settings(), uow=uow, provider=FakePaymentProvider(unavailable=True))
     with pytest.raises(ProviderUnavailable):
         await bus.handle(charge())
     assert (

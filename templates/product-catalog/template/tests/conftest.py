@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from ecomkit.testing.fixtures import in_memory_storage
 
 from product_catalog.service_layer.handlers import Dependencies
 from product_catalog.service_layer.messagebus import MessageBus, message_bus
+from product_catalog.service_layer.unit_of_work import UnitOfWork
 from tests.fakes import (
     FakeProductCache,
     FakeReviewStore,
@@ -16,15 +20,13 @@ from tests.fakes import (
 pytest_plugins = ["ecomkit.testing.plugin"]
 
 
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
+store, uow = in_memory_storage(FakeStore, FakeUnitOfWork)
 
 
 @pytest.fixture
-def deps(store: FakeStore) -> Dependencies:
+def deps(store: FakeStore, uow: Callable[[], UnitOfWork]) -> Dependencies:
     return Dependencies(
-        uow=lambda: FakeUnitOfWork(store),
+        uow=uow,
         cache=FakeProductCache(),
         review_store=FakeReviewStore(),
         users=FakeUserDirectory(),

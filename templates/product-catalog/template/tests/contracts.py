@@ -25,9 +25,7 @@ def a_review(product_id: int, rating: int, at: datetime) -> Review:
 
 
 class UnitOfWorkContract:
-    @pytest.fixture
-    def uow(self) -> Callable[[], UnitOfWork]:
-        raise NotImplementedError
+    """Subclasses provide the `uow` fixture: a factory of units of work on one store."""
 
     async def _add(self, uow: Callable[[], UnitOfWork], product: Product) -> Product:
         async with uow() as work:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client
 
 from product_catalog.entrypoints.app import create_app
 from product_catalog.service_layer.handlers import Dependencies
@@ -25,8 +26,7 @@ WIDGET = {"sku": "W-1", "name": "Widget", "price": "9.99", "category": "tools"}
 
 @pytest.fixture
 async def client(bus: MessageBus) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(SETTINGS, bus=bus))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 

@@ -1,22 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from product_catalog.adapters.mongo import ReviewStore
-from product_catalog.service_layer.unit_of_work import UnitOfWork
 from tests.contracts import ReviewStoreContract, UnitOfWorkContract
-from tests.fakes import FakeReviewStore, FakeStore, FakeUnitOfWork
+from tests.fakes import FakeReviewStore
 
 pytestmark = pytest.mark.anyio
 
 
 class TestFakeUnitOfWork(UnitOfWorkContract):
-    @pytest.fixture
-    def uow(self) -> Callable[[], UnitOfWork]:
-        store = FakeStore()
-        return lambda: FakeUnitOfWork(store)
+    """The fakes meet the storage contract (`uow`: the fakes' factory, tests/conftest.py)."""
 
 
 class TestFakeReviewStore(ReviewStoreContract):

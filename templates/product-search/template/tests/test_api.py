@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from ecomkit.testing.fixtures import problem
 from fastapi.testclient import TestClient
 
 from product_search.bootstrap import bootstrap
@@ -49,10 +50,7 @@ def test_search_answers_items_and_facets(client: TestClient, index: FakeSearchIn
     ],
 )
 def test_bad_input_is_a_400_problem(client: TestClient, query: str) -> None:
-    answer = client.get(f"/api/search/products?{query}")
-    assert answer.status_code == 400, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    assert answer.json()["status"] == 400
+    assert problem(client.get(f"/api/search/products?{query}"), 400)["status"] == 400
 
 
 def test_suggest(client: TestClient, index: FakeSearchIndex) -> None:

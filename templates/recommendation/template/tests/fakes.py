@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -74,3 +74,6 @@ class FakeUnitOfWork(UnitOfWork):
 
     async def rollback(self) -> None:
         pass
+
+
+UowFactory = Callable[[], FakeUnitOfWork]  # what bootstrap(uow=) takes

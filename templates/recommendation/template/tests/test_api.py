@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from ecomkit.testing import TestAuth
+from ecomkit.testing.fixtures import api_client, problem
 
 from recommendation.bootstrap import bootstrap
 from recommendation.entrypoints.app import create_app
 from recommendation.settings import Settings
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.fakes import FakeStore, UowFactory
 
 pytestmark = pytest.mark.anyio
 
@@ -28,16 +29,13 @@ BASKETS = {3: [10, 11], 4: [10, 11, 12, 13], 5: [11, 12, 13], 6: [10, 12], 7: [2
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    store = FakeStore()
+async def client(store: FakeStore, uow: UowFactory) -> AsyncIterator[httpx.AsyncClient]:
     for order, (user, basket) in enumerate(BASKETS.items(), start=100):
         store.lines.update({(order, product): user for product in basket})
         store.paid.add(order)
     store.stock[13] = (0, datetime(2026, 1, 1, tzinfo=UTC))
-    bus = bootstrap(SETTINGS, uow=lambda: FakeUnitOfWork(store))
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    bus = bootstrap(SETTINGS, uow=uow)
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         assert (await client.post("/api/admin/recommendations/train", headers=ADMIN)).is_success
         yield client
 
@@ -92,7 +90,5 @@ async def test_similar_products_for_anyone(client: httpx.AsyncClient) -> None:
     ],
 )
 async def test_bad_input_is_a_400_problem(client: httpx.AsyncClient, path: str) -> None:
-    answer = await client.get(path, headers=ADMIN)
-    assert answer.status_code == 400, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    assert answer.json()["errors"][0]["field"] in ("k", "userId", "productId")
+    body = problem(await client.get(path, headers=ADMIN), 400)
+    assert body["errors"][0]["field"] in ("k", "userId", "productId")

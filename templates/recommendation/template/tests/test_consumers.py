@@ -21,7 +21,7 @@ from recommendation.bootstrap import bootstrap
 from recommendation.domain import commands
 from recommendation.entrypoints.consumers import command_for, event_handler
 from recommendation.settings import Settings
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.fakes import FakeStore, UowFactory
 
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -55,10 +55,9 @@ def test_each_event_asks_for_its_command() -> None:
     assert command_for(arriving(cancel)) is None
 
 
-async def test_a_redelivered_event_is_recorded_once() -> None:
-    store = FakeStore()
-    bus = bootstrap(Settings(), uow=lambda: FakeUnitOfWork(store))
-    inbox = InMemoryInbox(lambda: FakeUnitOfWork(store))
+async def test_a_redelivered_event_is_recorded_once(store: FakeStore, uow: UowFactory) -> None:
+    bus = bootstrap(Settings(), uow=uow)
+    inbox = InMemoryInbox(uow)
     handler = event_handler(bus, joining=lambda uow: uow)
     events = [arriving(created(1, 2, 7, 8)), arriving(paid(1, 2))]
     outcomes: list[Any] = []

@@ -13,6 +13,7 @@ from user_auth.domain.errors import EmailTaken, UsernameTaken
 from user_auth.domain.model import Profile, RefreshToken, Role, User
 from user_auth.service_layer.unit_of_work import UnitOfWork
 
+UowFactory = Callable[[], UnitOfWork]
 NOW = datetime(2025, 1, 1, 12, 0, 0)
 
 
@@ -23,10 +24,6 @@ def a_user(name: str | None = None) -> User:
 
 class UnitOfWorkContract:
     """Subclasses provide the `uow` fixture: a factory of units of work on one store."""
-
-    @pytest.fixture
-    def uow(self) -> Callable[[], UnitOfWork]:
-        raise NotImplementedError
 
     async def _add(self, uow: Callable[[], UnitOfWork], user: User) -> User:
         async with uow() as work:

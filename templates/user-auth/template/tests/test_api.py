@@ -9,8 +9,10 @@ import jwt
 import pytest
 from ecomkit.keys import generate_key
 from ecomkit.testing import TestKeys
+from ecomkit.testing.fixtures import api_client, problem
 
-from tests.fakes import FakeHasher, FakeMailer, FakeResetTokens, FakeStore, FakeUnitOfWork
+from tests.contracts import UowFactory
+from tests.fakes import FakeHasher, FakeMailer, FakeResetTokens, FakeStore
 from user_auth.bootstrap import bootstrap
 from user_auth.domain.model import Role
 from user_auth.entrypoints.app import create_app
@@ -26,28 +28,21 @@ ADA = {"username": "ada", "email": "ada@example.com", "password": "s3cret-pass"}
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
 def mailer() -> FakeMailer:
     return FakeMailer()
 
 
 @pytest.fixture
-async def client(store: FakeStore, mailer: FakeMailer) -> AsyncIterator[httpx.AsyncClient]:
+async def client(uow: UowFactory, mailer: FakeMailer) -> AsyncIterator[httpx.AsyncClient]:
     sessions = SessionDependencies(reset_tokens=FakeResetTokens(), mailer=mailer)
     bus = bootstrap(
         SETTINGS,
-        uow=lambda: FakeUnitOfWork(store),
+        uow=uow,
         hasher=FakeHasher(),
         tokens=KEYS.issuer(SETTINGS),
         sessions=sessions,
     )
-    app = create_app(SETTINGS, bus=bus)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(create_app(SETTINGS, bus=bus)) as client:
         yield client
 
 
@@ -220,8 +215,8 @@ async def test_failed_logins_back_off_per_username(client: httpx.AsyncClient) ->
     right = await client.post(
         "/api/auth/login", json={"username": "ADA", "password": ADA["password"]}
     )
-    assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1
-    assert right.headers["content-type"].startswith("application/problem+json")
+    problem(right, 429)
+    assert int(right.headers["retry-after"]) >= 1
 
 
 async def test_an_address_in_its_backoff_is_refused_before_the_route(

@@ -5,7 +5,8 @@ import io
 import pytest
 from ecomkit.revocation import MemoryDenylist
 
-from tests.fakes import FakeHasher, FakeStore, FakeTokenIssuer, FakeUnitOfWork
+from tests.contracts import UowFactory
+from tests.fakes import FakeHasher, FakeStore, FakeTokenIssuer
 from user_auth.bootstrap import bootstrap
 from user_auth.domain.model import Role
 from user_auth.entrypoints.cli import AdminRefused, create_admin, grant_admin, main
@@ -16,26 +17,26 @@ from user_auth.settings import Settings
 pytestmark = pytest.mark.anyio
 
 
-def _bus(store: FakeStore) -> MessageBus:
+@pytest.fixture
+def bus(uow: UowFactory) -> MessageBus:
     return bootstrap(
         Settings(),
-        uow=lambda: FakeUnitOfWork(store),
+        uow=uow,
         hasher=FakeHasher(),
         tokens=FakeTokenIssuer(),
         sessions=SessionDependencies(denylist=MemoryDenylist()),
     )
 
 
-async def test_create_admin_twice_with_the_same_password_creates_one() -> None:
-    bus = _bus(FakeStore())
+async def test_create_admin_twice_with_the_same_password_creates_one(bus: MessageBus) -> None:
     made = await create_admin(bus, "root", "r00t-pass", "root@example.com")
     again = await create_admin(bus, "root", "r00t-pass", "root@example.com")
     assert made.created and not again.created and again.user_id == made.user_id
 
 
-async def test_create_admin_never_takes_over_an_existing_user() -> None:
-    store = FakeStore()
-    bus = _bus(store)
+async def test_create_admin_never_takes_over_an_existing_user(
+    bus: MessageBus, store: FakeStore
+) -> None:
     await create_admin(bus, "root", "r00t-pass", "root@example.com")
     with pytest.raises(AdminRefused, match=r"already exists$"):
         await create_admin(bus, "root", "other-pass1", "root@example.com")
@@ -45,9 +46,9 @@ async def test_create_admin_never_takes_over_an_existing_user() -> None:
     assert store.users[1].roles == {Role.USER}
 
 
-async def test_grant_admin_adds_the_role_and_keeps_the_password() -> None:
-    store = FakeStore()
-    bus = _bus(store)
+async def test_grant_admin_adds_the_role_and_keeps_the_password(
+    bus: MessageBus, store: FakeStore
+) -> None:
     await create_admin(bus, "root", "r00t-pass", "root@example.com")
     store.users[1].roles = {Role.USER}
     kept = store.users[1].password_hash

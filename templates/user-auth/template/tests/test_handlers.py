@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.fakes import FakeHasher, FakeStore, FakeTokenIssuer, FakeUnitOfWork
+from tests.contracts import UowFactory
+from tests.fakes import FakeHasher, FakeStore, FakeTokenIssuer
 from user_auth.domain import commands
 from user_auth.domain.errors import (
     InvalidCredentials,
@@ -26,15 +27,10 @@ REGISTER = commands.RegisterUser(username="ada", email="Ada@Example.com", passwo
 
 
 @pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def bus(store: FakeStore) -> MessageBus:
+def bus(store: FakeStore, uow: UowFactory) -> MessageBus:
     return message_bus(
         Dependencies(
-            uow=lambda: FakeUnitOfWork(store),
+            uow=uow,
             hasher=FakeHasher(),
             tokens=FakeTokenIssuer(),
             clock=lambda: store.now,
@@ -164,10 +160,12 @@ async def queue_behind_a_held_turn(deps: Dependencies, logins: list[commands.Log
     await asyncio.gather(holder, *tasks, return_exceptions=True)
 
 
-async def test_a_login_behind_another_clients_burst_waits_for_one_guess(store: FakeStore) -> None:
+async def test_a_login_behind_another_clients_burst_waits_for_one_guess(
+    store: FakeStore, uow: UowFactory
+) -> None:
     hasher = RecordingHasher()
     deps = Dependencies(
-        uow=lambda: FakeUnitOfWork(store),
+        uow=uow,
         hasher=hasher,
         tokens=FakeTokenIssuer(),
         clock=lambda: store.now,

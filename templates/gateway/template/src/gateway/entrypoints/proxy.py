@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ecomkit.tracing import Span, client_span, headers_of, mark_failed, server_span
 from ecomkit.upstream_pool import (
@@ -77,6 +77,20 @@ class BodyTooLarge(Exception):
     pass
 
 
+@dataclass(slots=True)
+class _Exchange:
+    """One request on its way upstream: the ASGI channel, the matched route, the request's
+    headers, what every answer to it carries (`reply`) and its cache key (None: uncached)."""
+
+    scope: Scope
+    receive: Receive
+    send: Send
+    route: Route
+    request: _RequestHeaders
+    reply: list[tuple[bytes, bytes]]
+    cache_key: str | None
+
+
 @dataclass
 class ProxyOptions:
     max_body_bytes: int
@@ -85,24 +99,16 @@ class ProxyOptions:
     cache_max_body_bytes: int
 
 
+@dataclass(kw_only=True, eq=False)
 class Proxy:
-    def __init__(
-        self,
-        *,
-        routes: RouteTable,
-        policy: EdgePolicy,
-        resolver: UpstreamResolver,
-        breakers: dict[str, CircuitBreaker],
-        cache: ResponseCache,
-        options: ProxyOptions,
-    ) -> None:
-        self.routes = routes
-        self.policy = policy
-        self.resolver = resolver
-        self.breakers = breakers
-        self.cache = cache
-        self.options = options
-        self.pool: UpstreamPool | None = None
+    routes: RouteTable
+    policy: EdgePolicy
+    resolver: UpstreamResolver
+    breakers: dict[str, CircuitBreaker]
+    cache: ResponseCache
+    options: ProxyOptions
+    # Opened at startup in the worker's own event loop (app.py: open_pool).
+    pool: UpstreamPool | None = field(default=None, init=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -168,7 +174,9 @@ class Proxy:
                 ]
                 await send_whole(send, hit.status, headers, hit.body)
                 return hit.status
-        return await self._forward(scope, receive, send, route, request, reply, cache_key)
+        return await self._forward(
+            _Exchange(scope, receive, send, route, request, reply, cache_key)
+        )
 
     def _cache_key(self, scope: Scope, route: Route, request: _RequestHeaders) -> str | None:
         if not (route.cache_public_get and self.cache.enabled and scope["method"] == "GET"):
@@ -181,44 +189,27 @@ class Proxy:
             return None  # a preview neither sees nor fills what the other color answered
         return f"{route.id}|{scope['path']}?{normalised_query(scope.get('query_string', b''))}"
 
-    async def _forward(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        route: Route,
-        request: _RequestHeaders,
-        reply: list[tuple[bytes, bytes]],
-        cache_key: str | None,
-    ) -> int:
-        path: str = scope["path"]
-        breaker = self.breakers[route.id]
+    async def _forward(self, exchange: _Exchange) -> int:
+        breaker = self.breakers[exchange.route.id]
         if not breaker.allow():
-            metrics.fallback(route.id)
-            return await _fallback(send, route, path, reply, breaker.retry_after_s())
+            metrics.fallback(exchange.route.id)
+            return await _fallback(exchange, breaker.retry_after_s())
         trial = breaker.trial
         try:
-            return await self._send_upstream(scope, receive, send, route, request, reply, cache_key)
+            return await self._send_upstream(exchange)
         finally:
             if trial is not None:
                 breaker.abandon(trial)
 
-    async def _send_upstream(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        route: Route,
-        request: _RequestHeaders,
-        reply: list[tuple[bytes, bytes]],
-        cache_key: str | None,
-    ) -> int:
+    async def _send_upstream(self, exchange: _Exchange) -> int:
         """Attempts at the route's instances; records each outcome on the route's breaker."""
+        scope, send, route = exchange.scope, exchange.send, exchange.route
+        request, reply = exchange.request, exchange.reply
         method: str = scope["method"]
         path: str = scope["path"]
         breaker = self.breakers[route.id]
         try:
-            body = await self._request_body(receive, request)
+            body = await self._request_body(exchange.receive, request)
         except BodyTooLarge:
             return await self._too_large(send, path, reply)
         replayable = body is None or isinstance(body, bytes)
@@ -231,10 +222,7 @@ class Proxy:
             if instance is None:
                 breaker.record_failure()
                 return await _fallback(
-                    send,
-                    route,
-                    path,
-                    reply,
+                    exchange,
                     breaker.retry_after_s(),
                     detail=f"no instance of {route.service} is registered",
                 )
@@ -266,10 +254,7 @@ class Proxy:
                 log.warning("upstream %s failed: %r", route.service, exc)
                 status = 504 if isinstance(exc, UpstreamTimeout) else 502
                 return await _fallback(
-                    send,
-                    route,
-                    path,
-                    reply,
+                    exchange,
                     breaker.retry_after_s(),
                     status=status,
                     # Never the exception: it names internal hosts and ports.
@@ -286,7 +271,7 @@ class Proxy:
                 breaker.record_success()
             if 200 <= response.status < 300 and method not in ("GET", "HEAD", "OPTIONS"):
                 self.cache.invalidate_route(route.id)
-            return await self._relay(send, response, reply, cache_key)
+            return await self._relay(send, response, reply, exchange.cache_key)
         raise AssertionError("unreachable: the last attempt always returns")
 
     async def _request_body(
@@ -444,19 +429,8 @@ def _storable(status: int, headers: list[tuple[bytes, bytes]], size: int, max_si
 
 
 async def _read_whole(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionResetError("the client went away")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    """A small body read whole, so that a retry can send it again."""
+    return b"".join([chunk async for chunk in _stream(receive, limit)])
 
 
 async def _stream(receive: Receive, limit: int) -> AsyncIterator[bytes]:
@@ -492,24 +466,18 @@ async def send_rejected(
 
 
 async def _fallback(
-    send: Send,
-    route: Route,
-    path: str,
-    reply: list[tuple[bytes, bytes]],
-    retry_after_s: int,
-    *,
-    status: int = 503,
-    detail: str | None = None,
+    exchange: _Exchange, retry_after_s: int, *, status: int = 503, detail: str | None = None
 ) -> int:
     """The JSON answer when an upstream cannot serve: it names the upstream and says when."""
     titles = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+    route = exchange.route
     await send_problem(
-        send,
+        exchange.send,
         status,
         titles[status],
         detail or f"{route.service} is unavailable (circuit open); retry later",
-        instance=path,
-        headers=[*reply, (b"retry-after", str(retry_after_s).encode())],
+        instance=exchange.scope["path"],
+        headers=[*exchange.reply, (b"retry-after", str(retry_after_s).encode())],
         extra={"upstream": route.service, "route": route.id, "fallback": True},
     )
     return status

@@ -67,21 +67,13 @@ class _Client:
             await self.send({"type": "websocket.close", "code": code, "reason": reason[:120]})
 
 
+@dataclass(kw_only=True, eq=False)
 class WebSocketProxy:
-    def __init__(
-        self,
-        *,
-        routes: RouteTable,
-        policy: EdgePolicy,
-        resolver: UpstreamResolver,
-        limit: ConnectionLimit,
-        options: WebSocketOptions,
-    ) -> None:
-        self.routes = routes
-        self.policy = policy
-        self.resolver = resolver
-        self.limit = limit
-        self.options = options
+    routes: RouteTable
+    policy: EdgePolicy
+    resolver: UpstreamResolver
+    limit: ConnectionLimit
+    options: WebSocketOptions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (await receive())["type"] != "websocket.connect":
