@@ -4,6 +4,8 @@ hasher receives its jobs, never by time."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 import time
 
@@ -100,3 +102,16 @@ def test_no_more_hashes_at_once_than_threads() -> None:
 
     asyncio.run(burst())
     assert most <= 2
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priority is Linux's")
+async def test_hashing_threads_yield_the_cpu_to_requests() -> None:
+    """A hash thread runs niced and in the idle class; the event loop's thread does not."""
+
+    def priority() -> tuple[int, int]:
+        thread = threading.get_native_id()
+        return os.getpriority(os.PRIO_PROCESS, thread), os.sched_getscheduler(thread)
+
+    pool = FairHashingPool.threads(1, nice=7)
+    assert await pool.run("k", priority) == (7, os.SCHED_IDLE)
+    assert priority() == (os.getpriority(os.PRIO_PROCESS, 0), os.SCHED_OTHER)

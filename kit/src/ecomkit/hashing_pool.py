@@ -38,9 +38,13 @@ class FairHashingPool:
 
     @classmethod
     def threads(cls, threads: int, *, nice: int = 0) -> FairHashingPool:
-        """`threads` hashes at once, each in a thread (argon2-cffi releases the GIL), at
-        `nice` (Linux: per thread) so that on a busy machine the event loop's requests get
-        the CPU first and hashes take what is left."""
+        """`threads` hashes at once, each in a thread (argon2-cffi releases the GIL). With
+        `nice` above 0 (Linux: per thread) the threads run at that nice and in the idle
+        scheduling class, so that the event loop's requests, and the database and Redis
+        they wait on, get a contended core first and hashes take what is left: at nice 10
+        alone a burst of 50 logins still doubled other users' p95, waking into a core a
+        hash held (login_burst, docs/benchmarks.md). Hashes still take every idle cycle;
+        only a machine busy without pause would hold logins back."""
         executor = ThreadPoolExecutor(
             max_workers=threads, thread_name_prefix="argon2", initializer=_lower_priority(nice)
         )
@@ -108,6 +112,8 @@ class FairHashingPool:
 def _lower_priority(nice: int) -> Callable[[], None]:
     def lower() -> None:
         if nice and sys.platform == "linux":  # elsewhere the call would renice the process
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+            thread = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, thread, nice)
+            os.sched_setscheduler(thread, os.SCHED_IDLE, os.sched_param(0))
 
     return lower
