@@ -5,6 +5,8 @@ test_traces.py reads real traces back from a real Zipkin)."""
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -96,8 +98,16 @@ def test_a_span_carries_its_scope_and_instance_but_not_the_sdks_constants() -> N
 class Zipkin(BaseHTTPRequestHandler):
     received: ClassVar[list[tuple[str, str, list[dict[str, Any]]]]] = []
     status: ClassVar[int] = 202
+    resets: ClassVar[int] = 0  # how many of the next requests are reset unread
 
     def do_POST(self) -> None:
+        if Zipkin.resets:
+            Zipkin.resets -= 1
+            # A connection closed under the request (as an idle keep-alive one is): RST.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((self.path, self.headers["Content-Type"], json.loads(body)))
         self.send_response(self.status)
@@ -110,7 +120,7 @@ class Zipkin(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def zipkin() -> Iterator[str]:
-    Zipkin.received, Zipkin.status = [], 202
+    Zipkin.received, Zipkin.status, Zipkin.resets = [], 202, 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), Zipkin)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -135,3 +145,17 @@ def test_a_refused_batch_is_a_failure_not_an_exception(zipkin: str) -> None:
     Zipkin.status = 400
     exporter = ZipkinJsonExporter(zipkin, timeout=5)
     assert exporter.export(spans_of_every_shape()) is SpanExportResult.FAILURE
+
+
+def test_a_batch_on_a_connection_zipkin_closed_is_sent_again_once(zipkin: str) -> None:
+    exporter = ZipkinJsonExporter(zipkin, timeout=5)
+    Zipkin.resets = 1
+    assert exporter.export(spans_of_every_shape()) is SpanExportResult.SUCCESS
+    assert [len(body) for _, _, body in Zipkin.received] == [6]  # taken once, not lost
+
+
+def test_a_zipkin_that_resets_again_is_a_failure_not_an_exception(zipkin: str) -> None:
+    exporter = ZipkinJsonExporter(zipkin, timeout=5)
+    Zipkin.resets = 2
+    assert exporter.export(spans_of_every_shape()) is SpanExportResult.FAILURE
+    assert Zipkin.received == []

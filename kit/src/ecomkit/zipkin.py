@@ -98,12 +98,26 @@ class ZipkinJsonExporter(SpanExporter):
         return orjson.dumps([self._encode(span) for span in spans])
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        response = self._session.post(self.endpoint, data=self.encode(spans), timeout=self.timeout)
+        body = self.encode(spans)
+        try:
+            response = self._post(body)
+        except requests.ConnectionError:
+            # Zipkin closes a kept-alive connection after it idles; a batch sent on one it
+            # has just closed is reset before Zipkin read it, and the whole batch (a trace's
+            # gateway spans, seen in a CI run) was lost. Once more, on a new connection.
+            try:
+                response = self._post(body)
+            except requests.RequestException as error:
+                log.warning("Zipkin did not take %d spans: %s", len(spans), error)
+                return SpanExportResult.FAILURE
         if response.status_code >= 300:
             log.error("Zipkin refused %d spans: %s %s", len(spans), response.status_code,
                       response.text[:200])  # fmt: skip
             return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS
+
+    def _post(self, body: bytes) -> requests.Response:
+        return self._session.post(self.endpoint, data=body, timeout=self.timeout)
 
     def shutdown(self) -> None:
         self._session.close()
