@@ -15,7 +15,7 @@ heartbeat) costs nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from opentelemetry import trace
@@ -55,22 +55,27 @@ def _server_attributes(client: Any) -> dict[str, Any]:
     return known
 
 
+async def _in_span(name: str, attributes: dict[str, Any], call: Awaitable[Any]) -> Any:
+    """Awaits `call` under a CLIENT span; an exception marks the span failed."""
+    span = _tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+    try:
+        return await call
+    except Exception as error:
+        from ecomkit.tracing import mark_failed
+
+        mark_failed(span, error)
+        raise
+    finally:
+        span.end()
+
+
 def _traced_command(original: Any) -> Any:
     async def execute_command(self: Any, *args: Any, **options: Any) -> Any:
         if not trace.get_current_span().is_recording():
             return await original(self, *args, **options)
         attributes = {**_server_attributes(self), "db.statement": statement_of(args)}
-        span = _tracer.start_span(str(args[0]) if args else "redis", kind=SpanKind.CLIENT,
-                                 attributes=attributes)  # fmt: skip
-        try:
-            return await original(self, *args, **options)
-        except Exception as error:
-            from ecomkit.tracing import mark_failed
-
-            mark_failed(span, error)
-            raise
-        finally:
-            span.end()
+        name = str(args[0]) if args else "redis"
+        return await _in_span(name, attributes, original(self, *args, **options))
 
     execute_command.__wrapped__ = original  # type: ignore[attr-defined]
     return execute_command
@@ -86,17 +91,8 @@ def _traced_pipeline(original: Any) -> Any:
             "db.statement": "\n".join(statement_of(c) for c in commands),
             "db.redis.pipeline_length": len(commands),
         }
-        name = " ".join(dict.fromkeys(str(c[0]) for c in commands if c))
-        span = _tracer.start_span(name or "pipeline", kind=SpanKind.CLIENT, attributes=attributes)
-        try:
-            return await original(self, *args, **options)
-        except Exception as error:
-            from ecomkit.tracing import mark_failed
-
-            mark_failed(span, error)
-            raise
-        finally:
-            span.end()
+        name = " ".join(dict.fromkeys(str(c[0]) for c in commands if c)) or "pipeline"
+        return await _in_span(name, attributes, original(self, *args, **options))
 
     execute.__wrapped__ = original  # type: ignore[attr-defined]
     return execute
