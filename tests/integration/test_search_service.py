@@ -122,6 +122,12 @@ class TestOpenSearchIndex(contracts.SearchIndexContract):  # type: ignore[misc]
             assert outcomes == [None]
         await index.client.indices.refresh(index=index.alias)
 
+    async def _apply_alone(self, index: Any, change: IndexChange) -> None:
+        assert await index.write([change]) == [None]
+
+    async def settle(self, index: Any) -> None:
+        await index.client.indices.refresh(index=index.alias)
+
 
 class TestRedisQueryLog(contracts.QueryLogContract):  # type: ignore[misc]
     @pytest.fixture

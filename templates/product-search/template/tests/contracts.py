@@ -5,6 +5,7 @@ A subclass provides `index` (an empty index) and `settle` (OpenSearch: a refresh
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -82,6 +83,24 @@ class SearchIndexContract:
         late = product(2, created.product_id, name=f"{marker} stool")
         await self._apply(index, created, deleted, late)
         assert (await index.search(SearchProducts(q=marker))).total == 0
+
+    @pytest.mark.anyio
+    async def test_writers_of_one_document_at_once_all_land(self, index: SearchIndex) -> None:
+        change = product(1)
+        await self._apply(index, change)
+        reviews = [IndexChange(change.product_id, "review", 0, {f"r-{n}": 4}) for n in range(12)]
+        stocks = [
+            IndexChange(change.product_id, "stock", n, {"available_stock": n}) for n in range(12)
+        ]
+        await asyncio.gather(*(self._apply_alone(index, c) for c in [*reviews, *stocks]))
+        await self.settle(index)
+        found = await index.get(change.product_id)
+        assert found is not None and found["rating_count"] == 12
+        assert found["stock_version"] == 11 and found["available_stock"] == 11
+
+    async def _apply_alone(self, index: SearchIndex, change: IndexChange) -> None:
+        """Applies one change as a writer of its own would (OpenSearch: its own request)."""
+        await index.apply(change)
 
     @pytest.mark.anyio
     async def test_repeated_review_counts_once(self, index: SearchIndex) -> None:

@@ -73,7 +73,12 @@ def index_definition(version: int = INDEX_VERSION) -> dict[str, Any]:
 def bulk_actions(alias: str, changes: Sequence[IndexChange]) -> list[dict[str, Any]]:
     actions: list[dict[str, Any]] = []
     for change in changes:
-        actions.append({"update": {"_index": alias, "_id": str(change.product_id)}})
+        # Two writers of one document at once (the indexer's consumers of different topics,
+        # or the reindex catching up beside the running indexer) conflict on its sequence
+        # number; the script is version-guarded, so running it again on the newer document
+        # is safe, and OpenSearch does that itself this many times before refusing.
+        update = {"_index": alias, "_id": str(change.product_id), "retry_on_conflict": 10}
+        actions.append({"update": update})
         params = {"part": change.part, "version": change.version, "fields": change.fields}
         script = {"lang": "painless", "source": APPLY_SCRIPT, "params": params}
         actions.append({"scripted_upsert": True, "script": script, "upsert": {}})
