@@ -8,6 +8,7 @@ import json
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,10 @@ async def place_and_follow(
     tally: Tally,
     *,
     timeout: float = 30.0,
+    extra_headers: Callable[[], dict[str, str]] = dict,
 ) -> None:
-    """POST one order, then wait for it to be observed PAID; records latency or the error."""
+    """POST one order, then wait for it to be observed PAID; records latency or the error.
+    `extra_headers` makes headers of the order's own (tracing_cost: its traceparent)."""
     token = seed_.tokens[index % len(seed_.tokens)]
     product = seed_.products[index % len(seed_.products)]
     body = {
@@ -151,8 +154,9 @@ async def place_and_follow(
     }
     started = time.perf_counter()
     try:
+        headers = {"Authorization": f"Bearer {token}", **extra_headers()}
         async with session.post(
-            f"{seed_.base_url}/api/orders", json=body, headers={"Authorization": f"Bearer {token}"}
+            f"{seed_.base_url}/api/orders", json=body, headers=headers
         ) as response:
             payload: dict[str, Any] = await response.json(content_type=None)
             if response.status != 201:
@@ -179,15 +183,27 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def place(seed_: Seed, outcomes: Outcomes, count: int, first: int, concurrency: int) -> Tally:
-    """`count` orders (indexes first..), `concurrency` at a time, each followed to PAID."""
-    tally = Tally()
+async def place(
+    seed_: Seed,
+    outcomes: Outcomes,
+    count: int,
+    first: int,
+    concurrency: int,
+    *,
+    tally: Tally | None = None,
+    extra_headers: Callable[[], dict[str, str]] = dict,
+) -> Tally:
+    """`count` orders (indexes first..), `concurrency` at a time, each followed to PAID
+    (added to `tally` when given)."""
+    tally = tally if tally is not None else Tally()
     queue = iter(range(first, first + count))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
 
         async def worker() -> None:
             for index in queue:
-                await place_and_follow(session, seed_, outcomes, index, tally)
+                await place_and_follow(
+                    session, seed_, outcomes, index, tally, extra_headers=extra_headers
+                )
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return tally

@@ -3,7 +3,8 @@
 `opentelemetry-instrumentation-sqlalchemy` listens to the same events but works out the
 engine's address, user and database again for every statement, sets the attributes one
 call at a time and makes the span current: 55-60 us of CPU a statement here, against about
-20 us for one `start_span` with its attributes in hand. A saga step runs several statements
+20 us for one `start_span` with its attributes in hand, and 4 us for the kit's leaf span
+(`ecomkit.leaf_spans`). A saga step runs several statements
 and every read one or two, so that was a visible part of what tracing costs (tracing_cost
 in docs/benchmarks.md). These spans keep the official names and tags (the statement's first
 word as the name, `db.system`, `db.name`, `db.user`, `db.statement`, `db.operation`, the
@@ -17,9 +18,11 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace import Tracer
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from ecomkit.leaf_spans import start_leaf
 
 __all__ = ["trace_statements"]
 
@@ -52,8 +55,7 @@ def _before(conn: Any, cursor: Any, statement: str, parameters: Any, context: An
         "db.statement": statement,
         "db.operation": operation.upper(),
     }
-    setattr(context, _SPAN, _tracer.start_span(operation, kind=SpanKind.CLIENT,
-                                               attributes=attributes))  # fmt: skip
+    setattr(context, _SPAN, start_leaf(_tracer, operation, attributes))
 
 
 def _after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
@@ -68,10 +70,8 @@ def _failed(exception_context: Any) -> None:
     context = exception_context.execution_context
     span = getattr(context, _SPAN, None) if context is not None else None
     if span is not None:
-        from ecomkit.tracing import mark_failed
-
         setattr(context, _SPAN, None)
-        mark_failed(span, exception_context.original_exception)
+        span.fail(exception_context.original_exception)
         span.end()
 
 

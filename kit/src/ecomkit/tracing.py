@@ -31,6 +31,8 @@ from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import Attributes
 from pymongo import monitoring
 
+from ecomkit.leaf_spans import Leaf, start_leaf
+
 __all__ = [
     "Span",
     "client_span",
@@ -153,22 +155,22 @@ class MongoCommandSpans(monitoring.CommandListener):
 
     def __init__(self, tracer: trace.Tracer | None = None) -> None:
         self.tracer = tracer or _tracer
-        self._open: dict[tuple[int, Any], Span] = {}
+        self._open: dict[tuple[int, Any], Leaf] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         collection = event.command.get(event.command_name)
         target = f"{event.database_name}.{collection}" if isinstance(collection, str) else ""
-        span = self.tracer.start_span(
+        span = start_leaf(
+            self.tracer,
             f"mongo {event.command_name} {target}".strip(),
-            kind=SpanKind.CLIENT,
-            attributes={
+            {
                 "db.system": "mongodb",
                 "db.name": event.database_name,
                 "db.operation": event.command_name,
                 "db.mongodb.collection": collection if isinstance(collection, str) else "",
             },
         )
-        if span.is_recording():
+        if span is not None:
             self._open[(event.request_id, event.connection_id)] = span
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
@@ -179,7 +181,7 @@ class MongoCommandSpans(monitoring.CommandListener):
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         span = self._open.pop((event.request_id, event.connection_id), None)
         if span is not None:
-            mark_failed(span, f"{event.command_name} failed: {event.failure.get('errmsg', '')}")
+            span.fail(f"{event.command_name} failed: {event.failure.get('errmsg', '')}")
             span.end()
 
 
