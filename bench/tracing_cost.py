@@ -163,8 +163,8 @@ async def read_orders(found: Seed, order_ids: list[int], seconds: float, sampled
             nonlocal done, failed
             while time.perf_counter() < until:
                 order_id = order_ids[(done + k) % len(order_ids)]
-                async with session.get(f"{found.base_url}/api/orders/{order_id}",
-                                       headers={**headers, **trace_headers()}) as response:  # fmt: skip
+                url = f"{found.base_url}/api/orders/{order_id}"
+                async with session.get(url, headers={**headers, **trace_headers()}) as response:
                     await response.read()
                     done, failed = done + 1, failed + (response.status != 200)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.propagate import inject
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -13,7 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import NonRecordingSpan, SpanKind, StatusCode
 
-from ecomkit.leaf_spans import start_leaf
+from ecomkit.leaf_spans import leaf_span, start_leaf
 from ecomkit.zipkin import ZipkinJsonExporter
 
 ATTRIBUTES = {"db.system": "redis", "db.statement": "MGET ? ?", "net.peer.port": 6379}
@@ -133,3 +134,43 @@ def test_zipkin_sends_a_leaf_as_it_sends_the_same_sdk_span(
         for span in (ours, sdks)
     )
     assert first == second
+
+
+def test_a_call_span_sends_its_own_traceparent_and_records_the_outcome(
+    provider: tuple[TracerProvider, InMemorySpanExporter],
+) -> None:
+    sdk, exported = provider
+    tracer = sdk.get_tracer("test")
+    with (
+        tracer.start_as_current_span("request"),
+        pytest.raises(ConnectionError),
+        leaf_span(tracer, "proxy order", {"peer.service": "order"}) as call,
+    ):
+        sent = call.traceparent()
+        call.set_attribute("http.response.status_code", 503)
+        raise ConnectionError("reset")
+    (span,) = leaves(exported)
+    # What the SDK's propagator would send for the span.
+    carrier: dict[str, str] = {}
+    inject(carrier, context=trace.set_span_in_context(NonRecordingSpan(span.context)))
+    assert sent == carrier["traceparent"] and span.context.trace_flags.sampled
+    assert dict(span.attributes or {}) == {
+        "peer.service": "order",
+        "http.response.status_code": 503,
+    }
+    assert span.status.description == "ConnectionError: reset"
+
+
+def test_outside_a_recording_span_a_call_sends_the_current_context_unsampled() -> None:
+    tracer = TracerProvider(sampler=ALWAYS_OFF).get_tracer("off")
+    carrier: dict[str, str] = {}
+    with (
+        tracer.start_as_current_span("request") as request,
+        leaf_span(tracer, "proxy order", {}) as call,
+    ):
+        sent = call.traceparent()
+        inject(carrier)
+    assert sent == carrier["traceparent"]
+    assert not request.get_span_context().trace_flags.sampled
+    with leaf_span(tracer, "proxy order", {}) as outside:
+        assert outside.traceparent() is None

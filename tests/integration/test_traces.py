@@ -204,7 +204,11 @@ def test_ecomctl_trace_finds_the_trace_from_the_order_id(run: Run) -> None:
         document = json.loads(done.stdout)
         assert document["traceId"] == placed.order["traceId"]
         assert document["orderId"] == placed.order["id"]
-        assert document["spanCount"] == len(placed.spans) and document["orphans"] == 0
+        # A span exported late (a loaded machine starves a service's export thread) may
+        # reach Zipkin after the fixture's read: between that read and one made after.
+        later = _read_trace(run.ends.zipkin, str(placed.order["traceId"]))
+        assert len(placed.spans) <= document["spanCount"] <= len(later)
+        assert document["orphans"] == 0
         assert set(document["services"]) >= SERVICES
     shown = run.stack.ecomctl("trace", str(run.declined.order["id"]))
     assert shown.returncode == 0, shown.stderr

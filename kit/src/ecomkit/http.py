@@ -32,7 +32,7 @@ from ecomkit.context import current_correlation_id
 from ecomkit.problems import ServiceUnavailable
 from ecomkit.registry_client import Instance, Registry
 from ecomkit.settings import ServiceSettings
-from ecomkit.tracing import client_span, current_trace_headers
+from ecomkit.tracing import Leaf, call_span, current_trace_headers
 from ecomkit.upstream_pool import (
     Origin,
     UpstreamConnectTimeout,
@@ -181,11 +181,11 @@ class ServiceClient:
         path = "/" + url.split("://", 1)[-1].partition("/")[2]  # what follows host:port
         # One client span per attempt (a retry shows as a second one); the callee's server
         # span is its child through the traceparent sent below.
-        with client_span(
+        with call_span(
             f"{method} {self.name}",
             **{"http.request.method": method, "url.full": url, "peer.service": self.name},
         ) as span:
-            merged = {name.lower(): value for name, value in self._propagated_headers().items()}
+            merged = {name.lower(): value for name, value in self._propagated_headers(span).items()}
             merged.update(headers)  # already lower-case (request)
             pairs = [(name.encode(), value.encode()) for name, value in merged.items()]
             breaker = await self._breakers.get_breaker(self.name)
@@ -203,8 +203,9 @@ class ServiceClient:
         return response
 
     @staticmethod
-    def _propagated_headers() -> dict[str, str]:
-        headers = current_trace_headers()
+    def _propagated_headers(span: Leaf) -> dict[str, str]:
+        traceparent = span.traceparent()  # None: no recording span, the caller's context goes
+        headers = {"traceparent": traceparent} if traceparent else current_trace_headers()
         correlation_id = current_correlation_id()
         if correlation_id:
             headers["X-Correlation-ID"] = correlation_id

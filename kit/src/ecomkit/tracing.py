@@ -10,7 +10,7 @@ the one place that does this, so services do not each propagate context their ow
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -31,10 +31,12 @@ from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import Attributes
 from pymongo import monitoring
 
-from ecomkit.leaf_spans import Leaf, start_leaf
+from ecomkit.leaf_spans import Leaf, leaf_span, start_leaf
 
 __all__ = [
+    "Leaf",
     "Span",
+    "call_span",
     "client_span",
     "context_from_headers",
     "current_trace_headers",
@@ -235,6 +237,14 @@ def client_span(name: str, **attributes: Any) -> Iterator[Span]:
         except Exception as error:
             mark_failed(span, error)
             raise
+
+
+def call_span(name: str, **attributes: Any) -> AbstractContextManager[Leaf]:
+    """A CLIENT span around a call to another service of the stack (the gateway's upstream
+    attempt, the kit's HTTP client): nothing in this process is its child, the callee's
+    server span is, through the `traceparent()` sent with the call; so it is a leaf span
+    (`ecomkit.leaf_spans`), not made current. An exception marks it failed."""
+    return leaf_span(_tracer, name, attributes)
 
 
 @contextmanager

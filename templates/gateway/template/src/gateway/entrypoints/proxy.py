@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from ecomkit.tracing import Span, client_span, headers_of, mark_failed, server_span
+from ecomkit.tracing import Leaf, call_span, mark_failed, server_span
 from ecomkit.upstream_pool import (
     Origin,
     UpstreamError,
@@ -229,7 +229,7 @@ class Proxy:
             tried = instance.url
             last = attempt == attempts - 1
             try:
-                with client_span(
+                with call_span(
                     f"proxy {route.service}",
                     **{"peer.service": route.service, "server.address": instance.url},
                 ) as span:
@@ -242,7 +242,7 @@ class Proxy:
                     )
                     span.set_attribute("http.response.status_code", response.status)
                     if response.status >= 500:
-                        mark_failed(span, f"HTTP {response.status}")
+                        span.fail(f"HTTP {response.status}")
             except BodyTooLarge:
                 return await self._too_large(send, path, reply)
             except (UpstreamError, UpstreamTimeout) as exc:
@@ -399,10 +399,10 @@ class _RequestHeaders:
             return None
         return self.traceparent
 
-    def traceparent_for(self, span: Span) -> tuple[bytes, bytes]:
+    def traceparent_for(self, span: Leaf) -> tuple[bytes, bytes]:
         """The upstream's parent is the attempt's client span; without a recording tracer
         (tests, tracing off) the caller's traceparent, or a new one, still goes out."""
-        value = headers_of(span).get("traceparent") or traceparent_of(self.traceparent)
+        value = span.traceparent() or traceparent_of(self.traceparent)
         return (b"traceparent", value.encode())
 
 
