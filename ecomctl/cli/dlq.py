@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ecomctl.cli.context import state
+from ecomctl.cli.options import JsonDocument
 from ecomctl.cli.terminal import Output
 from ecomctl.dlq import list_dead_letters, replay
 from ecomctl.scenarios.endpoints import for_workspace
@@ -22,7 +23,6 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 def _bootstrap(ctx: typer.Context) -> str:
@@ -36,7 +36,7 @@ def list_cmd(
     all_topics: Annotated[
         bool, typer.Option("--all", help="Also list dead-letter topics that are empty.")
     ] = False,
-    json_out: Json = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Every dead-letter topic with its messages: event, error, attempts, original topic.
 
@@ -80,7 +80,7 @@ def replay_cmd(
         list[str] | None,
         typer.Option("--id", help="Only this event id (repeat for several). Default: all."),
     ] = None,
-    json_out: Json = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Publish dead letters back onto their original topic (consumers are idempotent).
 

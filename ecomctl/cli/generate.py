@@ -8,6 +8,7 @@ import typer
 
 from ecomctl import scaffold
 from ecomctl.cli.context import state
+from ecomctl.cli.options import JsonDocument
 from ecomctl.cli.terminal import Output
 from ecomctl.errors import ExitCode
 from ecomctl.scaffold.templates import available_kinds
@@ -23,7 +24,6 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 @app.command("service")
@@ -37,7 +37,7 @@ def service(
         int | None,
         typer.Option("--port", help="HTTP port (default: the first free from 8090).", min=1024),
     ] = None,
-    json_out: Json = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Render a template into services/NAME and add the service to ecomctl.yaml.
 
@@ -72,7 +72,7 @@ def update(
             help="Services to update (default: every generated one).", show_default=False
         ),
     ] = None,
-    json_out: Json = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Merge template changes into generated services, keeping your edits (copier update).
 
@@ -126,7 +126,7 @@ def update(
 
 
 @app.command("templates")
-def templates(ctx: typer.Context, json_out: Json = False) -> None:
+def templates(ctx: typer.Context, json_out: JsonDocument = False) -> None:
     """List the templates (service kinds) you can generate from."""
     output = Output(json_mode=json_out, debug=state(ctx).debug)
     kinds = available_kinds()

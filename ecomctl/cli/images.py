@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 
 from ecomctl.cli.context import state
+from ecomctl.cli.options import JsonDocument
 from ecomctl.cli.terminal import Output
 
 app = typer.Typer(help="Build and list the docker runtime's local images.", no_args_is_help=True)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 @app.command("build")
@@ -21,7 +20,7 @@ def build(
     images: Annotated[
         str, typer.Option("--images", help="Which images to build: only 'local' is built here.")
     ] = "local",
-    json_out: JsonOption = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Build every image of the stack without any registry (debootstrap base, cached artifacts).
 
@@ -55,7 +54,7 @@ def build(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json_out: JsonOption = False) -> None:
+def list_(ctx: typer.Context, json_out: JsonDocument = False) -> None:
     """Show the local images that exist, their sizes and which components use them.
 
     Examples:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ecomctl.cli.context import state
+from ecomctl.cli.options import JsonDocument
 from ecomctl.cli.terminal import Output
 from ecomctl.keys import ACCESS_TOKEN_TTL_S, PUBLISH_LEAD_S, KeyInfo, list_keys, rotate_keys
 
@@ -16,8 +17,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-
 
 def _show(output: Output, title: str, keys: list[KeyInfo]) -> None:
     rows = [(k.kid, k.state, k.to_json()["created"], k.to_json()["retireAt"]) for k in keys]
@@ -25,7 +24,7 @@ def _show(output: Output, title: str, keys: list[KeyInfo]) -> None:
 
 
 @app.command("list")
-def list_command(ctx: typer.Context, json_out: JsonOption = False) -> None:
+def list_command(ctx: typer.Context, json_out: JsonDocument = False) -> None:
     """List the signing keys: active (signs), retiring (still verifies), retired.
 
     Examples:
@@ -53,7 +52,7 @@ def rotate(
             min=1,
         ),
     ] = ACCESS_TOKEN_TTL_S,
-    json_out: JsonOption = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Add a new signing key; the old one verifies for the access-token lifetime, then retires.
 

@@ -11,11 +11,9 @@ import typer
 from ecomctl import operations
 from ecomctl.cli.context import state
 from ecomctl.cli.logs import logs
-from ecomctl.cli.options import component_names
+from ecomctl.cli.options import JsonDocument, component_names
 from ecomctl.cli.terminal import Output
 from ecomctl.runtime.base import ComponentStatus
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 class RuntimeChoice(StrEnum):
@@ -56,7 +54,7 @@ def up(
             "`ecomctl images build`); default: what the workspace last used, else official.",
         ),
     ] = None,
-    json_out: JsonOption = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Start the stack (idempotent): install what is missing, start, wait until ready.
 
@@ -110,7 +108,7 @@ def down(
     volumes: Annotated[
         bool, typer.Option("--volumes", "-v", help="Also delete every component's data.")
     ] = False,
-    json_out: JsonOption = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Stop everything `up` started in this workspace (and nothing else).
 
@@ -138,7 +136,7 @@ NamesArgument = Annotated[
 ]
 
 
-def stop(ctx: typer.Context, names: NamesArgument, json_out: JsonOption = False) -> None:
+def stop(ctx: typer.Context, names: NamesArgument, json_out: JsonDocument = False) -> None:
     """Stop some components, keeping their data; `ecomctl up` or `restart` starts them again.
 
     Examples:
@@ -162,7 +160,7 @@ def stop(ctx: typer.Context, names: NamesArgument, json_out: JsonOption = False)
     )
 
 
-def restart(ctx: typer.Context, names: NamesArgument, json_out: JsonOption = False) -> None:
+def restart(ctx: typer.Context, names: NamesArgument, json_out: JsonDocument = False) -> None:
     """Stop some components and start them again, at the offset the stack runs with.
 
     A service starts again with its current code and the env of ecomctl.yaml.
@@ -188,7 +186,7 @@ def restart(ctx: typer.Context, names: NamesArgument, json_out: JsonOption = Fal
     _status_table(output, shown)
 
 
-def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
+def status(ctx: typer.Context, json_out: JsonDocument = False) -> None:
     """Health, ports, pids, uptime and memory of every component.
 
     Exit code 0 when every component is ready, 1 otherwise.
@@ -212,7 +210,7 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
-def doctor(ctx: typer.Context, json_out: JsonOption = False) -> None:
+def doctor(ctx: typer.Context, json_out: JsonDocument = False) -> None:
     """What is installed, what is missing, and how to get it.
 
     Exit code 0 when everything the stack needs is present, 1 otherwise.

@@ -18,11 +18,11 @@ from ecomctl.cli.context import state
 from ecomctl.cli.migrate_options import (
     AllowContract,
     DryRun,
-    Json,
     MigrateOptions,
     Phase,
     migrate_options,
 )
+from ecomctl.cli.options import JsonDocument
 from ecomctl.cli.terminal import Output
 from ecomctl.errors import UsageError
 from ecomctl.migrate import fleet, phases
@@ -84,7 +84,7 @@ def default(
     phase: Phase = phases.Phase.ALL,
     allow_contract: AllowContract = False,
     dry_run: DryRun = False,
-    json_out: Json = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Without a subcommand: migrate (apply every pending migration)."""
     if ctx.invoked_subcommand is not None:
@@ -106,7 +106,7 @@ def run_migrate(
     phase: Phase = phases.Phase.ALL,
     allow_contract: AllowContract = False,
     dry_run: DryRun = False,
-    json_out: Json = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Apply pending migrations (validating first), up to --target; --phase for a release."""
     _migrate(ctx, options, phase, allow_contract=allow_contract, dry_run=dry_run, json_out=json_out)
@@ -216,7 +216,7 @@ def _applied_label(applied: list[str]) -> str:
 
 @app.command("info")
 @migrate_options(*MIGRATE)
-def run_info(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
+def run_info(ctx: typer.Context, options: MigrateOptions, json_out: JsonDocument = False) -> None:
     """Show every migration: applied, pending, failed, missing (as Flyway's info).
     Without --service/--url: one line per service of the workspace."""
     if options.every_service:
@@ -256,7 +256,9 @@ def _info_table(output: Output, result: InfoResult) -> None:
 
 @app.command("validate")
 @migrate_options(*MIGRATE)
-def run_validate(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
+def run_validate(
+    ctx: typer.Context, options: MigrateOptions, json_out: JsonDocument = False
+) -> None:
     """Check applied migrations against the files: checksums, missing, failed, pending."""
     settings = options.settings(ctx)
     output = _output(ctx, json_out)
@@ -277,7 +279,7 @@ def run_validate(ctx: typer.Context, options: MigrateOptions, json_out: Json = F
 
 @app.command("repair")
 @migrate_options("placeholder", "schema", "table")
-def run_repair(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
+def run_repair(ctx: typer.Context, options: MigrateOptions, json_out: JsonDocument = False) -> None:
     """Remove failed rows, realign checksums, mark missing migrations deleted."""
     result = engine.repair(settings=options.settings(ctx))
     output = _human(ctx, json_out, result)
@@ -292,7 +294,9 @@ def run_repair(ctx: typer.Context, options: MigrateOptions, json_out: Json = Fal
 
 @app.command("baseline")
 @migrate_options("schema", "table", "baseline_version")
-def run_baseline(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
+def run_baseline(
+    ctx: typer.Context, options: MigrateOptions, json_out: JsonDocument = False
+) -> None:
     """Mark an existing database as being at --baseline-version (nothing below it runs)."""
     result = engine.baseline(settings=options.settings(ctx))
     if output := _human(ctx, json_out, result):
@@ -307,7 +311,10 @@ UndoTarget = Annotated[
 @app.command("undo")
 @migrate_options("placeholder", "schema", "table", target=UndoTarget)
 def run_undo(
-    ctx: typer.Context, options: MigrateOptions, dry_run: DryRun = False, json_out: Json = False
+    ctx: typer.Context,
+    options: MigrateOptions,
+    dry_run: DryRun = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Run the U script of the latest applied version (recorded as UNDO_SQL, as Flyway Teams)."""
     result = engine.undo(settings=options.settings(ctx), dry_run=dry_run)
@@ -323,7 +330,7 @@ def run_undo(
 
 @app.command("clean")
 @migrate_options("schema", "clean_enabled")
-def run_clean(ctx: typer.Context, options: MigrateOptions, json_out: Json = False) -> None:
+def run_clean(ctx: typer.Context, options: MigrateOptions, json_out: JsonDocument = False) -> None:
     """Drop every object in the schema, history included. Refused unless enabled."""
     result = engine.clean(settings=options.settings(ctx, need_locations=False))
     if output := _human(ctx, json_out, result):

@@ -76,7 +76,6 @@ CleanEnabled = Annotated[
     bool, typer.Option("--clean-enabled", help=f"Allow clean (or set {CLEAN_ENV}=true).")
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the SQL; change nothing.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 Phase = Annotated[
     MigratePhase,
     typer.Option(

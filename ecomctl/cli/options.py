@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+# `--json` of a command that prints one document (a command that streams events says so
+# in its own option).
+JsonDocument = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 def component_names(values: Sequence[str] | None) -> list[str]:

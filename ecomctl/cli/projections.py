@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ecomctl.cli.context import state
+from ecomctl.cli.options import JsonDocument
 from ecomctl.cli.terminal import Output
 from ecomctl.projections import projection_status, rebuild_projection
 
@@ -22,11 +23,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
 
 @app.command("status")
-def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
+def status(ctx: typer.Context, json_out: JsonDocument = False) -> None:
     """Each projection's serving generation, its position in the log and its lag (events
     and seconds), and a rebuild underway or a replaced generation kept for its grace period.
 
@@ -60,7 +59,7 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
 def rebuild(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="order_history, sales_daily or order_search.")],
-    json_out: JsonOption = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Rebuild a read model from the start of the event log into a new generation while
     the current one keeps serving; the service switches to it in one transaction once it

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ecomctl.cli.context import state
+from ecomctl.cli.options import JsonDocument
 from ecomctl.cli.terminal import Output
 from ecomctl.errors import ExitCode
 from ecomctl.recommendations import evaluate_offline, train_model
@@ -22,11 +23,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
 
 @app.command("train")
-def train(ctx: typer.Context, json_out: JsonOption = False) -> None:
+def train(ctx: typer.Context, json_out: JsonDocument = False) -> None:
     """Train the running service's model now (it also trains on a schedule).
 
     Examples:
@@ -54,7 +53,7 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 7,
     users: Annotated[int, typer.Option(min=50, max=100_000, help="Shoppers generated.")] = 1000,
     k: Annotated[int, typer.Option(min=1, max=100, help="Recommendations scored per user.")] = 10,
-    json_out: JsonOption = False,
+    json_out: JsonDocument = False,
 ) -> None:
     """Offline evaluation: precision, recall and nDCG at k of the model vs popularity, on a
     generated data set (shoppers with tastes; docs/services/recommendation.md), each
