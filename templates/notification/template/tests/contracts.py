@@ -12,7 +12,7 @@ import pytest
 
 from notification.domain.errors import DeliveryFailed, DeliveryInProgress
 from notification.domain.model import Channel, Notification, Status
-from notification.service_layer.ports import Email, EmailSender, NotificationLog
+from notification.service_layer.ports import Email, EmailSender, NotificationLog, Outcome
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -78,9 +78,9 @@ class NotificationLogContract:
         assert await log.claim(note, now=NOW, lease_s=60)
         with pytest.raises(DeliveryInProgress):
             await log.claim(note, now=NOW + timedelta(seconds=1), lease_s=60)
-        await log.finish(note.key, Status.FAILED, now=NOW, error="smtp down")
+        await log.finish(note.key, Outcome(Status.FAILED, NOW, error="smtp down"))
         assert await log.claim(note, now=NOW + timedelta(seconds=2), lease_s=60)
-        await log.finish(note.key, Status.SENT, now=NOW, provider_ref="<id>")
+        await log.finish(note.key, Outcome(Status.SENT, NOW, provider_ref="<id>"))
         assert not await log.claim(note, now=NOW + timedelta(hours=1), lease_s=60)
 
     async def test_a_stale_claim_is_taken_over(self, log: NotificationLog) -> None:
@@ -94,7 +94,7 @@ class NotificationLogContract:
         assert not await log.claim(skipped, now=NOW, lease_s=60)
         sent = a_notification()
         assert await log.claim(sent, now=NOW, lease_s=60)
-        await log.finish(sent.key, Status.SENT, now=NOW)
+        await log.finish(sent.key, Outcome(Status.SENT, NOW))
         await log.skip(sent)
         (entry,) = [n for n in await log.for_user(1, offset=0, limit=1000) if n.key == sent.key]
         assert entry.status is Status.SENT
@@ -105,7 +105,7 @@ class NotificationLogContract:
         second = a_notification(user, NOW + timedelta(minutes=1))
         for note in (first, second):
             assert await log.claim(note, now=NOW, lease_s=60)
-            await log.finish(note.key, Status.SENT, now=NOW, provider_ref="ref")
+            await log.finish(note.key, Outcome(Status.SENT, NOW, provider_ref="ref"))
         found = await log.for_user(user, offset=0, limit=10)
         assert [n.key for n in found] == [second.key, first.key]
         assert found[0].status is Status.SENT and found[0].provider_ref == "ref"

@@ -11,7 +11,7 @@ from notification.bootstrap import bootstrap
 from notification.domain.errors import DeliveryFailed, DeliveryInProgress, UpstreamUnavailable
 from notification.domain.model import Contact, Notification, Status
 from notification.service_layer.messagebus import MessageBus
-from notification.service_layer.ports import Email
+from notification.service_layer.ports import Email, Outcome
 from notification.settings import Settings
 
 
@@ -79,19 +79,11 @@ class FakeNotificationLog:
         self.claimed_at[existing.key] = now
         return True
 
-    async def finish(
-        self,
-        key: str,
-        status: Status,
-        *,
-        now: datetime,
-        provider_ref: str | None = None,
-        error: str | None = None,
-    ) -> None:
+    async def finish(self, key: str, outcome: Outcome) -> None:
         entry = self.entries[key]
-        entry.status, entry.error, entry.updated_at = status, error, now
-        if provider_ref is not None:
-            entry.provider_ref = provider_ref
+        entry.status, entry.error, entry.updated_at = outcome.status, outcome.error, outcome.at
+        if outcome.provider_ref is not None:
+            entry.provider_ref = outcome.provider_ref
 
     async def skip(self, notification: Notification) -> None:
         if notification.key not in self.entries:

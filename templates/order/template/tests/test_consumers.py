@@ -4,23 +4,13 @@ read through its contract, and a redelivered event has no second effect."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
-from ecomkit.contracts import (
-    ContractError,
-    InventoryReservationFailed,
-    InventoryReserved,
-    OrderShipped,
-    PaymentCompleted,
-    PaymentFailed,
-    ReservedItem,
-    Shortage,
-)
+from ecomkit.contracts import ContractError, InventoryReservationFailed, OrderShipped, Shortage
 from ecomkit.events import Envelope
 from ecomkit.testing import InMemoryInbox, arriving
+from ecomkit.testing.saga_samples import inventory_reserved, payment_completed, payment_failed
 
 from order.domain import commands
 from order.domain.model import OrderStatus
@@ -31,42 +21,6 @@ from order.service_layer.unit_of_work import UnitOfWork
 from tests.fakes import FakeStore, FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
-
-
-def reserved(order_id: int) -> InventoryReserved:
-    return InventoryReserved(
-        order_id=order_id,
-        user_id=1,
-        items=[ReservedItem(product_id=10, quantity=1, price=Decimal("19.99"))],
-        total_amount=Decimal("19.99"),
-        currency="USD",
-        payment_method_id="pm_card_visa",
-        expires_at=datetime(2025, 1, 1, 12, 15, tzinfo=UTC),
-    )
-
-
-def completed(order_id: int, payment_id: str = "pay-1") -> PaymentCompleted:
-    return PaymentCompleted(
-        order_id=order_id,
-        user_id=1,
-        payment_id=payment_id,
-        amount=Decimal("19.99"),
-        currency="USD",
-        provider="stripe",
-        provider_ref="pi_1",
-    )
-
-
-def declined(order_id: int, reason: str | None = "card_declined") -> PaymentFailed:
-    return PaymentFailed(
-        order_id=order_id,
-        user_id=1,
-        payment_id="pay-2",
-        amount=Decimal("19.99"),
-        currency="USD",
-        reason=reason,
-        decline_code="generic_decline",
-    )
 
 
 def joined_fake(store: FakeStore) -> Callable[[Any], UnitOfWork]:
@@ -87,7 +41,7 @@ async def test_redelivered_payment_has_no_second_effect(
 ) -> None:
     order_id = await new_order(bus)
     inbox, handler = InMemoryInbox(), saga_handler(bus, joined_fake(store))
-    paid = arriving(completed(order_id))
+    paid = arriving(payment_completed(order_id))
     assert await inbox.handle(paid, "order", handler)
     assert not await inbox.handle(paid, "order", handler)
     assert store.orders[order_id].status is OrderStatus.PAID
@@ -97,11 +51,11 @@ async def test_redelivered_payment_has_no_second_effect(
 async def test_every_saga_event_maps_to_its_command() -> None:
     short = Shortage(product_id=10, requested=3, available=1)
     failed = InventoryReservationFailed(order_id=2, user_id=1, reason="out of stock", items=[short])
-    assert command_for(reserved(1)) == commands.RecordReservation(1)
+    assert command_for(inventory_reserved(1)) == commands.RecordReservation(1)
     assert command_for(failed) == commands.RecordReservationFailure(2, "out of stock")
-    assert command_for(completed(3, "pay-7")) == commands.RecordPayment(3, "pay-7")
-    assert command_for(declined(4)) == commands.RecordPaymentFailure(4, "card_declined")
-    assert command_for(declined(5, reason=None)) == commands.RecordPaymentFailure(5, "unknown")
+    assert command_for(payment_completed(3, "pay-7")) == commands.RecordPayment(3, "pay-7")
+    assert command_for(payment_failed(4)) == commands.RecordPaymentFailure(4, "card_declined")
+    assert command_for(payment_failed(5, None)) == commands.RecordPaymentFailure(5, "unknown")
     assert command_for(OrderShipped(order_id=6, user_id=1)) is None
 
 
@@ -110,12 +64,15 @@ async def test_the_consumed_events_are_read_through_their_contracts(
 ) -> None:
     order_id = await new_order(bus)
     handler = saga_handler(bus, joined_fake(store))
-    await handler(arriving(reserved(order_id)), None)
-    await handler(arriving(completed(order_id)), None)
+    await handler(arriving(inventory_reserved(order_id)), None)
+    await handler(arriving(payment_completed(order_id)), None)
     assert store.orders[order_id].status is OrderStatus.PAID
     assert store.orders[order_id].payment_id == "pay-1"
     assert {c.event_type for c in CONSUMED} == {
-        "InventoryReserved", "InventoryReservationFailed", "PaymentCompleted", "PaymentFailed"
+        "InventoryReserved",
+        "InventoryReservationFailed",
+        "PaymentCompleted",
+        "PaymentFailed",
     }
 
 
@@ -150,7 +107,7 @@ async def test_an_event_of_another_type_is_ignored(bus: MessageBus, store: FakeS
 async def test_declined_payment_cancels(bus: MessageBus, store: FakeStore) -> None:
     order_id = await new_order(bus)
     handler = saga_handler(bus, joined_fake(store))
-    await handler(arriving(declined(order_id)), None)
+    await handler(arriving(payment_failed(order_id)), None)
     assert store.orders[order_id].status is OrderStatus.CANCELLED
     assert store.orders[order_id].cancel_reason == "payment failed: card_declined"
     assert store.published[-1].data["previous_status"] == "PENDING"

@@ -10,11 +10,13 @@ from decimal import Decimal
 import pytest
 
 from payment.domain.errors import ProviderUnavailable
-from payment.service_layer.ports import PaymentProvider
+from payment.service_layer.ports import ChargeRequest, PaymentProvider
 
 
-def an_order_id() -> int:
-    return random.randint(10**9, 10**12)
+def a_charge(method: str | None, amount: str = "5.00", currency: str = "USD") -> ChargeRequest:
+    """A charge of an order no other test (or earlier run) charged: its own idempotency key."""
+    order_id = random.randint(10**9, 10**12)
+    return ChargeRequest(order_id, Decimal(amount), currency, method, f"order-{order_id}")
 
 
 class PaymentProviderContract:
@@ -26,53 +28,39 @@ class PaymentProviderContract:
         raise NotImplementedError
 
     async def test_a_good_card_is_charged(self, provider: PaymentProvider) -> None:
-        order = an_order_id()
-        result = await provider.charge(
-            order, Decimal("19.99"), "USD", await self.method("ok"), f"order-{order}"
-        )
+        result = await provider.charge(a_charge(await self.method("ok"), "19.99"))
         assert result.succeeded and result.provider_ref
         assert result.decline_code is None
 
     async def test_a_declined_card_is_an_outcome_with_a_code(
         self, provider: PaymentProvider
     ) -> None:
-        order = an_order_id()
-        result = await provider.charge(
-            order, Decimal("5.00"), "EUR", await self.method("declined"), f"order-{order}"
-        )
+        result = await provider.charge(a_charge(await self.method("declined"), currency="EUR"))
         assert not result.succeeded
         assert result.decline_code == "card_declined" and result.reason
 
     async def test_an_unknown_payment_method_fails_without_an_error(
         self, provider: PaymentProvider
     ) -> None:
-        order = an_order_id()
-        result = await provider.charge(
-            order, Decimal("5.00"), "USD", "pm_does_not_exist_0", f"order-{order}"
-        )
+        result = await provider.charge(a_charge("pm_does_not_exist_0"))
         assert not result.succeeded and result.decline_code
 
     async def test_no_payment_method_fails_without_an_error(
         self, provider: PaymentProvider
     ) -> None:
-        order = an_order_id()
-        result = await provider.charge(order, Decimal("5.00"), "USD", None, f"order-{order}")
+        result = await provider.charge(a_charge(None))
         assert not result.succeeded and result.decline_code == "missing_payment_method"
 
     async def test_a_charge_is_refunded(self, provider: PaymentProvider) -> None:
-        order = an_order_id()
-        charged = await provider.charge(
-            order, Decimal("12.50"), "USD", await self.method("ok"), f"order-{order}"
-        )
+        charge = a_charge(await self.method("ok"), "12.50")
+        charged = await provider.charge(charge)
         assert charged.provider_ref is not None
-        refund = await provider.refund(charged.provider_ref, Decimal("12.50"), f"refund-{order}")
+        key = f"refund-{charge.order_id}"
+        refund = await provider.refund(charged.provider_ref, charge.amount, key)
         assert refund.refund_ref
 
     async def test_an_unreachable_provider_raises_unavailable(
         self, broken_provider: PaymentProvider
     ) -> None:
-        order = an_order_id()
         with pytest.raises(ProviderUnavailable):
-            await broken_provider.charge(
-                order, Decimal("1.00"), "USD", "pm_card_visa", f"order-{order}"
-            )
+            await broken_provider.charge(a_charge("pm_card_visa", "1.00"))

@@ -16,7 +16,7 @@ from ecomkit.contracts import Contract
 from payment.adapters.repositories import PaymentRepository
 from payment.domain.errors import ProviderUnavailable
 from payment.domain.model import Payment
-from payment.service_layer.ports import ChargeResult, RefundResult
+from payment.service_layer.ports import ChargeRequest, ChargeResult, RefundResult
 from payment.service_layer.unit_of_work import UnitOfWork
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
@@ -131,9 +131,7 @@ FAKE_DECLINED = "pm_card_chargeDeclined"
 
 @dataclass
 class Charge:
-    order_id: int
-    amount: Decimal
-    currency: str
+    request: ChargeRequest
     ref: str
     refunded: bool = False
 
@@ -151,19 +149,8 @@ class FakePaymentProvider:
         self._by_key: dict[str, ChargeResult | RefundResult] = {}
         self._ids = itertools.count(1)
 
-    async def charge(
-        self,
-        order_id: int,
-        amount: Decimal,
-        currency: str,
-        payment_method_id: str | None,
-        idempotency_key: str,
-    ) -> ChargeResult:
-        return self._once(
-            idempotency_key,
-            ChargeResult,
-            lambda: self._charge(order_id, amount, currency, payment_method_id),
-        )
+    async def charge(self, request: ChargeRequest) -> ChargeResult:
+        return self._once(request.idempotency_key, ChargeResult, lambda: self._charge(request))
 
     def _once(
         self, idempotency_key: str, kind: type[ResultT], call: Callable[[], ResultT]
@@ -179,9 +166,8 @@ class FakePaymentProvider:
         assert isinstance(earlier, kind)
         return earlier
 
-    def _charge(
-        self, order_id: int, amount: Decimal, currency: str, method: str | None
-    ) -> ChargeResult:
+    def _charge(self, request: ChargeRequest) -> ChargeResult:
+        method = request.payment_method_id
         if not method:
             return ChargeResult(False, None, "missing_payment_method", "no payment method given")
         ref = f"pi_fake{next(self._ids)}"
@@ -189,7 +175,7 @@ class FakePaymentProvider:
             return ChargeResult(False, ref, "card_declined", "Your card was declined.")
         if method != FAKE_OK and not method.startswith("pm_ok_"):
             return ChargeResult(False, None, "invalid_request", "No such payment method")
-        self.charges.append(Charge(order_id, amount, currency, ref))
+        self.charges.append(Charge(request, ref))
         return ChargeResult(True, ref)
 
     async def refund(
@@ -206,4 +192,4 @@ class FakePaymentProvider:
         return RefundResult(f"re_fake{next(self._ids)}")
 
     def net_charges(self, order_id: int) -> int:
-        return sum(1 for c in self.charges if c.order_id == order_id and not c.refunded)
+        return sum(1 for c in self.charges if c.request.order_id == order_id and not c.refunded)

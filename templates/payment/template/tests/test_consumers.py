@@ -3,64 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from ecomkit.contracts import (
-    ContractError,
-    InventoryReserved,
-    OrderCancelled,
-    OrderPaid,
-)
-from ecomkit.contracts import ReservedItem as Item
+from ecomkit.contracts import ContractError, OrderPaid
 from ecomkit.events import Envelope
-from ecomkit.testing import arriving
+from ecomkit.testing import InMemoryInbox, arriving
+from ecomkit.testing.saga_samples import PAYMENT_METHOD, inventory_reserved, order_cancelled
 
 from payment.bootstrap import bootstrap
 from payment.domain import commands
 from payment.entrypoints.consumers import command_for, saga_handler
 from payment.service_layer.unit_of_work import UnitOfWork
 from payment.settings import Settings
-from tests.fakes import FAKE_OK, FakePaymentProvider, FakeStore, FakeUnitOfWork, UowFactory
+from tests.fakes import FakePaymentProvider, FakeStore, FakeUnitOfWork, UowFactory
 
 pytestmark = pytest.mark.anyio
 
 
-class MemoryInbox:
-    """The kit inbox's behaviour: an event id is handled once per consumer."""
-
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
-
-    async def handle(self, envelope: Envelope, handler: Any) -> bool:
-        if str(envelope.id) in self.seen:
-            return False
-        await handler(envelope, None)
-        self.seen.add(str(envelope.id))
-        return True
-
-
-def reservation(order_id: int = 9) -> InventoryReserved:
-    return InventoryReserved(
-        order_id=order_id,
-        user_id=4,
-        items=[Item(product_id=1, quantity=2, price=Decimal("5.00"))],
-        total_amount=Decimal("10.00"),
-        currency="EUR",
-        payment_method_id=FAKE_OK,
-        expires_at=datetime(2030, 1, 1, tzinfo=UTC),
-    )
-
-
 def reserved(order_id: int = 9) -> Envelope:
-    return arriving(reservation(order_id), "inventory")
+    return arriving(inventory_reserved(order_id), "inventory")
 
 
 def cancelled(order_id: int = 9) -> Envelope:
-    event = OrderCancelled(order_id=order_id, user_id=4, reason="user", previous_status="PENDING")
-    return arriving(event, "order")
+    return arriving(order_cancelled(order_id), "order")
 
 
 @pytest.fixture
@@ -76,9 +43,9 @@ def world(
 
 
 def test_the_commands_are_built_from_the_contract_fields() -> None:
-    charge = command_for(reservation())
-    assert charge == commands.ChargeOrder(9, 4, Decimal("10.00"), "EUR", FAKE_OK)
-    cancel = OrderCancelled(order_id=9, user_id=4, reason="user", previous_status="PAID")
+    charge = command_for(inventory_reserved(9))
+    assert charge == commands.ChargeOrder(9, 1, Decimal("19.99"), "USD", PAYMENT_METHOD)
+    cancel = order_cancelled(9, previous_status="PAID")
     assert command_for(cancel) == commands.RecordOrderCancelled(9, "user")
 
 
@@ -103,11 +70,11 @@ async def test_a_malformed_event_goes_to_the_dlq(world: Any, spoil: Callable[[Da
 
 async def test_the_same_event_twice_charges_once(world: Any) -> None:
     store, provider, handler = world
-    inbox, event = MemoryInbox(), reserved()
-    assert await inbox.handle(event, handler)
-    assert not await inbox.handle(event, handler)
+    inbox, event = InMemoryInbox(), reserved()
+    assert await inbox.handle(event, "payment", handler)
+    assert not await inbox.handle(event, "payment", handler)
     # A re-published copy (new event id, same order) has no second effect either.
-    assert await inbox.handle(reserved(), handler)
+    assert await inbox.handle(reserved(), "payment", handler)
     assert len(provider.charges) == 1 and len(store.events) == 1
 
 

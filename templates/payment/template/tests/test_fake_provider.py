@@ -8,7 +8,7 @@ import pytest
 
 from payment.adapters.stripe_provider import minor_units
 from payment.service_layer.ports import PaymentProvider
-from tests.contracts import PaymentProviderContract
+from tests.contracts import PaymentProviderContract, a_charge
 from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider
 
 pytestmark = pytest.mark.anyio
@@ -28,9 +28,8 @@ class TestFakePaymentProvider(PaymentProviderContract):
 
 
 async def test_the_fake_honours_idempotency_keys() -> None:
-    provider = FakePaymentProvider()
-    first = await provider.charge(1, Decimal(1), "USD", FAKE_OK, "order-1")
-    again = await provider.charge(1, Decimal(1), "USD", FAKE_OK, "order-1")
+    provider, charge = FakePaymentProvider(), a_charge(FAKE_OK)
+    first, again = await provider.charge(charge), await provider.charge(charge)
     assert first == again and len(provider.charges) == 1
 
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from user_auth.service_layer.login_throttle import (
+    Backoff,
     InMemoryLoginThrottle,
     LoginThrottle,
     TooManyAttempts,
@@ -27,7 +28,7 @@ async def make(request: pytest.FixtureRequest) -> AsyncIterator[object]:
     """Throttles with FREE failures and the given base wait; Redis ones share one store."""
     if request.param == "memory":
         yield lambda base_s=1.0, forget_after_s=900.0: InMemoryLoginThrottle(
-            free_failures=FREE, base_s=base_s, forget_after_s=forget_after_s
+            Backoff(FREE, base_s, forget_after_s=forget_after_s)
         )
         return
     if not REDIS_URL:
@@ -39,7 +40,7 @@ async def make(request: pytest.FixtureRequest) -> AsyncIterator[object]:
     redis = Redis.from_url(REDIS_URL)
     prefix = f"test-throttle:{uuid.uuid4().hex}:"
     yield lambda base_s=1.0, forget_after_s=900.0: RedisLoginThrottle(
-        redis, free_failures=FREE, base_s=base_s, forget_after_s=forget_after_s, prefix=prefix
+        redis, Backoff(FREE, base_s, forget_after_s=forget_after_s), prefix=prefix
     )
     await redis.aclose()
 

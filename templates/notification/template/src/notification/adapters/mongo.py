@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from notification.domain.errors import DeliveryInProgress
 from notification.domain.model import Channel, Notification, Status
+from notification.service_layer.ports import Outcome
 
 DONE = (Status.SENT.value, Status.SKIPPED.value)
 
@@ -81,20 +82,17 @@ class MongoNotificationLog:
             raise DeliveryInProgress(f"notification {key} was claimed meanwhile")
         return int(taken["attempts"])
 
-    async def finish(
-        self,
-        key: str,
-        status: Status,
-        *,
-        now: datetime,
-        provider_ref: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        changes: dict[str, Any] = {"status": status.value, "updatedAt": now, "error": error}
-        if provider_ref is not None:
-            changes["providerRef"] = provider_ref
+    async def finish(self, key: str, outcome: Outcome) -> None:
+        status = outcome.status
+        changes: dict[str, Any] = {
+            "status": status.value,
+            "updatedAt": outcome.at,
+            "error": outcome.error,
+        }
+        if outcome.provider_ref is not None:
+            changes["providerRef"] = outcome.provider_ref
         if status is Status.SENT:
-            changes["sentAt"] = now
+            changes["sentAt"] = outcome.at
         document = self._claimed.pop(key, None)
         if status is not Status.SENT:
             # The claim must say so, or a retry would wait for the lease of a dead attempt.

@@ -33,6 +33,7 @@ from notification.service_layer.ports import (
     Email,
     EmailSender,
     NotificationLog,
+    Outcome,
     Renderer,
     SmsProvider,
     UserDirectory,
@@ -129,9 +130,9 @@ async def deliver(note: Notification, deps: Dependencies) -> Notification:
     try:
         ref = await _send(note, deps)
     except DeliveryFailed as error:
-        await deps.log.finish(note.key, Status.FAILED, now=deps.clock(), error=str(error))
+        await deps.log.finish(note.key, Outcome(Status.FAILED, deps.clock(), error=str(error)))
         raise
-    await deps.log.finish(note.key, Status.SENT, now=deps.clock(), provider_ref=ref)
+    await deps.log.finish(note.key, Outcome(Status.SENT, deps.clock(), provider_ref=ref))
     note.status, note.provider_ref = Status.SENT, ref
     return note
 

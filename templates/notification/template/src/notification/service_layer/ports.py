@@ -25,6 +25,17 @@ class Rendered:
     language: str
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a claimed attempt ended: SENT with the provider's reference, or FAILED with the
+    error (a later attempt may take the notification over)."""
+
+    status: Status
+    at: datetime
+    provider_ref: str | None = None
+    error: str | None = None
+
+
 class EmailSender(Protocol):
     async def send(self, email: Email) -> str:
         """Hand the email to the mail server; its reference, or `DeliveryFailed`."""
@@ -60,15 +71,9 @@ class NotificationLog(Protocol):
         skipped) already; `DeliveryInProgress` while another attempt's lease runs."""
         ...
 
-    async def finish(
-        self,
-        key: str,
-        status: Status,
-        *,
-        now: datetime,
-        provider_ref: str | None = None,
-        error: str | None = None,
-    ) -> None: ...
+    async def finish(self, key: str, outcome: Outcome) -> None:
+        """Record how the attempt that claimed `key` ended."""
+        ...
 
     async def skip(self, notification: Notification) -> None:
         """Record a SKIPPED notification, unless the key is known already."""

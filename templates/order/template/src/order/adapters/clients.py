@@ -4,10 +4,12 @@ lookup with a static fallback, retries for GETs, a circuit breaker per upstream)
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from ecomkit.errors import UpstreamUnavailable
-from ecomkit.http import ServiceClient, ServiceResponse
+from ecomkit.http import ServiceClient
 from ecomkit.problems import ServiceUnavailable
 
 from order.service_layer.ports import ProductInfo, UserInfo
@@ -15,8 +17,8 @@ from order.service_layer.ports import ProductInfo, UserInfo
 log = logging.getLogger(__name__)
 
 
-async def _get(client: ServiceClient, path: str, authorization: str) -> ServiceResponse | None:
-    """The 200 response, None for 404; UpstreamUnavailable for anything else."""
+async def _found(client: ServiceClient, path: str, authorization: str) -> Any:
+    """The 200 response's JSON body, None for 404; UpstreamUnavailable for anything else."""
     try:
         response = await client.get(path, headers={"Authorization": authorization})
     except ServiceUnavailable as error:
@@ -28,35 +30,31 @@ async def _get(client: ServiceClient, path: str, authorization: str) -> ServiceR
         # services (configuration), not the caller's fault.
         log.warning("%s answered %s for %s", client.name, response.status_code, path)
         raise UpstreamUnavailable(client.name)
-    return response
+    return response.json()
 
 
+@dataclass
 class HttpUserDirectory:
     """user-auth's GET /api/users/{id}, called with the buyer's own bearer token."""
 
-    def __init__(self, client: ServiceClient) -> None:
-        self.client = client
+    client: ServiceClient
 
     async def user(self, user_id: int, *, authorization: str) -> UserInfo | None:
-        response = await _get(self.client, f"/api/users/{user_id}", authorization)
-        if response is None:
-            return None
-        body = response.json()
-        return UserInfo(id=user_id, email=body.get("email"))
+        body = await _found(self.client, f"/api/users/{user_id}", authorization)
+        return None if body is None else UserInfo(id=user_id, email=body.get("email"))
 
 
+@dataclass
 class HttpProductCatalog:
     """product-catalog's GET /api/products/{id}: the price is the catalog's, never the
     client's."""
 
-    def __init__(self, client: ServiceClient) -> None:
-        self.client = client
+    client: ServiceClient
 
     async def product(self, product_id: int, *, authorization: str) -> ProductInfo | None:
-        response = await _get(self.client, f"/api/products/{product_id}", authorization)
-        if response is None:
+        body = await _found(self.client, f"/api/products/{product_id}", authorization)
+        if body is None:
             return None
-        body = response.json()
         try:
             price = Decimal(str(body["price"]))
         except (KeyError, InvalidOperation) as error:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from ecomkit.eventstore import Projection
 from ecomkit.eventstore.model import RecordedEvent
@@ -110,29 +110,47 @@ _ORDER_SUMMARY = (
 )
 
 
-class OrderHistory(SqlProjection):
+class OrderRows(SqlProjection):
+    """A read model of one row per order in one table: the order's summary, then the
+    model's own `columns`. A seeded order's row copies these from its seed by position, so
+    the table and the seed both read them from the one declaration."""
+
+    columns: ClassVar[dict[str, str]]  # name: SQL type, after the summary
+    indexes: ClassVar[dict[str, str]]  # the index's name suffix: what it orders by
+
+    def table(self, generation: int) -> str:
+        (prefix,) = self.prefixes
+        return table(prefix, generation)
+
+    def ddl(self, generation: int) -> list[str]:
+        t = self.table(generation)
+        own = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
+        return [
+            f"CREATE TABLE IF NOT EXISTS {t} ({_ORDER_SUMMARY}, {own})",
+            *(f"CREATE INDEX IF NOT EXISTS {t}_{suffix} ON {t} ({on})"
+              for suffix, on in self.indexes.items()),
+        ]  # fmt: skip
+
+    async def seed(self, session: Any, generation: int) -> None:
+        await copy_seeds(session, self.table(generation), ", ".join(self.columns))
+
+
+class OrderHistory(OrderRows):
     """A user's orders with their lines and status timeline (one entry per event)."""
 
     name = "order_history"
     prefixes = ("rm_order_history",)
-
-    def ddl(self, generation: int) -> list[str]:
-        t = table("rm_order_history", generation)
-        return [
-            f"CREATE TABLE IF NOT EXISTS {t} ({_ORDER_SUMMARY}, lines JSONB NOT NULL,"
-            " timeline JSONB NOT NULL, cancel_reason TEXT, created_at TIMESTAMPTZ,"
-            " updated_at TIMESTAMPTZ)",
-            f"CREATE INDEX IF NOT EXISTS {t}_user ON {t} (user_id, created_at DESC, order_id DESC)",
-        ]
-
-    async def seed(self, session: Any, generation: int) -> None:
-        await copy_seeds(
-            session, table("rm_order_history", generation),
-            "lines, timeline, cancel_reason, created_at, updated_at",
-        )  # fmt: skip
+    columns: ClassVar = {
+        "lines": "JSONB NOT NULL",
+        "timeline": "JSONB NOT NULL",
+        "cancel_reason": "TEXT",
+        "created_at": "TIMESTAMPTZ",
+        "updated_at": "TIMESTAMPTZ",
+    }
+    indexes: ClassVar = {"user": "user_id, created_at DESC, order_id DESC"}
 
     async def project(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
-        t = table("rm_order_history", generation)
+        t = self.table(generation)
         for event in events:
             entry = json.dumps(_timeline_entry(event))
             if event.type == "OrderCreated":
@@ -162,27 +180,18 @@ class OrderHistory(SqlProjection):
             )
 
 
-class OrderSearch(SqlProjection):
+class OrderSearch(OrderRows):
     """Orders by status, date and amount, for the admin search."""
 
     name = "order_search"
     prefixes = ("rm_order_search",)
-
-    def ddl(self, generation: int) -> list[str]:
-        t = table("rm_order_search", generation)
-        return [
-            f"CREATE TABLE IF NOT EXISTS {t} ({_ORDER_SUMMARY}, created_at TIMESTAMPTZ,"
-            " updated_at TIMESTAMPTZ)",
-            f"CREATE INDEX IF NOT EXISTS {t}_status ON {t} (status, created_at)",
-            f"CREATE INDEX IF NOT EXISTS {t}_created ON {t} (created_at)",
-            f"CREATE INDEX IF NOT EXISTS {t}_amount ON {t} (total_amount)",
-        ]
-
-    async def seed(self, session: Any, generation: int) -> None:
-        await copy_seeds(session, table("rm_order_search", generation), "created_at, updated_at")
+    columns: ClassVar = {"created_at": "TIMESTAMPTZ", "updated_at": "TIMESTAMPTZ"}
+    indexes: ClassVar = {
+        "status": "status, created_at", "created": "created_at", "amount": "total_amount"
+    }
 
     async def project(self, session: Any, generation: int, events: Sequence[RecordedEvent]) -> None:
-        t = table("rm_order_search", generation)
+        t = self.table(generation)
         for event in events:
             if event.type == "OrderCreated":
                 values = _order_values(event)

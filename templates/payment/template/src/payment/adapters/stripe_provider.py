@@ -21,7 +21,7 @@ from ecomkit.tracing import client_span
 from stripe.params import PaymentIntentCreateParams
 
 from payment.domain.errors import ProviderUnavailable
-from payment.service_layer.ports import ChargeResult, RefundResult
+from payment.service_layer.ports import ChargeRequest, ChargeResult, RefundResult
 
 _STRIPE = {"peer.service": "stripe"}
 
@@ -53,28 +53,22 @@ class StripePaymentProvider:
             max_network_retries=0,
         )
 
-    async def charge(
-        self,
-        order_id: int,
-        amount: Decimal,
-        currency: str,
-        payment_method_id: str | None,
-        idempotency_key: str,
-    ) -> ChargeResult:
-        if not payment_method_id:
+    async def charge(self, request: ChargeRequest) -> ChargeResult:
+        if not request.payment_method_id:
             return ChargeResult(False, None, "missing_payment_method", "no payment method given")
         params: PaymentIntentCreateParams = {
-            "amount": minor_units(amount, currency),
-            "currency": currency.lower(),
-            "payment_method": payment_method_id,
+            "amount": minor_units(request.amount, request.currency),
+            "currency": request.currency.lower(),
+            "payment_method": request.payment_method_id,
             "confirm": True,
-            "metadata": {"order_id": str(order_id)},
+            "metadata": {"order_id": str(request.order_id)},
         }
+        span = {**_STRIPE, "order.id": request.order_id}
         try:
             # A decline raises CardError inside the span: the trace shows it in red.
-            with client_span("stripe create payment_intent", **_STRIPE, **{"order.id": order_id}):
+            with client_span("stripe create payment_intent", **span):
                 intent = await self._client.v1.payment_intents.create_async(
-                    params=params, options={"idempotency_key": idempotency_key}
+                    params=params, options={"idempotency_key": request.idempotency_key}
                 )
         except stripe.CardError as error:
             intent_id = _intent_of(error)

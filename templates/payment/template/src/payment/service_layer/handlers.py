@@ -23,7 +23,7 @@ from ecomkit.records import record_values
 from payment.domain import commands
 from payment.domain.errors import NotRefundable, OrderCancelled, PaymentNotFound
 from payment.domain.model import Payment, PaymentStatus, Transaction, TransactionType, money
-from payment.service_layer.ports import PaymentProvider
+from payment.service_layer.ports import ChargeRequest, PaymentProvider
 from payment.service_layer.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,13 @@ async def charge_order(command: commands.ChargeOrder, deps: Dependencies) -> Pay
             raise OrderCancelled(command.order_id)
         amount = money(command.amount)
         result = await deps.provider.charge(
-            command.order_id,
-            amount,
-            command.currency.upper(),
-            command.payment_method_id,
-            charge_key(command.order_id),
+            ChargeRequest(
+                command.order_id,
+                amount,
+                command.currency.upper(),
+                command.payment_method_id,
+                charge_key(command.order_id),
+            )
         )
         payment = Payment(
             order_id=command.order_id,

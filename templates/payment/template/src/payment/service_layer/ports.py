@@ -12,6 +12,17 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class ChargeRequest:
+    """One charge as the handler asks for it; the adapters read it, the fake records it."""
+
+    order_id: int
+    amount: Decimal
+    currency: str
+    payment_method_id: str | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
 class ChargeResult:
     succeeded: bool
     provider_ref: str | None
@@ -27,14 +38,7 @@ class RefundResult:
 class PaymentProvider(Protocol):
     name: str
 
-    async def charge(
-        self,
-        order_id: int,
-        amount: Decimal,
-        currency: str,
-        payment_method_id: str | None,
-        idempotency_key: str,
-    ) -> ChargeResult:
+    async def charge(self, request: ChargeRequest) -> ChargeResult:
         """Charge once: the same idempotency key never charges twice at the provider."""
         ...
 

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from user_auth.service_layer.login_throttle import FREE_FAILURES, TooManyAttempts
+from user_auth.service_layer.login_throttle import Backoff, TooManyAttempts
 
 # Shared by the scripts: milliseconds on Redis's clock; lock(key, failures, free) sets the
 # key's wait from its failure count (base * 2^(over-1), capped) and keeps the key at least
@@ -78,17 +78,12 @@ return 0
 
 class RedisLoginThrottle:
     def __init__(
-        self,
-        redis: Redis,
-        *,
-        free_failures: dict[str, int] | None = None,
-        base_s: float = 1.0,
-        max_s: float = 900.0,
-        forget_after_s: float = 900.0,
-        prefix: str = "login-throttle:",
+        self, redis: Redis, backoff: Backoff | None = None, *, prefix: str = "login-throttle:"
     ) -> None:
-        self.free_failures = free_failures or FREE_FAILURES
-        self._timing = [int(base_s * 1000), int(max_s * 1000), int(forget_after_s * 1000)]
+        self.backoff = backoff or Backoff()
+        # ARGV[1..3] of every script: the policy's times in milliseconds (Redis's clock).
+        seconds = (self.backoff.base_s, self.backoff.max_s, self.backoff.forget_after_s)
+        self._timing = [int(s * 1000) for s in seconds]
         self._prefix = prefix
         self._attempt = redis.register_script(_ATTEMPT)
         self._confirm = redis.register_script(_CONFIRM)
@@ -108,10 +103,10 @@ class RedisLoginThrottle:
 
     async def succeeded(self, user_key: str, ip_key: str) -> None:
         keys = [self._prefix + user_key, self._prefix + ip_key]
-        await self._call(self._succeeded, keys, [self.free_failures["ip"]])
+        await self._call(self._succeeded, keys, [self.backoff.free(ip_key)])
 
     async def _run(self, script: AsyncScript, keys: tuple[str, ...]) -> Any:
-        free = [self.free_failures[key.partition(":")[0]] for key in keys]
+        free = [self.backoff.free(key) for key in keys]
         return await self._call(script, [self._prefix + k for k in keys], [*self._timing, *free])
 
     async def _call(self, script: AsyncScript, keys: list[str], args: list[int]) -> Any:

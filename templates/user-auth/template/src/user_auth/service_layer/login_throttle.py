@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -54,10 +54,25 @@ class LoginThrottle(Protocol):
         """The username starts afresh; the IP only gets this attempt back."""
 
 
-def wait_s(failures: int, free: int, base_s: float, max_s: float) -> float:
-    """How long a key waits after its `failures`-th failure (0: still free)."""
-    over = failures - free + 1
-    return min(max_s, base_s * 2 ** (over - 1)) if over > 0 else 0.0
+@dataclass(frozen=True)
+class Backoff:
+    """The throttle's policy (the module docstring), the same whichever store keeps the
+    counts: the free failures of each kind of key (`user`, `ip`), then waits from `base_s`
+    doubling up to `max_s`; a key quiet for `forget_after_s` starts afresh."""
+
+    free_failures: Mapping[str, int] = field(default_factory=lambda: dict(FREE_FAILURES))
+    base_s: float = 1.0
+    max_s: float = 900.0
+    forget_after_s: float = 900.0
+
+    def free(self, key: str) -> int:
+        """The failed logins `key` (`user:...`, `ip:...`) has before its first wait."""
+        return self.free_failures[key.partition(":")[0]]
+
+    def wait_s(self, key: str, failures: int) -> float:
+        """How long `key` waits after its `failures`-th failure (0: still free)."""
+        over = failures - self.free(key) + 1
+        return min(self.max_s, self.base_s * 2 ** (over - 1)) if over > 0 else 0.0
 
 
 @dataclass
@@ -70,18 +85,12 @@ class _Record:
 class InMemoryLoginThrottle:
     def __init__(
         self,
+        backoff: Backoff | None = None,
         *,
-        free_failures: dict[str, int] | None = None,
-        base_s: float = 1.0,
-        max_s: float = 900.0,
-        forget_after_s: float = 900.0,
         max_keys: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.free_failures = free_failures or FREE_FAILURES
-        self.base_s = base_s
-        self.max_s = max_s
-        self.forget_after_s = forget_after_s
+        self.backoff = backoff or Backoff()
         self._max_keys = max_keys
         self._clock = clock
         self._records: OrderedDict[str, _Record] = OrderedDict()
@@ -100,7 +109,7 @@ class InMemoryLoginThrottle:
         now = self._clock()
         for key in keys:
             record = self._records.pop(key, None)
-            if record is None or now - record.last_failure > self.forget_after_s:
+            if record is None or now - record.last_failure > self.backoff.forget_after_s:
                 record = _Record()
             record.failures += 1
             record.last_failure = now
@@ -117,8 +126,7 @@ class InMemoryLoginThrottle:
                 self._lock(key, record, now)
 
     def _lock(self, key: str, record: _Record, now: float) -> None:
-        free = self.free_failures[key.partition(":")[0]]
-        wait = wait_s(record.failures, free, self.base_s, self.max_s)
+        wait = self.backoff.wait_s(key, record.failures)
         if wait > 0:
             record.locked_until = now + wait
 
@@ -127,7 +135,7 @@ class InMemoryLoginThrottle:
         record = self._records.get(ip_key)
         if record is not None:
             record.failures = max(0, record.failures - 1)
-            if record.failures < self.free_failures["ip"]:
+            if record.failures < self.backoff.free(ip_key):
                 record.locked_until = 0.0
 
 

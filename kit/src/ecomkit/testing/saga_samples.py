@@ -1,0 +1,76 @@
+"""One valid sample of each saga event a service's consumer tests feed it, all about the same
+order: user 1 buys one of product 10 at 19.99 USD with the test card `pm_card_visa`.
+
+Each service's tests asked for these events with their own copies of the same fields; the
+samples keep them valid as the contracts change, and a test names only what it checks:
+
+    command_for(inventory_reserved(9)) == ChargeOrder(9, 1, Decimal("19.99"), "USD", ...)
+    await handler(arriving(payment_failed(order_id, reason=None)), None)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from ecomkit.contracts import (
+    InventoryReserved,
+    OrderCancelled,
+    PaymentCompleted,
+    PaymentFailed,
+    ReservedItem,
+)
+
+USER_ID = 1
+PRODUCT_ID = 10
+PRICE = Decimal("19.99")
+CURRENCY = "USD"
+PAYMENT_METHOD = "pm_card_visa"
+# When the reservation runs out: 15 minutes after the order was placed.
+EXPIRES_AT = datetime(2025, 1, 1, 12, 15, tzinfo=UTC)
+
+
+def inventory_reserved(order_id: int) -> InventoryReserved:
+    """The order's one line is held: what payment charges."""
+    return InventoryReserved(
+        order_id=order_id,
+        user_id=USER_ID,
+        items=[ReservedItem(product_id=PRODUCT_ID, quantity=1, price=PRICE)],
+        total_amount=PRICE,
+        currency=CURRENCY,
+        payment_method_id=PAYMENT_METHOD,
+        expires_at=EXPIRES_AT,
+    )
+
+
+def payment_completed(order_id: int, payment_id: str = "pay-1") -> PaymentCompleted:
+    return PaymentCompleted(
+        order_id=order_id,
+        user_id=USER_ID,
+        payment_id=payment_id,
+        amount=PRICE,
+        currency=CURRENCY,
+        provider="stripe",
+        provider_ref="pi_1",
+    )
+
+
+def payment_failed(order_id: int, reason: str | None = "card_declined") -> PaymentFailed:
+    """A decline (`reason` None: the provider gave none)."""
+    return PaymentFailed(
+        order_id=order_id,
+        user_id=USER_ID,
+        payment_id="pay-2",
+        amount=PRICE,
+        currency=CURRENCY,
+        reason=reason,
+        decline_code="generic_decline",
+    )
+
+
+def order_cancelled(
+    order_id: int, reason: str = "user", previous_status: str = "PENDING"
+) -> OrderCancelled:
+    return OrderCancelled(
+        order_id=order_id, user_id=USER_ID, reason=reason, previous_status=previous_status
+    )
