@@ -157,3 +157,17 @@ async def test_a_command_may_read_the_envelope_beside_the_event() -> None:
     envelope = Envelope(type="OrderPaid", source="order", data=paid.payload())
     assert command_for(envelope) == (paid, envelope)
     assert command_for(Envelope(type="OrderShipped", source="order", data={})) is None
+
+
+def test_consumers_run_in_the_background_unless_events_are_not_consumed() -> None:
+    from ecomkit.settings import ConsumerSettings
+
+    class Consumer:
+        async def run(self) -> None: ...
+
+    async def relay() -> None: ...
+
+    consumer = Consumer()
+    wiring = Wiring(bus="bus", background=[relay], consumers=[consumer])
+    assert wiring.background_of(ConsumerSettings()) == [relay, consumer.run]
+    assert wiring.background_of(ConsumerSettings(consume_events=False)) == [relay]

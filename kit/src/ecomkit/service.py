@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "AppFactory",
+    "Consumer",
     "Wiring",
     "bus_of",
     "commands_from_events",
@@ -56,6 +57,12 @@ __all__ = [
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
+class Consumer(Protocol):
+    """What the app runs for a consumer (`EventConsumer`, or a service's own wrapper)."""
+
+    async def run(self) -> None: ...
+
+
 @dataclass
 class Wiring:
     """What a service built on its real stores: given to `create_service_app`."""
@@ -65,6 +72,15 @@ class Wiring:
     startup: Sequence[Hook] = ()
     shutdown: Sequence[Hook] = ()
     background: Sequence[Hook] = ()
+    consumers: Sequence[Consumer] = ()
+    """Run in the background beside `background`, unless ECOM_CONSUME_EVENTS=false."""
+
+    def background_of(self, settings: ServiceSettings) -> list[Hook]:
+        """The loops to run: the consumers only where the settings say events are consumed
+        (ECOM_CONSUME_EVENTS=false runs the API alone)."""
+        consuming = not isinstance(settings, ConsumerSettings) or settings.consume_events
+        consumers = [consumer.run for consumer in self.consumers] if consuming else []
+        return [*self.background, *consumers]
 
 
 def create_service_app(
@@ -90,7 +106,7 @@ def create_service_app(
             readiness=wiring.readiness,
             startup=wiring.startup,
             shutdown=wiring.shutdown,
-            background=wiring.background,
+            background=wiring.background_of(settings),
         )
     app.state.bus = bus
     return app

@@ -23,14 +23,12 @@ def wire(settings: Settings) -> Wiring:
         what="expired reservations released",
     )
     wake_watchers_on_commit()
-    background = [outbox_relay(settings, resources.engine), expiry]
-    if settings.consume_events:
-        background.append(order_events_consumer(settings, resources.engine, bus).run)
     return Wiring(
         bus,
         readiness={"mysql": sql_check(resources.engine)},
         shutdown=[resources.close],
-        background=background,
+        background=[outbox_relay(settings, resources.engine), expiry],
+        consumers=[order_events_consumer(settings, resources.engine, bus)],
     )
 
 

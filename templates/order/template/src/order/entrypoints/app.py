@@ -35,14 +35,12 @@ def wire(settings: Settings) -> Wiring:
         assert bus.deps.projections is not None
         await bus.deps.projections.run(HUB.any, poll_s=settings.projection_poll_s)
 
-    background = [outbox_relay(settings, resources.engine), sweep, statuses, live, projections]
-    if settings.consume_events:
-        background.append(saga_consumer(settings, resources.engine, bus).run)
     return Wiring(
         bus,
         readiness={"postgres": sql_check(resources.engine)},
         shutdown=[resources.close],
-        background=background,
+        background=[outbox_relay(settings, resources.engine), sweep, statuses, live, projections],
+        consumers=[saga_consumer(settings, resources.engine, bus)],
     )
 
 

@@ -21,9 +21,6 @@ def wire(settings: Settings) -> Wiring:
         lambda: bus.handle(commands.StorePendingReviews()),
         what="pending reviews copied to Mongo",
     )
-    background = [outbox_relay(settings, resources.engine), review_copier]
-    if settings.consume_events:
-        background.append(inventory_consumer(settings, bus).run)
     return Wiring(
         bus,
         readiness={
@@ -33,7 +30,8 @@ def wire(settings: Settings) -> Wiring:
         },
         startup=[resources.review_store.ensure_indexes],
         shutdown=[resources.close],
-        background=background,
+        background=[outbox_relay(settings, resources.engine), review_copier],
+        consumers=[inventory_consumer(settings, bus)],
     )
 
 
