@@ -171,3 +171,19 @@ def test_consumers_run_in_the_background_unless_events_are_not_consumed() -> Non
     wiring = Wiring(bus="bus", background=[relay], consumers=[consumer])
     assert wiring.background_of(ConsumerSettings()) == [relay, consumer.run]
     assert wiring.background_of(ConsumerSettings(consume_events=False)) == [relay]
+
+
+async def test_resources_close_the_service_clients_they_opened() -> None:
+    from ecomkit.service import ServiceResources
+
+    settings = ServiceSettings(service_name="svc", upstreams={"user-auth": "http://127.0.0.1:9"})
+    resources = ServiceResources()
+    client = resources.client("user-auth", settings)
+    closed: list[str] = []
+
+    async def aclose() -> None:
+        closed.append("user-auth")
+
+    client.aclose = aclose  # type: ignore[method-assign]
+    await resources.close()
+    assert resources.clients == [client] and closed == ["user-auth"]

@@ -27,6 +27,7 @@ from ecomkit.contracts.base import Contract
 from ecomkit.db import outbox_committed
 from ecomkit.events import Envelope
 from ecomkit.health import Check
+from ecomkit.http import ServiceClient, service_client
 from ecomkit.inbox import Handler, Inbox
 from ecomkit.kafka import create_producer
 from ecomkit.lazy import lazy_app
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "AppFactory",
     "Consumer",
+    "ServiceResources",
     "Wiring",
     "bus_of",
     "commands_from_events",
@@ -55,6 +57,27 @@ __all__ = [
 ]
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+@dataclass(kw_only=True)
+class ServiceResources:
+    """The connections a service's app opens, so it can check and close them.
+
+    A service subclasses it with its stores and closes them in its own `close` after
+    `super().close()`; the clients of other services it opens through `client` are
+    closed here."""
+
+    clients: list[ServiceClient] = field(default_factory=list)
+
+    def client(self, name: str, settings: ServiceSettings) -> ServiceClient:
+        """A client of service `name` (`ecomkit.http.service_client`), closed with the rest."""
+        opened = service_client(name, settings)
+        self.clients.append(opened)
+        return opened
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.aclose()
 
 
 class Consumer(Protocol):
