@@ -187,3 +187,27 @@ async def test_resources_close_the_service_clients_they_opened() -> None:
     client.aclose = aclose  # type: ignore[method-assign]
     await resources.close()
     assert resources.clients == [client] and closed == ["user-auth"]
+
+
+async def test_a_sweep_sends_a_fresh_command_every_round(caplog: pytest.LogCaptureFixture) -> None:
+    from ecomkit.service import every_command
+
+    caplog.set_level(logging.INFO, "ecomkit.service")
+    handled: list[object] = []
+
+    @dataclass(frozen=True)
+    class ExpireReservations:
+        pass
+
+    class Bus:
+        async def handle(self, command: object) -> int:
+            handled.append(command)
+            return len(handled)
+
+    sweep = every_command(0.01, Bus(), ExpireReservations)
+    task = asyncio.create_task(sweep())
+    while len(handled) < 2:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert handled[0] == ExpireReservations() and handled[0] is not handled[1]
+    assert "ExpireReservations: 1" in caplog.text

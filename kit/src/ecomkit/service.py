@@ -49,6 +49,7 @@ __all__ = [
     "create_service_app",
     "event_consumer",
     "every",
+    "every_command",
     "lazy_app",
     "outbox_relay",
     "reading",
@@ -212,6 +213,12 @@ def every(interval_s: float, action: Callable[[], Awaitable[Any]], *, what: str)
 
     periodically.__name__ = what.replace(" ", "_")
     return periodically
+
+
+def every_command(interval_s: float, bus: Any, command: Callable[[], Any]) -> Hook:
+    """A sweep: a fresh `command()` handled by `bus` every `interval_s`, logged under the
+    command's name with what its handler returned (e.g. `ExpireReservations: 3`)."""
+    return every(interval_s, lambda: bus.handle(command()), what=command.__name__)
 
 
 CommandFor = Callable[[Envelope], Any]
