@@ -157,3 +157,57 @@ async def test_a_command_may_read_the_envelope_beside_the_event() -> None:
     envelope = Envelope(type="OrderPaid", source="order", data=paid.payload())
     assert command_for(envelope) == (paid, envelope)
     assert command_for(Envelope(type="OrderShipped", source="order", data={})) is None
+
+
+def test_consumers_run_in_the_background_unless_events_are_not_consumed() -> None:
+    from ecomkit.settings import ConsumerSettings
+
+    class Consumer:
+        async def run(self) -> None: ...
+
+    async def relay() -> None: ...
+
+    consumer = Consumer()
+    wiring = Wiring(bus="bus", background=[relay], consumers=[consumer])
+    assert wiring.background_of(ConsumerSettings()) == [relay, consumer.run]
+    assert wiring.background_of(ConsumerSettings(consume_events=False)) == [relay]
+
+
+async def test_resources_close_the_service_clients_they_opened() -> None:
+    from ecomkit.service import ServiceResources
+
+    settings = ServiceSettings(service_name="svc", upstreams={"user-auth": "http://127.0.0.1:9"})
+    resources = ServiceResources()
+    client = resources.client("user-auth", settings)
+    closed: list[str] = []
+
+    async def aclose() -> None:
+        closed.append("user-auth")
+
+    client.aclose = aclose  # type: ignore[method-assign]
+    await resources.close()
+    assert resources.clients == [client] and closed == ["user-auth"]
+
+
+async def test_a_sweep_sends_a_fresh_command_every_round(caplog: pytest.LogCaptureFixture) -> None:
+    from ecomkit.service import every_command
+
+    caplog.set_level(logging.INFO, "ecomkit.service")
+    handled: list[object] = []
+
+    @dataclass(frozen=True)
+    class ExpireReservations:
+        pass
+
+    class Bus:
+        async def handle(self, command: object) -> int:
+            handled.append(command)
+            return len(handled)
+
+    sweep = every_command(0.01, Bus(), ExpireReservations)
+    task = asyncio.create_task(sweep())
+    while len(handled) < 2:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert handled[0] == ExpireReservations() and handled[0] is not handled[1]
+    assert "ExpireReservations: 1" in caplog.text

@@ -27,6 +27,7 @@ from ecomkit.contracts.base import Contract
 from ecomkit.db import outbox_committed
 from ecomkit.events import Envelope
 from ecomkit.health import Check
+from ecomkit.http import ServiceClient, service_client
 from ecomkit.inbox import Handler, Inbox
 from ecomkit.kafka import create_producer
 from ecomkit.lazy import lazy_app
@@ -40,12 +41,15 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "AppFactory",
+    "Consumer",
+    "ServiceResources",
     "Wiring",
     "bus_of",
     "commands_from_events",
     "create_service_app",
     "event_consumer",
     "every",
+    "every_command",
     "lazy_app",
     "outbox_relay",
     "reading",
@@ -54,6 +58,33 @@ __all__ = [
 ]
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+@dataclass(kw_only=True)
+class ServiceResources:
+    """The connections a service's app opens, so it can check and close them.
+
+    A service subclasses it with its stores and closes them in its own `close` after
+    `super().close()`; the clients of other services it opens through `client` are
+    closed here."""
+
+    clients: list[ServiceClient] = field(default_factory=list)
+
+    def client(self, name: str, settings: ServiceSettings) -> ServiceClient:
+        """A client of service `name` (`ecomkit.http.service_client`), closed with the rest."""
+        opened = service_client(name, settings)
+        self.clients.append(opened)
+        return opened
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+
+class Consumer(Protocol):
+    """What the app runs for a consumer (`EventConsumer`, or a service's own wrapper)."""
+
+    async def run(self) -> None: ...
 
 
 @dataclass
@@ -65,6 +96,15 @@ class Wiring:
     startup: Sequence[Hook] = ()
     shutdown: Sequence[Hook] = ()
     background: Sequence[Hook] = ()
+    consumers: Sequence[Consumer] = ()
+    """Run in the background beside `background`, unless ECOM_CONSUME_EVENTS=false."""
+
+    def background_of(self, settings: ServiceSettings) -> list[Hook]:
+        """The loops to run: the consumers only where the settings say events are consumed
+        (ECOM_CONSUME_EVENTS=false runs the API alone)."""
+        consuming = not isinstance(settings, ConsumerSettings) or settings.consume_events
+        consumers = [consumer.run for consumer in self.consumers] if consuming else []
+        return [*self.background, *consumers]
 
 
 def create_service_app(
@@ -90,7 +130,7 @@ def create_service_app(
             readiness=wiring.readiness,
             startup=wiring.startup,
             shutdown=wiring.shutdown,
-            background=wiring.background,
+            background=wiring.background_of(settings),
         )
     app.state.bus = bus
     return app
@@ -173,6 +213,12 @@ def every(interval_s: float, action: Callable[[], Awaitable[Any]], *, what: str)
 
     periodically.__name__ = what.replace(" ", "_")
     return periodically
+
+
+def every_command(interval_s: float, bus: Any, command: Callable[[], Any]) -> Hook:
+    """A sweep: a fresh `command()` handled by `bus` every `interval_s`, logged under the
+    command's name with what its handler returned (e.g. `ExpireReservations: 3`)."""
+    return every(interval_s, lambda: bus.handle(command()), what=command.__name__)
 
 
 CommandFor = Callable[[Envelope], Any]

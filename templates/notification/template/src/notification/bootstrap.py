@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ecomkit.http import ServiceClient, service_client
+from ecomkit.service import ServiceResources
 from ecomkit.service_credentials import ServiceCredential
 from pymongo import AsyncMongoClient
 
@@ -25,19 +25,15 @@ from notification.service_layer.ports import (
 from notification.settings import Settings
 
 
-@dataclass
-class Resources:
-    """The connections the app opens, so it can check and close them."""
-
+@dataclass(kw_only=True)
+class Resources(ServiceResources):
     mongo: AsyncMongoClient[Any]
     database: Any
     log: MongoNotificationLog
-    clients: list[ServiceClient] = field(default_factory=list)
     email: SmtpEmailSender | None = None
 
     async def close(self) -> None:
-        for client in self.clients:
-            await client.aclose()
+        await super().close()
         if self.email is not None:
             await self.email.aclose()
         await self.mongo.close()
@@ -62,8 +58,7 @@ def bootstrap(
     """Real adapters for what is not passed in (tests pass fakes and no resources)."""
     if users is None:
         assert resources is not None
-        client = service_client("user-auth", settings)
-        resources.clients.append(client)
+        client = resources.client("user-auth", settings)
         credential = ServiceCredential(
             client,
             client_id=settings.service_name,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from ecomkit.db import create_engine, create_session_factory
 from ecomkit.eventstore import PostgresProjectionStore, ProjectionRunner
-from ecomkit.http import ServiceClient, service_client
+from ecomkit.service import ServiceResources
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from order.adapters.clients import HttpProductCatalog, HttpUserDirectory
@@ -23,16 +23,12 @@ from order.service_layer.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from order.settings import Settings
 
 
-@dataclass
-class Resources:
-    """The connections the app opens, so it can check and close them."""
-
+@dataclass(kw_only=True)
+class Resources(ServiceResources):
     engine: AsyncEngine
-    clients: list[ServiceClient] = field(default_factory=list)
 
     async def close(self) -> None:
-        for client in self.clients:
-            await client.aclose()
+        await super().close()
         await self.engine.dispose()
 
 
@@ -59,9 +55,9 @@ def bootstrap(
             sessions = create_session_factory(resources.engine)
             uow = lambda: PostgresUnitOfWork(sessions)  # noqa: E731
         if users is None:
-            users = HttpUserDirectory(_client("user-auth", settings, resources))
+            users = HttpUserDirectory(resources.client("user-auth", settings))
         if catalog is None:
-            catalog = HttpProductCatalog(_client("product-catalog", settings, resources))
+            catalog = HttpProductCatalog(resources.client("product-catalog", settings))
     if resources is not None:
         read_models = read_models or PostgresReadModels(resources.engine)
         projections = projections or projection_runner(settings, resources)
@@ -84,9 +80,3 @@ def projection_runner(settings: Settings, resources: Resources) -> ProjectionRun
     return ProjectionRunner(
         store, PROJECTIONS, batch=settings.projection_batch, grace_s=settings.projection_grace_s
     )
-
-
-def _client(name: str, settings: Settings, resources: Resources) -> ServiceClient:
-    client = service_client(name, settings)
-    resources.clients.append(client)
-    return client

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ecomkit.cache import TwoLevelCache
 from ecomkit.db import create_engine, create_read_engine, create_session_factory
-from ecomkit.http import ServiceClient, service_client
+from ecomkit.service import ServiceResources
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,20 +22,16 @@ from product_catalog.service_layer.unit_of_work import MysqlUnitOfWork
 from product_catalog.settings import Settings
 
 
-@dataclass
-class Resources:
-    """The connections the app opens, so it can check and close them."""
-
+@dataclass(kw_only=True)
+class Resources(ServiceResources):
     engine: AsyncEngine
     read_engine: AsyncEngine  # reads of one statement, in autocommit (no ROLLBACK after)
     redis: Redis
     mongo: AsyncMongoClient[Any]
     review_store: MongoReviewStore
-    clients: list[ServiceClient] = field(default_factory=list)
 
     async def close(self) -> None:
-        for client in self.clients:
-            await client.aclose()
+        await super().close()
         await self.redis.aclose()
         await self.mongo.close()
         await self.engine.dispose()
@@ -62,8 +58,6 @@ def bootstrap(settings: Settings, resources: Resources) -> MessageBus:
         l1_ttl_s=settings.cache_l1_ttl_s,
         l2_ttl_s=settings.cache_l2_ttl_s,
     )
-    users, inventory = service_client("user-auth", settings), service_client("inventory", settings)
-    resources.clients += [users, inventory]
     uow: Callable[[], MysqlUnitOfWork] = lambda: MysqlUnitOfWork(sessions)  # noqa: E731
     read_sessions = create_session_factory(resources.read_engine)
     reads: Callable[[], MysqlUnitOfWork] = lambda: MysqlUnitOfWork(read_sessions)  # noqa: E731
@@ -73,7 +67,7 @@ def bootstrap(settings: Settings, resources: Resources) -> MessageBus:
             reads=reads,
             cache=TwoLevelProductCache(cache),
             review_store=resources.review_store,
-            users=HttpUserDirectory(users),
-            stock=HttpStockLookup(inventory),
+            users=HttpUserDirectory(resources.client("user-auth", settings)),
+            stock=HttpStockLookup(resources.client("inventory", settings)),
         )
     )

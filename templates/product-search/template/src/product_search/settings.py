@@ -15,7 +15,6 @@ class Settings(ConsumerSettings):
     # Index writes are gathered into one bulk request for at most this long / this many.
     bulk_linger_s: float = 0.05
     bulk_max_actions: int = 500
-    consumer_concurrency: int = 8
     # Read only by the reindex command (entrypoints/cli.py): the catalog's database, which a
     # new index is built from. ecomctl passes it; the running service never reads it.
     catalog_database_url: str = ""

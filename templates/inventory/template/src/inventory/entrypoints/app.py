@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecomkit.health import sql_check
-from ecomkit.service import Wiring, every, lazy_app, outbox_relay, service_app
+from ecomkit.service import Wiring, every_command, lazy_app, outbox_relay, service_app
 from fastapi import FastAPI
 
 from inventory.bootstrap import bootstrap, open_resources
@@ -17,20 +17,14 @@ from inventory.settings import Settings
 def wire(settings: Settings) -> Wiring:
     resources = open_resources(settings)
     bus = bootstrap(settings, resources)
-    expiry = every(
-        settings.expiry_sweep_interval_s,
-        lambda: bus.handle(commands.ExpireReservations()),
-        what="expired reservations released",
-    )
+    expiry = every_command(settings.expiry_sweep_interval_s, bus, commands.ExpireReservations)
     wake_watchers_on_commit()
-    background = [outbox_relay(settings, resources.engine), expiry]
-    if settings.consume_events:
-        background.append(order_events_consumer(settings, resources.engine, bus).run)
     return Wiring(
         bus,
         readiness={"mysql": sql_check(resources.engine)},
         shutdown=[resources.close],
-        background=background,
+        background=[outbox_relay(settings, resources.engine), expiry],
+        consumers=[order_events_consumer(settings, resources.engine, bus)],
     )
 
 

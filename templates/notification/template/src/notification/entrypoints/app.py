@@ -15,13 +15,12 @@ from notification.settings import Settings
 def wire(settings: Settings) -> Wiring:
     resources = open_resources(settings)
     bus = bootstrap(settings, resources)
-    background = [notification_consumer(settings, bus).run] if settings.consume_events else []
     return Wiring(
         bus,
         readiness={"mongo": mongo_check(resources.mongo)},
         startup=[resources.log.ensure_indexes],
         shutdown=[resources.close],
-        background=background,
+        consumers=[notification_consumer(settings, bus)],
     )
 
 

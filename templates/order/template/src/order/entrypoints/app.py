@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecomkit.health import sql_check
-from ecomkit.service import Wiring, every, lazy_app, outbox_relay, service_app
+from ecomkit.service import Wiring, every_command, lazy_app, outbox_relay, service_app
 from fastapi import FastAPI
 
 from order.adapters.metrics import sample_statuses_forever
@@ -19,11 +19,7 @@ from order.settings import Settings
 def wire(settings: Settings) -> Wiring:
     resources = open_resources(settings)
     bus = bootstrap(settings, resources)
-    sweep = every(
-        settings.saga_sweep_interval_s,
-        lambda: bus.handle(commands.CancelOverdueOrders()),
-        what="saga deadline sweep",
-    )
+    sweep = every_command(settings.saga_sweep_interval_s, bus, commands.CancelOverdueOrders)
 
     async def statuses() -> None:
         await sample_statuses_forever(resources.engine, settings.metrics_interval_s)
@@ -35,14 +31,12 @@ def wire(settings: Settings) -> Wiring:
         assert bus.deps.projections is not None
         await bus.deps.projections.run(HUB.any, poll_s=settings.projection_poll_s)
 
-    background = [outbox_relay(settings, resources.engine), sweep, statuses, live, projections]
-    if settings.consume_events:
-        background.append(saga_consumer(settings, resources.engine, bus).run)
     return Wiring(
         bus,
         readiness={"postgres": sql_check(resources.engine)},
         shutdown=[resources.close],
-        background=background,
+        background=[outbox_relay(settings, resources.engine), sweep, statuses, live, projections],
+        consumers=[saga_consumer(settings, resources.engine, bus)],
     )
 
 

@@ -16,14 +16,12 @@ from payment.settings import Settings
 def wire(settings: Settings) -> Wiring:
     engine = create_engine(settings.database_url)
     bus = bootstrap(settings, engine=engine)
-    background = [outbox_relay(settings, engine)]
-    if settings.consume_events:
-        background.append(saga_consumer(settings, engine, bus).run)
     return Wiring(
         bus,
         readiness={"postgres": sql_check(engine)},
         shutdown=[engine.dispose],
-        background=background,
+        background=[outbox_relay(settings, engine)],
+        consumers=[saga_consumer(settings, engine, bus)],
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecomkit.health import mongo_check, redis_check, sql_check
-from ecomkit.service import Wiring, every, lazy_app, outbox_relay, service_app
+from ecomkit.service import Wiring, every_command, lazy_app, outbox_relay, service_app
 from fastapi import FastAPI
 
 from product_catalog.bootstrap import bootstrap, open_resources
@@ -16,14 +16,7 @@ from product_catalog.settings import Settings
 def wire(settings: Settings) -> Wiring:
     resources = open_resources(settings)
     bus = bootstrap(settings, resources)
-    review_copier = every(
-        settings.review_copy_interval_s,
-        lambda: bus.handle(commands.StorePendingReviews()),
-        what="pending reviews copied to Mongo",
-    )
-    background = [outbox_relay(settings, resources.engine), review_copier]
-    if settings.consume_events:
-        background.append(inventory_consumer(settings, bus).run)
+    copy_reviews = every_command(settings.review_copy_interval_s, bus, commands.StorePendingReviews)
     return Wiring(
         bus,
         readiness={
@@ -33,7 +26,8 @@ def wire(settings: Settings) -> Wiring:
         },
         startup=[resources.review_store.ensure_indexes],
         shutdown=[resources.close],
-        background=background,
+        background=[outbox_relay(settings, resources.engine), copy_reviews],
+        consumers=[inventory_consumer(settings, bus)],
     )
 
 

@@ -27,16 +27,13 @@ def scheduled_training(settings: Settings, bus: MessageBus) -> Hook:
 def wire(settings: Settings) -> Wiring:
     engine = create_engine(settings.database_url)
     bus = bootstrap(settings, engine=engine)
-    background: list[Hook] = []
-    if settings.consume_events:
-        background.append(interaction_consumer(settings, engine, bus).run)
-    if settings.train_interval_s > 0:
-        background.append(scheduled_training(settings, bus))
+    training = [scheduled_training(settings, bus)] if settings.train_interval_s > 0 else []
     return Wiring(
         bus,
         readiness={"postgres": sql_check(engine)},
         shutdown=[engine.dispose],
-        background=background,
+        background=training,
+        consumers=[interaction_consumer(settings, engine, bus)],
     )
 
 
