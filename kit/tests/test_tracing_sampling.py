@@ -1,5 +1,6 @@
 """Which traces are kept (RequestRoots under ParentBased) and the Mongo command spans."""
 
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from pymongo import monitoring
 
 from ecomkit.tracing import (
+    GIL_SWITCH_INTERVAL_S,
     MongoCommandSpans,
     RequestRoots,
     create_tracer_provider,
@@ -132,3 +134,15 @@ def test_a_mongo_command_is_a_client_span_of_the_current_request(
         assert span.parent.span_id == consumer.context.span_id
     assert insert.attributes is not None and insert.attributes["db.system"] == "mongodb"
     assert find.status.status_code is StatusCode.ERROR and "boom" in str(find.status.description)
+
+
+def test_an_exporting_provider_shortens_the_gil_turns_of_its_export_thread() -> None:
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)
+        create_tracer_provider("order", "", sample_ratio=1.0).shutdown()
+        assert sys.getswitchinterval() == 0.005  # nothing exported: left as it was
+        create_tracer_provider("order", "http://127.0.0.1:9/api/v2/spans").shutdown()
+        assert sys.getswitchinterval() == GIL_SWITCH_INTERVAL_S
+    finally:
+        sys.setswitchinterval(before)
