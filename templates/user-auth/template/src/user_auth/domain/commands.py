@@ -1,24 +1,89 @@
-"""What callers ask the service to do (imperative names)."""
+"""What callers ask the service to do (imperative names), each field declared once.
+
+A command a client sends whole is the HTTP body itself (a `Request`: pydantic checks it
+as it arrives, camelCase on the wire), so no schema restates its fields; one that adds
+what the body must not choose (the caller's user id from the token, the roles an admin
+gives) is a dataclass that carries the body along. Validation failures become 422
+problems with one entry per field (the kit's handler).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from ecomkit.schemas import CamelModel
+from pydantic import AfterValidator, ConfigDict, EmailStr, Field
+
+from user_auth.domain.model import (
+    SUPPORTED_LANGUAGES,
+    USERNAME_PATTERN,
+    NotificationPreferences,
+    password_problems,
+)
 
 
-@dataclass(frozen=True)
+def _strong(password: str) -> str:
+    problems = password_problems(password)
+    if problems:
+        raise ValueError("password " + "; ".join(problems))
+    return password
+
+
+def _language(value: str) -> str:
+    if value not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return value
+
+
+Password = Annotated[str, Field(max_length=256), AfterValidator(_strong)]
+Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{5,20}$")]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Language = Annotated[str, AfterValidator(_language)]
+Token = Annotated[str, Field(min_length=1, max_length=512)]
+Secret = Annotated[str, Field(min_length=1, max_length=256)]
+
+
 class Command:
-    pass
+    """What the bus runs; each kind has one handler (service_layer.handlers.HANDLERS)."""
+
+
+class Request(CamelModel, Command):
+    """A command the API takes whole as its body."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class NewAccount(CamelModel):
+    """The registration body; the roles are not the caller's to choose (RegisterUser)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    username: Username
+    email: EmailStr
+    password: Password
+    phone: Phone | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    language: Language = "en"
+
+
+class ProfileChanges(CamelModel):
+    """The profile fields a user changes; the absent ones stay as they are."""
+
+    model_config = ConfigDict(frozen=True)
+
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    language: Language | None = None
 
 
 @dataclass(frozen=True)
 class RegisterUser(Command):
-    username: str
-    email: str
-    password: str
-    phone: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    language: str = "en"
+    account: NewAccount
     roles: tuple[str, ...] = ("USER",)
 
 
@@ -27,7 +92,7 @@ class SignUp(Command):
     """Public registration: answered the same whether or not the account could be made;
     the outcome goes by mail (`service_layer.signup`)."""
 
-    account: RegisterUser
+    account: NewAccount
 
 
 @dataclass(frozen=True)
@@ -37,32 +102,26 @@ class LoginUser(Command):
     client: str = ""  # the caller's address: whose turn its check is in the hashing pool
 
 
-@dataclass(frozen=True)
-class RotateRefreshToken(Command):
-    refresh_token: str
+class RotateRefreshToken(Request):
+    refresh_token: Token
 
 
-@dataclass(frozen=True)
-class LogoutUser(Command):
-    refresh_token: str
+class LogoutUser(Request):
+    """Ends the refresh token's family; an unknown token is no error (logout is idempotent)."""
+
+    refresh_token: Token
 
 
 @dataclass(frozen=True)
 class UpdateProfile(Command):
     user_id: int
-    email: str | None = None
-    phone: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    language: str | None = None
+    changes: ProfileChanges
 
 
 @dataclass(frozen=True)
 class UpdatePreferences(Command):
     user_id: int
-    email_enabled: bool
-    sms_enabled: bool
-    push_enabled: bool
+    preferences: NotificationPreferences
 
 
 @dataclass(frozen=True)
@@ -79,28 +138,31 @@ class RevokeAccessToken(Command):
     expires_at: float
 
 
+class PasswordChange(CamelModel):
+    current_password: Secret
+    new_password: Password
+
+
 @dataclass(frozen=True)
 class ChangePassword(Command):
     user_id: int
-    current_password: str
-    new_password: str
+    passwords: PasswordChange
 
 
-@dataclass(frozen=True)
-class RequestPasswordReset(Command):
-    email: str
+class RequestPasswordReset(Request):
+    email: EmailStr
 
 
-@dataclass(frozen=True)
-class ResetPassword(Command):
-    token: str
-    new_password: str
+class ResetPassword(Request):
+    token: Token
+    new_password: Password
 
 
-@dataclass(frozen=True)
-class IssueServiceToken(Command):
-    """Client-credentials grant: a service proves who it is and names whom it will call."""
+class IssueServiceToken(Request):
+    """Client-credentials grant (RFC 6749 §4.4 in spirit, JSON body): a service proves
+    who it is and names whom it will call."""
 
-    client_id: str
-    client_secret: str
-    audience: str
+    grant_type: Literal["client_credentials"] = "client_credentials"
+    client_id: Annotated[str, Field(min_length=1, max_length=64)]
+    client_secret: Secret
+    audience: Annotated[str, Field(min_length=1, max_length=64)]
