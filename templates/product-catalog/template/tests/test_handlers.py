@@ -44,7 +44,7 @@ async def test_get_caches_and_update_invalidates(bus: MessageBus) -> None:
     assert (await views.product_by_id(bus, product.id))[1] is None
     view, level = await views.product_by_id(bus, product.id)
     assert level == "l1" and view["name"] == "Widget"
-    await bus.handle(commands.UpdateProduct(product.id, name="Gadget"))
+    await bus.handle(commands.UpdateProduct(product.id, commands.ProductChanges(name="Gadget")))
     view, level = await views.product_by_id(bus, product.id)
     assert level is None and view["name"] == "Gadget" and view["sku"] == "W-1"
 

@@ -11,10 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from product_catalog.domain import commands
 from product_catalog.domain.model import Product
 from product_catalog.entrypoints.schemas import (
-    ProductCreate,
     ProductPage,
     ProductResponse,
-    ProductUpdate,
     ProductWithStock,
     RatingResponse,
     ReviewCreate,
@@ -47,7 +45,7 @@ async def list_products(
 
 @router.post("/api/products", status_code=status.HTTP_201_CREATED, tags=["products"])
 async def create_product(
-    body: ProductCreate, _: Admin, bus: Bus, response: Response
+    body: commands.NewProduct, _: Admin, bus: Bus, response: Response
 ) -> ProductResponse:
     command = commands.CreateProduct(Product(**body.model_dump()))
     product = await bus.handle(command)
@@ -64,9 +62,9 @@ async def get_product(product_id: PathId, bus: Bus, response: Response) -> Produ
 
 @router.put("/api/products/{product_id}", tags=["products"])
 async def update_product(
-    product_id: PathId, body: ProductUpdate, _: Admin, bus: Bus
+    product_id: PathId, body: commands.ProductChanges, _: Admin, bus: Bus
 ) -> ProductResponse:
-    command = commands.UpdateProduct(product_id=product_id, **body.model_dump())
+    command = commands.UpdateProduct(product_id, body)
     return ProductResponse.model_validate(product_view(await bus.handle(command)))
 
 

@@ -34,9 +34,7 @@ class Dependencies:
     review_store: ReviewStore
     users: UserDirectory
     stock: StockLookup
-    clock: Callable[[], datetime] = field(
-        default=lambda: datetime.now(UTC).replace(tzinfo=None)
-    )
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
     # Reads of one statement on autocommit connections (ecomkit.db.create_read_engine):
     # no ROLLBACK after them. None: they go through `uow`.
     reads: Callable[[], UnitOfWork] | None = None
@@ -63,9 +61,7 @@ def product_view(product: Product) -> dict[str, Any]:
     }
 
 
-def _changed(
-    product: Product, change: Literal["created", "updated", "deleted"]
-) -> ProductChanged:
+def _changed(product: Product, change: Literal["created", "updated", "deleted"]) -> ProductChanged:
     """The product as product_view shows it, after `change` (a stored product: it has an id)."""
     if product.id is None:
         raise ValueError(f"product {product.sku} changed before it was stored")
@@ -86,11 +82,7 @@ async def create_product(cmd: commands.CreateProduct, deps: Dependencies) -> Pro
 
 
 async def update_product(cmd: commands.UpdateProduct, deps: Dependencies) -> Product:
-    changes = {
-        name: value
-        for name in ("name", "price", "currency", "description", "category", "brand", "image_url")
-        if (value := getattr(cmd, name)) is not None
-    }
+    changes = cmd.changes.model_dump(exclude_none=True)
     async with deps.uow() as uow:
         product = await _existing(uow, cmd.product_id)
         product = replace(product, **changes)
