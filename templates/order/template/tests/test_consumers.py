@@ -82,9 +82,7 @@ async def new_order(bus: MessageBus) -> int:
     return result.order.id or 0
 
 
-async def test_redelivered_payment_has_no_second_effect(
-    bus: MessageBus, store: FakeStore
-) -> None:
+async def test_redelivered_payment_has_no_second_effect(bus: MessageBus, store: FakeStore) -> None:
     order_id = await new_order(bus)
     inbox, handler = InMemoryInbox(), saga_handler(bus, joined_fake(store))
     paid = arriving(completed(order_id))
@@ -98,10 +96,14 @@ async def test_every_saga_event_maps_to_its_command() -> None:
     short = Shortage(product_id=10, requested=3, available=1)
     failed = InventoryReservationFailed(order_id=2, user_id=1, reason="out of stock", items=[short])
     assert command_for(reserved(1)) == commands.RecordReservation(1)
-    assert command_for(failed) == commands.RecordReservationFailure(2, "out of stock")
+    assert command_for(failed) == commands.RecordSagaFailure(2, "reservation failed: out of stock")
     assert command_for(completed(3, "pay-7")) == commands.RecordPayment(3, "pay-7")
-    assert command_for(declined(4)) == commands.RecordPaymentFailure(4, "card_declined")
-    assert command_for(declined(5, reason=None)) == commands.RecordPaymentFailure(5, "unknown")
+    assert command_for(declined(4)) == commands.RecordSagaFailure(
+        4, "payment failed: card_declined"
+    )
+    assert command_for(declined(5, reason=None)) == commands.RecordSagaFailure(
+        5, "payment failed: unknown"
+    )
     assert command_for(OrderShipped(order_id=6, user_id=1)) is None
 
 
@@ -115,7 +117,10 @@ async def test_the_consumed_events_are_read_through_their_contracts(
     assert store.orders[order_id].status is OrderStatus.PAID
     assert store.orders[order_id].payment_id == "pay-1"
     assert {c.event_type for c in CONSUMED} == {
-        "InventoryReserved", "InventoryReservationFailed", "PaymentCompleted", "PaymentFailed"
+        "InventoryReserved",
+        "InventoryReservationFailed",
+        "PaymentCompleted",
+        "PaymentFailed",
     }
 
 

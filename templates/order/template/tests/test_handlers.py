@@ -123,7 +123,9 @@ async def test_cancel_by_owner_then_again(bus: MessageBus, store: FakeStore) -> 
     assert cancelled.status is OrderStatus.CANCELLED
     assert store.published_types() == ["OrderCreated", "OrderCancelled"]
     assert store.published[-1].data == {
-        "order_id": order.id, "user_id": 1, "reason": "changed my mind",
+        "order_id": order.id,
+        "user_id": 1,
+        "reason": "changed my mind",
         "previous_status": "PENDING",
     }
     with pytest.raises(InvalidTransition):
@@ -152,7 +154,10 @@ async def test_happy_saga_then_ship(bus: MessageBus, store: FakeStore) -> None:
     assert store.orders[oid].status is OrderStatus.SHIPPED
     assert store.published_types() == ["OrderCreated", "OrderPaid", "OrderShipped"]
     assert store.published[1].data == {
-        "order_id": oid, "user_id": 1, "total_amount": "44.98", "currency": "USD"
+        "order_id": oid,
+        "user_id": 1,
+        "total_amount": "44.98",
+        "currency": "USD",
     }
     history = [t for i, t, _, _ in store.history if i == oid]
     assert history == ["OrderCreated", "InventoryReserved", "OrderPaid", "OrderShipped"]
@@ -166,7 +171,9 @@ async def test_ship_needs_paid(bus: MessageBus) -> None:
 
 async def test_reservation_failure_cancels_with_reason(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
-    await bus.handle(commands.RecordReservationFailure(order.id or 0, "insufficient stock"))
+    await bus.handle(
+        commands.RecordSagaFailure(order.id or 0, "reservation failed: insufficient stock")
+    )
     found = store.orders[order.id or 0]
     assert found.status is OrderStatus.CANCELLED
     assert found.cancel_reason == "reservation failed: insufficient stock"
@@ -175,8 +182,8 @@ async def test_reservation_failure_cancels_with_reason(bus: MessageBus, store: F
 
 async def test_payment_failure_cancels_once(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
-    await bus.handle(commands.RecordPaymentFailure(order.id or 0, "card_declined"))
-    await bus.handle(commands.RecordPaymentFailure(order.id or 0, "card_declined"))
+    await bus.handle(commands.RecordSagaFailure(order.id or 0, "payment failed: card_declined"))
+    await bus.handle(commands.RecordSagaFailure(order.id or 0, "payment failed: card_declined"))
     assert store.orders[order.id or 0].cancel_reason == "payment failed: card_declined"
     assert store.published_types() == ["OrderCreated", "OrderCancelled"]
 
@@ -195,13 +202,11 @@ async def test_payment_after_cancel_is_ignored(bus: MessageBus, store: FakeStore
 async def test_events_for_unknown_orders_are_ignored(bus: MessageBus, store: FakeStore) -> None:
     await bus.handle(commands.RecordReservation(404))
     await bus.handle(commands.RecordPayment(404, "p"))
-    await bus.handle(commands.RecordPaymentFailure(404, "x"))
+    await bus.handle(commands.RecordSagaFailure(404, "payment failed: x"))
     assert not store.published
 
 
-async def test_sweep_cancels_only_overdue_pending_orders(
-    bus: MessageBus, store: FakeStore
-) -> None:
+async def test_sweep_cancels_only_overdue_pending_orders(bus: MessageBus, store: FakeStore) -> None:
     stuck = await placed(bus)
     paid = await placed(bus)
     await bus.handle(commands.RecordPayment(paid.id or 0, "pay"))

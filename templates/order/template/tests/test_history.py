@@ -48,7 +48,7 @@ Step = Callable[[int], commands.Command]
 
 
 def out_of_stock(order_id: int) -> commands.Command:
-    return commands.RecordReservationFailure(order_id, "out of stock")
+    return commands.RecordSagaFailure(order_id, "reservation failed: out of stock")
 
 
 def pay(order_id: int) -> commands.Command:
@@ -56,7 +56,7 @@ def pay(order_id: int) -> commands.Command:
 
 
 def decline(order_id: int) -> commands.Command:
-    return commands.RecordPaymentFailure(order_id, "card_declined")
+    return commands.RecordSagaFailure(order_id, "payment failed: card_declined")
 
 
 def cancel(order_id: int) -> commands.Command:

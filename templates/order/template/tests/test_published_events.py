@@ -73,7 +73,7 @@ async def test_every_published_event_keeps_its_wire_payload(
 
 async def test_the_history_keeps_the_published_payload(bus: MessageBus, store: FakeStore) -> None:
     order_id = await place(bus)
-    await bus.handle(commands.RecordPaymentFailure(order_id, "card_declined"))
+    await bus.handle(commands.RecordSagaFailure(order_id, "payment failed: card_declined"))
     history = [(t, d) for i, t, d, _ in store.history if i == order_id]
     assert [t for t, _ in history] == [e.type for e in store.published]
     for (_, stored), published in zip(history, store.published, strict=True):

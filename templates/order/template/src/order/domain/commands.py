@@ -51,14 +51,6 @@ class RecordReservation(Command):
 
 
 @dataclass(frozen=True)
-class RecordReservationFailure(Command):
-    """InventoryReservationFailed."""
-
-    order_id: int
-    reason: str
-
-
-@dataclass(frozen=True)
 class RecordPayment(Command):
     """PaymentCompleted."""
 
@@ -67,8 +59,9 @@ class RecordPayment(Command):
 
 
 @dataclass(frozen=True)
-class RecordPaymentFailure(Command):
-    """PaymentFailed."""
+class RecordSagaFailure(Command):
+    """InventoryReservationFailed or PaymentFailed: a PENDING order is cancelled, `reason`
+    saying which step failed and why (a late or repeated one changes nothing)."""
 
     order_id: int
     reason: str

@@ -40,11 +40,12 @@ def command_for(event: Contract) -> commands.Command | None:
         case InventoryReserved():
             return commands.RecordReservation(event.order_id)
         case InventoryReservationFailed():
-            return commands.RecordReservationFailure(event.order_id, event.reason)
+            return commands.RecordSagaFailure(event.order_id, f"reservation failed: {event.reason}")
         case PaymentCompleted():
             return commands.RecordPayment(event.order_id, event.payment_id)
         case PaymentFailed():
-            return commands.RecordPaymentFailure(event.order_id, event.reason or "unknown")
+            reason = f"payment failed: {event.reason or 'unknown'}"
+            return commands.RecordSagaFailure(event.order_id, reason)
     return None
 
 

@@ -232,12 +232,6 @@ async def record_reservation(cmd: commands.RecordReservation, deps: Dependencies
     await _changing(deps, reserve)
 
 
-async def record_reservation_failure(
-    cmd: commands.RecordReservationFailure, deps: Dependencies
-) -> None:
-    await _cancel_if_pending(deps, cmd.order_id, f"reservation failed: {cmd.reason}")
-
-
 async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> None:
     async def pay(uow: UnitOfWork) -> Order | None:
         order = await uow.orders.get(cmd.order_id, for_update=True)
@@ -266,8 +260,8 @@ async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> Non
         metrics.time_to_paid(paid.created_at, deps.clock())
 
 
-async def record_payment_failure(cmd: commands.RecordPaymentFailure, deps: Dependencies) -> None:
-    await _cancel_if_pending(deps, cmd.order_id, f"payment failed: {cmd.reason}")
+async def record_saga_failure(cmd: commands.RecordSagaFailure, deps: Dependencies) -> None:
+    await _cancel_if_pending(deps, cmd.order_id, cmd.reason)
 
 
 async def cancel_overdue_orders(cmd: commands.CancelOverdueOrders, deps: Dependencies) -> int:
@@ -365,8 +359,7 @@ HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
     commands.CancelOrder: cancel_order,
     commands.ShipOrder: ship_order,
     commands.RecordReservation: record_reservation,
-    commands.RecordReservationFailure: record_reservation_failure,
     commands.RecordPayment: record_payment,
-    commands.RecordPaymentFailure: record_payment_failure,
+    commands.RecordSagaFailure: record_saga_failure,
     commands.CancelOverdueOrders: cancel_overdue_orders,
 }
