@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ecomkit.contracts import OrderCreated, OrderPaid, ReviewAdded
+
 from recommendation.domain import commands
 from recommendation.domain.interest import interactions_of
 from recommendation.domain.results import Recommendations, TrainingReport
@@ -32,18 +34,18 @@ async def _record(
         await uow.commit()
 
 
-async def record_order_placed(cmd: commands.RecordOrderPlaced, deps: Dependencies) -> None:
-    await _record(
-        deps, lambda repo: repo.add_order_lines(cmd.order_id, cmd.user_id, cmd.product_ids)
-    )
+async def record_order_placed(event: OrderCreated, deps: Dependencies) -> None:
+    """An order's lines: they count once the order is paid."""
+    products = tuple(line.product_id for line in event.items)
+    await _record(deps, lambda repo: repo.add_order_lines(event.order_id, event.user_id, products))
 
 
-async def record_order_paid(cmd: commands.RecordOrderPaid, deps: Dependencies) -> None:
-    await _record(deps, lambda repo: repo.mark_paid(cmd.order_id, cmd.user_id))
+async def record_order_paid(event: OrderPaid, deps: Dependencies) -> None:
+    await _record(deps, lambda repo: repo.mark_paid(event.order_id, event.user_id))
 
 
-async def record_review(cmd: commands.RecordReview, deps: Dependencies) -> None:
-    await _record(deps, lambda repo: repo.put_review(cmd.user_id, cmd.product_id, cmd.rating))
+async def record_review(event: ReviewAdded, deps: Dependencies) -> None:
+    await _record(deps, lambda repo: repo.put_review(event.user_id, event.product_id, event.rating))
 
 
 async def record_stock(cmd: commands.RecordStock, deps: Dependencies) -> None:
@@ -100,9 +102,9 @@ async def similar_products(query: commands.SimilarProducts, deps: Dependencies) 
 
 
 HANDLERS: dict[type[Any], Callable[..., Any]] = {
-    commands.RecordOrderPlaced: record_order_placed,
-    commands.RecordOrderPaid: record_order_paid,
-    commands.RecordReview: record_review,
+    OrderCreated: record_order_placed,
+    OrderPaid: record_order_paid,
+    ReviewAdded: record_review,
     commands.RecordStock: record_stock,
     commands.TrainModel: train_model,
     commands.RecommendForUser: recommend_for_user,
