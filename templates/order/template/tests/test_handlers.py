@@ -21,6 +21,7 @@ from order.domain.model import Order, OrderStatus, SagaState
 from order.service_layer.handlers import SAGA_TIMEOUT_REASON, Placed
 from order.service_layer.messagebus import MessageBus
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUserDirectory
+from tests.saga_events import completed, declined, out_of_stock, reserved
 
 pytestmark = pytest.mark.anyio
 
@@ -143,10 +144,10 @@ async def test_admin_cancels_any_order(bus: MessageBus) -> None:
 async def test_happy_saga_then_ship(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
     oid = order.id or 0
-    await bus.handle(commands.RecordReservation(oid))
+    await bus.handle(reserved(oid))
     assert store.orders[oid].saga_state is SagaState.RESERVED
-    await bus.handle(commands.RecordPayment(oid, "pay-1"))
-    await bus.handle(commands.RecordPayment(oid, "pay-1"))  # a repeat changes nothing
+    await bus.handle(completed(oid, "pay-1"))
+    await bus.handle(completed(oid, "pay-1"))  # a repeat changes nothing
     assert store.orders[oid].status is OrderStatus.PAID
     with pytest.raises(InvalidTransition):
         await bus.handle(commands.CancelOrder(oid, "too late", actor_id=1))
@@ -171,9 +172,7 @@ async def test_ship_needs_paid(bus: MessageBus) -> None:
 
 async def test_reservation_failure_cancels_with_reason(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
-    await bus.handle(
-        commands.RecordSagaFailure(order.id or 0, "reservation failed: insufficient stock")
-    )
+    await bus.handle(out_of_stock(order.id or 0, "insufficient stock"))
     found = store.orders[order.id or 0]
     assert found.status is OrderStatus.CANCELLED
     assert found.cancel_reason == "reservation failed: insufficient stock"
@@ -182,17 +181,25 @@ async def test_reservation_failure_cancels_with_reason(bus: MessageBus, store: F
 
 async def test_payment_failure_cancels_once(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
-    await bus.handle(commands.RecordSagaFailure(order.id or 0, "payment failed: card_declined"))
-    await bus.handle(commands.RecordSagaFailure(order.id or 0, "payment failed: card_declined"))
+    await bus.handle(declined(order.id or 0, "card_declined"))
+    await bus.handle(declined(order.id or 0, "card_declined"))
     assert store.orders[order.id or 0].cancel_reason == "payment failed: card_declined"
     assert store.published_types() == ["OrderCreated", "OrderCancelled"]
+
+
+async def test_a_payment_failure_without_a_reason_says_unknown(
+    bus: MessageBus, store: FakeStore
+) -> None:
+    order = await placed(bus)
+    await bus.handle(declined(order.id or 0, reason=None))
+    assert store.orders[order.id or 0].cancel_reason == "payment failed: unknown"
 
 
 async def test_payment_after_cancel_is_ignored(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
     await bus.handle(commands.CancelOrder(order.id or 0, "user", actor_id=1))
-    await bus.handle(commands.RecordReservation(order.id or 0))
-    await bus.handle(commands.RecordPayment(order.id or 0, "pay-9"))
+    await bus.handle(reserved(order.id or 0))
+    await bus.handle(completed(order.id or 0, "pay-9"))
     assert store.orders[order.id or 0].status is OrderStatus.CANCELLED
     assert store.published_types() == ["OrderCreated", "OrderCancelled"]
     notes = [t for _, t, _, _ in store.history]
@@ -200,16 +207,16 @@ async def test_payment_after_cancel_is_ignored(bus: MessageBus, store: FakeStore
 
 
 async def test_events_for_unknown_orders_are_ignored(bus: MessageBus, store: FakeStore) -> None:
-    await bus.handle(commands.RecordReservation(404))
-    await bus.handle(commands.RecordPayment(404, "p"))
-    await bus.handle(commands.RecordSagaFailure(404, "payment failed: x"))
+    await bus.handle(reserved(404))
+    await bus.handle(completed(404, "p"))
+    await bus.handle(declined(404, "x"))
     assert not store.published
 
 
 async def test_sweep_cancels_only_overdue_pending_orders(bus: MessageBus, store: FakeStore) -> None:
     stuck = await placed(bus)
     paid = await placed(bus)
-    await bus.handle(commands.RecordPayment(paid.id or 0, "pay"))
+    await bus.handle(completed(paid.id or 0, "pay"))
     assert await bus.handle(commands.CancelOverdueOrders()) == 0
     store.now += timedelta(seconds=61)
     fresh = await placed(bus)

@@ -8,6 +8,7 @@ from dataclasses import fields
 from datetime import timedelta
 
 import pytest
+from ecomkit.contracts import PaymentCompleted
 
 from order.domain import commands
 from order.domain.history import from_snapshot, rebuild, to_snapshot
@@ -15,6 +16,7 @@ from order.domain.model import Order
 from order.service_layer.handlers import Placed
 from order.service_layer.messagebus import MessageBus
 from tests.fakes import FakeStore
+from tests.saga_events import completed, declined, out_of_stock, reserved
 
 pytestmark = pytest.mark.anyio
 
@@ -44,26 +46,19 @@ def comparable(order: Order) -> dict[str, object]:
     return {f.name: getattr(order, f.name) for f in fields(order) if f.name not in BOOKKEEPING}
 
 
-Step = Callable[[int], commands.Command]
+Step = Callable[[int], object]
 
 
-def out_of_stock(order_id: int) -> commands.Command:
-    return commands.RecordSagaFailure(order_id, "reservation failed: out of stock")
-
-
-def pay(order_id: int) -> commands.Command:
-    return commands.RecordPayment(order_id, "pi_1")
-
-
-def decline(order_id: int) -> commands.Command:
-    return commands.RecordSagaFailure(order_id, "payment failed: card_declined")
+def pay(order_id: int) -> PaymentCompleted:
+    return completed(order_id, "pi_1")
 
 
 def cancel(order_id: int) -> commands.Command:
     return commands.CancelOrder(order_id, "changed my mind")
 
 
-reserve: Step = commands.RecordReservation
+reserve: Step = reserved
+decline: Step = declined
 ship: Step = commands.ShipOrder
 
 PATHS: dict[str, list[Step]] = {
@@ -102,10 +97,10 @@ async def test_a_snapshot_and_the_events_after_it_give_the_same_order(
     bus: MessageBus, store: FakeStore
 ) -> None:
     order_id = await place(bus)
-    await bus.handle(commands.RecordReservation(order_id))
+    await bus.handle(reserved(order_id))
     snapshot = to_snapshot(store.orders[order_id])  # e.g. what the migration takes
     assert comparable(from_snapshot(snapshot)) == comparable(store.orders[order_id])
-    await bus.handle(commands.RecordPayment(order_id, "pi_1"))
+    await bus.handle(pay(order_id))
     later = history(store, order_id)[2:]
     rebuilt = rebuild(order_id, later, snapshot=snapshot)
     assert rebuilt is not None and comparable(rebuilt) == comparable(store.orders[order_id])

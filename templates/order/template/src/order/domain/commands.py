@@ -1,4 +1,6 @@
-"""What callers (HTTP clients, other services' events, the deadline sweep) ask for."""
+"""What callers (HTTP clients, the deadline sweep) ask for. The saga's events from other
+services need no command of their own: each is handled as it arrives, read through its
+contract (service_layer.handlers.HANDLERS)."""
 
 from __future__ import annotations
 
@@ -41,30 +43,6 @@ class CancelOrder(Command):
 @dataclass(frozen=True)
 class ShipOrder(Command):
     order_id: int
-
-
-@dataclass(frozen=True)
-class RecordReservation(Command):
-    """InventoryReserved."""
-
-    order_id: int
-
-
-@dataclass(frozen=True)
-class RecordPayment(Command):
-    """PaymentCompleted."""
-
-    order_id: int
-    payment_id: str | None
-
-
-@dataclass(frozen=True)
-class RecordSagaFailure(Command):
-    """InventoryReservationFailed or PaymentFailed: a PENDING order is cancelled, `reason`
-    saying which step failed and why (a late or repeated one changes nothing)."""
-
-    order_id: int
-    reason: str
 
 
 @dataclass(frozen=True)
