@@ -1,4 +1,6 @@
-"""What callers (HTTP clients, order events, the expiry sweep) ask inventory to do."""
+"""What callers (HTTP clients, order events, the expiry sweep) ask inventory to do.
+
+OrderPaid needs no command: it is handled as it arrives (service_layer.handlers.HANDLERS)."""
 
 from __future__ import annotations
 
@@ -43,13 +45,6 @@ class ReleaseStock(Command):
 
     order_id: int
     reason: str
-
-
-@dataclass(frozen=True)
-class ConfirmStock(Command):
-    """OrderPaid: the reserved units are sold."""
-
-    order_id: int
 
 
 @dataclass(frozen=True)
