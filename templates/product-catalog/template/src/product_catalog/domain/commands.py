@@ -87,13 +87,6 @@ class AddReview(Command):
 
 
 @dataclass(frozen=True)
-class EvictProduct(Command):
-    """Stock changed elsewhere (InventoryUpdated): the cached view is stale."""
-
-    product_id: int
-
-
-@dataclass(frozen=True)
 class StorePendingReviews(Command):
     """Copy reviews recorded in MySQL but not yet in Mongo (after a crash in between)."""
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from ecomkit.contracts import ProductChanged, ReviewAdded
+from ecomkit.contracts import Contract, InventoryUpdated, ProductChanged, ReviewAdded
 from ecomkit.records import record_values
 
 from product_catalog.adapters.mongo import ReviewStore
@@ -139,8 +139,9 @@ async def store_pending_reviews(cmd: commands.StorePendingReviews, deps: Depende
     return len(pending)
 
 
-async def evict_product(cmd: commands.EvictProduct, deps: Dependencies) -> None:
-    await deps.cache.invalidate(cmd.product_id)
+async def evict_product(event: InventoryUpdated, deps: Dependencies) -> None:
+    """Stock changed elsewhere: the cached view is stale."""
+    await deps.cache.invalidate(event.product_id)
 
 
 def review_added(review: Review) -> ReviewAdded:
@@ -172,11 +173,11 @@ async def _reload(deps: Dependencies, product_id: int) -> Product | None:
         return await uow.products.get(product_id)
 
 
-HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
+HANDLERS: dict[type[commands.Command | Contract], Callable[..., Any]] = {
     commands.CreateProduct: create_product,
     commands.UpdateProduct: update_product,
     commands.DeleteProduct: delete_product,
     commands.AddReview: add_review,
     commands.StorePendingReviews: store_pending_reviews,
-    commands.EvictProduct: evict_product,
+    InventoryUpdated: evict_product,
 }
