@@ -1,4 +1,5 @@
-"""What the consumer and the API ask the service to do (imperative names).
+"""What the consumer and the API ask the service to do (imperative names); what they
+ask to read is a view (service_layer/views.py).
 
 OrderCreated, OrderPaid and ReviewAdded are handled as they arrive (their contracts are
 the commands: service_layer.handlers.HANDLERS); stock needs the envelope's time beside
@@ -22,15 +23,3 @@ class RecordStock:
 @dataclass(frozen=True)
 class TrainModel:
     pass
-
-
-@dataclass(frozen=True)
-class RecommendForUser:
-    user_id: int
-    k: int
-
-
-@dataclass(frozen=True)
-class SimilarProducts:
-    product_id: int
-    k: int
