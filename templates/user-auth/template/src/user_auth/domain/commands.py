@@ -55,20 +55,6 @@ class Request(CamelModel, Command):
     model_config = ConfigDict(frozen=True)
 
 
-class NewAccount(CamelModel):
-    """The registration body; the roles are not the caller's to choose (RegisterUser)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    username: Username
-    email: EmailStr
-    password: Password
-    phone: Phone | None = None
-    first_name: Name | None = None
-    last_name: Name | None = None
-    language: Language = "en"
-
-
 class ProfileChanges(CamelModel):
     """The profile fields a user changes; the absent ones stay as they are."""
 
@@ -79,6 +65,16 @@ class ProfileChanges(CamelModel):
     first_name: Name | None = None
     last_name: Name | None = None
     language: Language | None = None
+
+
+class NewAccount(ProfileChanges):
+    """The registration body: the profile (its email required) with the username and
+    password; the roles are not the caller's to choose (RegisterUser)."""
+
+    email: EmailStr
+    language: Language = "en"
+    username: Username
+    password: Password
 
 
 @dataclass(frozen=True)
