@@ -53,7 +53,7 @@ def pay(order_id: int) -> PaymentCompleted:
     return completed(order_id, "pi_1")
 
 
-def cancel(order_id: int) -> commands.Command:
+def cancel(order_id: int) -> commands.CancelOrder:
     return commands.CancelOrder(order_id, "changed my mind")
 
 

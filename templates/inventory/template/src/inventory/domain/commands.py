@@ -8,11 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ecomkit.contracts import ReservedItem
-
-
-@dataclass(frozen=True)
-class Command:
-    pass
+from ecomkit.declarations import Command
 
 
 @dataclass(frozen=True)
@@ -26,7 +22,6 @@ class Charge:
     payment_method_id: str | None = None
 
 
-@dataclass(frozen=True)
 class ReserveStock(Command):
     """OrderCreated (or POST /api/inventory/reserve): all items or none."""
 
@@ -39,7 +34,6 @@ class ReserveStock(Command):
     InventoryReserved/InventoryReservationFailed (their contracts need those fields)."""
 
 
-@dataclass(frozen=True)
 class ReleaseStock(Command):
     """PaymentFailed, OrderCancelled, expiry or POST /api/inventory/release; idempotent."""
 
@@ -47,12 +41,10 @@ class ReleaseStock(Command):
     reason: str
 
 
-@dataclass(frozen=True)
 class SetStock(Command):
     product_id: int
     available: int
 
 
-@dataclass(frozen=True)
 class ExpireReservations(Command):
     limit: int = 100

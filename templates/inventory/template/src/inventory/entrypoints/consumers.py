@@ -17,6 +17,7 @@ from ecomkit.contracts import (
     ReservedItem,
 )
 from ecomkit.db import create_session_factory
+from ecomkit.declarations import Command
 from ecomkit.inbox import Handler, SqlInbox
 from ecomkit.service import Joining, commands_from_events, event_consumer, reading, topics_of
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,7 +30,7 @@ from inventory.settings import Settings
 CONSUMED = (OrderCreated, OrderPaid, PaymentFailed, OrderCancelled)
 
 
-def command_for(event: Contract) -> commands.Command | Contract | None:
+def command_for(event: Contract) -> Command | Contract | None:
     """The command an event asks for (OrderPaid is handled as it is); None for a type this
     service does not act on."""
     match event:

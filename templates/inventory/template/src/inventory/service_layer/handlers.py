@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from ecomkit import contracts
+from ecomkit.declarations import Command
 
 from inventory.domain import commands
 from inventory.domain.errors import CancelledMeanwhile
@@ -264,7 +265,7 @@ def updated(level: StockLevel) -> contracts.InventoryUpdated:
     )
 
 
-HANDLERS: dict[type[commands.Command | contracts.Contract], Callable[..., Any]] = {
+HANDLERS: dict[type[Command | contracts.Contract], Callable[..., Any]] = {
     commands.ReserveStock: reserve_stock,
     commands.ReleaseStock: release_stock,
     contracts.OrderPaid: confirm_stock,

@@ -19,6 +19,7 @@ a mail store can fold such a duplicate.
 
 from __future__ import annotations
 
+from ecomkit.declarations import Command
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -181,7 +182,7 @@ def _requested(
 
 Handler = Callable[[Any, Dependencies], Awaitable[Any]]
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[Command], Handler] = {
     commands.NotifyAboutEvent: notify_about_event,
     commands.SendEmail: send_email,
     commands.SendSms: send_sms,

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Command:
-    pass
+from ecomkit.declarations import Command
 
 
 @dataclass(frozen=True)
@@ -18,7 +15,6 @@ class ItemRequest:
     quantity: int
 
 
-@dataclass(frozen=True)
 class PlaceOrder(Command):
     user_id: int
     items: tuple[ItemRequest, ...]
@@ -31,7 +27,6 @@ class PlaceOrder(Command):
     """The request's trace id, recorded with the order (`ecomctl trace ORDER_ID`)."""
 
 
-@dataclass(frozen=True)
 class CancelOrder(Command):
     order_id: int
     reason: str
@@ -40,12 +35,10 @@ class CancelOrder(Command):
     actor_is_admin: bool = False
 
 
-@dataclass(frozen=True)
 class ShipOrder(Command):
     order_id: int
 
 
-@dataclass(frozen=True)
 class CancelOverdueOrders(Command):
     """The deadline sweep: cancel PENDING orders whose saga deadline passed."""
 

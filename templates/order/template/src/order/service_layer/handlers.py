@@ -30,6 +30,7 @@ from ecomkit.contracts import (
     PaymentCompleted,
     PaymentFailed,
 )
+from ecomkit.declarations import Command
 from ecomkit.eventstore import ProjectionRunner, retrying
 
 from order.domain import commands
@@ -362,7 +363,7 @@ async def _locked(uow: UnitOfWork, order_id: int) -> Order:
     return order
 
 
-HANDLERS: dict[type[commands.Command | Contract], Callable[..., Any]] = {
+HANDLERS: dict[type[Command | Contract], Callable[..., Any]] = {
     commands.PlaceOrder: place_order,
     commands.CancelOrder: cancel_order,
     commands.ShipOrder: ship_order,

@@ -7,10 +7,10 @@ on the wire), and the commands carry them on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated
 
+from ecomkit.declarations import Command
 from ecomkit.schemas import CamelModel
 from pydantic import Field, StringConstraints
 
@@ -52,29 +52,20 @@ class NewProduct(ProductChanges):
     currency: Currency = "USD"
 
 
-@dataclass(frozen=True)
-class Command:
-    pass
-
-
-@dataclass(frozen=True)
 class CreateProduct(Command):
     product: Product
     """The new product as the caller describes it (no id yet: the store gives it one)."""
 
 
-@dataclass(frozen=True)
 class UpdateProduct(Command):
     product_id: int
     changes: ProductChanges
 
 
-@dataclass(frozen=True)
 class DeleteProduct(Command):
     product_id: int
 
 
-@dataclass(frozen=True)
 class AddReview(Command):
     product_id: int
     user_id: int
@@ -86,7 +77,6 @@ class AddReview(Command):
     """The caller's bearer header, forwarded to user-auth (GET /api/users/{id} needs one)."""
 
 
-@dataclass(frozen=True)
 class StorePendingReviews(Command):
     """Copy reviews recorded in MySQL but not yet in Mongo (after a crash in between)."""
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ecomkit.contracts import Contract, InventoryUpdated, ProductChanged, ReviewAdded
+from ecomkit.declarations import Command
 from ecomkit.records import record_values
 
 from product_catalog.adapters.mongo import ReviewStore
@@ -173,7 +174,7 @@ async def _reload(deps: Dependencies, product_id: int) -> Product | None:
         return await uow.products.get(product_id)
 
 
-HANDLERS: dict[type[commands.Command | Contract], Callable[..., Any]] = {
+HANDLERS: dict[type[Command | Contract], Callable[..., Any]] = {
     commands.CreateProduct: create_product,
     commands.UpdateProduct: update_product,
     commands.DeleteProduct: delete_product,

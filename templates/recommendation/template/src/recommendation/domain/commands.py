@@ -7,12 +7,12 @@ the event, so it has a command of its own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from ecomkit.declarations import Command
 
-@dataclass(frozen=True)
-class RecordStock:
+
+class RecordStock(Command):
     """The product's available stock as of `at` (an older report changes nothing)."""
 
     product_id: int
@@ -20,6 +20,5 @@ class RecordStock:
     at: datetime
 
 
-@dataclass(frozen=True)
-class TrainModel:
+class TrainModel(Command):
     pass

@@ -3,15 +3,15 @@
 A command a client sends whole is the HTTP body itself (a `Request`: pydantic checks it
 as it arrives, camelCase on the wire), so no schema restates its fields; one that adds
 what the body must not choose (the caller's user id from the token, the roles an admin
-gives) is a dataclass that carries the body along. Validation failures become 422
-problems with one entry per field (the kit's handler).
+gives) is a `Command` (the kit's frozen dataclass) that carries the body along.
+Validation failures become 422 problems with one entry per field (the kit's handler).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
+from ecomkit.declarations import Command
 from ecomkit.schemas import CamelModel
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field
 
@@ -45,11 +45,7 @@ Token = Annotated[str, Field(min_length=1, max_length=512)]
 Secret = Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class Command:
-    """What the bus runs; each kind has one handler (service_layer.handlers.HANDLERS)."""
-
-
-class Request(CamelModel, Command):
+class Request(CamelModel):
     """A command the API takes whole as its body."""
 
     model_config = ConfigDict(frozen=True)
@@ -77,13 +73,11 @@ class NewAccount(ProfileChanges):
     password: Password
 
 
-@dataclass(frozen=True)
 class RegisterUser(Command):
     account: NewAccount
     roles: tuple[str, ...] = ("USER",)
 
 
-@dataclass(frozen=True)
 class SignUp(Command):
     """Public registration: answered the same whether or not the account could be made;
     the outcome goes by mail (`service_layer.signup`)."""
@@ -91,7 +85,6 @@ class SignUp(Command):
     account: NewAccount
 
 
-@dataclass(frozen=True)
 class LoginUser(Command):
     username: str
     password: str
@@ -108,25 +101,21 @@ class LogoutUser(Request):
     refresh_token: Token
 
 
-@dataclass(frozen=True)
 class UpdateProfile(Command):
     user_id: int
     changes: ProfileChanges
 
 
-@dataclass(frozen=True)
 class UpdatePreferences(Command):
     user_id: int
     preferences: NotificationPreferences
 
 
-@dataclass(frozen=True)
 class AssignRoles(Command):
     user_id: int
     roles: tuple[str, ...]
 
 
-@dataclass(frozen=True)
 class RevokeAccessToken(Command):
     """Logout of the access token in hand (the refresh family goes by LogoutUser)."""
 
@@ -139,7 +128,6 @@ class PasswordChange(CamelModel):
     new_password: Password
 
 
-@dataclass(frozen=True)
 class ChangePassword(Command):
     user_id: int
     passwords: PasswordChange
