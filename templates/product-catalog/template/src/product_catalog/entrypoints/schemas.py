@@ -8,30 +8,16 @@ from ecomkit.schemas import CamelModel, Id
 from pydantic import Field
 
 from product_catalog.domain.model import MAX_RATING, MIN_RATING, Rating, Review
+from product_catalog.service_layer.handlers import ProductView
 
 
-class ProductResponse(CamelModel):
-    id: int
-    sku: str
-    name: str
-    description: str | None
-    category: str | None
-    brand: str | None = None
-    price: str
-    currency: str
-    image_url: str | None
-    active: bool
-    created_at: str | None
-    updated_at: str | None
-
-
-class ProductWithStock(ProductResponse):
+class ProductWithStock(ProductView):
     stock: int | None
     stock_status: str
 
 
 class ProductPage(CamelModel):
-    items: list[ProductResponse]
+    items: list[ProductView]
     page: int
     size: int
     total: int

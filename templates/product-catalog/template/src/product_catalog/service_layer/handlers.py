@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ecomkit.contracts import Contract, InventoryUpdated, ProductChanged, ReviewAdded
 from ecomkit.declarations import Command
 from ecomkit.records import record_values
+from ecomkit.schemas import CamelModel
 
 from product_catalog.adapters.mongo import ReviewStore
 from product_catalog.domain import commands
@@ -44,26 +45,40 @@ class Dependencies:
         return (self.reads or self.uow)()
 
 
+class ProductView(CamelModel):
+    """The product as clients get it (the API's answer) and as the cache keeps it."""
+
+    id: int
+    sku: str
+    name: str
+    description: str | None
+    category: str | None
+    brand: str | None = None  # absent from views cached before brands existed
+    price: str
+    currency: str
+    image_url: str | None
+    active: bool
+    created_at: str | None
+    updated_at: str | None
+
+
 def product_view(product: Product) -> dict[str, Any]:
-    """The JSON shape clients (and the cache) get; also the ProductChanged payload."""
-    return {
-        "id": product.id,
-        "sku": product.sku,
-        "name": product.name,
-        "description": product.description,
-        "category": product.category,
-        "brand": product.brand,
-        "price": f"{product.price:.2f}",
-        "currency": product.currency,
-        "imageUrl": product.image_url,
-        "active": product.active,
-        "createdAt": product.created_at.isoformat() if product.created_at else None,
-        "updatedAt": product.updated_at.isoformat() if product.updated_at else None,
-    }
+    """A stored product's view, in the JSON form the cache keeps."""
+    view = ProductView.copying(
+        product,
+        price=f"{product.price:.2f}",
+        created_at=_iso(product.created_at),
+        updated_at=_iso(product.updated_at),
+    )
+    return view.model_dump(by_alias=True)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _changed(product: Product, change: Literal["created", "updated", "deleted"]) -> ProductChanged:
-    """The product as product_view shows it, after `change` (a stored product: it has an id)."""
+    """The product after `change` (a stored product: it has an id)."""
     if product.id is None:
         raise ValueError(f"product {product.sku} changed before it was stored")
     return ProductChanged(
