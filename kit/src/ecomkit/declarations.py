@@ -1,12 +1,8 @@
 """The base of every service's commands: declaring a command is declaring its fields.
 
-    class ShipOrder(Command):
-        order_id: int
-
     class CancelOrder(Command):
         order_id: int
-        reason: str
-        actor_id: int | None = None
+        reason: str = "cancelled by user"
 
 A subclass is a frozen dataclass of the fields it declares (positional and keyword
 arguments, equality, a repr), and type checkers see it as one (`dataclass_transform`).
