@@ -19,13 +19,14 @@ a mail store can fold such a duplicate.
 
 from __future__ import annotations
 
-from ecomkit.declarations import Command
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from ecomkit.declarations import Command
 
 from notification.domain import commands
 from notification.domain.errors import DeliveryFailed, TransientError
