@@ -14,11 +14,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from ecomkit.contracts import (
+    InventoryReservationFailed,
     InventoryReserved,
     OrderCancelled,
     PaymentCompleted,
     PaymentFailed,
     ReservedItem,
+    Shortage,
 )
 
 USER_ID = 1
@@ -40,6 +42,16 @@ def inventory_reserved(order_id: int) -> InventoryReserved:
         currency=CURRENCY,
         payment_method_id=PAYMENT_METHOD,
         expires_at=EXPIRES_AT,
+    )
+
+
+def inventory_reservation_failed(
+    order_id: int, reason: str = "out of stock"
+) -> InventoryReservationFailed:
+    """Three of product 10 asked for, one in stock."""
+    short = Shortage(product_id=PRODUCT_ID, requested=3, available=1)
+    return InventoryReservationFailed(
+        order_id=order_id, user_id=USER_ID, reason=reason, items=[short]
     )
 
 

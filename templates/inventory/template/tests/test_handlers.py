@@ -11,6 +11,7 @@ from ecomkit.contracts import (
     InventoryReservationFailed,
     InventoryReserved,
     InventoryUpdated,
+    OrderPaid,
     ReservedItem,
 )
 
@@ -24,6 +25,10 @@ pytestmark = pytest.mark.anyio
 
 CHARGE = commands.Charge(7, Decimal("30.00"), "USD", "pm_card_visa")
 PRICE = Decimal("10.00")
+
+
+def paid(order_id: int) -> OrderPaid:
+    return OrderPaid(order_id=order_id, user_id=7, total_amount=Decimal("30.00"), currency="USD")
 
 
 async def stocked(bus: MessageBus, **levels: int) -> None:
@@ -133,11 +138,11 @@ async def test_confirm_moves_reserved_to_sold(bus: MessageBus, store: FakeStore)
     await stocked(bus, p1=5, p2=5)
     await reserve(bus, 105)
     store.published.clear()
-    confirmed = await bus.handle(commands.ConfirmStock(105))
+    confirmed = await bus.handle(paid(105))
     assert len(confirmed) == 2
     assert store.stock[1] == StockLevel(1, available=3, reserved=0, sold=2)
     assert store.published == []  # available stock did not change: nothing to tell
-    assert await bus.handle(commands.ConfirmStock(105)) == []  # repeat: nothing more
+    assert await bus.handle(paid(105)) == []  # repeat: nothing more
     assert await bus.handle(commands.ReleaseStock(105, "late cancel")) == []
     assert conserved(store, {1: 5, 2: 5})
 
@@ -156,7 +161,7 @@ async def test_expiry_releases_and_a_late_payment_sells_from_available(
     assert set(store.published_types()) == {"InventoryUpdated"}
     assert await bus.handle(commands.ExpireReservations()) == 0
     store.published.clear()
-    confirmed = await bus.handle(commands.ConfirmStock(106))
+    confirmed = await bus.handle(paid(106))
     assert len(confirmed) == 2 and store.stock[1] == StockLevel(1, available=3, sold=2)
     # Sold from available stock (the reservations had expired): the catalog is told.
     assert store.published_types() == ["InventoryUpdated", "InventoryUpdated"]

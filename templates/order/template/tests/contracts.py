@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from ecomkit.eventstore import ConcurrencyConflict
-
 from order.domain.errors import KeyTaken
 from order.domain.history import stored_data
 from order.domain.model import Order, OrderLine, OrderStatus, SagaState
@@ -53,7 +52,8 @@ class UnitOfWorkContract:
         assert found.total_amount == Decimal("44.98") and found.currency == "USD"
         assert found.status is OrderStatus.PENDING and found.saga_state is SagaState.STARTED
         assert sorted((i.product_id, i.quantity, i.price) for i in found.items) == [
-            (10, 2, Decimal("19.99")), (11, 1, Decimal("5.00"))
+            (10, 2, Decimal("19.99")),
+            (11, 1, Decimal("5.00")),
         ]
         assert found.payment_method_id == "pm_card_visa" and found.saga_deadline == BASE
 
@@ -102,9 +102,7 @@ class UnitOfWorkContract:
         assert [o.id for o in mine] == [second.id, first.id]
         assert [o.id for o in page] == [first.id]
 
-    async def test_overdue_lists_pending_orders_past_their_deadline(
-        self, uow: UowFactory
-    ) -> None:
+    async def test_overdue_lists_pending_orders_past_their_deadline(self, uow: UowFactory) -> None:
         late = await self._add(uow, an_order(deadline=BASE - timedelta(days=400)))
         await self._add(uow, an_order(deadline=BASE + timedelta(days=400)))
         paid = await self._add(uow, an_order(deadline=BASE - timedelta(days=400)))
@@ -129,7 +127,8 @@ class UnitOfWorkContract:
         async with uow() as work:
             history = await work.orders.events_of(order.id)
         assert [(t, d) for t, d, _ in history][1:] == [
-            ("InventoryReserved", {"n": 1}), ("OrderCancelled", {"reason": "x"})
+            ("InventoryReserved", {"n": 1}),
+            ("OrderCancelled", {"reason": "x"}),
         ]
 
     async def test_the_order_to_change_is_rebuilt_from_its_events(self, uow: UowFactory) -> None:

@@ -7,7 +7,12 @@ from decimal import Decimal
 
 import pytest
 from ecomkit.errors import UpstreamUnavailable
-
+from ecomkit.testing.saga_samples import (
+    inventory_reservation_failed,
+    inventory_reserved,
+    payment_completed,
+    payment_failed,
+)
 from order.domain import commands
 from order.domain.errors import (
     IdempotencyKeyReused,
@@ -20,6 +25,7 @@ from order.domain.errors import (
 from order.domain.model import Order, OrderStatus, SagaState
 from order.service_layer.handlers import SAGA_TIMEOUT_REASON, Placed
 from order.service_layer.messagebus import MessageBus
+
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUserDirectory
 
 pytestmark = pytest.mark.anyio
@@ -123,7 +129,9 @@ async def test_cancel_by_owner_then_again(bus: MessageBus, store: FakeStore) -> 
     assert cancelled.status is OrderStatus.CANCELLED
     assert store.published_types() == ["OrderCreated", "OrderCancelled"]
     assert store.published[-1].data == {
-        "order_id": order.id, "user_id": 1, "reason": "changed my mind",
+        "order_id": order.id,
+        "user_id": 1,
+        "reason": "changed my mind",
         "previous_status": "PENDING",
     }
     with pytest.raises(InvalidTransition):
@@ -141,10 +149,10 @@ async def test_admin_cancels_any_order(bus: MessageBus) -> None:
 async def test_happy_saga_then_ship(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
     oid = order.id or 0
-    await bus.handle(commands.RecordReservation(oid))
+    await bus.handle(inventory_reserved(oid))
     assert store.orders[oid].saga_state is SagaState.RESERVED
-    await bus.handle(commands.RecordPayment(oid, "pay-1"))
-    await bus.handle(commands.RecordPayment(oid, "pay-1"))  # a repeat changes nothing
+    await bus.handle(payment_completed(oid, "pay-1"))
+    await bus.handle(payment_completed(oid, "pay-1"))  # a repeat changes nothing
     assert store.orders[oid].status is OrderStatus.PAID
     with pytest.raises(InvalidTransition):
         await bus.handle(commands.CancelOrder(oid, "too late", actor_id=1))
@@ -152,7 +160,10 @@ async def test_happy_saga_then_ship(bus: MessageBus, store: FakeStore) -> None:
     assert store.orders[oid].status is OrderStatus.SHIPPED
     assert store.published_types() == ["OrderCreated", "OrderPaid", "OrderShipped"]
     assert store.published[1].data == {
-        "order_id": oid, "user_id": 1, "total_amount": "44.98", "currency": "USD"
+        "order_id": oid,
+        "user_id": 1,
+        "total_amount": "44.98",
+        "currency": "USD",
     }
     history = [t for i, t, _, _ in store.history if i == oid]
     assert history == ["OrderCreated", "InventoryReserved", "OrderPaid", "OrderShipped"]
@@ -166,7 +177,7 @@ async def test_ship_needs_paid(bus: MessageBus) -> None:
 
 async def test_reservation_failure_cancels_with_reason(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
-    await bus.handle(commands.RecordReservationFailure(order.id or 0, "insufficient stock"))
+    await bus.handle(inventory_reservation_failed(order.id or 0, "insufficient stock"))
     found = store.orders[order.id or 0]
     assert found.status is OrderStatus.CANCELLED
     assert found.cancel_reason == "reservation failed: insufficient stock"
@@ -175,17 +186,25 @@ async def test_reservation_failure_cancels_with_reason(bus: MessageBus, store: F
 
 async def test_payment_failure_cancels_once(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
-    await bus.handle(commands.RecordPaymentFailure(order.id or 0, "card_declined"))
-    await bus.handle(commands.RecordPaymentFailure(order.id or 0, "card_declined"))
+    await bus.handle(payment_failed(order.id or 0, "card_declined"))
+    await bus.handle(payment_failed(order.id or 0, "card_declined"))
     assert store.orders[order.id or 0].cancel_reason == "payment failed: card_declined"
     assert store.published_types() == ["OrderCreated", "OrderCancelled"]
+
+
+async def test_a_payment_failure_without_a_reason_says_unknown(
+    bus: MessageBus, store: FakeStore
+) -> None:
+    order = await placed(bus)
+    await bus.handle(payment_failed(order.id or 0, reason=None))
+    assert store.orders[order.id or 0].cancel_reason == "payment failed: unknown"
 
 
 async def test_payment_after_cancel_is_ignored(bus: MessageBus, store: FakeStore) -> None:
     order = await placed(bus)
     await bus.handle(commands.CancelOrder(order.id or 0, "user", actor_id=1))
-    await bus.handle(commands.RecordReservation(order.id or 0))
-    await bus.handle(commands.RecordPayment(order.id or 0, "pay-9"))
+    await bus.handle(inventory_reserved(order.id or 0))
+    await bus.handle(payment_completed(order.id or 0, "pay-9"))
     assert store.orders[order.id or 0].status is OrderStatus.CANCELLED
     assert store.published_types() == ["OrderCreated", "OrderCancelled"]
     notes = [t for _, t, _, _ in store.history]
@@ -193,18 +212,16 @@ async def test_payment_after_cancel_is_ignored(bus: MessageBus, store: FakeStore
 
 
 async def test_events_for_unknown_orders_are_ignored(bus: MessageBus, store: FakeStore) -> None:
-    await bus.handle(commands.RecordReservation(404))
-    await bus.handle(commands.RecordPayment(404, "p"))
-    await bus.handle(commands.RecordPaymentFailure(404, "x"))
+    await bus.handle(inventory_reserved(404))
+    await bus.handle(payment_completed(404, "p"))
+    await bus.handle(payment_failed(404, "x"))
     assert not store.published
 
 
-async def test_sweep_cancels_only_overdue_pending_orders(
-    bus: MessageBus, store: FakeStore
-) -> None:
+async def test_sweep_cancels_only_overdue_pending_orders(bus: MessageBus, store: FakeStore) -> None:
     stuck = await placed(bus)
     paid = await placed(bus)
-    await bus.handle(commands.RecordPayment(paid.id or 0, "pay"))
+    await bus.handle(payment_completed(paid.id or 0, "pay"))
     assert await bus.handle(commands.CancelOverdueOrders()) == 0
     store.now += timedelta(seconds=61)
     fresh = await placed(bus)

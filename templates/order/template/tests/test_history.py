@@ -8,12 +8,19 @@ from dataclasses import fields
 from datetime import timedelta
 
 import pytest
-
+from ecomkit.contracts import PaymentCompleted
+from ecomkit.testing.saga_samples import (
+    inventory_reservation_failed,
+    inventory_reserved,
+    payment_completed,
+    payment_failed,
+)
 from order.domain import commands
 from order.domain.history import from_snapshot, rebuild, to_snapshot
 from order.domain.model import Order
 from order.service_layer.handlers import Placed
 from order.service_layer.messagebus import MessageBus
+
 from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.anyio
@@ -44,26 +51,19 @@ def comparable(order: Order) -> dict[str, object]:
     return {f.name: getattr(order, f.name) for f in fields(order) if f.name not in BOOKKEEPING}
 
 
-Step = Callable[[int], commands.Command]
+Step = Callable[[int], object]
 
 
-def out_of_stock(order_id: int) -> commands.Command:
-    return commands.RecordReservationFailure(order_id, "out of stock")
+def pay(order_id: int) -> PaymentCompleted:
+    return payment_completed(order_id, "pi_1")
 
 
-def pay(order_id: int) -> commands.Command:
-    return commands.RecordPayment(order_id, "pi_1")
-
-
-def decline(order_id: int) -> commands.Command:
-    return commands.RecordPaymentFailure(order_id, "card_declined")
-
-
-def cancel(order_id: int) -> commands.Command:
+def cancel(order_id: int) -> commands.CancelOrder:
     return commands.CancelOrder(order_id, "changed my mind")
 
 
-reserve: Step = commands.RecordReservation
+reserve: Step = inventory_reserved
+decline: Step = payment_failed
 ship: Step = commands.ShipOrder
 
 PATHS: dict[str, list[Step]] = {
@@ -72,7 +72,7 @@ PATHS: dict[str, list[Step]] = {
     "paid": [reserve, pay],
     "paid, then shipped": [reserve, pay, ship],
     "payment failed": [reserve, decline],
-    "out of stock": [out_of_stock],
+    "out of stock": [inventory_reservation_failed],
     "cancelled by the user": [cancel],
     "late payment after a cancel": [cancel, pay, reserve],
 }
@@ -102,10 +102,10 @@ async def test_a_snapshot_and_the_events_after_it_give_the_same_order(
     bus: MessageBus, store: FakeStore
 ) -> None:
     order_id = await place(bus)
-    await bus.handle(commands.RecordReservation(order_id))
+    await bus.handle(inventory_reserved(order_id))
     snapshot = to_snapshot(store.orders[order_id])  # e.g. what the migration takes
     assert comparable(from_snapshot(snapshot)) == comparable(store.orders[order_id])
-    await bus.handle(commands.RecordPayment(order_id, "pi_1"))
+    await bus.handle(pay(order_id))
     later = history(store, order_id)[2:]
     rebuilt = rebuild(order_id, later, snapshot=snapshot)
     assert rebuilt is not None and comparable(rebuilt) == comparable(store.orders[order_id])

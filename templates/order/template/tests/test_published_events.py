@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 from ecomkit.contracts import OrderCreated, Topic
-
+from ecomkit.testing.saga_samples import payment_completed, payment_failed
 from order.domain import commands
 from order.service_layer.handlers import Placed
 from order.service_layer.messagebus import MessageBus
+
 from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.anyio
@@ -31,7 +32,7 @@ async def test_every_published_event_keeps_its_wire_payload(
     bus: MessageBus, store: FakeStore
 ) -> None:
     paid, cancelled = await place(bus), await place(bus)
-    await bus.handle(commands.RecordPayment(paid, "pay-1"))
+    await bus.handle(payment_completed(paid))
     await bus.handle(commands.ShipOrder(paid))
     await bus.handle(commands.CancelOrder(cancelled, "changed my mind", actor_id=1))
     created = {
@@ -73,7 +74,7 @@ async def test_every_published_event_keeps_its_wire_payload(
 
 async def test_the_history_keeps_the_published_payload(bus: MessageBus, store: FakeStore) -> None:
     order_id = await place(bus)
-    await bus.handle(commands.RecordPaymentFailure(order_id, "card_declined"))
+    await bus.handle(payment_failed(order_id))
     history = [(t, d) for i, t, d, _ in store.history if i == order_id]
     assert [t for t, _ in history] == [e.type for e in store.published]
     for (_, stored), published in zip(history, store.published, strict=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from ecomkit.contracts import ProductChanged, ReviewAdded
+from ecomkit.contracts import InventoryUpdated, ProductChanged, ReviewAdded
 from ecomkit.errors import UpstreamUnavailable
 
 from product_catalog.domain import commands
@@ -44,7 +44,7 @@ async def test_get_caches_and_update_invalidates(bus: MessageBus) -> None:
     assert (await views.product_by_id(bus, product.id))[1] is None
     view, level = await views.product_by_id(bus, product.id)
     assert level == "l1" and view["name"] == "Widget"
-    await bus.handle(commands.UpdateProduct(product.id, name="Gadget"))
+    await bus.handle(commands.UpdateProduct(product.id, commands.ProductChanges(name="Gadget")))
     view, level = await views.product_by_id(bus, product.id)
     assert level is None and view["name"] == "Gadget" and view["sku"] == "W-1"
 
@@ -62,7 +62,10 @@ async def test_delete_hides_and_evicts(bus: MessageBus) -> None:
 async def test_inventory_update_evicts(bus: MessageBus) -> None:
     product = await bus.handle(WIDGET)
     await views.product_by_id(bus, product.id)
-    await bus.handle(commands.EvictProduct(product.id))
+    stock = InventoryUpdated(
+        product_id=product.id, available_stock=0, reserved_stock=0, sold_stock=1
+    )
+    await bus.handle(stock)
     assert (await views.product_by_id(bus, product.id))[1] is None
 
 

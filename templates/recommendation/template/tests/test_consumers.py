@@ -41,12 +41,12 @@ def paid(order_id: int, user_id: int) -> OrderPaid:
 
 
 def test_each_event_asks_for_its_command() -> None:
-    assert command_for(arriving(created(1, 2, 7, 8))) == commands.RecordOrderPlaced(1, 2, (7, 8))
-    assert command_for(arriving(paid(1, 2))) == commands.RecordOrderPaid(1, 2)
+    assert command_for(arriving(created(1, 2, 7, 8))) == created(1, 2, 7, 8)
+    assert command_for(arriving(paid(1, 2))) == paid(1, 2)
     review = ReviewAdded(
         product_id=7, review_id="r1", user_id=2, rating=5, comment=None, created_at=NOW
     )
-    assert command_for(arriving(review)) == commands.RecordReview(2, 7, 5)
+    assert command_for(arriving(review)) == review
     stock = arriving(
         InventoryUpdated(product_id=7, available_stock=0, reserved_stock=1, sold_stock=2)
     )

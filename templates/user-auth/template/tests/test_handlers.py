@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -17,13 +16,15 @@ from user_auth.domain.errors import (
     RefreshTokenReused,
     UsernameTaken,
 )
-from user_auth.domain.model import Role
+from user_auth.domain.model import NotificationPreferences, Role
 from user_auth.service_layer.handlers import Dependencies, TokenPair
 from user_auth.service_layer.messagebus import MessageBus, message_bus
 
 pytestmark = pytest.mark.anyio
 
-REGISTER = commands.RegisterUser(username="ada", email="Ada@Example.com", password="s3cret-pass")
+REGISTER = commands.RegisterUser(
+    commands.NewAccount(username="ada", email="Ada@Example.com", password="s3cret-pass")
+)
 
 
 @pytest.fixture
@@ -47,14 +48,15 @@ async def login(bus: MessageBus) -> TokenPair:
 async def test_register_stores_hash_and_default_role(bus: MessageBus, store: FakeStore) -> None:
     user = await bus.handle(REGISTER)
     stored = store.users[user.id]
-    assert stored.password_hash != REGISTER.password
+    assert stored.password_hash != REGISTER.account.password
     assert stored.roles == {Role.USER} and stored.profile.email == "ada@example.com"
 
 
 async def test_duplicate_username_is_refused(bus: MessageBus) -> None:
     await bus.handle(REGISTER)
     with pytest.raises(UsernameTaken):
-        await bus.handle(replace(REGISTER, email="other@example.com"))
+        other = REGISTER.account.model_copy(update={"email": "other@example.com"})
+        await bus.handle(commands.RegisterUser(other))
 
 
 async def test_login_records_last_login(bus: MessageBus, store: FakeStore) -> None:
@@ -72,31 +74,31 @@ async def test_bad_credentials_look_the_same(bus: MessageBus, username: str, pas
 
 async def test_refresh_rotates_and_consumes(bus: MessageBus, store: FakeStore) -> None:
     first = await login(bus)
-    second = await bus.handle(commands.RotateRefreshToken(first.refresh_token))
+    second = await bus.handle(commands.RotateRefreshToken(refresh_token=first.refresh_token))
     assert second.refresh_token != first.refresh_token
     families = {t.family_id for t in store.tokens.values()}
     assert len(families) == 1
-    third = await bus.handle(commands.RotateRefreshToken(second.refresh_token))
+    third = await bus.handle(commands.RotateRefreshToken(refresh_token=second.refresh_token))
     assert third.refresh_token not in {first.refresh_token, second.refresh_token}
 
 
 async def test_reused_token_revokes_the_family(bus: MessageBus, store: FakeStore) -> None:
     first = await login(bus)
-    second = await bus.handle(commands.RotateRefreshToken(first.refresh_token))
+    second = await bus.handle(commands.RotateRefreshToken(refresh_token=first.refresh_token))
     with pytest.raises(RefreshTokenReused):
-        await bus.handle(commands.RotateRefreshToken(first.refresh_token))
+        await bus.handle(commands.RotateRefreshToken(refresh_token=first.refresh_token))
     assert all(t.revoked_at is not None for t in store.tokens.values())
     with pytest.raises(InvalidRefreshToken):  # the thief's and the owner's token alike
-        await bus.handle(commands.RotateRefreshToken(second.refresh_token))
+        await bus.handle(commands.RotateRefreshToken(refresh_token=second.refresh_token))
 
 
 async def test_expired_and_unknown_tokens_are_refused(bus: MessageBus, store: FakeStore) -> None:
     pair = await login(bus)
     with pytest.raises(InvalidRefreshToken):
-        await bus.handle(commands.RotateRefreshToken("not-a-token"))
+        await bus.handle(commands.RotateRefreshToken(refresh_token="not-a-token"))
     store.now += timedelta(days=15)
     with pytest.raises(InvalidRefreshToken):
-        await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
+        await bus.handle(commands.RotateRefreshToken(refresh_token=pair.refresh_token))
 
 
 async def test_refreshing_never_extends_the_family(bus: MessageBus, store: FakeStore) -> None:
@@ -104,24 +106,27 @@ async def test_refreshing_never_extends_the_family(bus: MessageBus, store: FakeS
     pair = await login(bus)
     for _ in range(13):
         store.now += timedelta(days=1)
-        pair = await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
+        pair = await bus.handle(commands.RotateRefreshToken(refresh_token=pair.refresh_token))
     store.now += timedelta(days=1, seconds=1)
     with pytest.raises(InvalidRefreshToken):
-        await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
+        await bus.handle(commands.RotateRefreshToken(refresh_token=pair.refresh_token))
 
 
 async def test_logout_revokes_the_family(bus: MessageBus) -> None:
     pair = await login(bus)
-    await bus.handle(commands.LogoutUser(pair.refresh_token))
-    await bus.handle(commands.LogoutUser("unknown"))  # idempotent
+    await bus.handle(commands.LogoutUser(refresh_token=pair.refresh_token))
+    await bus.handle(commands.LogoutUser(refresh_token="unknown"))  # idempotent
     with pytest.raises(InvalidRefreshToken):
-        await bus.handle(commands.RotateRefreshToken(pair.refresh_token))
+        await bus.handle(commands.RotateRefreshToken(refresh_token=pair.refresh_token))
 
 
 async def test_profile_preferences_and_roles(bus: MessageBus, store: FakeStore) -> None:
     user = await bus.handle(REGISTER)
-    await bus.handle(commands.UpdateProfile(user.id, first_name="Ada", language="de"))
-    await bus.handle(commands.UpdatePreferences(user.id, False, True, True))
+    changes = commands.ProfileChanges(first_name="Ada", language="de")
+    await bus.handle(commands.UpdateProfile(user.id, changes))
+    await bus.handle(
+        commands.UpdatePreferences(user.id, NotificationPreferences(False, True, True))
+    )
     await bus.handle(commands.AssignRoles(user.id, ("USER", "ADMIN")))
     stored = store.users[user.id]
     assert stored.profile.first_name == "Ada" and stored.profile.language == "de"

@@ -1,4 +1,6 @@
-"""What callers (HTTP clients, order events, the expiry sweep) ask inventory to do."""
+"""What callers (HTTP clients, order events, the expiry sweep) ask inventory to do.
+
+OrderPaid needs no command: it is handled as it arrives (service_layer.handlers.HANDLERS)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ecomkit.contracts import ReservedItem
-
-
-@dataclass(frozen=True)
-class Command:
-    pass
+from ecomkit.declarations import Command
 
 
 @dataclass(frozen=True)
@@ -24,7 +22,6 @@ class Charge:
     payment_method_id: str | None = None
 
 
-@dataclass(frozen=True)
 class ReserveStock(Command):
     """OrderCreated (or POST /api/inventory/reserve): all items or none."""
 
@@ -37,7 +34,6 @@ class ReserveStock(Command):
     InventoryReserved/InventoryReservationFailed (their contracts need those fields)."""
 
 
-@dataclass(frozen=True)
 class ReleaseStock(Command):
     """PaymentFailed, OrderCancelled, expiry or POST /api/inventory/release; idempotent."""
 
@@ -45,19 +41,10 @@ class ReleaseStock(Command):
     reason: str
 
 
-@dataclass(frozen=True)
-class ConfirmStock(Command):
-    """OrderPaid: the reserved units are sold."""
-
-    order_id: int
-
-
-@dataclass(frozen=True)
 class SetStock(Command):
     product_id: int
     available: int
 
 
-@dataclass(frozen=True)
 class ExpireReservations(Command):
     limit: int = 100

@@ -1,6 +1,6 @@
 """The order and payment events, read through their contracts, turned into commands.
 
-The kit's consumer runs each command inside the inbox's transaction
+The kit's consumer runs each one inside the inbox's transaction
 (MysqlUnitOfWork.joining), so a redelivered event has no second effect and a crash leaves
 everything or nothing. An event that does not fit its contract goes to the DLQ at once.
 """
@@ -17,6 +17,7 @@ from ecomkit.contracts import (
     ReservedItem,
 )
 from ecomkit.db import create_session_factory
+from ecomkit.declarations import Command
 from ecomkit.inbox import Handler, SqlInbox
 from ecomkit.service import Joining, commands_from_events, event_consumer, reading, topics_of
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,13 +30,14 @@ from inventory.settings import Settings
 CONSUMED = (OrderCreated, OrderPaid, PaymentFailed, OrderCancelled)
 
 
-def command_for(event: Contract) -> commands.Command | None:
-    """The command an event asks for; None for a type this service does not act on."""
+def command_for(event: Contract) -> Command | Contract | None:
+    """The command an event asks for (OrderPaid is handled as it is); None for a type this
+    service does not act on."""
     match event:
         case OrderCreated():
             return reserve_command(event)
         case OrderPaid():
-            return commands.ConfirmStock(event.order_id)
+            return event
         case PaymentFailed():
             return commands.ReleaseStock(event.order_id, f"payment failed: {event.reason}")
         case OrderCancelled():

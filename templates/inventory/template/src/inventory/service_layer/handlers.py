@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from ecomkit import contracts
+from ecomkit.declarations import Command
 
 from inventory.domain import commands
 from inventory.domain.errors import CancelledMeanwhile
@@ -192,7 +193,7 @@ async def release_stock(cmd: commands.ReleaseStock, deps: Dependencies) -> list[
     return held
 
 
-async def confirm_stock(cmd: commands.ConfirmStock, deps: Dependencies) -> list[Reservation]:
+async def confirm_stock(event: contracts.OrderPaid, deps: Dependencies) -> list[Reservation]:
     """Reserved → sold. A reservation that expired before the payment came is sold from
     available stock if there is any (logged loudly otherwise: paid but not in stock).
 
@@ -200,7 +201,7 @@ async def confirm_stock(cmd: commands.ConfirmStock, deps: Dependencies) -> list[
     search filters on): a reserved unit becoming sold leaves it as it was, so a sale on time
     publishes nothing (it was one Kafka record, relay round and catalog eviction per item)."""
     async with deps.uow() as uow:
-        existing = await uow.reservations.for_order(cmd.order_id, for_update=True)
+        existing = await uow.reservations.for_order(event.order_id, for_update=True)
         pending = [r for r in existing if r.status is not ReservationStatus.CONFIRMED]
         levels = await uow.stock.lock([r.product_id for r in pending])
         confirmed = []
@@ -214,7 +215,7 @@ async def confirm_stock(cmd: commands.ConfirmStock, deps: Dependencies) -> list[
             else:
                 log.error(
                     "order %s paid after its reservation expired and product %s is out of "
-                    "stock", cmd.order_id, reservation.product_id,
+                    "stock", event.order_id, reservation.product_id,
                 )
                 continue
             await uow.stock.save(level)
@@ -222,7 +223,7 @@ async def confirm_stock(cmd: commands.ConfirmStock, deps: Dependencies) -> list[
             await uow.reservations.set_status(reservation)
             confirmed.append(reservation)
         if not existing:
-            log.warning("OrderPaid for order %s without reservations", cmd.order_id)
+            log.warning("OrderPaid for order %s without reservations", event.order_id)
         await uow.commit()
     return confirmed
 
@@ -264,10 +265,10 @@ def updated(level: StockLevel) -> contracts.InventoryUpdated:
     )
 
 
-HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
+HANDLERS: dict[type[Command | contracts.Contract], Callable[..., Any]] = {
     commands.ReserveStock: reserve_stock,
     commands.ReleaseStock: release_stock,
-    commands.ConfirmStock: confirm_stock,
+    contracts.OrderPaid: confirm_stock,
     commands.SetStock: set_stock,
     commands.ExpireReservations: expire_reservations,
 }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ecomkit.contracts import (
     OrderCancelled,
     OrderCreated,
@@ -13,6 +11,7 @@ from ecomkit.contracts import (
     PaymentFailed,
     ReviewAdded,
 )
+from ecomkit.declarations import Command
 
 UserEvent = (
     ReviewAdded
@@ -26,11 +25,6 @@ UserEvent = (
 """An event its user hears about (each names its `user_id`), typed by its contract."""
 
 
-class Command:
-    pass
-
-
-@dataclass(frozen=True)
 class NotifyAboutEvent(Command):
     """Tell the event's user about it, on every channel their preferences allow.
 
@@ -42,7 +36,6 @@ class NotifyAboutEvent(Command):
     event: UserEvent
 
 
-@dataclass(frozen=True)
 class SendEmail(Command):
     to: str
     subject: str
@@ -51,7 +44,6 @@ class SendEmail(Command):
     request_id: str | None = None  # an idempotency key from the caller
 
 
-@dataclass(frozen=True)
 class SendSms(Command):
     to: str
     body: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from ecomkit.api_params import AdminOrService, CurrentUser, Page, PageSize
+from ecomkit.declarations import Command
 from ecomkit.problems import Forbidden
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Path, status
@@ -21,7 +22,7 @@ router = APIRouter()
 Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
-async def _deliver(bus: MessageBus, command: commands.Command) -> NotificationResponse:
+async def _deliver(bus: MessageBus, command: Command) -> NotificationResponse:
     sent: Notification = await bus.handle(command)
     return NotificationResponse.of(sent)
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ecomkit.declarations import Command
+
 from notification.domain import commands
 from notification.domain.errors import DeliveryFailed, TransientError
 from notification.domain.model import Channel, Contact, Notification, Status, notification_key
@@ -182,7 +184,7 @@ def _requested(
 
 Handler = Callable[[Any, Dependencies], Awaitable[Any]]
 
-HANDLERS: dict[type[commands.Command], Handler] = {
+HANDLERS: dict[type[Command], Handler] = {
     commands.NotifyAboutEvent: notify_about_event,
     commands.SendEmail: send_email,
     commands.SendSms: send_sms,

@@ -1,13 +1,12 @@
-"""What callers (HTTP clients, other services' events, the deadline sweep) ask for."""
+"""What callers (HTTP clients, the deadline sweep) ask for. The saga's events from other
+services need no command of their own: each is handled as it arrives, read through its
+contract (service_layer.handlers.HANDLERS)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Command:
-    pass
+from ecomkit.declarations import Command
 
 
 @dataclass(frozen=True)
@@ -16,7 +15,6 @@ class ItemRequest:
     quantity: int
 
 
-@dataclass(frozen=True)
 class PlaceOrder(Command):
     user_id: int
     items: tuple[ItemRequest, ...]
@@ -29,7 +27,6 @@ class PlaceOrder(Command):
     """The request's trace id, recorded with the order (`ecomctl trace ORDER_ID`)."""
 
 
-@dataclass(frozen=True)
 class CancelOrder(Command):
     order_id: int
     reason: str
@@ -38,43 +35,10 @@ class CancelOrder(Command):
     actor_is_admin: bool = False
 
 
-@dataclass(frozen=True)
 class ShipOrder(Command):
     order_id: int
 
 
-@dataclass(frozen=True)
-class RecordReservation(Command):
-    """InventoryReserved."""
-
-    order_id: int
-
-
-@dataclass(frozen=True)
-class RecordReservationFailure(Command):
-    """InventoryReservationFailed."""
-
-    order_id: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class RecordPayment(Command):
-    """PaymentCompleted."""
-
-    order_id: int
-    payment_id: str | None
-
-
-@dataclass(frozen=True)
-class RecordPaymentFailure(Command):
-    """PaymentFailed."""
-
-    order_id: int
-    reason: str
-
-
-@dataclass(frozen=True)
 class CancelOverdueOrders(Command):
     """The deadline sweep: cancel PENDING orders whose saga deadline passed."""
 

@@ -1,8 +1,8 @@
-"""The saga's events, turned into this service's commands.
+"""The saga's events, each handled as it arrives.
 
 Each event is read through its contract (`ecomkit.contracts`): a type not listed in
 CONSUMED is ignored, one that does not fit its contract goes to the DLQ. The kit's consumer
-runs each command inside the inbox's transaction (`PostgresUnitOfWork.joining`), so a
+runs each event's handler inside the inbox's transaction (`PostgresUnitOfWork.joining`), so a
 redelivered event has no second effect and a crash leaves either everything or nothing.
 """
 
@@ -21,7 +21,6 @@ from ecomkit.inbox import Handler, SqlInbox
 from ecomkit.service import Joining, commands_from_events, event_consumer, reading, topics_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from order.domain import commands
 from order.service_layer.messagebus import MessageBus
 from order.service_layer.unit_of_work import SOURCE, PostgresUnitOfWork
 from order.settings import Settings
@@ -34,22 +33,9 @@ CONSUMED: tuple[type[Contract], ...] = (
 )
 
 
-def command_for(event: Contract) -> commands.Command | None:
-    """The command an event asks for; None for one this service does not act on."""
-    match event:
-        case InventoryReserved():
-            return commands.RecordReservation(event.order_id)
-        case InventoryReservationFailed():
-            return commands.RecordReservationFailure(event.order_id, event.reason)
-        case PaymentCompleted():
-            return commands.RecordPayment(event.order_id, event.payment_id)
-        case PaymentFailed():
-            return commands.RecordPaymentFailure(event.order_id, event.reason or "unknown")
-    return None
-
-
 def saga_handler(bus: MessageBus, joining: Joining = PostgresUnitOfWork.joining) -> Handler:
-    return commands_from_events(bus, reading(CONSUMED, command_for), joining=joining)
+    """Each saga event is itself what its handler takes (handlers.HANDLERS)."""
+    return commands_from_events(bus, reading(CONSUMED, lambda event: event), joining=joining)
 
 
 def saga_consumer(settings: Settings, engine: AsyncEngine, bus: MessageBus) -> EventConsumer:

@@ -20,12 +20,17 @@ from typing import Any, TypeVar
 
 from ecomkit.contracts import (
     Contract,
+    InventoryReservationFailed,
+    InventoryReserved,
     OrderCancelled,
     OrderCreated,
     OrderLineItem,
     OrderPaid,
     OrderShipped,
+    PaymentCompleted,
+    PaymentFailed,
 )
+from ecomkit.declarations import Command
 from ecomkit.eventstore import ProjectionRunner, retrying
 
 from order.domain import commands
@@ -214,14 +219,14 @@ async def ship_order(cmd: commands.ShipOrder, deps: Dependencies) -> Order:
     return await _changing(deps, ship)
 
 
-# --- the saga's events --------------------------------------------------------------
+# --- the saga's events, each handled as it arrives ------------------------------------
 
 
-async def record_reservation(cmd: commands.RecordReservation, deps: Dependencies) -> None:
+async def record_reservation(event: InventoryReserved, deps: Dependencies) -> None:
     async def reserve(uow: UnitOfWork) -> None:
-        order = await uow.orders.get(cmd.order_id, for_update=True)
+        order = await uow.orders.get(event.order_id, for_update=True)
         if order is None:
-            log.warning("InventoryReserved for unknown order %s; ignored", cmd.order_id)
+            log.warning("InventoryReserved for unknown order %s; ignored", event.order_id)
             return
         if order.mark_reserved():
             await uow.orders.append_event(order, "InventoryReserved", {})
@@ -232,20 +237,18 @@ async def record_reservation(cmd: commands.RecordReservation, deps: Dependencies
     await _changing(deps, reserve)
 
 
-async def record_reservation_failure(
-    cmd: commands.RecordReservationFailure, deps: Dependencies
-) -> None:
-    await _cancel_if_pending(deps, cmd.order_id, f"reservation failed: {cmd.reason}")
+async def record_reservation_failure(event: InventoryReservationFailed, deps: Dependencies) -> None:
+    await _cancel_if_pending(deps, event.order_id, f"reservation failed: {event.reason}")
 
 
-async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> None:
+async def record_payment(event: PaymentCompleted, deps: Dependencies) -> None:
     async def pay(uow: UnitOfWork) -> Order | None:
-        order = await uow.orders.get(cmd.order_id, for_update=True)
+        order = await uow.orders.get(event.order_id, for_update=True)
         if order is None:
-            log.warning("PaymentCompleted for unknown order %s; ignored", cmd.order_id)
+            log.warning("PaymentCompleted for unknown order %s; ignored", event.order_id)
             return None
         if order.status is OrderStatus.PENDING:
-            order.pay(cmd.payment_id)
+            order.pay(event.payment_id)
             paid = OrderPaid(
                 order_id=_id(order),
                 user_id=order.user_id,
@@ -257,8 +260,8 @@ async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> Non
             return order
         if order.status is OrderStatus.CANCELLED:
             # The charge raced the cancellation: payment refunds it on our OrderCancelled.
-            log.warning("payment %s for cancelled order %s", cmd.payment_id, order.id)
-            await _note(uow, order, "PaymentIgnored", payment_id=cmd.payment_id)
+            log.warning("payment %s for cancelled order %s", event.payment_id, order.id)
+            await _note(uow, order, "PaymentIgnored", payment_id=event.payment_id)
         return None
 
     paid = await _changing(deps, pay)
@@ -266,8 +269,8 @@ async def record_payment(cmd: commands.RecordPayment, deps: Dependencies) -> Non
         metrics.time_to_paid(paid.created_at, deps.clock())
 
 
-async def record_payment_failure(cmd: commands.RecordPaymentFailure, deps: Dependencies) -> None:
-    await _cancel_if_pending(deps, cmd.order_id, f"payment failed: {cmd.reason}")
+async def record_payment_failure(event: PaymentFailed, deps: Dependencies) -> None:
+    await _cancel_if_pending(deps, event.order_id, f"payment failed: {event.reason or 'unknown'}")
 
 
 async def cancel_overdue_orders(cmd: commands.CancelOverdueOrders, deps: Dependencies) -> int:
@@ -360,13 +363,13 @@ async def _locked(uow: UnitOfWork, order_id: int) -> Order:
     return order
 
 
-HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
+HANDLERS: dict[type[Command | Contract], Callable[..., Any]] = {
     commands.PlaceOrder: place_order,
     commands.CancelOrder: cancel_order,
     commands.ShipOrder: ship_order,
-    commands.RecordReservation: record_reservation,
-    commands.RecordReservationFailure: record_reservation_failure,
-    commands.RecordPayment: record_payment,
-    commands.RecordPaymentFailure: record_payment_failure,
+    InventoryReserved: record_reservation,
+    InventoryReservationFailed: record_reservation_failure,
+    PaymentCompleted: record_payment,
+    PaymentFailed: record_payment_failure,
     commands.CancelOverdueOrders: cancel_overdue_orders,
 }

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
-
-class Command:
-    pass
+from ecomkit.declarations import Command
 
 
-@dataclass(frozen=True)
 class ChargeOrder(Command):
     """Charge an order once; a second request for the same order returns the first payment."""
 
@@ -21,7 +17,6 @@ class ChargeOrder(Command):
     payment_method_id: str | None
 
 
-@dataclass(frozen=True)
 class RecordOrderCancelled(Command):
     """The order is cancelled: never charge it, and refund a charge it already has."""
 
@@ -29,6 +24,5 @@ class RecordOrderCancelled(Command):
     reason: str | None = None
 
 
-@dataclass(frozen=True)
 class RefundPayment(Command):
     payment_id: str

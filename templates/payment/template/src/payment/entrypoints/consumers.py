@@ -14,6 +14,7 @@ from __future__ import annotations
 from ecomkit import contracts
 from ecomkit.consumer import EventConsumer
 from ecomkit.db import create_session_factory
+from ecomkit.declarations import Command
 from ecomkit.inbox import Handler, SqlInbox
 from ecomkit.service import Joining, commands_from_events, event_consumer, reading, topics_of
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,7 +30,7 @@ CONSUMED = (contracts.InventoryReserved, contracts.OrderCancelled)
 
 def command_for(
     event: contracts.InventoryReserved | contracts.OrderCancelled,
-) -> commands.Command:
+) -> Command:
     """The command an event asks for: charge a reserved order, or record its cancellation."""
     match event:
         case contracts.InventoryReserved():

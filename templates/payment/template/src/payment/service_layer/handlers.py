@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecomkit.contracts import PaymentCompleted, PaymentFailed, RefundCompleted
+from ecomkit.declarations import Command
 from ecomkit.records import record_values
 
 from payment.domain import commands
@@ -152,7 +153,7 @@ def _about(payment: Payment) -> dict[str, Any]:
     return record_values(payment, only=_ABOUT)
 
 
-HANDLERS: dict[type[commands.Command], Callable[[Any, Dependencies], Awaitable[Any]]] = {
+HANDLERS: dict[type[Command], Callable[[Any, Dependencies], Awaitable[Any]]] = {
     commands.ChargeOrder: charge_order,
     commands.RecordOrderCancelled: record_order_cancelled,
     commands.RefundPayment: refund_payment,

@@ -11,17 +11,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from product_catalog.domain import commands
 from product_catalog.domain.model import Product
 from product_catalog.entrypoints.schemas import (
-    ProductCreate,
     ProductPage,
-    ProductResponse,
-    ProductUpdate,
     ProductWithStock,
     RatingResponse,
     ReviewCreate,
     ReviewResponse,
 )
 from product_catalog.service_layer import views
-from product_catalog.service_layer.handlers import product_view
+from product_catalog.service_layer.handlers import ProductView, product_view
 from product_catalog.service_layer.messagebus import MessageBus
 
 router = APIRouter()
@@ -41,33 +38,33 @@ async def list_products(
     name: Annotated[str | None, Query(max_length=255, description="Name contains")] = None,
 ) -> ProductPage:
     found, total = await views.products_page(bus, page=page, size=size, name=name)
-    items = [ProductResponse.model_validate(product_view(p)) for p in found]
+    items = [ProductView.model_validate(product_view(p)) for p in found]
     return ProductPage(items=items, page=page, size=size, total=total)
 
 
 @router.post("/api/products", status_code=status.HTTP_201_CREATED, tags=["products"])
 async def create_product(
-    body: ProductCreate, _: Admin, bus: Bus, response: Response
-) -> ProductResponse:
+    body: commands.NewProduct, _: Admin, bus: Bus, response: Response
+) -> ProductView:
     command = commands.CreateProduct(Product(**body.model_dump()))
     product = await bus.handle(command)
     response.headers["Location"] = f"/api/products/{product.id}"
-    return ProductResponse.model_validate(product_view(product))
+    return ProductView.model_validate(product_view(product))
 
 
 @router.get("/api/products/{product_id}", tags=["products"])
-async def get_product(product_id: PathId, bus: Bus, response: Response) -> ProductResponse:
+async def get_product(product_id: PathId, bus: Bus, response: Response) -> ProductView:
     view, level = await views.product_by_id(bus, product_id)
     response.headers["X-Cache"] = _CACHE_HEADER[level]
-    return ProductResponse.model_validate(view)
+    return ProductView.model_validate(view)
 
 
 @router.put("/api/products/{product_id}", tags=["products"])
 async def update_product(
-    product_id: PathId, body: ProductUpdate, _: Admin, bus: Bus
-) -> ProductResponse:
-    command = commands.UpdateProduct(product_id=product_id, **body.model_dump())
-    return ProductResponse.model_validate(product_view(await bus.handle(command)))
+    product_id: PathId, body: commands.ProductChanges, _: Admin, bus: Bus
+) -> ProductView:
+    command = commands.UpdateProduct(product_id, body)
+    return ProductView.model_validate(product_view(await bus.handle(command)))
 
 
 @router.delete(

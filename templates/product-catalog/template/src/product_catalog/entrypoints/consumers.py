@@ -8,26 +8,19 @@ subject). An event that does not fit the contract goes to the DLQ at once.
 from __future__ import annotations
 
 from ecomkit.consumer import EventConsumer
-from ecomkit.contracts import Contract, InventoryUpdated
+from ecomkit.contracts import InventoryUpdated
 from ecomkit.inbox import Handler, IdempotentEffects
 from ecomkit.service import commands_from_events, event_consumer, reading, topics_of
 
-from product_catalog.domain import commands
 from product_catalog.service_layer.messagebus import MessageBus
 from product_catalog.settings import Settings
 
 CONSUMED = (InventoryUpdated,)
 
 
-def command_for(event: Contract) -> commands.EvictProduct | None:
-    match event:
-        case InventoryUpdated():
-            return commands.EvictProduct(event.product_id)
-    return None
-
-
 def inventory_updated_handler(bus: MessageBus) -> Handler:
-    return commands_from_events(bus, reading(CONSUMED, command_for))
+    """The event is what its handler takes (handlers.HANDLERS: evict_product)."""
+    return commands_from_events(bus, reading(CONSUMED, lambda event: event))
 
 
 def inventory_consumer(settings: Settings, bus: MessageBus) -> EventConsumer:

@@ -2,71 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from ecomkit.schemas import CamelModel, Id
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from product_catalog.domain.model import MAX_RATING, MIN_RATING, Rating, Review
-
-Sku = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
-Name = Annotated[str, Field(min_length=1, max_length=255)]
-Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Description = Annotated[str, Field(max_length=10_000)]
-Category = Annotated[str, Field(min_length=1, max_length=100)]
-# Shown and filtered on as written: trimmed, no control characters, never blank.
-Brand = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    Field(pattern=r"^[^\x00-\x1f\x7f]+$"),
-]
-ImageUrl = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=1024)]
-
-class ProductCreate(CamelModel):
-    sku: Sku
-    name: Name
-    price: Price
-    currency: Currency = "USD"
-    description: Description | None = None
-    category: Category | None = None
-    brand: Brand | None = None
-    image_url: ImageUrl | None = None
+from product_catalog.service_layer.handlers import ProductView
 
 
-class ProductUpdate(CamelModel):
-    name: Name | None = None
-    price: Price | None = None
-    currency: Currency | None = None
-    description: Description | None = None
-    category: Category | None = None
-    brand: Brand | None = None
-    image_url: ImageUrl | None = None
-
-
-class ProductResponse(CamelModel):
-    id: int
-    sku: str
-    name: str
-    description: str | None
-    category: str | None
-    brand: str | None = None
-    price: str
-    currency: str
-    image_url: str | None
-    active: bool
-    created_at: str | None
-    updated_at: str | None
-
-
-class ProductWithStock(ProductResponse):
+class ProductWithStock(ProductView):
     stock: int | None
     stock_status: str
 
 
 class ProductPage(CamelModel):
-    items: list[ProductResponse]
+    items: list[ProductView]
     page: int
     size: int
     total: int

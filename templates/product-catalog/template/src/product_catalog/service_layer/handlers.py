@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from ecomkit.contracts import ProductChanged, ReviewAdded
+from ecomkit.contracts import Contract, InventoryUpdated, ProductChanged, ReviewAdded
+from ecomkit.declarations import Command
 from ecomkit.records import record_values
+from ecomkit.schemas import CamelModel
 
 from product_catalog.adapters.mongo import ReviewStore
 from product_catalog.domain import commands
@@ -34,9 +36,7 @@ class Dependencies:
     review_store: ReviewStore
     users: UserDirectory
     stock: StockLookup
-    clock: Callable[[], datetime] = field(
-        default=lambda: datetime.now(UTC).replace(tzinfo=None)
-    )
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
     # Reads of one statement on autocommit connections (ecomkit.db.create_read_engine):
     # no ROLLBACK after them. None: they go through `uow`.
     reads: Callable[[], UnitOfWork] | None = None
@@ -45,28 +45,40 @@ class Dependencies:
         return (self.reads or self.uow)()
 
 
+class ProductView(CamelModel):
+    """The product as clients get it (the API's answer) and as the cache keeps it."""
+
+    id: int
+    sku: str
+    name: str
+    description: str | None
+    category: str | None
+    brand: str | None = None  # absent from views cached before brands existed
+    price: str
+    currency: str
+    image_url: str | None
+    active: bool
+    created_at: str | None
+    updated_at: str | None
+
+
 def product_view(product: Product) -> dict[str, Any]:
-    """The JSON shape clients (and the cache) get; also the ProductChanged payload."""
-    return {
-        "id": product.id,
-        "sku": product.sku,
-        "name": product.name,
-        "description": product.description,
-        "category": product.category,
-        "brand": product.brand,
-        "price": f"{product.price:.2f}",
-        "currency": product.currency,
-        "imageUrl": product.image_url,
-        "active": product.active,
-        "createdAt": product.created_at.isoformat() if product.created_at else None,
-        "updatedAt": product.updated_at.isoformat() if product.updated_at else None,
-    }
+    """A stored product's view, in the JSON form the cache keeps."""
+    view = ProductView.copying(
+        product,
+        price=f"{product.price:.2f}",
+        created_at=_iso(product.created_at),
+        updated_at=_iso(product.updated_at),
+    )
+    return view.model_dump(by_alias=True)
 
 
-def _changed(
-    product: Product, change: Literal["created", "updated", "deleted"]
-) -> ProductChanged:
-    """The product as product_view shows it, after `change` (a stored product: it has an id)."""
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _changed(product: Product, change: Literal["created", "updated", "deleted"]) -> ProductChanged:
+    """The product after `change` (a stored product: it has an id)."""
     if product.id is None:
         raise ValueError(f"product {product.sku} changed before it was stored")
     return ProductChanged(
@@ -86,11 +98,7 @@ async def create_product(cmd: commands.CreateProduct, deps: Dependencies) -> Pro
 
 
 async def update_product(cmd: commands.UpdateProduct, deps: Dependencies) -> Product:
-    changes = {
-        name: value
-        for name in ("name", "price", "currency", "description", "category", "brand", "image_url")
-        if (value := getattr(cmd, name)) is not None
-    }
+    changes = cmd.changes.model_dump(exclude_none=True)
     async with deps.uow() as uow:
         product = await _existing(uow, cmd.product_id)
         product = replace(product, **changes)
@@ -147,8 +155,9 @@ async def store_pending_reviews(cmd: commands.StorePendingReviews, deps: Depende
     return len(pending)
 
 
-async def evict_product(cmd: commands.EvictProduct, deps: Dependencies) -> None:
-    await deps.cache.invalidate(cmd.product_id)
+async def evict_product(event: InventoryUpdated, deps: Dependencies) -> None:
+    """Stock changed elsewhere: the cached view is stale."""
+    await deps.cache.invalidate(event.product_id)
 
 
 def review_added(review: Review) -> ReviewAdded:
@@ -180,11 +189,11 @@ async def _reload(deps: Dependencies, product_id: int) -> Product | None:
         return await uow.products.get(product_id)
 
 
-HANDLERS: dict[type[commands.Command], Callable[..., Any]] = {
+HANDLERS: dict[type[Command | Contract], Callable[..., Any]] = {
     commands.CreateProduct: create_product,
     commands.UpdateProduct: update_product,
     commands.DeleteProduct: delete_product,
     commands.AddReview: add_review,
     commands.StorePendingReviews: store_pending_reviews,
-    commands.EvictProduct: evict_product,
+    InventoryUpdated: evict_product,
 }

@@ -1,35 +1,18 @@
-"""What the consumer and the API ask the service to do (imperative names)."""
+"""What the consumer and the API ask the service to do (imperative names); what they
+ask to read is a view (service_layer/views.py).
+
+OrderCreated, OrderPaid and ReviewAdded are handled as they arrive (their contracts are
+the commands: service_layer.handlers.HANDLERS); stock needs the envelope's time beside
+the event, so it has a command of its own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-
-@dataclass(frozen=True)
-class RecordOrderPlaced:
-    """An order's lines (OrderCreated): they count once the order is paid."""
-
-    order_id: int
-    user_id: int
-    product_ids: tuple[int, ...]
+from ecomkit.declarations import Command
 
 
-@dataclass(frozen=True)
-class RecordOrderPaid:
-    order_id: int
-    user_id: int
-
-
-@dataclass(frozen=True)
-class RecordReview:
-    user_id: int
-    product_id: int
-    rating: int
-
-
-@dataclass(frozen=True)
-class RecordStock:
+class RecordStock(Command):
     """The product's available stock as of `at` (an older report changes nothing)."""
 
     product_id: int
@@ -37,18 +20,5 @@ class RecordStock:
     at: datetime
 
 
-@dataclass(frozen=True)
-class TrainModel:
+class TrainModel(Command):
     pass
-
-
-@dataclass(frozen=True)
-class RecommendForUser:
-    user_id: int
-    k: int
-
-
-@dataclass(frozen=True)
-class SimilarProducts:
-    product_id: int
-    k: int

@@ -16,8 +16,9 @@ from ecomkit.problems import Forbidden, Problem
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Request
 
-from recommendation.domain.commands import RecommendForUser, SimilarProducts, TrainModel
+from recommendation.domain.commands import TrainModel
 from recommendation.domain.results import Recommendations
+from recommendation.service_layer import views
 
 MAX_K = 100
 DEFAULT_K = 10
@@ -79,7 +80,7 @@ async def recommend(user_id: str, request: Request, caller: Caller) -> dict[str,
     wanted = an_id("userId", user_id)
     if wanted != caller.user_id and not caller.has_role("ADMIN"):
         raise Forbidden("recommendations of another user")
-    found = await bus_of(request).handle(RecommendForUser(wanted, a_k(request)))
+    found = await views.recommended_for(bus_of(request), wanted, a_k(request))
     return answer(found, userId=wanted)
 
 
@@ -90,7 +91,7 @@ async def recommend(user_id: str, request: Request, caller: Caller) -> dict[str,
 )
 async def similar(product_id: str, request: Request) -> dict[str, Any]:
     wanted = an_id("productId", product_id)
-    found = await bus_of(request).handle(SimilarProducts(wanted, a_k(request)))
+    found = await views.similar_to(bus_of(request), wanted, a_k(request))
     return answer(found, productId=wanted)
 
 

@@ -1,4 +1,4 @@
-"""One handler per command (verb_noun)."""
+"""One handler per command (verb_noun); the reads are views (service_layer/views.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ecomkit.contracts import OrderCreated, OrderPaid, ReviewAdded
+
 from recommendation.domain import commands
 from recommendation.domain.interest import interactions_of
-from recommendation.domain.results import Recommendations, TrainingReport
-from recommendation.domain.similarity import ItemSimilarity, user_weights
+from recommendation.domain.results import TrainingReport
+from recommendation.domain.similarity import ItemSimilarity
 from recommendation.service_layer.models import CurrentModel
 from recommendation.service_layer.ports import InteractionRepository
 from recommendation.service_layer.unit_of_work import UnitOfWork
@@ -32,18 +34,18 @@ async def _record(
         await uow.commit()
 
 
-async def record_order_placed(cmd: commands.RecordOrderPlaced, deps: Dependencies) -> None:
-    await _record(
-        deps, lambda repo: repo.add_order_lines(cmd.order_id, cmd.user_id, cmd.product_ids)
-    )
+async def record_order_placed(event: OrderCreated, deps: Dependencies) -> None:
+    """An order's lines: they count once the order is paid."""
+    products = tuple(line.product_id for line in event.items)
+    await _record(deps, lambda repo: repo.add_order_lines(event.order_id, event.user_id, products))
 
 
-async def record_order_paid(cmd: commands.RecordOrderPaid, deps: Dependencies) -> None:
-    await _record(deps, lambda repo: repo.mark_paid(cmd.order_id, cmd.user_id))
+async def record_order_paid(event: OrderPaid, deps: Dependencies) -> None:
+    await _record(deps, lambda repo: repo.mark_paid(event.order_id, event.user_id))
 
 
-async def record_review(cmd: commands.RecordReview, deps: Dependencies) -> None:
-    await _record(deps, lambda repo: repo.put_review(cmd.user_id, cmd.product_id, cmd.rating))
+async def record_review(event: ReviewAdded, deps: Dependencies) -> None:
+    await _record(deps, lambda repo: repo.put_review(event.user_id, event.product_id, event.rating))
 
 
 async def record_stock(cmd: commands.RecordStock, deps: Dependencies) -> None:
@@ -70,41 +72,10 @@ async def train_model(cmd: commands.TrainModel, deps: Dependencies) -> TrainingR
     )
 
 
-async def recommend_for_user(
-    query: commands.RecommendForUser, deps: Dependencies
-) -> Recommendations:
-    """From the model, but with the user's history and the stock read now: what was just
-    bought or just sold out is left out before the next training."""
-    async with deps.uow() as uow:
-        history = user_weights(
-            interactions_of(
-                await uow.interactions.purchases(query.user_id),
-                await uow.interactions.reviews(query.user_id),
-            )
-        ).get(query.user_id, {})
-        out_of_stock = await uow.interactions.out_of_stock()
-    model = deps.current.model
-    known = any(product in model.neighbours for product in history)
-    chosen = model.recommend(history, query.k, exclude=out_of_stock)
-    return Recommendations(chosen, not known, deps.current.trained_at)
-
-
-async def similar_products(query: commands.SimilarProducts, deps: Dependencies) -> Recommendations:
-    async with deps.uow() as uow:
-        out_of_stock = await uow.interactions.out_of_stock()
-    model = deps.current.model
-    chosen = model.similar(query.product_id, query.k, exclude=out_of_stock)
-    return Recommendations(
-        chosen, query.product_id not in model.neighbours, deps.current.trained_at
-    )
-
-
 HANDLERS: dict[type[Any], Callable[..., Any]] = {
-    commands.RecordOrderPlaced: record_order_placed,
-    commands.RecordOrderPaid: record_order_paid,
-    commands.RecordReview: record_review,
+    OrderCreated: record_order_placed,
+    OrderPaid: record_order_paid,
+    ReviewAdded: record_review,
     commands.RecordStock: record_stock,
     commands.TrainModel: train_model,
-    commands.RecommendForUser: recommend_for_user,
-    commands.SimilarProducts: similar_products,
 }

@@ -14,13 +14,11 @@ from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Request, status
 
 from user_auth.domain import commands, errors
+from user_auth.domain.model import NotificationPreferences
 from user_auth.entrypoints.login_gate import client_ip_of
 from user_auth.entrypoints.schemas import (
     LoginRequest,
     PreferencesBody,
-    ProfileUpdate,
-    RefreshRequest,
-    RegisterRequest,
     RegistrationAccepted,
     RolesUpdate,
     TokenResponse,
@@ -43,11 +41,11 @@ def _tokens(pair: TokenPair) -> TokenResponse:
 
 
 @router.post("/api/auth/register", status_code=status.HTTP_202_ACCEPTED, tags=["auth"])
-async def register(body: RegisterRequest, bus: Bus) -> RegistrationAccepted:
+async def register(body: commands.NewAccount, bus: Bus) -> RegistrationAccepted:
     """The same answer whether or not the username or email is already registered (no
     enumeration): a mail to the address says what happened (a new account, or that it
     already has one). Log in to use a new account."""
-    await bus.handle(commands.SignUp(commands.RegisterUser(**body.model_dump())))
+    await bus.handle(commands.SignUp(body))
     return RegistrationAccepted()
 
 
@@ -78,16 +76,16 @@ def client_ip(request: Request) -> str:
 
 
 @router.post("/api/auth/refresh", tags=["auth"])
-async def refresh(body: RefreshRequest, bus: Bus) -> TokenResponse:
-    return _tokens(await bus.handle(commands.RotateRefreshToken(body.refresh_token)))
+async def refresh(body: commands.RotateRefreshToken, bus: Bus) -> TokenResponse:
+    return _tokens(await bus.handle(body))
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
-async def logout(body: RefreshRequest, bus: Bus, request: Request) -> None:
+async def logout(body: commands.LogoutUser, bus: Bus, request: Request) -> None:
     """Ends the refresh family and revokes the access token sent along."""
     from user_auth.entrypoints.sessions_api import revoke_bearer
 
-    await bus.handle(commands.LogoutUser(body.refresh_token))
+    await bus.handle(body)
     await revoke_bearer(request, bus)
 
 
@@ -97,8 +95,10 @@ async def get_profile(claims: CurrentUser, bus: Bus) -> UserResponse:
 
 
 @router.put("/api/users/profile", tags=["users"])
-async def update_profile(body: ProfileUpdate, claims: CurrentUser, bus: Bus) -> UserResponse:
-    command = commands.UpdateProfile(user_id=claims.user_id, **body.model_dump())
+async def update_profile(
+    body: commands.ProfileChanges, claims: CurrentUser, bus: Bus
+) -> UserResponse:
+    command = commands.UpdateProfile(claims.user_id, body)
     return UserResponse.of(await bus.handle(command))
 
 
@@ -106,9 +106,8 @@ async def update_profile(body: ProfileUpdate, claims: CurrentUser, bus: Bus) -> 
 async def update_preferences(
     body: PreferencesBody, claims: CurrentUser, bus: Bus
 ) -> PreferencesBody:
-    command = commands.UpdatePreferences(
-        claims.user_id, body.email_enabled, body.sms_enabled, body.push_enabled
-    )
+    preferences = NotificationPreferences(**body.model_dump())
+    command = commands.UpdatePreferences(claims.user_id, preferences)
     user = await bus.handle(command)
     return UserResponse.of(user).preferences
 

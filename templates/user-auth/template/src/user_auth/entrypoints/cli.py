@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 
 from ecomkit.db import create_engine
 from ecomkit.errors import DomainError
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from user_auth.bootstrap import bootstrap
@@ -54,10 +55,9 @@ async def create_admin(
     async with bus.deps.uow() as uow:
         user = await uow.users.get_by_username(username)
     if user is None:
+        account = commands.NewAccount(username=username, email=email, password=password)
         try:
-            user = await bus.handle(
-                commands.RegisterUser(username, email, password, roles=("USER", "ADMIN"))
-            )
+            user = await bus.handle(commands.RegisterUser(account, roles=("USER", "ADMIN")))
         except UsernameTaken:  # registered between the lookup and the insert
             raise AdminRefused(f"user {username!r} already exists") from None
         assert user.id is not None
@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"cannot reach the database ({exc})", EXIT_UNREACHABLE)
     except DomainError as exc:
         return _fail(str(exc), EXIT_REFUSED)
+    except ValidationError as exc:  # e.g. an --email that is no address
+        return _fail(str(exc.errors()[0]["msg"]), EXIT_USAGE)
     except DBAPIError as exc:
         return _fail(str(exc.orig or exc).splitlines()[0], EXIT_DATABASE)
     if args.json:

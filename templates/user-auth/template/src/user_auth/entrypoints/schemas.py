@@ -1,7 +1,5 @@
-"""HTTP request and response bodies (camelCase JSON, as in the plan's API).
-
-Validation failures here become 422 problems with one entry per field (the kit's handler).
-"""
+"""HTTP bodies that are not commands: the answers, and the login body (camelCase JSON, as
+in the plan's API). Most request bodies are the commands themselves (domain/commands.py)."""
 
 from __future__ import annotations
 
@@ -9,44 +7,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ecomkit.schemas import CamelModel
-from pydantic import AfterValidator, EmailStr, Field
+from pydantic import Field
 
-from user_auth.domain.model import (
-    SUPPORTED_LANGUAGES,
-    USERNAME_PATTERN,
-    User,
-    password_problems,
-)
-
-
-def _strong(password: str) -> str:
-    problems = password_problems(password)
-    if problems:
-        raise ValueError("password " + "; ".join(problems))
-    return password
-
-
-def _language(value: str) -> str:
-    if value not in SUPPORTED_LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
-    return value
-
-
-Password = Annotated[str, Field(max_length=256), AfterValidator(_strong)]
-Username = Annotated[str, Field(pattern=USERNAME_PATTERN)]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{5,20}$")]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
-Language = Annotated[str, AfterValidator(_language)]
-
-
-class RegisterRequest(CamelModel):
-    username: Username
-    email: EmailStr
-    password: Password
-    phone: Phone | None = None
-    first_name: Name | None = None
-    last_name: Name | None = None
-    language: Language = "en"
+from user_auth.domain.model import User
 
 
 class RegistrationAccepted(CamelModel):
@@ -64,23 +27,11 @@ class LoginRequest(CamelModel):
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class RefreshRequest(CamelModel):
-    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
-
-
 class TokenResponse(CamelModel):
     access_token: str
     refresh_token: str
     token_type: str = "Bearer"
     expires_in: int
-
-
-class ProfileUpdate(CamelModel):
-    email: EmailStr | None = None
-    phone: Phone | None = None
-    first_name: Name | None = None
-    last_name: Name | None = None
-    language: Language | None = None
 
 
 class PreferencesBody(CamelModel):
@@ -125,29 +76,6 @@ class UserPage(CamelModel):
     page: int
     size: int
     total: int
-
-
-class PasswordChange(CamelModel):
-    current_password: Annotated[str, Field(min_length=1, max_length=256)]
-    new_password: Password
-
-
-class PasswordResetRequest(CamelModel):
-    email: EmailStr
-
-
-class PasswordReset(CamelModel):
-    token: Annotated[str, Field(min_length=1, max_length=512)]
-    new_password: Password
-
-
-class ServiceTokenRequest(CamelModel):
-    """Client-credentials grant (RFC 6749 §4.4 in spirit, JSON body)."""
-
-    grant_type: Literal["client_credentials"] = "client_credentials"
-    client_id: Annotated[str, Field(min_length=1, max_length=64)]
-    client_secret: Annotated[str, Field(min_length=1, max_length=256)]
-    audience: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class ServiceTokenResponse(CamelModel):

@@ -12,13 +12,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from user_auth.domain import commands
 from user_auth.entrypoints.api import Bus
-from user_auth.entrypoints.schemas import (
-    PasswordChange,
-    PasswordReset,
-    PasswordResetRequest,
-    ServiceTokenRequest,
-    ServiceTokenResponse,
-)
+from user_auth.entrypoints.schemas import ServiceTokenResponse
 
 router = APIRouter()
 
@@ -32,11 +26,10 @@ async def jwks(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.post("/api/auth/token", tags=["auth"])
-async def service_token(body: ServiceTokenRequest, request: Request) -> ServiceTokenResponse:
+async def service_token(body: commands.IssueServiceToken, request: Request) -> ServiceTokenResponse:
     """A service's credential for calling `audience` (role SERVICE, that audience only)."""
     bus = request.app.state.bus
-    command = commands.IssueServiceToken(body.client_id, body.client_secret, body.audience)
-    token = await bus.handle(command)
+    token = await bus.handle(body)
     return ServiceTokenResponse(access_token=token, expires_in=bus.deps.access_ttl_s)
 
 
@@ -50,19 +43,18 @@ async def revoke_bearer(request: Request, bus: Bus) -> None:
 
 
 @router.post("/api/auth/password", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
-async def change_password(body: PasswordChange, claims: CurrentUser, bus: Bus) -> None:
+async def change_password(body: commands.PasswordChange, claims: CurrentUser, bus: Bus) -> None:
     """Every session of the user ends: refresh families and access tokens, this one too."""
-    command = commands.ChangePassword(claims.user_id, body.current_password, body.new_password)
-    await bus.handle(command)
+    await bus.handle(commands.ChangePassword(claims.user_id, body))
 
 
 @router.post("/api/auth/password/forgot", status_code=status.HTTP_202_ACCEPTED, tags=["auth"])
-async def forgot_password(body: PasswordResetRequest, bus: Bus) -> None:
+async def forgot_password(body: commands.RequestPasswordReset, bus: Bus) -> None:
     """Mails a one-time reset token if the address is a user's; the same answer either way."""
-    await bus.handle(commands.RequestPasswordReset(str(body.email)))
+    await bus.handle(body)
 
 
 @router.post("/api/auth/password/reset", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
-async def reset_password(body: PasswordReset, bus: Bus) -> None:
+async def reset_password(body: commands.ResetPassword, bus: Bus) -> None:
     """Sets the new password with the emailed token (once); every session of the user ends."""
-    await bus.handle(commands.ResetPassword(body.token, body.new_password))
+    await bus.handle(body)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from ecomkit.declarations import Command
 from ecomkit.hashing_pool import FairHashingPool, Run
 
-from user_auth.domain import commands, events
+from user_auth.domain import commands
 from user_auth.domain.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
@@ -21,11 +21,10 @@ from user_auth.domain.errors import (
 )
 from user_auth.domain.model import Profile, RefreshToken, Role, User
 from user_auth.service_layer import sessions, signup
+from user_auth.service_layer.audit import audit
 from user_auth.service_layer.login_throttle import InMemoryLoginThrottle, LoginThrottle
 from user_auth.service_layer.ports import AccessTokenIssuer, Clock, PasswordHasher
 from user_auth.service_layer.unit_of_work import UnitOfWork
-
-audit = logging.getLogger("user_auth.audit")
 
 # A real hash to verify against when the user does not exist, so that unknown users
 # and wrong passwords take the same time (no user enumeration by timing).
@@ -82,20 +81,14 @@ def hash_refresh_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def publish(event: events.Event) -> None:
-    audit.info("%s", type(event).__name__, extra={"event": event.__dict__})
-
-
 async def register_user(cmd: commands.RegisterUser, deps: Dependencies) -> User:
+    account = cmd.account
     user = User(
-        username=cmd.username,
-        password_hash=await deps.hashing.run(SIGN_UP_KEY, deps.hasher.hash, cmd.password),
+        username=account.username,
+        password_hash=await deps.hashing.run(SIGN_UP_KEY, deps.hasher.hash, account.password),
         profile=Profile(
-            email=cmd.email.lower(),
-            phone=cmd.phone,
-            first_name=cmd.first_name,
-            last_name=cmd.last_name,
-            language=cmd.language,
+            **account.model_dump(exclude={"username", "password", "email"}),
+            email=account.email.lower(),
         ),
         roles={Role.parse(role) for role in cmd.roles},
     )
@@ -103,7 +96,7 @@ async def register_user(cmd: commands.RegisterUser, deps: Dependencies) -> User:
         await uow.users.add(user)
         await uow.commit()
     assert user.id is not None
-    publish(events.UserRegistered(user_id=user.id, username=user.username))
+    audit("UserRegistered", user_id=user.id, username=user.username)
     return user
 
 
@@ -129,7 +122,7 @@ async def login_user(cmd: commands.LoginUser, deps: Dependencies) -> TokenPair:
         await uow.users.save(user)
         pair = await _issue_pair(uow, deps, user, family_id=str(uuid.uuid4()))
         await uow.commit()
-    publish(events.UserLoggedIn(user_id=pair_user_id(user)))
+    audit("UserLoggedIn", user_id=pair_user_id(user))
     return pair
 
 
@@ -151,7 +144,7 @@ async def rotate_refresh_token(cmd: commands.RotateRefreshToken, deps: Dependenc
         if token.consumed:
             await uow.refresh_tokens.revoke_family(token.family_id, now)
             await uow.commit()
-            publish(events.RefreshTokenReuseDetected(token.user_id, token.family_id))
+            audit("RefreshTokenReuseDetected", user_id=token.user_id, family_id=token.family_id)
             raise RefreshTokenReused()
         user = await uow.users.get(token.user_id)
         if user is None:
@@ -177,11 +170,7 @@ async def logout_user(cmd: commands.LogoutUser, deps: Dependencies) -> None:
 async def update_profile(cmd: commands.UpdateProfile, deps: Dependencies) -> User:
     async with deps.uow() as uow:
         user = await _existing(uow, cmd.user_id)
-        changes = {
-            name: value
-            for name in ("email", "phone", "first_name", "last_name", "language")
-            if (value := getattr(cmd, name)) is not None
-        }
+        changes = cmd.changes.model_dump(exclude_none=True)
         if "email" in changes:
             changes["email"] = str(changes["email"]).lower()
         user.profile = replace(user.profile, **changes)
@@ -193,9 +182,7 @@ async def update_profile(cmd: commands.UpdateProfile, deps: Dependencies) -> Use
 async def update_preferences(cmd: commands.UpdatePreferences, deps: Dependencies) -> User:
     async with deps.uow() as uow:
         user = await _existing(uow, cmd.user_id)
-        user.preferences.email_enabled = cmd.email_enabled
-        user.preferences.sms_enabled = cmd.sms_enabled
-        user.preferences.push_enabled = cmd.push_enabled
+        user.preferences = cmd.preferences
         await uow.users.save(user)
         await uow.commit()
     return user
@@ -209,7 +196,7 @@ async def assign_roles(cmd: commands.AssignRoles, deps: Dependencies) -> User:
         await uow.users.save(user)
         await uow.commit()
     await sessions.revoke_sessions_of(deps, cmd.user_id)  # tokens carry the old roles
-    publish(events.RolesChanged(cmd.user_id, tuple(sorted(r.value for r in roles))))
+    audit("RolesChanged", user_id=cmd.user_id, roles=tuple(sorted(r.value for r in roles)))
     return user
 
 
@@ -254,7 +241,7 @@ async def _issue_pair_with_token(
     return TokenPair(access, refresh, deps.access_ttl_s), stored
 
 
-HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[object]]] = {
+HANDLERS: dict[type[Command | commands.Request], Callable[..., Awaitable[object]]] = {
     commands.RegisterUser: register_user,
     commands.SignUp: signup.sign_up,
     commands.LoginUser: login_user,

@@ -8,7 +8,6 @@ service); logout revokes the access token in hand besides its refresh family.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from typing import TYPE_CHECKING
 
@@ -17,14 +16,13 @@ from ecomkit.revocation import Denylist
 
 from user_auth.domain import commands
 from user_auth.domain.errors import InvalidClient, InvalidCredentials, InvalidResetToken
+from user_auth.service_layer.audit import audit
 from user_auth.service_layer.mail import mail_later
 from user_auth.service_layer.ports import Mailer, ResetTokens, ServiceClients, ServiceTokenIssuer
 from user_auth.service_layer.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:  # handlers.py imports this module
     from user_auth.service_layer.handlers import Dependencies
-
-audit = logging.getLogger("user_auth.audit")
 
 
 class SessionDependencies:
@@ -63,11 +61,14 @@ async def change_password(cmd: commands.ChangePassword, deps: Dependencies) -> N
         user = await uow.users.get(cmd.user_id)
         core = _core(deps)
         if user is None or not await core.hashing.run(
-            f"user:{cmd.user_id}", core.hasher.verify, user.password_hash, cmd.current_password
+            f"user:{cmd.user_id}",
+            core.hasher.verify,
+            user.password_hash,
+            cmd.passwords.current_password,
         ):
             raise InvalidCredentials()
-        await _replace_password(uow, deps, cmd.user_id, cmd.new_password)
-    audit.info("PasswordChanged", extra={"event": {"user_id": cmd.user_id}})
+        await _replace_password(uow, deps, cmd.user_id, cmd.passwords.new_password)
+    audit("PasswordChanged", user_id=cmd.user_id)
 
 
 async def request_password_reset(cmd: commands.RequestPasswordReset, deps: Dependencies) -> None:
@@ -101,7 +102,7 @@ async def reset_password(cmd: commands.ResetPassword, deps: Dependencies) -> Non
         raise InvalidResetToken()
     async with _core(deps).uow() as uow:
         await _replace_password(uow, deps, user_id, cmd.new_password)
-    audit.info("PasswordReset", extra={"event": {"user_id": user_id}})
+    audit("PasswordReset", user_id=user_id)
 
 
 async def revoke_sessions_of(deps: Dependencies, user_id: int) -> None:

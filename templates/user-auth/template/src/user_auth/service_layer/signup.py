@@ -25,7 +25,7 @@ async def sign_up(cmd: commands.SignUp, deps: Dependencies) -> None:
 
     account = cmd.account
     try:
-        await register_user(account, deps)
+        await register_user(commands.RegisterUser(account), deps)
     except (UsernameTaken, EmailTaken):
         await _tell_about_the_duplicate(account, deps)
         return
@@ -37,7 +37,7 @@ async def sign_up(cmd: commands.SignUp, deps: Dependencies) -> None:
     )
 
 
-async def _tell_about_the_duplicate(account: commands.RegisterUser, deps: Dependencies) -> None:
+async def _tell_about_the_duplicate(account: commands.NewAccount, deps: Dependencies) -> None:
     async with deps.uow() as uow:
         owner = await uow.users.get_by_email(account.email)
     if owner is not None:
