@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 from ecomkit.testing.fixtures import in_memory_storage
+
 from order.service_layer.handlers import Dependencies
 from order.service_layer.messagebus import MessageBus, message_bus
-
 from tests.contracts import UowFactory
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUnitOfWork, FakeUserDirectory
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from ecomkit.eventstore import ConcurrencyConflict
+
 from order.domain.errors import KeyTaken
 from order.domain.history import stored_data
 from order.domain.model import Order, OrderLine, OrderStatus, SagaState

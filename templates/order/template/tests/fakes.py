@@ -14,6 +14,7 @@ from ecomkit.errors import UpstreamUnavailable
 from ecomkit.events import Event
 from ecomkit.eventstore import ConcurrencyConflict
 from ecomkit.testing import InMemoryUnitOfWork
+
 from order.adapters.repositories import IdempotencyKeys, OrderRepository
 from order.domain.errors import KeyTaken
 from order.domain.history import rebuild

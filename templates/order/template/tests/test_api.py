@@ -8,10 +8,10 @@ import httpx
 import pytest
 from ecomkit.testing import TestAuth
 from ecomkit.testing.fixtures import api_client, problem
+
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
 from order.settings import Settings
-
 from tests.contracts import UowFactory
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUserDirectory
 

@@ -16,13 +16,13 @@ from ecomkit.testing.saga_samples import (
     payment_completed,
     payment_failed,
 )
+
 from order.domain import commands
 from order.domain.model import OrderStatus
 from order.entrypoints.consumers import CONSUMED, saga_handler
 from order.service_layer.handlers import HANDLERS, Placed
 from order.service_layer.messagebus import MessageBus
 from order.service_layer.unit_of_work import UnitOfWork
-
 from tests.fakes import FakeStore, FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio

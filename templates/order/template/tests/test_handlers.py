@@ -13,6 +13,7 @@ from ecomkit.testing.saga_samples import (
     payment_completed,
     payment_failed,
 )
+
 from order.domain import commands
 from order.domain.errors import (
     IdempotencyKeyReused,
@@ -25,7 +26,6 @@ from order.domain.errors import (
 from order.domain.model import Order, OrderStatus, SagaState
 from order.service_layer.handlers import SAGA_TIMEOUT_REASON, Placed
 from order.service_layer.messagebus import MessageBus
-
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUserDirectory
 
 pytestmark = pytest.mark.anyio

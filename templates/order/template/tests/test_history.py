@@ -15,12 +15,12 @@ from ecomkit.testing.saga_samples import (
     payment_completed,
     payment_failed,
 )
+
 from order.domain import commands
 from order.domain.history import from_snapshot, rebuild, to_snapshot
 from order.domain.model import Order
 from order.service_layer.handlers import Placed
 from order.service_layer.messagebus import MessageBus
-
 from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.anyio

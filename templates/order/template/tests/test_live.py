@@ -11,11 +11,11 @@ import pytest
 from ecomkit.testing import TestAuth
 from fastapi.testclient import TestClient
 from fastapi.websockets import WebSocketDisconnect
+
 from order.bootstrap import bootstrap
 from order.domain import commands
 from order.entrypoints.app import create_app
 from order.settings import Settings
-
 from tests.contracts import UowFactory
 from tests.fakes import FakeProductCatalog, FakeStore, FakeUserDirectory
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from ecomkit.contracts import OrderCreated, Topic
 from ecomkit.testing.saga_samples import payment_completed, payment_failed
+
 from order.domain import commands
 from order.service_layer.handlers import Placed
 from order.service_layer.messagebus import MessageBus
-
 from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.anyio

@@ -11,10 +11,10 @@ from decimal import Decimal
 import httpx
 import pytest
 from ecomkit.testing.fixtures import api_client, problem
+
 from order.bootstrap import bootstrap
 from order.entrypoints.app import create_app
 from order.service_layer.ports import OrderQuery
-
 from tests.contracts import UowFactory
 from tests.fakes import FakeProductCatalog, FakeReadModels, FakeUserDirectory
 from tests.test_api import ADA, ADMIN, BOB, SETTINGS

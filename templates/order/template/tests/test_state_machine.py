@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+
 from order.domain.errors import InvalidTransition
 from order.domain.model import TERMINAL, TRANSITIONS, Order, OrderLine, OrderStatus, SagaState
 
