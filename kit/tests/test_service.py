@@ -5,19 +5,31 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from fastapi import APIRouter, Depends, Request
 from fastapi.testclient import TestClient
 
+from ecomkit.api_params import Admin, CurrentUser
 from ecomkit.consumer import PermanentError
 from ecomkit.events import Envelope
 from ecomkit.messagebus import MessageBus
-from ecomkit.service import Wiring, commands_from_events, create_service_app, every, lazy_app
+from ecomkit.service import (
+    Wiring,
+    bus_of,
+    commands_from_events,
+    create_service_app,
+    every,
+    lazy_app,
+    threaded_dependencies,
+)
 from ecomkit.settings import ServiceSettings
 from ecomkit.testing import InMemoryInbox
 
 pytestmark = pytest.mark.anyio
+
+Bus = Annotated[Any, Depends(bus_of)]
 
 
 @dataclass(frozen=True)
@@ -211,3 +223,38 @@ async def test_a_sweep_sends_a_fresh_command_every_round(caplog: pytest.LogCaptu
     task.cancel()
     assert handled[0] == ExpireReservations() and handled[0] is not handled[1]
     assert "ExpireReservations: 1" in caplog.text
+
+
+def blocking_lookup(request: Request) -> str:
+    return "a value found by blocking I/O"
+
+
+def routes_using_the_kits_dependencies() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/orders/{order_id}")
+    async def read(order_id: int, claims: CurrentUser, bus: Bus) -> None: ...
+
+    @router.delete("/orders/{order_id}")
+    async def delete(order_id: int, claims: Admin) -> None: ...
+
+    return router
+
+
+def test_the_bus_and_the_callers_claims_reach_routes_without_the_thread_pool() -> None:
+    router = routes_using_the_kits_dependencies()
+    app = create_service_app(_SETTINGS, title="svc", routers=[router], wire=_refuse, bus="bus")
+    assert app.routes and threaded_dependencies(app) == []
+
+    @router.get("/slow")
+    async def slow(value: Annotated[str, Depends(blocking_lookup)]) -> None: ...
+
+    app = create_service_app(_SETTINGS, title="svc", routers=[router], wire=_refuse, bus="bus")
+    assert threaded_dependencies(app) == ["/slow: blocking_lookup"]
+
+
+_SETTINGS = ServiceSettings(service_name="svc", jwks_url="http://127.0.0.1:9/jwks")
+
+
+def _refuse(_settings: ServiceSettings) -> Wiring:
+    raise AssertionError("a test app must not open the real stores")

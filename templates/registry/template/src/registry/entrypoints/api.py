@@ -35,7 +35,7 @@ class WeightChange(BaseModel):
     weight: int = Field(ge=0, le=1000)
 
 
-def get_registry(request: Request) -> ServiceRegistry:
+async def get_registry(request: Request) -> ServiceRegistry:
     registry: ServiceRegistry = request.app.state.service_registry
     return registry
 
