@@ -45,6 +45,7 @@ __all__ = [
     "Consumer",
     "ServiceResources",
     "Wiring",
+    "bus_in",
     "bus_of",
     "commands_from_events",
     "create_service_app",
@@ -167,6 +168,11 @@ def service_app(
     return create_app
 
 
+def bus_in(connection: HTTPConnection) -> Any:
+    """The app's bus, for code that has the request or WebSocket at hand."""
+    return connection.app.state.bus
+
+
 async def bus_of(request: HTTPConnection) -> Any:
     """The app's bus, for routes: `Bus = Annotated[MessageBus, Depends(bus_of)]`.
 
@@ -174,7 +180,7 @@ async def bus_of(request: HTTPConnection) -> Any:
     that hand-off (a thread woken, the GIL passed back and forth) cost more than the route
     itself on a read (py-spy: a sixth of the order service's samples).
     """
-    return request.app.state.bus
+    return bus_in(request)
 
 
 def threaded_dependencies(app: FastAPI) -> list[str]:

@@ -17,7 +17,7 @@ from ecomkit.auth import verifier_of
 from ecomkit.contracts import InventoryUpdated
 from ecomkit.db import outbox_committed
 from ecomkit.live import LiveHub, follow_value, wake_on_committed
-from ecomkit.service import bus_of
+from ecomkit.service import bus_in
 from ecomkit.ws_auth import CLOSE_NOT_FOUND, accept_authenticated, close
 from fastapi import APIRouter, Path, WebSocket
 
@@ -53,7 +53,7 @@ async def watch_stock(
 ) -> None:
     if await accept_authenticated(websocket, verifier_of(websocket)) is None:
         return
-    bus: MessageBus = bus_of(websocket)
+    bus: MessageBus = bus_in(websocket)
 
     async def read() -> dict[str, Any] | None:
         try:

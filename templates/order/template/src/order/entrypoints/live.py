@@ -12,7 +12,7 @@ from typing import Annotated
 
 from ecomkit.auth import verifier_of
 from ecomkit.live import Entry, LiveHub, follow, listen_forever
-from ecomkit.service import bus_of
+from ecomkit.service import bus_in
 from ecomkit.ws_auth import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, accept_authenticated, close
 from fastapi import APIRouter, Query, WebSocket
 
@@ -40,7 +40,7 @@ async def follow_order(
     claims = await accept_authenticated(websocket, verifier_of(websocket))
     if claims is None:
         return
-    bus: MessageBus = bus_of(websocket)
+    bus: MessageBus = bus_in(websocket)
     async with bus.deps.uow() as uow:
         order = await uow.orders.get(order_id)
     if order is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from ecomkit.problems import Problem, ServiceUnavailable
-from ecomkit.service import bus_of
+from ecomkit.service import bus_in
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 
@@ -47,7 +47,7 @@ def parsed(model: type[Query], request: Request) -> Query:
 
 async def _answer(request: Request, query: BaseModel) -> Any:
     try:
-        return await bus_of(request).handle(query)
+        return await bus_in(request).handle(query)
     except SearchUnavailable:
         raise ServiceUnavailable(
             "search is unavailable right now; try again shortly", headers={"Retry-After": "2"}

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from ecomkit.api_params import Admin
 from ecomkit.auth import Claims, current_user
 from ecomkit.problems import Forbidden, Problem
-from ecomkit.service import bus_of
+from ecomkit.service import bus_in
 from fastapi import APIRouter, Depends, Request
 
 from recommendation.domain.commands import TrainModel
@@ -80,7 +80,7 @@ async def recommend(user_id: str, request: Request, caller: Caller) -> dict[str,
     wanted = an_id("userId", user_id)
     if wanted != caller.user_id and not caller.has_role("ADMIN"):
         raise Forbidden("recommendations of another user")
-    found = await views.recommended_for(bus_of(request), wanted, a_k(request))
+    found = await views.recommended_for(bus_in(request), wanted, a_k(request))
     return answer(found, userId=wanted)
 
 
@@ -91,13 +91,13 @@ async def recommend(user_id: str, request: Request, caller: Caller) -> dict[str,
 )
 async def similar(product_id: str, request: Request) -> dict[str, Any]:
     wanted = an_id("productId", product_id)
-    found = await views.similar_to(bus_of(request), wanted, a_k(request))
+    found = await views.similar_to(bus_in(request), wanted, a_k(request))
     return answer(found, productId=wanted)
 
 
 @admin_router.post("/train", summary="Train the model now (it is also trained on a schedule)")
 async def train(request: Request, admin: Admin) -> dict[str, Any]:
-    report = await bus_of(request).handle(TrainModel())
+    report = await bus_in(request).handle(TrainModel())
     body = asdict(report)
     body["trained_at"] = report.trained_at.isoformat()
     return body
