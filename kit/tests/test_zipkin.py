@@ -5,14 +5,8 @@ test_traces.py reads real traces back from a real Zipkin)."""
 from __future__ import annotations
 
 import json
-import socket
-import struct
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
-import pytest
 from opentelemetry.exporter.zipkin.encoder import NodeEndpoint
 from opentelemetry.exporter.zipkin.json.v2 import JsonV2Encoder
 from opentelemetry.sdk.resources import Resource
@@ -20,6 +14,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from zipkin_standin import Zipkin
 
 from ecomkit.zipkin import ZipkinJsonExporter
 
@@ -93,40 +88,6 @@ def test_a_span_carries_its_scope_and_instance_but_not_the_sdks_constants() -> N
         "otel.scope.name": "opentelemetry.instrumentation.redis",
         "otel.scope.version": "0.66b2",
     }
-
-
-class Zipkin(BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[str, str, list[dict[str, Any]]]]] = []
-    status: ClassVar[int] = 202
-    resets: ClassVar[int] = 0  # how many of the next requests are reset unread
-
-    def do_POST(self) -> None:
-        if Zipkin.resets:
-            Zipkin.resets -= 1
-            # A connection closed under the request (as an idle keep-alive one is): RST.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
-            return
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((self.path, self.headers["Content-Type"], json.loads(body)))
-        self.send_response(self.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def zipkin() -> Iterator[str]:
-    Zipkin.received, Zipkin.status, Zipkin.resets = [], 202, 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Zipkin)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/v2/spans"
-    server.shutdown()
-    server.server_close()
 
 
 def test_a_batch_is_one_post_to_the_v2_api(zipkin: str) -> None:

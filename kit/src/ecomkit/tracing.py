@@ -9,7 +9,6 @@ the one place that does this, so services do not each propagate context their ow
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -19,7 +18,6 @@ from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import (
     ALWAYS_OFF,
     Decision,
@@ -58,18 +56,6 @@ TRACESTATE = "tracestate"
 _tracer = trace.get_tracer("ecomkit")
 
 
-# Exporting runs on the processor's thread and never waits on a request: a full queue drops
-# spans, and a Zipkin that does not answer costs the exporter EXPORT_TIMEOUT_S per batch.
-MAX_QUEUED_SPANS = 4096
-EXPORT_BATCH = 512
-EXPORT_TIMEOUT_S = 2
-# The export thread encodes a batch in Python, so it takes turns at the GIL with the event
-# loop; at the interpreter's default 5 ms a turn, each of its turns held the requests in
-# flight up to 5 ms. At 0.5 ms, reads through the gateway (8 at a time) went from 1.29-1.41
-# to 1.12-1.21 x slower traced than untraced, in the same processes (tracing_cost).
-GIL_SWITCH_INTERVAL_S = 0.0005
-
-
 def create_tracer_provider(
     service_name: str, zipkin_url: str, *, sample_ratio: float = 1.0
 ) -> TracerProvider:
@@ -82,21 +68,15 @@ def create_tracer_provider(
     resource = Resource.create({"service.name": service_name})
     if not zipkin_url:
         return TracerProvider(resource=resource, sampler=ALWAYS_OFF)
+    from ecomkit.span_export import EXPORT_TIMEOUT_S, LoopSpanProcessor
     from ecomkit.zipkin import ZipkinJsonExporter
 
-    sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
     provider = TracerProvider(
         resource=resource, sampler=ParentBased(root=RequestRoots(sample_ratio))
     )
+    # Exported from the event loop, never waited on by a request (ecomkit.span_export).
     exporter = ZipkinJsonExporter(zipkin_url, timeout=EXPORT_TIMEOUT_S)
-    provider.add_span_processor(
-        BatchSpanProcessor(
-            exporter,
-            max_queue_size=MAX_QUEUED_SPANS,
-            max_export_batch_size=EXPORT_BATCH,
-            export_timeout_millis=EXPORT_TIMEOUT_S * 1000,
-        )
-    )
+    provider.add_span_processor(LoopSpanProcessor(exporter))
     return provider
 
 
