@@ -7,19 +7,16 @@ import asyncio
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
-from opentelemetry.trace import Link, SpanKind
-from opentelemetry.util.types import Attributes
 from zipkin_standin import Zipkin
 
 from ecomkit.span_export import LoopSpanProcessor
@@ -190,16 +187,9 @@ def _loop_in_a_thread() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 class _RecordOnly(Sampler):
-    def should_sample(
-        self,
-        parent_context: Context | None,
-        trace_id: int,
-        name: str,
-        kind: SpanKind | None = None,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        trace_state: Any = None,
-    ) -> SamplingResult:
+    """Records every span without sampling it (what a recording but unsampled span is)."""
+
+    def should_sample(self, *args: Any, **kwargs: Any) -> SamplingResult:
         return SamplingResult(Decision.RECORD_ONLY)
 
     def get_description(self) -> str:
