@@ -97,7 +97,7 @@ async def test_unknown_user_is_logged_as_skipped(world: World) -> None:
 
 
 SUBJECTS = {
-    "OrderCreated": "We received your order ORD-1",
+    "OrderCreated": "We received your order ORD-5",
     "OrderPaid": "Your order 5 is confirmed",
     "OrderShipped": "Your order 5 is on its way",
     "OrderCancelled": "Your order 5 was cancelled",
