@@ -6,26 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ecomkit.contracts import ReviewAdded
-from ecomkit.testing.saga_samples import (
-    order_cancelled,
-    order_created,
-    order_paid,
-    order_shipped,
-    payment_completed,
-    payment_failed,
-)
+from ecomkit.testing import saga_samples as saga
 
 from notification.domain.commands import UserEvent
 
 
 def samples(user_id: int = 2, order_id: int = 5) -> list[UserEvent]:
     return [
-        order_created(order_id, user_id=user_id),
-        order_paid(order_id, user_id=user_id),
-        order_shipped(order_id, user_id=user_id),
-        order_cancelled(order_id, "saga timeout", user_id=user_id),
-        payment_completed(order_id, user_id=user_id),
-        payment_failed(order_id, "Your card was declined.", user_id=user_id),
+        saga.order_created(order_id, user_id=user_id),
+        saga.order_paid(order_id, user_id=user_id),
+        saga.order_shipped(order_id, user_id=user_id),
+        saga.order_cancelled(order_id, "saga timeout", user_id=user_id),
+        saga.payment_completed(order_id, user_id=user_id),
+        saga.payment_failed(order_id, "Your card was declined.", user_id=user_id),
         ReviewAdded(
             product_id=3,
             review_id="rev-1",
