@@ -3,8 +3,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from pydantic import ValidationError
 
-from ecomkit.declarations import Command
+from ecomkit.declarations import Command, Request
 
 
 class ShipOrder(Command):
@@ -54,3 +55,17 @@ def test_a_field_without_a_default_after_one_with_is_refused_at_declaration() ->
         class Broken(Command):
             first: int = 0
             second: int  # type: ignore[misc]
+
+
+class ResetPassword(Request):
+    token: str
+    new_password: str
+
+
+def test_a_request_is_read_from_its_camel_case_body_and_frozen() -> None:
+    request = ResetPassword.model_validate({"token": "t", "newPassword": "p"})
+    assert request == ResetPassword(token="t", new_password="p")
+    assert request.model_dump(by_alias=True) == {"token": "t", "newPassword": "p"}
+    with pytest.raises(ValidationError):
+        request.token = "other"
+    assert {request, ResetPassword(token="t", new_password="p")} == {request}

@@ -13,11 +13,17 @@ from ecomkit.testing.saga_samples import (
     USER_ID,
     inventory_reserved,
     order_cancelled,
+    order_created,
+    order_paid,
+    order_shipped,
     payment_completed,
     payment_failed,
 )
 
 SAMPLES: list[OrderScoped] = [
+    order_created(7),
+    order_paid(7),
+    order_shipped(7),
     inventory_reserved(7),
     payment_completed(7),
     payment_failed(7),
@@ -41,3 +47,17 @@ def test_the_samples_are_one_order_of_one_user() -> None:
         (Decimal(i.price or 0) * i.quantity for i in reserved.items), Decimal(0)
     )
     assert payment_completed(7).amount == reserved.total_amount
+    created = order_created(7)
+    assert created.total_amount == order_paid(7).total_amount == reserved.total_amount
+    assert [(i.product_id, i.quantity, i.price) for i in created.items] == [
+        (i.product_id, i.quantity, i.price) for i in reserved.items
+    ]
+    assert created.created_at < reserved.expires_at
+
+
+def test_a_sample_of_another_user_keeps_the_rest() -> None:
+    for sample in (order_created, order_paid, order_shipped, payment_completed, payment_failed):
+        other = sample(7, user_id=4)
+        assert other.user_id == 4
+        assert other.model_copy(update={"user_id": USER_ID}) == sample(7)
+    assert order_cancelled(7, "saga timeout", user_id=4).user_id == 4

@@ -7,14 +7,26 @@
 A subclass is a frozen dataclass of the fields it declares (positional and keyword
 arguments, equality, a repr), and type checkers see it as one (`dataclass_transform`).
 Each service used to declare an empty `Command` base of its own and decorate every command
-with `@dataclass(frozen=True)`. A request body that is a command as it stands is a
-pydantic model instead (user-auth's `Request`): it is not a subclass of this one.
+with `@dataclass(frozen=True)`.
+
+A command a client sends whole is the HTTP body itself, a `Request` (a frozen pydantic
+model, camelCase on the wire): pydantic checks its fields as it arrives, so no schema
+restates them. One that adds what the body must not choose (the caller's id from the
+token) is a `Command` that carries the body along.
+
+    class ResetPassword(Request):
+        token: Token
+        new_password: Password
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, dataclass_transform
+
+from pydantic import ConfigDict
+
+from ecomkit.schemas import CamelModel
 
 
 @dataclass_transform(frozen_default=True)
@@ -24,3 +36,9 @@ class Command:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         dataclass(frozen=True)(cls)
+
+
+class Request(CamelModel):
+    """A command the API takes whole as its body; the bus runs it like any other."""
+
+    model_config = ConfigDict(frozen=True)

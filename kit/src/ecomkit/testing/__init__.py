@@ -17,6 +17,8 @@ from ecomkit.registry_client import Instance
 from ecomkit.unit_of_work import UnitOfWork
 
 SettingsT = TypeVar("SettingsT")
+# The users TestAuth's admin and service callers are; a test's own users take other ids.
+ADMIN_ID, SERVICE_ID = 1, 2
 StoreT = TypeVar("StoreT")
 EventT = TypeVar("EventT")
 
@@ -239,7 +241,7 @@ class TestAuth(Generic[SettingsT]):
     what every API test of a service starts from.
 
         AUTH = TestAuth(Settings)
-        ADMIN, USER = AUTH.bearer(9, "ADMIN"), AUTH.bearer(1)
+        ADMIN, SERVICE, USER = AUTH.admin, AUTH.service, AUTH.bearer(5)
         app = create_app(AUTH.settings, bus=bus)
     """
 
@@ -258,3 +260,13 @@ class TestAuth(Generic[SettingsT]):
     def bearer(self, user_id: int, *roles: str, username: str | None = None) -> dict[str, str]:
         """The Authorization header carrying `token(...)`."""
         return {"Authorization": f"Bearer {self.token(user_id, *roles, username=username)}"}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        """The header of an ADMIN (user 1): the operator every API test's RBAC checks name."""
+        return self.bearer(ADMIN_ID, "ADMIN")
+
+    @property
+    def service(self) -> dict[str, str]:
+        """The header of another service calling (user 2, role SERVICE)."""
+        return self.bearer(SERVICE_ID, "SERVICE")

@@ -1,5 +1,6 @@
 """One valid sample of each saga event a service's consumer tests feed it, all about the same
-order: user 1 buys one of product 10 at 19.99 USD with the test card `pm_card_visa`.
+order: user 1 buys one of product 10 at 19.99 USD with the test card `pm_card_visa` (another
+user where a test's fakes know another: `user_id=`).
 
 Each service's tests asked for these events with their own copies of the same fields; the
 samples keep them valid as the contracts change, and a test names only what it checks:
@@ -17,6 +18,10 @@ from ecomkit.contracts import (
     InventoryReservationFailed,
     InventoryReserved,
     OrderCancelled,
+    OrderCreated,
+    OrderLineItem,
+    OrderPaid,
+    OrderShipped,
     PaymentCompleted,
     PaymentFailed,
     ReservedItem,
@@ -28,8 +33,32 @@ PRODUCT_ID = 10
 PRICE = Decimal("19.99")
 CURRENCY = "USD"
 PAYMENT_METHOD = "pm_card_visa"
+PLACED_AT = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 # When the reservation runs out: 15 minutes after the order was placed.
 EXPIRES_AT = datetime(2025, 1, 1, 12, 15, tzinfo=UTC)
+
+
+def order_created(order_id: int, *, user_id: int = USER_ID) -> OrderCreated:
+    """The order as placed: what inventory reserves and notification confirms."""
+    return OrderCreated(
+        order_id=order_id,
+        user_id=user_id,
+        order_number=f"ORD-{order_id}",
+        items=[OrderLineItem(product_id=PRODUCT_ID, quantity=1, price=PRICE)],
+        total_amount=PRICE,
+        currency=CURRENCY,
+        payment_method_id=PAYMENT_METHOD,
+        email=None,
+        created_at=PLACED_AT,
+    )
+
+
+def order_paid(order_id: int, *, user_id: int = USER_ID) -> OrderPaid:
+    return OrderPaid(order_id=order_id, user_id=user_id, total_amount=PRICE, currency=CURRENCY)
+
+
+def order_shipped(order_id: int, *, user_id: int = USER_ID) -> OrderShipped:
+    return OrderShipped(order_id=order_id, user_id=user_id)
 
 
 def inventory_reserved(order_id: int) -> InventoryReserved:
@@ -55,10 +84,12 @@ def inventory_reservation_failed(
     )
 
 
-def payment_completed(order_id: int, payment_id: str = "pay-1") -> PaymentCompleted:
+def payment_completed(
+    order_id: int, payment_id: str = "pay-1", *, user_id: int = USER_ID
+) -> PaymentCompleted:
     return PaymentCompleted(
         order_id=order_id,
-        user_id=USER_ID,
+        user_id=user_id,
         payment_id=payment_id,
         amount=PRICE,
         currency=CURRENCY,
@@ -67,11 +98,13 @@ def payment_completed(order_id: int, payment_id: str = "pay-1") -> PaymentComple
     )
 
 
-def payment_failed(order_id: int, reason: str | None = "card_declined") -> PaymentFailed:
+def payment_failed(
+    order_id: int, reason: str | None = "card_declined", *, user_id: int = USER_ID
+) -> PaymentFailed:
     """A decline (`reason` None: the provider gave none)."""
     return PaymentFailed(
         order_id=order_id,
-        user_id=USER_ID,
+        user_id=user_id,
         payment_id="pay-2",
         amount=PRICE,
         currency=CURRENCY,
@@ -81,8 +114,8 @@ def payment_failed(order_id: int, reason: str | None = "card_declined") -> Payme
 
 
 def order_cancelled(
-    order_id: int, reason: str = "user", previous_status: str = "PENDING"
+    order_id: int, reason: str = "user", previous_status: str = "PENDING", *, user_id: int = USER_ID
 ) -> OrderCancelled:
     return OrderCancelled(
-        order_id=order_id, user_id=USER_ID, reason=reason, previous_status=previous_status
+        order_id=order_id, user_id=user_id, reason=reason, previous_status=previous_status
     )

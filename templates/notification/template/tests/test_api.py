@@ -21,22 +21,17 @@ from tests.fakes import FakeEmailSender, World
 pytestmark = pytest.mark.anyio
 
 AUTH = TestAuth(Settings)
-SETTINGS = AUTH.settings
-
-bearer = AUTH.bearer
-
-
-ADMIN, SERVICE, USER5, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(5), bearer(6)
+ADMIN, SERVICE, USER5, OTHER = AUTH.admin, AUTH.service, AUTH.bearer(5), AUTH.bearer(6)
 
 
 @pytest.fixture
 def bus(email: FakeEmailSender) -> MessageBus:
-    return World.of(SETTINGS, Contact(5, "five@example.com", None, "en"), email=email).bus
+    return World.of(AUTH.settings, Contact(5, "five@example.com", None, "en"), email=email).bus
 
 
 @pytest.fixture
 async def client(bus: MessageBus) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(create_app(SETTINGS, bus=bus)) as client:
+    async with api_client(create_app(AUTH.settings, bus=bus)) as client:
         yield client
 
 

@@ -97,7 +97,7 @@ async def test_unknown_user_is_logged_as_skipped(world: World) -> None:
 
 
 SUBJECTS = {
-    "OrderCreated": "We received your order ORD-1",
+    "OrderCreated": "We received your order ORD-5",
     "OrderPaid": "Your order 5 is confirmed",
     "OrderShipped": "Your order 5 is on its way",
     "OrderCancelled": "Your order 5 was cancelled",
@@ -116,10 +116,10 @@ async def test_every_event_has_an_email(world: World, event: UserEvent) -> None:
 
 
 async def test_direct_email_and_sms_with_a_request_id_go_out_once(world: World) -> None:
-    command = commands.SendEmail("z@example.com", "Hi", "Body", request_id="r-1")
+    command = commands.SendEmail(to="z@example.com", subject="Hi", body="Body", request_id="r-1")
     first = await world.bus.handle(command)
     await world.bus.handle(command)
     assert first.status is Status.SENT and len(world.email.sent) == 1
-    await world.bus.handle(commands.SendSms("+100200300", "hi"))
-    await world.bus.handle(commands.SendSms("+100200300", "hi"))
+    await world.bus.handle(commands.SendSms(to="+100200300", body="hi"))
+    await world.bus.handle(commands.SendSms(to="+100200300", body="hi"))
     assert len(world.sms.sent) == 2  # no request id: two requests, two messages

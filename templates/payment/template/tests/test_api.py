@@ -17,20 +17,15 @@ from tests.fakes import FAKE_DECLINED, FAKE_OK, FakePaymentProvider, FakeStore, 
 pytestmark = pytest.mark.anyio
 
 AUTH = TestAuth(Settings)
-SETTINGS = AUTH.settings
-
-bearer = AUTH.bearer
-
-
-ADMIN, SERVICE, OWNER, OTHER = bearer(1, "ADMIN"), bearer(2, "SERVICE"), bearer(3), bearer(4)
+ADMIN, SERVICE, OWNER, OTHER = AUTH.admin, AUTH.service, AUTH.bearer(3), AUTH.bearer(4)
 
 
 @pytest.fixture
 async def client(
     uow: UowFactory, provider: FakePaymentProvider
 ) -> AsyncIterator[httpx.AsyncClient]:
-    bus = bootstrap(SETTINGS, uow=uow, provider=provider)
-    async with api_client(create_app(SETTINGS, bus=bus)) as client:
+    bus = bootstrap(AUTH.settings, uow=uow, provider=provider)
+    async with api_client(create_app(AUTH.settings, bus=bus)) as client:
         yield client
 
 
@@ -108,7 +103,7 @@ async def test_cancelled_order_charge_is_a_conflict(
 
 
 async def test_provider_outage_is_503(uow: UowFactory) -> None:
-    bus = bootstrap(SETTINGS, uow=uow, provider=FakePaymentProvider(unavailable=True))
-    async with api_client(create_app(SETTINGS, bus=bus)) as client:
+    bus = bootstrap(AUTH.settings, uow=uow, provider=FakePaymentProvider(unavailable=True))
+    async with api_client(create_app(AUTH.settings, bus=bus)) as client:
         response = await client.post("/api/payments", json=body(), headers=ADMIN)
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from ecomkit.api_params import AdminOrService, CurrentUser, Page, PageSize
-from ecomkit.declarations import Command
 from ecomkit.problems import Forbidden
 from ecomkit.service import bus_of
 from fastapi import APIRouter, Depends, Path, status
 
 from notification.domain import commands
 from notification.domain.model import Notification
-from notification.entrypoints.schemas import EmailRequest, NotificationResponse, SmsRequest
+from notification.entrypoints.schemas import NotificationResponse
 from notification.service_layer import views
 from notification.service_layer.messagebus import MessageBus
 
@@ -22,20 +21,20 @@ router = APIRouter()
 Bus = Annotated[MessageBus, Depends(bus_of)]
 
 
-async def _deliver(bus: MessageBus, command: Command) -> NotificationResponse:
+async def _deliver(bus: MessageBus, command: commands.DirectMessage) -> NotificationResponse:
     sent: Notification = await bus.handle(command)
     return NotificationResponse.of(sent)
 
 
 @router.post("/api/notifications/email", status_code=status.HTTP_201_CREATED, tags=["send"])
-async def send_email(body: EmailRequest, _: AdminOrService, bus: Bus) -> NotificationResponse:
-    command = commands.SendEmail(**body.model_dump())
+async def send_email(
+    command: commands.SendEmail, _: AdminOrService, bus: Bus
+) -> NotificationResponse:
     return await _deliver(bus, command)
 
 
 @router.post("/api/notifications/sms", status_code=status.HTTP_201_CREATED, tags=["send"])
-async def send_sms(body: SmsRequest, _: AdminOrService, bus: Bus) -> NotificationResponse:
-    command = commands.SendSms(**body.model_dump())
+async def send_sms(command: commands.SendSms, _: AdminOrService, bus: Bus) -> NotificationResponse:
     return await _deliver(bus, command)
 
 

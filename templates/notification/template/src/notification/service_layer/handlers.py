@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ecomkit.declarations import Command
+from ecomkit.declarations import Command, Request
 
 from notification.domain import commands
 from notification.domain.errors import DeliveryFailed, TransientError
@@ -184,7 +184,7 @@ def _requested(
 
 Handler = Callable[[Any, Dependencies], Awaitable[Any]]
 
-HANDLERS: dict[type[Command], Handler] = {
+HANDLERS: dict[type[Command | Request], Handler] = {
     commands.NotifyAboutEvent: notify_about_event,
     commands.SendEmail: send_email,
     commands.SendSms: send_sms,

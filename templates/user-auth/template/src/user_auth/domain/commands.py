@@ -1,7 +1,7 @@
 """What callers ask the service to do (imperative names), each field declared once.
 
-A command a client sends whole is the HTTP body itself (a `Request`: pydantic checks it
-as it arrives, camelCase on the wire), so no schema restates its fields; one that adds
+A command a client sends whole is the HTTP body itself (the kit's `Request`: pydantic checks
+it as it arrives, camelCase on the wire), so no schema restates its fields; one that adds
 what the body must not choose (the caller's user id from the token, the roles an admin
 gives) is a `Command` (the kit's frozen dataclass) that carries the body along.
 Validation failures become 422 problems with one entry per field (the kit's handler).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from ecomkit.declarations import Command
+from ecomkit.declarations import Command, Request
 from ecomkit.schemas import CamelModel
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field
 
@@ -43,12 +43,6 @@ Name = Annotated[str, Field(min_length=1, max_length=100)]
 Language = Annotated[str, AfterValidator(_language)]
 Token = Annotated[str, Field(min_length=1, max_length=512)]
 Secret = Annotated[str, Field(min_length=1, max_length=256)]
-
-
-class Request(CamelModel):
-    """A command the API takes whole as its body."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class ProfileChanges(CamelModel):

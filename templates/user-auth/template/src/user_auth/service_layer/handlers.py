@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from ecomkit.declarations import Command
+from ecomkit.declarations import Command, Request
 from ecomkit.hashing_pool import FairHashingPool, Run
 
 from user_auth.domain import commands
@@ -241,7 +241,7 @@ async def _issue_pair_with_token(
     return TokenPair(access, refresh, deps.access_ttl_s), stored
 
 
-HANDLERS: dict[type[Command | commands.Request], Callable[..., Awaitable[object]]] = {
+HANDLERS: dict[type[Command | Request], Callable[..., Awaitable[object]]] = {
     commands.RegisterUser: register_user,
     commands.SignUp: signup.sign_up,
     commands.LoginUser: login_user,
