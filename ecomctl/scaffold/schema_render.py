@@ -68,12 +68,17 @@ def schema_path(service: Path) -> Path:
 
 def render_service(service: Path, dialect: Dialect, *, check: bool = False) -> SchemaFile | None:
     """Writes (or with `check`, compares) the service's schema.py; None without migrations."""
-    folder = service / MIGRATIONS
-    if not folder.is_dir() or not versioned_scripts(folder):
+    return write_schema(service / MIGRATIONS, schema_path(service), dialect, service.name, check)
+
+
+def write_schema(
+    migrations: Path, path: Path, dialect: Dialect, service: str, check: bool = False
+) -> SchemaFile | None:
+    """Renders the tables of `migrations` into `path` (with `check`, compares only)."""
+    if not migrations.is_dir() or not versioned_scripts(migrations):
         return None
-    schema = read_schema(folder, dialect)
-    path = schema_path(service)
-    text = render(schema, service.name)
+    schema = read_schema(migrations, dialect)
+    text = render(schema, service)
     current = path.read_text(encoding="utf-8") if path.is_file() else None
     changed = current != text
     if changed and not check:
