@@ -124,11 +124,11 @@ def _copy_fallback_migrations(kind: str, source: Path, target: Path) -> None:
 
 def _render_schema(target: Path, kind: str, uses: list[str]) -> None:
     """The service's adapters/schema.py from the migrations it now has (a service without
-    SQL migrations has none)."""
-    from ecomctl.scaffold.schema_render import dialect_for, render_service  # sqlglot: 0.1 s
+    SQL migrations, or without an adapters package, has none)."""
+    from ecomctl.scaffold.schema_render import dialect_for, has_adapters, render_service
 
-    dialect = dialect_for(kind, uses)
-    if dialect is not None:
+    dialect = dialect_for(kind, uses)  # (imported here: sqlglot takes 0.1 s to import)
+    if dialect is not None and has_adapters(target):
         render_service(target, dialect)
 
 

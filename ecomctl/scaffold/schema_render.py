@@ -55,6 +55,12 @@ def dialect_for(kind: str, uses: list[str]) -> Dialect | None:
     return None
 
 
+def has_adapters(service: Path) -> bool:
+    """Whether the service has the one src/<package>/adapters folder the schema goes into
+    (a template of a team's own may keep its code otherwise: it gets no schema.py)."""
+    return len(list((service / "src").glob("*/adapters"))) == 1
+
+
 def schema_path(service: Path) -> Path:
     """Where a generated service keeps its rendered tables: src/<package>/adapters/schema.py."""
     packages = sorted(p.parent for p in (service / "src").glob("*/adapters"))
