@@ -145,13 +145,7 @@ def _free_port(stack: Stack) -> int:
 def update_services(
     *, workspace: Workspace, names: list[str], templates_root: Path | None = None
 ) -> list[Updated]:
-    known = generated_services(workspace)
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise UsageError(
-            f"no generated service {', '.join(unknown)} in {workspace.root}",
-            hint=f"generated services: {', '.join(known) or 'none'}",
-        )
+    known = _generated(workspace, names)
     return [
         update_service(workspace=workspace, name=name, templates_root=templates_root)
         for name in (names or list(known))
@@ -163,6 +157,15 @@ def refresh_schemas(
 ) -> list[tuple[str, SchemaFile]]:
     """`generate tables`: the named services' schema.py (default: every generated service
     with SQL migrations) rendered again from their migrations, or only compared (`check`)."""
+    known = _generated(workspace, names)
+    chosen = names or [name for name, path in known.items() if (path / MIGRATIONS_SUBDIR).is_dir()]
+    if not chosen:
+        raise UsageError(f"no generated service in {workspace.root} has SQL migrations")
+    return [(name, refresh_schema(workspace=workspace, name=name, check=check)) for name in chosen]
+
+
+def _generated(workspace: Workspace, names: list[str]) -> dict[str, Path]:
+    """The workspace's generated services; refuses names that are not among them."""
     known = generated_services(workspace)
     unknown = [name for name in names if name not in known]
     if unknown:
@@ -170,7 +173,4 @@ def refresh_schemas(
             f"no generated service {', '.join(unknown)} in {workspace.root}",
             hint=f"generated services: {', '.join(known) or 'none'}",
         )
-    chosen = names or [name for name, path in known.items() if (path / MIGRATIONS_SUBDIR).is_dir()]
-    if not chosen:
-        raise UsageError(f"no generated service in {workspace.root} has SQL migrations")
-    return [(name, refresh_schema(workspace=workspace, name=name, check=check)) for name in chosen]
+    return known

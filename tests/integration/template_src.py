@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 from ecomctl.scaffold.schema_render import SCHEMA_MODULE, dialect_for, write_schema
+from ecomctl.scaffold.schema_tables import Dialect
+from ecomctl.scaffold.templates import available_kinds
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,6 +24,16 @@ def migration_folder(kind: str) -> Path:
     """The template's db/migration once the migrations moved there, else migrations/<kind>."""
     moved = REPO / "templates" / kind / "template" / "db" / "migration"
     return moved if moved.is_dir() else REPO / "migrations" / kind
+
+
+def sql_services() -> dict[str, tuple[Path, Dialect]]:
+    """Every template kind with SQL migrations: where they are, and the database's dialect."""
+    found = {}
+    for kind in available_kinds(REPO / "templates"):
+        dialect = dialect_for(kind, [])
+        if dialect is not None and migration_folder(kind).is_dir():
+            found[kind] = (migration_folder(kind), dialect)
+    return found
 
 
 @functools.cache

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from migrate_support import new_database
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.types import NullType
+from template_src import sql_services
 
 from ecomctl.migrate import DatabaseUrl, MigrateSettings, migrate
 from ecomctl.migrate.history import DEFAULT_TABLE
@@ -28,17 +29,7 @@ from ecomctl.scaffold.schema_tables import KIT_TABLES, Dialect, read_schema
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[3]
-SQL_SERVICES: dict[str, tuple[Path, Dialect]] = {
-    "order": (REPO / "migrations" / "order", "postgresql"),
-    "payment": (REPO / "migrations" / "payment", "postgresql"),
-    "inventory": (REPO / "migrations" / "inventory", "mysql"),
-    "product-catalog": (REPO / "migrations" / "product-catalog", "mysql"),
-    "user-auth": (REPO / "migrations" / "user-auth", "mysql"),
-    "recommendation": (
-        REPO / "templates" / "recommendation" / "template" / "db" / "migration",
-        "postgresql",
-    ),
-}
+SQL_SERVICES = sql_services()
 
 
 def type_key(kind: Any, dialect: Dialect) -> str:
