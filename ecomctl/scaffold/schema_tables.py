@@ -122,7 +122,8 @@ class _Replay:
     def fail(self, why: str) -> SchemaError:
         return SchemaError(
             f"{self.script.name}:{self.statement.line}: {why}",
-            hint="fix the statement, or declare that table in the service's adapters/tables.py",
+            hint=f"the schema.py renderer reads it with sqlglot ({self.sqlglot_dialect} dialect):"
+            " write it in a form both the database and sqlglot read",
         )
 
     def run(self) -> None:
@@ -203,16 +204,20 @@ class _Replay:
             raise self.fail(f"ALTER TABLE {table.name}: DROP {kind or '?'} is not understood")
 
     def add_column(self, table: TableSpec, definition: exp.ColumnDef) -> None:
+        """ADD COLUMN: at the end, or where MariaDB's FIRST / AFTER col puts it."""
         position = definition.args.get("position")
         column = self.column(table, definition)
-        if isinstance(position, exp.ColumnPosition) and position.this is not None:
-            after = position.this.name
-            items = list(table.columns.items())
-            index = next(i for i, (name, _) in enumerate(items) if name == after) + 1
-            items.insert(index, (column.name, column))
-            table.columns = dict(items)
+        items = list(table.columns.items())
+        if not isinstance(position, exp.ColumnPosition):
+            index = len(items)
+        elif position.this is None:  # FIRST
+            index = 0
+        elif position.this.name in table.columns:
+            index = list(table.columns).index(position.this.name) + 1
         else:
-            table.columns[column.name] = column
+            raise self.fail(f"ALTER TABLE {table.name}: no column {position.this.name} to follow")
+        items.insert(index, (column.name, column))
+        table.columns = dict(items)
 
     def modify_column(self, table: TableSpec, action: exp.ModifyColumn) -> None:
         """MariaDB's MODIFY/CHANGE COLUMN: the whole definition is restated."""

@@ -210,6 +210,7 @@ ALTER TABLE inventory MODIFY COLUMN rating SMALLINT NULL;
 ALTER TABLE inventory CHANGE COLUMN doc document JSON NOT NULL;
 ALTER TABLE inventory DROP COLUMN active;
 ALTER TABLE reservations DROP FOREIGN KEY fk_res_product;
+ALTER TABLE reservations ADD COLUMN note TEXT FIRST;
 """
 
 
@@ -223,6 +224,7 @@ def test_mariadb_alters_modify_change_after_and_drop(tmp_path: Path) -> None:
     assert columns.index("document") == columns.index("price") + 1  # CHANGE keeps its place
     assert inventory.c.rating.nullable and not inventory.c.document.nullable
     assert not tables["reservations"].c.product_id.foreign_keys
+    assert tables["reservations"].c.keys()[:2] == ["note", "id"]  # ADD COLUMN ... FIRST
 
 
 @pytest.mark.parametrize("service", list(SQL_SERVICES))
