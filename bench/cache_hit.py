@@ -34,7 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
-sys.path.insert(0, str(ROOT / "templates" / "product-catalog" / "template" / "src"))
+from template_src import template_src  # noqa: E402
+
+sys.path.insert(0, str(template_src("product-catalog")))
 
 from product_catalog.bootstrap import bootstrap, open_resources  # noqa: E402
 from product_catalog.domain import commands  # noqa: E402

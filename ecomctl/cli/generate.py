@@ -19,7 +19,8 @@ app = typer.Typer(
         "Examples:\n\n"
         "  ecomctl generate service billing --template order --port 8090\n\n"
         "  ecomctl generate update            # every generated service\n\n"
-        "  ecomctl generate update user-auth"
+        "  ecomctl generate update user-auth\n\n"
+        "  ecomctl generate tables order       # after adding a migration"
     ),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -122,6 +123,79 @@ def update(
     if any(r.conflicts for r in results):
         if not json_out:
             output.error("resolve the conflicts, then commit", hint="git diff shows the markers")
+        raise typer.Exit(ExitCode.FAILED)
+
+
+@app.command("tables")
+def tables(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Services to refresh (default: every generated one with SQL migrations).",
+            show_default=False,
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 if a schema.py is stale (for CI)."),
+    ] = False,
+    json_out: JsonDocument = False,
+) -> None:
+    """Render a service's tables from its migrations into src/<package>/adapters/schema.py.
+
+    The migrations (db/migration/V*.sql) own the schema: the SQLAlchemy Core
+    declarations the code queries through are read from them, never written by
+    hand. `generate` and `generate update` render them; after adding a migration,
+    run this (and commit the file with the migration). --check compares only.
+
+    Examples:
+
+      ecomctl generate tables order
+
+      ecomctl generate tables --check        # every service; exit 1 on drift
+
+      ecomctl generate tables user-auth --json
+    """
+    cli = state(ctx)
+    output = Output(json_mode=json_out, debug=cli.debug)
+    workspace = cli.target().workspace
+    results = scaffold.refresh_schemas(workspace=workspace, names=names or [], check=check)
+    stale = [name for name, done in results if done.changed] if check else []
+    if json_out:
+        output.json(
+            [
+                {
+                    "name": name,
+                    "path": str(done.path),
+                    "tables": done.tables,
+                    "scripts": done.scripts,
+                    ("stale" if check else "written"): done.changed,
+                }
+                for name, done in results
+            ]
+        )
+    else:
+        verdict = "STALE" if check else "written"
+        output.table(
+            None,
+            ["service", "tables", "scripts", "schema.py"],
+            [
+                [
+                    name,
+                    str(len(done.tables)),
+                    str(done.scripts),
+                    (verdict if done.changed else "up to date"),
+                ]
+                for name, done in results
+            ],
+        )
+    if stale:
+        if not json_out:
+            output.error(
+                f"schema.py differs from the migrations: {', '.join(stale)}",
+                hint=f"run `ecomctl generate tables {' '.join(stale)}` and commit the files",
+            )
         raise typer.Exit(ExitCode.FAILED)
 
 

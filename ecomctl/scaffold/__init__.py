@@ -8,6 +8,7 @@ from ecomctl.scaffold.project import (
     add_service,
     ensure_generated,
     init_workspace,
+    refresh_schemas,
     update_services,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "ensure_generated",
     "generate_service",
     "init_workspace",
+    "refresh_schemas",
     "update_service",
     "update_services",
 ]

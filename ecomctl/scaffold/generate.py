@@ -12,7 +12,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -21,6 +21,9 @@ from ecomctl.scaffold import git, templates
 from ecomctl.scaffold.snapshot import ANSWERS_FILE, snapshot
 from ecomctl.stack.model import ServiceSpec
 from ecomctl.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ecomctl.scaffold.schema_render import SchemaFile
 
 SERVICES_DIR = "services"
 MIGRATIONS_SUBDIR = Path("db") / "migration"
@@ -82,6 +85,7 @@ def generate_service(
         quiet=True,
     )
     _copy_fallback_migrations(spec.template, source, target)
+    _render_schema(target, spec.template, spec.uses)
     git.commit(repo, [target], f"ecomctl: generate service {name} from template {spec.template}")
     return Generated(name, spec.template, target, snap.version)
 
@@ -116,6 +120,45 @@ def _copy_fallback_migrations(kind: str, source: Path, target: Path) -> None:
     for migration in sorted(shipped.glob("*.sql")):
         if not (folder / migration.name).exists():
             shutil.copy2(migration, folder / migration.name)
+
+
+def _render_schema(target: Path, kind: str, uses: list[str]) -> None:
+    """The service's adapters/schema.py from the migrations it now has (a service without
+    SQL migrations, or without an adapters package, has none)."""
+    from ecomctl.scaffold.schema_render import dialect_for, has_adapters, render_service
+
+    dialect = dialect_for(kind, uses)  # (imported here: sqlglot takes 0.1 s to import)
+    if dialect is not None and has_adapters(target):
+        render_service(target, dialect)
+
+
+def refresh_schema(*, workspace: Workspace, name: str, check: bool = False) -> SchemaFile:
+    """`generate tables`: the service's schema.py rendered again from its db/migration (with
+    `check`, only compared: `changed` then means the file is stale)."""
+    from ecomctl.scaffold.schema_render import dialect_for, render_service
+
+    target = service_dir(workspace, name)
+    kind = Path(str(_read_answers(target).get("_src_path", ""))).name
+    dialect = dialect_for(kind, _stack_uses(workspace, name))
+    done = render_service(target, dialect, check=check) if dialect else None
+    if done is None:
+        raise UsageError(
+            f"services/{name} has no SQL database with migrations (db/migration/V*.sql)",
+            hint="only services with SQL tables have an adapters/schema.py",
+        )
+    return done
+
+
+def _stack_uses(workspace: Workspace, name: str) -> list[str]:
+    """What the workspace's stack says the service uses (nothing when it has no entry)."""
+    from ecomctl import config
+    from ecomctl.stack.loader import load_stack
+
+    stack_file = workspace.root / config.WORKSPACE_MARKER
+    if not stack_file.is_file():
+        return []
+    spec = load_stack(stack_file).services.get(name)
+    return list(spec.uses) if spec else []
 
 
 def generated_services(workspace: Workspace) -> dict[str, Path]:
@@ -153,6 +196,7 @@ def update_service(
     except UserMessageError as exc:
         raise UserError(f"cannot update services/{name}: {exc}") from None
     _copy_fallback_migrations(kind, source, target)
+    _render_schema(target, kind, _stack_uses(workspace, name))
     conflicts = git.conflicted(repo, target)
     if not conflicts:
         message = f"ecomctl: update service {name} to template {kind} {snap.version}"

@@ -6,21 +6,27 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ecomctl import config
 from ecomctl.errors import UsageError
 from ecomctl.scaffold import stackfile
 from ecomctl.scaffold.generate import (
+    MIGRATIONS_SUBDIR,
     Generated,
     Updated,
     generate_service,
     generated_services,
+    refresh_schema,
     service_dir,
     update_service,
 )
 from ecomctl.stack.loader import default_stack_path, load_stack
 from ecomctl.stack.model import ServiceSpec, Stack
 from ecomctl.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ecomctl.scaffold.schema_render import SchemaFile
 
 Progress = Callable[[str, str], None]  # (service, message)
 
@@ -139,6 +145,27 @@ def _free_port(stack: Stack) -> int:
 def update_services(
     *, workspace: Workspace, names: list[str], templates_root: Path | None = None
 ) -> list[Updated]:
+    known = _generated(workspace, names)
+    return [
+        update_service(workspace=workspace, name=name, templates_root=templates_root)
+        for name in (names or list(known))
+    ]
+
+
+def refresh_schemas(
+    *, workspace: Workspace, names: list[str], check: bool = False
+) -> list[tuple[str, SchemaFile]]:
+    """`generate tables`: the named services' schema.py (default: every generated service
+    with SQL migrations) rendered again from their migrations, or only compared (`check`)."""
+    known = _generated(workspace, names)
+    chosen = names or [name for name, path in known.items() if (path / MIGRATIONS_SUBDIR).is_dir()]
+    if not chosen:
+        raise UsageError(f"no generated service in {workspace.root} has SQL migrations")
+    return [(name, refresh_schema(workspace=workspace, name=name, check=check)) for name in chosen]
+
+
+def _generated(workspace: Workspace, names: list[str]) -> dict[str, Path]:
+    """The workspace's generated services; refuses names that are not among them."""
     known = generated_services(workspace)
     unknown = [name for name in names if name not in known]
     if unknown:
@@ -146,7 +173,4 @@ def update_services(
             f"no generated service {', '.join(unknown)} in {workspace.root}",
             hint=f"generated services: {', '.join(known) or 'none'}",
         )
-    return [
-        update_service(workspace=workspace, name=name, templates_root=templates_root)
-        for name in (names or list(known))
-    ]
+    return known

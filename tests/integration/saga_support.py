@@ -21,6 +21,7 @@ from ecomkit.contracts import REGISTRY, Contract
 from ecomkit.events import Envelope, encode
 from ecomkit.testing import arriving
 from keys_support import ISSUER
+from template_src import template_src
 from test_product_catalog_service import find_event
 from test_user_auth_service import REPO, migration_folder
 
@@ -113,7 +114,7 @@ def wait_for(check: Callable[[], Any], what: str, timeout_s: float = WAIT_S) -> 
 def template_contracts(kind: str) -> ModuleType:
     """The template's tests/contracts.py, importable beside this suite's own `tests`."""
     root = REPO / "templates" / kind / "template"
-    src = str(root / "src")
+    src = str(template_src(kind))
     if src not in sys.path:
         sys.path.insert(0, src)
     name = f"{kind}_template_contracts"
@@ -143,7 +144,7 @@ def service_env(kind: str, database_url: str, kafka: str, **extra: str) -> dict[
 
 
 def src_of(kind: str) -> Path:
-    return REPO / "templates" / kind / "template" / "src"
+    return template_src(kind)
 
 
 def wait_group_stable(kafka: str, group: str, timeout_s: float = 60) -> None:

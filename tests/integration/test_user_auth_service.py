@@ -27,6 +27,7 @@ import pymysql
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from keys_support import KEYS, signing_env, verifying_env
+from template_src import migration_folder, template_src
 
 from ecomctl.migrate.engine import migrate
 from ecomctl.migrate.settings import MigrateSettings
@@ -34,12 +35,6 @@ from ecomctl.migrate.url import parse_url
 
 REPO = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 60
-
-
-def migration_folder(kind: str) -> Path:
-    """The template's db/migration once the migrations moved there, else migrations/<kind>."""
-    moved = REPO / "templates" / kind / "template" / "db" / "migration"
-    return moved if moved.is_dir() else REPO / "migrations" / kind
 
 
 def new_migrated_database(mysql_url: str, kind: str) -> str:
@@ -95,7 +90,7 @@ def start_service(
     package = kind.replace("-", "_")
     port = port or free_port()
     log = log_dir / f"{kind}-{port}.log"
-    src = REPO / "templates" / kind / "template" / "src"
+    src = template_src(kind)
     full_env = {
         **os.environ,
         "PYTHONPATH": str(src),
@@ -145,7 +140,7 @@ def grant_admin(database_url: str, username: str) -> None:
     """Makes an existing user an ADMIN with the service's own admin command."""
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO / "templates" / "user-auth" / "template" / "src"),
+        "PYTHONPATH": str(template_src("user-auth")),
         "ECOM_DATABASE_URL": database_url,
         **verifying_env(),
         **signing_env(Path(tempfile.mkdtemp(prefix="grant-admin-"))),
@@ -360,7 +355,7 @@ def test_the_redis_login_throttle_passes_the_throttle_contract(redis_url: str) -
     template = REPO / "templates" / "user-auth" / "template"
     env = {
         **os.environ,
-        "PYTHONPATH": f"{template / 'src'}{os.pathsep}{template}",
+        "PYTHONPATH": f"{template_src('user-auth')}{os.pathsep}{template}",
         "ECOM_TEST_REDIS_URL": redis_url,
     }
     contract = "tests/test_login_throttle_contract.py"

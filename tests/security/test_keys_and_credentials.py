@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import Platform
+from tests.integration.template_src import template_src
 from tests.security.accounts import bearer, new_user, own_orders, parts
 from tests.security.conftest import client_secrets, keys_file, service_url
 
@@ -90,7 +91,7 @@ def test_a_service_without_its_key_settings_refuses_to_start_with_one_line(
     tmp_path: Path, kind: str, setting: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
-    env["PYTHONPATH"] = str(REPO / "templates" / kind / "template" / "src")
+    env["PYTHONPATH"] = str(template_src(kind))
     if kind == "user-auth":
         env["ECOM_JWKS_URL"] = "http://127.0.0.1:9/api/auth/jwks"
     package = kind.replace("-", "_")
