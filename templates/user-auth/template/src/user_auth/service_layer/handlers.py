@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ecomkit.declarations import Command, Request
+from ecomkit.errors import found
 from ecomkit.hashing_pool import FairHashingPool, Run
 
 from user_auth.domain import commands
@@ -201,10 +202,7 @@ async def assign_roles(cmd: commands.AssignRoles, deps: Dependencies) -> User:
 
 
 async def _existing(uow: UnitOfWork, user_id: int) -> User:
-    user = await uow.users.get(user_id)
-    if user is None:
-        raise UserNotFound(user_id)
-    return user
+    return found(await uow.users.get(user_id), UserNotFound, user_id)
 
 
 def pair_user_id(user: User) -> int:
