@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from ecomkit.settings import ServiceSettings
+from ecomkit.settings import ConsumerSettings, ServiceSettings, SmtpSettings
 
 
 def test_reads_ecom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,3 +93,23 @@ def test_registry_weight_is_within_the_registry_range(weight: int) -> None:
 def test_faults_that_do_not_parse_stop_the_start_naming_the_key(faults: str, named: str) -> None:
     with pytest.raises(ValueError, match=named):
         ServiceSettings(faults=faults)
+
+
+class MailingConsumer(ConsumerSettings, SmtpSettings):
+    """How notification combines the groups: both sets of fields, one ECOM_ prefix."""
+
+
+def test_field_groups_combine_and_read_the_same_ecom_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ECOM_SMTP_HOST", "mail.internal")
+    monkeypatch.setenv("ECOM_SMTP_PASSWORD", "relay-secret")
+    monkeypatch.setenv("ECOM_CONSUMER_CONCURRENCY", "3")
+    settings = MailingConsumer()
+    assert (settings.smtp_host, settings.smtp_port, settings.consumer_concurrency) == (
+        "mail.internal",
+        1025,
+        3,
+    )
+    assert "relay-secret" not in repr(settings)
+    assert settings.smtp_password.get_secret_value() == "relay-secret"
