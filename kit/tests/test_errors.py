@@ -114,6 +114,13 @@ def test_a_kinds_message_is_fixed_or_filled_from_its_arguments() -> None:
     assert str(errors.Conflict("as given")) == "as given"  # no `message`: the arguments
 
 
+def test_found_passes_what_a_look_up_found_and_raises_the_kind_for_nothing() -> None:
+    assert errors.found(0, OrderNotFound, 7) == 0  # falsy but found
+    with pytest.raises(OrderNotFound, match="order 7 not found") as raised:
+        errors.found(None, OrderNotFound, 7)
+    assert raised.value.key == 7
+
+
 def test_a_domain_error_of_no_kind_is_a_500(client: TestClient) -> None:
     answer = client.get("/raise/bare")
     assert answer.status_code == 500 and "a kind nobody gave it" not in answer.text

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from ecomkit.settings import ServiceSettings
+from ecomkit.settings import ConsumerSettings, ServiceSettings, SmtpSettings
 
 
 def test_reads_ecom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,3 +93,24 @@ def test_registry_weight_is_within_the_registry_range(weight: int) -> None:
 def test_faults_that_do_not_parse_stop_the_start_naming_the_key(faults: str, named: str) -> None:
     with pytest.raises(ValueError, match=named):
         ServiceSettings(faults=faults)
+
+
+class MailingConsumer(ConsumerSettings, SmtpSettings):
+    """How notification combines the groups: both sets of fields, one ECOM_ prefix."""
+
+
+def test_field_groups_combine_and_read_the_same_ecom_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stack = {
+        "SMTP_HOST": "mail.internal",
+        "SMTP_PASSWORD": "relay-s3cret",
+        "CONSUMER_CONCURRENCY": "3",
+    }
+    for name, value in stack.items():
+        monkeypatch.setenv(f"ECOM_{name}", value)
+    settings = MailingConsumer()
+    read = settings.model_dump(include={"smtp_host", "smtp_port", "consumer_concurrency"})
+    assert read == {"smtp_host": "mail.internal", "smtp_port": 1025, "consumer_concurrency": 3}
+    assert settings.smtp_password.get_secret_value() == "relay-s3cret"
+    assert "relay-s3cret" not in repr(settings)

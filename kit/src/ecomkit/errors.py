@@ -20,7 +20,9 @@ without a mapping of their own. A bare `DomainError` (no kind) is a bug: a 500.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -46,6 +48,18 @@ class NotFound(DomainError):
     def __init__(self, key: object) -> None:
         super().__init__(f"{self.what} {key} not found")
         self.key = key
+
+
+def found(value: T | None, missing: type[NotFound], key: object) -> T:
+    """`value`, unless a look-up found nothing (None): then `missing(key)` is raised.
+
+    What every "get it or 404" read said in three lines of its own:
+
+        return found(await uow.orders.get(order_id), OrderNotFound, order_id)
+    """
+    if value is None:
+        raise missing(key)
+    return value
 
 
 class Conflict(DomainError):

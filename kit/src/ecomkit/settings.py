@@ -1,6 +1,8 @@
 """Run-time configuration of a service, read from ECOM_* environment variables.
 
-`ecomctl up` sets these from the stack; services subclass `ServiceSettings` to add their own.
+`ecomctl up` sets these from the stack; services subclass `ServiceSettings` to add their own,
+and take the groups every service of a kind declares alike from the kit: `ConsumerSettings`
+(a service that consumes Kafka events), `SmtpSettings` (one that sends mail).
 """
 
 from __future__ import annotations
@@ -103,3 +105,17 @@ class ConsumerSettings(ServiceSettings):
     consumer_backoff_max_s: float = 5.0
     consumer_concurrency: int = 8
     """Events handled at once (one partition's events stay in order); keep under the pool."""
+
+
+class SmtpSettings(ServiceSettings):
+    """A service that sends mail: the same ECOM_SMTP_* and ECOM_MAIL_FROM everywhere
+    (`ecomctl up` points ECOM_SMTP_HOST/PORT at the stack's SMTP sink)."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str = ""
+    """ECOM_SMTP_USERNAME/ECOM_SMTP_PASSWORD: a login, for a relay that wants one."""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = 10.0
+    mail_from: str = "ecomctl shop <shop@ecomctl.local>"

@@ -1,22 +1,16 @@
-"""notification settings: the kit's ECOM_* settings plus SMTP, Twilio and sender names."""
+"""notification settings: the kit's ECOM_* settings (consumers and SMTP included) plus
+Twilio, languages and how long a delivery may take."""
 
 from __future__ import annotations
 
-from ecomkit.settings import ConsumerSettings
+from ecomkit.settings import ConsumerSettings, SmtpSettings
 from pydantic import SecretStr
 
 
-class Settings(ConsumerSettings):
+class Settings(ConsumerSettings, SmtpSettings):
     service_name: str = "notification"
     port: int = 8086
     mongo_url: str = "mongodb://127.0.0.1:27017/notifications"
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_username: str = ""
-    smtp_password: SecretStr = SecretStr("")
-    smtp_starttls: bool = False
-    smtp_timeout_s: float = 10.0
-    mail_from: str = "ecomctl shop <shop@ecomctl.local>"
     # SMS go through Twilio only when all three are set; otherwise into Mongo (sms_outbox).
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")

@@ -86,9 +86,7 @@ def session_adapters(
     return SessionDependencies(
         denylist=RedisDenylist(redis) if redis else None,
         reset_tokens=RedisResetTokens(redis) if redis else None,
-        mailer=SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
-        if settings.smtp_host
-        else None,
+        mailer=SmtpMailer(settings) if settings.smtp_host else None,
         clients=FileServiceClients(settings.service_clients_file)
         if settings.service_clients_file
         else None,

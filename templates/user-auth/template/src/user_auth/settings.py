@@ -1,14 +1,14 @@
-"""user-auth settings: the kit's ECOM_* settings with this service's defaults."""
+"""user-auth settings: the kit's ECOM_* settings (SMTP included) with this service's defaults."""
 
 from __future__ import annotations
 
 import os
 
-from ecomkit.settings import ServiceSettings
+from ecomkit.settings import SmtpSettings
 from pydantic import Field
 
 
-class Settings(ServiceSettings):
+class Settings(SmtpSettings):
     service_name: str = "user-auth"
     port: int = 8081
     database_url: str = "mysql+asyncmy://ecomctl:ecomctl@127.0.0.1:3306/users"
@@ -26,6 +26,6 @@ class Settings(ServiceSettings):
     service_clients_file: str = ""
     """ECOM_SERVICE_CLIENTS_FILE: the services' client secrets (client-credentials grant)."""
     password_reset_ttl_s: int = 900
+    # No mail (and so no password-reset emails) unless the stack names an SMTP server.
     smtp_host: str = ""
-    smtp_port: int = 1025
     mail_from: str = "no-reply@ecomctl.local"

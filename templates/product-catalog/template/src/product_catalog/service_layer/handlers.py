@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from ecomkit.contracts import Contract, InventoryUpdated, ProductChanged, ReviewAdded
 from ecomkit.declarations import Command
+from ecomkit.errors import found
 from ecomkit.records import record_values
 from ecomkit.schemas import CamelModel
 
@@ -178,10 +179,7 @@ async def _store(deps: Dependencies, review: Review) -> None:
 
 
 async def _existing(uow: UnitOfWork, product_id: int) -> Product:
-    product = await uow.products.get(product_id)
-    if product is None:
-        raise ProductNotFound(product_id)
-    return product
+    return found(await uow.products.get(product_id), ProductNotFound, product_id)
 
 
 async def _reload(deps: Dependencies, product_id: int) -> Product | None:

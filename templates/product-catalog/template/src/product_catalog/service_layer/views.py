@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecomkit.errors import found
+
 from product_catalog.domain.errors import ProductNotFound
 from product_catalog.domain.model import Product, Rating, Review
 from product_catalog.service_layer.handlers import product_view
@@ -17,9 +19,7 @@ async def product_by_id(bus: MessageBus, product_id: int) -> tuple[dict[str, Any
     if cached is not None:
         return cached, level
     async with bus.deps.read_uow() as uow:  # one statement
-        product = await uow.products.get(product_id)
-    if product is None:
-        raise ProductNotFound(product_id)
+        product = found(await uow.products.get(product_id), ProductNotFound, product_id)
     view = product_view(product)
     await bus.deps.cache.set(product_id, view)
     return view, None

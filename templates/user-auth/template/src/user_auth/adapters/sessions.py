@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import aiosmtplib
+from ecomkit.settings import SmtpSettings
 from redis.asyncio import Redis
 
 RESET_PREFIX = "reset:"
@@ -28,14 +29,25 @@ class RedisResetTokens:
 
 
 class SmtpMailer:
-    def __init__(self, host: str, port: int, sender: str) -> None:
-        self._host, self._port, self._sender = host, port, sender
+    """One SMTP session per email: user-auth mails rarely (password resets)."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
 
     async def send(self, to: str, subject: str, body: str) -> None:
+        smtp = self._settings
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self._sender, to, subject
+        message["From"], message["To"], message["Subject"] = smtp.mail_from, to, subject
         message.set_content(body)
-        await aiosmtplib.send(message, hostname=self._host, port=self._port, timeout=5)
+        await aiosmtplib.send(
+            message,
+            hostname=smtp.smtp_host,
+            port=smtp.smtp_port,
+            username=smtp.smtp_username or None,
+            password=smtp.smtp_password.get_secret_value() or None,
+            start_tls=smtp.smtp_starttls,
+            timeout=smtp.smtp_timeout_s,
+        )
 
 
 class FileServiceClients:

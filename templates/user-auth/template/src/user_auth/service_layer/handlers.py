@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ecomkit.declarations import Command, Request
+from ecomkit.errors import found
 from ecomkit.hashing_pool import FairHashingPool, Run
 
 from user_auth.domain import commands
@@ -106,16 +107,16 @@ async def login_user(cmd: commands.LoginUser, deps: Dependencies) -> TokenPair:
     # holds as many database connections as the pool has threads, not one per request.
     async with deps.hashing.turn(login_key(cmd)) as run:
         async with deps.uow() as uow:
-            found = await uow.users.get_by_username(cmd.username)
-        stored_hash = found.password_hash if found else await deps.dummy_hash(run)
-        if not await run(deps.hasher.verify, stored_hash, cmd.password) or found is None:
+            known = await uow.users.get_by_username(cmd.username)
+        stored_hash = known.password_hash if known else await deps.dummy_hash(run)
+        if not await run(deps.hasher.verify, stored_hash, cmd.password) or known is None:
             raise InvalidCredentials()
         rehashed = None
-        if deps.hasher.needs_rehash(found.password_hash):
+        if deps.hasher.needs_rehash(known.password_hash):
             rehashed = await run(deps.hasher.hash, cmd.password)
     async with deps.uow() as uow:
         user = await uow.users.get_by_username(cmd.username)
-        if user is None or user.password_hash != found.password_hash:
+        if user is None or user.password_hash != known.password_hash:
             raise InvalidCredentials()  # deleted or its password changed meanwhile
         user.password_hash = rehashed or user.password_hash
         user.record_login(deps.clock())
@@ -201,10 +202,7 @@ async def assign_roles(cmd: commands.AssignRoles, deps: Dependencies) -> User:
 
 
 async def _existing(uow: UnitOfWork, user_id: int) -> User:
-    user = await uow.users.get(user_id)
-    if user is None:
-        raise UserNotFound(user_id)
-    return user
+    return found(await uow.users.get(user_id), UserNotFound, user_id)
 
 
 def pair_user_id(user: User) -> int:
