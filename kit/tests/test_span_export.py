@@ -194,3 +194,24 @@ class _RecordOnly(Sampler):
 
     def get_description(self) -> str:
         return "RecordOnly"
+
+
+async def test_a_stopping_service_posts_every_span_the_batch_under_way_too(zipkin: str) -> None:
+    """The app's shutdown waits for an export already posting (Zipkin slow to read it),
+    then posts the rest: nothing is left to a loop that is about to stop. (Flushed on the
+    loop's own thread, the rest went first and the batch was still unread when the app
+    had stopped.)"""
+    from ecomkit.settings import ServiceSettings
+    from ecomkit.web import create_app
+
+    settings = ServiceSettings(service_name="order", zipkin_url=zipkin)
+    app = create_app(settings, title="order", configure_logs=False)
+    tracer = app.state.tracer_provider.get_tracer("ecomkit")
+    Zipkin.delays = [1.0]  # the batch's post
+    async with app.router.lifespan_context(app):
+        end_spans(tracer, 512, "batch")  # a whole batch: posted at once
+        await until(lambda: Zipkin.arrived)
+        end_spans(tracer, 3, "late")  # queued behind it
+    names = [name for batch in posted() for name in batch]
+    assert len(names) == 515
+    assert names[-3:] == ["late0", "late1", "late2"]

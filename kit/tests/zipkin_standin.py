@@ -7,6 +7,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -18,8 +19,13 @@ class Zipkin(BaseHTTPRequestHandler):
     received: ClassVar[list[tuple[str, str, list[dict[str, Any]]]]] = []
     status: ClassVar[int] = 202
     resets: ClassVar[int] = 0  # how many of the next requests are reset unread
+    delays: ClassVar[list[float]] = []  # how long each of the next requests waits unread
+    arrived: ClassVar[int] = 0  # requests begun, read or not
 
     def do_POST(self) -> None:
+        Zipkin.arrived += 1
+        if Zipkin.delays:
+            time.sleep(Zipkin.delays.pop(0))
         if Zipkin.resets:
             Zipkin.resets -= 1
             # A connection closed under the request (as an idle keep-alive one is): RST.
@@ -39,7 +45,8 @@ class Zipkin(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def zipkin() -> Iterator[str]:
-    Zipkin.received, Zipkin.status, Zipkin.resets = [], 202, 0
+    Zipkin.received, Zipkin.status, Zipkin.resets, Zipkin.delays = [], 202, 0, []
+    Zipkin.arrived = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), Zipkin)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

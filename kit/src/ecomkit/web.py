@@ -64,6 +64,7 @@ def create_app(
         telemetry=_server_spans(provider),
     )
     app.state.settings = settings
+    app.state.tracer_provider = provider
     app.state.faults = faults = faults or FaultInjector(parse_faults(settings.faults))
     install_problem_handlers(app)
     app.include_router(health_router(readiness or {}))
@@ -154,7 +155,9 @@ def _lifespan(
             await asyncio.gather(*tasks, return_exceptions=True)
             for hook in shutdown:
                 await hook()
-            provider.force_flush(timeout_millis=2000)
+            # From a thread of its own: on the loop's thread, force_flush cannot wait for
+            # a batch whose post is under way (ecomkit.span_export), and the loop stops next.
+            await asyncio.to_thread(provider.force_flush, 2000)
 
     return lifespan
 
