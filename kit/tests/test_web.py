@@ -215,3 +215,15 @@ def test_one_server_span_per_request_named_by_route_and_none_for_probes(
     assert traced.context.trace_id == 0x4BF92F3577B34DA6A3CE929D0E0E4736
     assert traced.attributes is not None and traced.attributes["http.response.status_code"] == 200
     assert failed.status.status_code is StatusCode.ERROR
+
+
+def test_the_startup_heap_is_frozen_while_the_app_runs_and_released_after() -> None:
+    """Full collections skip what the service made while starting (ecomkit.web's
+    freeze_startup_heap); a stopped app gives it back to the collector."""
+    import gc
+
+    gc.unfreeze()
+    with make_client() as client:
+        assert gc.get_freeze_count() > 1000
+        assert client.get("/items/3").json() == {"id": 3}
+    assert gc.get_freeze_count() == 0
